@@ -1,0 +1,5 @@
+//! Load generator (filled by the benchmarks issue).
+
+fn main() {
+    eprintln!("bench: no workloads yet");
+}

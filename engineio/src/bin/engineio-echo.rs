@@ -1,0 +1,2 @@
+//! Engine.IO echo server (placeholder).
+fn main() {}

@@ -1,0 +1,2 @@
+//! Engine.IO v4 server.
+#![forbid(unsafe_code)]

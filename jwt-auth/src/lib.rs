@@ -1,0 +1,2 @@
+//! JWT verification and signing on `ring`.
+#![forbid(unsafe_code)]
