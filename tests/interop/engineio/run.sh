@@ -16,7 +16,11 @@ while [ $# -gt 0 ]; do
     *) echo "usage: run.sh [--peer node]" >&2; exit 2 ;;
   esac
 done
-case "$peer" in ours|node) ;; *) echo "run.sh: unknown peer '$peer' (ours|node)" >&2; exit 2 ;; esac
+case "$peer" in
+  ours) label="our engineio-echo" ;;
+  node) label="the Node reference engine.io" ;;
+  *) echo "run.sh: unknown peer '$peer' (ours|node)" >&2; exit 2 ;;
+esac
 
 if [ ! -d node_modules/engine.io-client ]; then
   echo "run.sh: node_modules missing: run 'npm ci' in $HERE first" >&2
@@ -31,6 +35,12 @@ server_pid=""
 cleanup() {
   if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then
     kill "$server_pid" 2>/dev/null || true
+    # Give it 3 s to shut down gracefully, then make sure it is gone.
+    for _ in $(seq 1 30); do
+      kill -0 "$server_pid" 2>/dev/null || break
+      sleep 0.1
+    done
+    kill -9 "$server_pid" 2>/dev/null || true
     wait "$server_pid" 2>/dev/null || true
   fi
 }
@@ -57,7 +67,7 @@ probe="$url/engine.io/?EIO=4&transport=polling"
 ready=""
 for _ in $(seq 1 100); do
   if ! kill -0 "$server_pid" 2>/dev/null; then
-    echo "run.sh: the $peer server exited before answering; its output:" >&2
+    echo "run.sh: $label server exited before answering; its output:" >&2
     cat "$log" >&2
     exit 1
   fi
@@ -68,7 +78,7 @@ for _ in $(seq 1 100); do
   sleep 0.1
 done
 if [ -z "$ready" ]; then
-  echo "run.sh: the $peer server did not answer $probe within ~15 s; its output:" >&2
+  echo "run.sh: $label server did not answer $probe within ~15 s; its output:" >&2
   cat "$log" >&2
   exit 1
 fi
@@ -76,7 +86,7 @@ fi
 status=0
 EIO_URL="$url" node --test --test-reporter=spec test/*.test.js || status=$?
 if [ "$status" -ne 0 ]; then
-  echo "run.sh: interop tests against the $peer server FAILED (status $status); server output:" >&2
+  echo "run.sh: interop tests against $label server FAILED (status $status); server output:" >&2
   tail -n 50 "$log" >&2
 fi
 rm -f "$log"
