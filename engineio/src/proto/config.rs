@@ -1,0 +1,74 @@
+//! Settings of an Engine.IO endpoint that the protocol core needs.
+
+use std::time::Duration;
+
+/// The two Engine.IO transports.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Hash)]
+pub enum Transport {
+    /// HTTP long-polling.
+    Polling,
+    /// WebSocket.
+    WebSocket,
+}
+
+impl Transport {
+    /// The name used in the `transport` query parameter.
+    pub fn name(self) -> &'static str {
+        match self {
+            Transport::Polling => "polling",
+            Transport::WebSocket => "websocket",
+        }
+    }
+
+    /// Parses a `transport` query value.
+    pub fn from_name(name: &str) -> Option<Self> {
+        match name {
+            "polling" => Some(Transport::Polling),
+            "websocket" => Some(Transport::WebSocket),
+            _ => None,
+        }
+    }
+}
+
+/// Protocol settings, shared by every session of an endpoint.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// Time between a pong (or the open packet) and the next ping. Default 25 s.
+    pub ping_interval: Duration,
+    /// How long the client has to answer a ping. Default 20 s.
+    pub ping_timeout: Duration,
+    /// How long a WebSocket probe may take to finish the upgrade. Default 10 s.
+    pub upgrade_timeout: Duration,
+    /// Largest polling body or WebSocket message accepted, in bytes. Default 1 MB.
+    pub max_payload: usize,
+    /// Whether clients may use HTTP long-polling.
+    pub allow_polling: bool,
+    /// Whether clients may use WebSocket (directly or by upgrade).
+    pub allow_websocket: bool,
+    /// Most packets the server keeps queued for a client that is not reading. Default 1024.
+    pub max_buffered_packets: usize,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            ping_interval: Duration::from_millis(25_000),
+            ping_timeout: Duration::from_millis(20_000),
+            upgrade_timeout: Duration::from_millis(10_000),
+            max_payload: 1_000_000,
+            allow_polling: true,
+            allow_websocket: true,
+            max_buffered_packets: 1024,
+        }
+    }
+}
+
+impl Config {
+    /// Whether `transport` is allowed.
+    pub fn allows(&self, transport: Transport) -> bool {
+        match transport {
+            Transport::Polling => self.allow_polling,
+            Transport::WebSocket => self.allow_websocket,
+        }
+    }
+}

@@ -1,0 +1,189 @@
+//! Request routing: from a parsed HTTP request to a handshake, a session input, or an error.
+//!
+//! This is the `verify` step of the Node reference server, without the sockets: the runtime parses
+//! the request head, asks [`route`] what it is, and looks the session up through a closure.
+
+use super::config::{Config, Transport};
+use super::query;
+use std::fmt;
+
+/// What an Engine.IO request asks for.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub enum Route {
+    /// A CORS preflight (`OPTIONS`).
+    Preflight,
+    /// A new session over this transport.
+    Handshake(Transport),
+    /// A long-poll for the session's packets.
+    PollGet {
+        /// The session id.
+        sid: String,
+    },
+    /// Packets from the client.
+    PollPost {
+        /// The session id.
+        sid: String,
+    },
+    /// A WebSocket for an existing session: the upgrade from polling.
+    WebSocket {
+        /// The session id.
+        sid: String,
+    },
+}
+
+/// The Engine.IO error codes, sent as `{"code":N,"message":"..."}`. All are the client's fault.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[non_exhaustive]
+pub enum RequestError {
+    /// 0: the `transport` is missing, unknown or not allowed.
+    UnknownTransport,
+    /// 1: no session has this `sid` (it never existed, or it is closed).
+    UnknownSid,
+    /// 2: a handshake that is not a `GET`.
+    BadHandshakeMethod,
+    /// 3: anything else that is wrong with the request.
+    BadRequest,
+    /// 4: the application refused the handshake.
+    Forbidden,
+    /// 5: `EIO` is not `4`.
+    UnsupportedProtocolVersion,
+}
+
+impl RequestError {
+    /// The numeric code.
+    pub fn code(self) -> u8 {
+        match self {
+            RequestError::UnknownTransport => 0,
+            RequestError::UnknownSid => 1,
+            RequestError::BadHandshakeMethod => 2,
+            RequestError::BadRequest => 3,
+            RequestError::Forbidden => 4,
+            RequestError::UnsupportedProtocolVersion => 5,
+        }
+    }
+
+    /// The message the Node reference server sends.
+    pub fn message(self) -> &'static str {
+        match self {
+            RequestError::UnknownTransport => "Transport unknown",
+            RequestError::UnknownSid => "Session ID unknown",
+            RequestError::BadHandshakeMethod => "Bad handshake method",
+            RequestError::BadRequest => "Bad request",
+            RequestError::Forbidden => "Forbidden",
+            RequestError::UnsupportedProtocolVersion => "Unsupported protocol version",
+        }
+    }
+
+    /// The HTTP status: 403 for [`RequestError::Forbidden`], 400 for the rest.
+    pub fn status(self) -> u16 {
+        match self {
+            RequestError::Forbidden => 403,
+            _ => 400,
+        }
+    }
+
+    /// The JSON body.
+    pub fn body(self) -> String {
+        format!(r#"{{"code":{},"message":"{}"}}"#, self.code(), self.message())
+    }
+}
+
+impl fmt::Display for RequestError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} (code {})", self.message(), self.code())
+    }
+}
+
+impl std::error::Error for RequestError {}
+
+/// Routes a request on the Engine.IO path.
+///
+/// `websocket_upgrade` says whether the request carries `Upgrade: websocket`. `session_transport`
+/// looks a sid up and gives the transport its session is on now, or `None` if there is no such
+/// session.
+pub fn route(
+    method: &str,
+    query_string: &str,
+    websocket_upgrade: bool,
+    config: &Config,
+    session_transport: impl FnOnce(&str) -> Option<Transport>,
+) -> Result<Route, RequestError> {
+    if method == "OPTIONS" {
+        return Ok(Route::Preflight);
+    }
+    let mut transport = None;
+    let mut sid = None;
+    let mut eio = None;
+    for (key, value) in query::pairs(query_string) {
+        match key.as_str() {
+            "transport" if transport.is_none() => transport = Some(value),
+            "sid" if sid.is_none() => sid = Some(value),
+            "EIO" if eio.is_none() => eio = Some(value),
+            _ => {}
+        }
+    }
+    let transport = transport
+        .as_deref()
+        .and_then(Transport::from_name)
+        .filter(|t| config.allows(*t))
+        .ok_or(RequestError::UnknownTransport)?;
+    if transport == Transport::WebSocket && !websocket_upgrade {
+        return Err(RequestError::BadRequest);
+    }
+    let Some(sid) = sid else {
+        if method != "GET" {
+            return Err(RequestError::BadHandshakeMethod);
+        }
+        if eio.as_deref() != Some("4") {
+            return Err(RequestError::UnsupportedProtocolVersion);
+        }
+        return Ok(Route::Handshake(transport));
+    };
+    let current = session_transport(&sid).ok_or(RequestError::UnknownSid)?;
+    match (transport, method) {
+        (Transport::WebSocket, "GET") if current == Transport::Polling => Ok(Route::WebSocket { sid }),
+        (Transport::Polling, "GET") if current == Transport::Polling => Ok(Route::PollGet { sid }),
+        (Transport::Polling, "POST") if current == Transport::Polling => Ok(Route::PollPost { sid }),
+        _ => Err(RequestError::BadRequest),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn r(method: &str, q: &str, ws: bool) -> Result<Route, RequestError> {
+        route(method, q, ws, &Config::default(), |sid| match sid {
+            "poll" => Some(Transport::Polling),
+            "ws" => Some(Transport::WebSocket),
+            _ => None,
+        })
+    }
+
+    #[test]
+    fn routes() {
+        use RequestError::*;
+        assert_eq!(r("GET", "EIO=4&transport=polling", false), Ok(Route::Handshake(Transport::Polling)));
+        assert_eq!(r("GET", "EIO=4&transport=websocket", true), Ok(Route::Handshake(Transport::WebSocket)));
+        assert_eq!(r("GET", "EIO=4&transport=websocket", false), Err(BadRequest));
+        assert_eq!(r("GET", "EIO=4", false), Err(UnknownTransport));
+        assert_eq!(r("GET", "EIO=4&transport=flash", false), Err(UnknownTransport));
+        assert_eq!(r("GET", "transport=polling", false), Err(UnsupportedProtocolVersion));
+        assert_eq!(r("GET", "EIO=3&transport=polling", false), Err(UnsupportedProtocolVersion));
+        assert_eq!(r("POST", "EIO=4&transport=polling", false), Err(BadHandshakeMethod));
+        assert_eq!(r("GET", "EIO=4&transport=polling&sid=nope", false), Err(UnknownSid));
+        assert_eq!(r("GET", "EIO=4&transport=polling&sid=poll", false), Ok(Route::PollGet { sid: "poll".into() }));
+        assert_eq!(r("POST", "EIO=4&transport=polling&sid=poll", false), Ok(Route::PollPost { sid: "poll".into() }));
+        assert_eq!(r("PUT", "EIO=4&transport=polling&sid=poll", false), Err(BadRequest));
+        assert_eq!(r("GET", "EIO=4&transport=websocket&sid=poll", true), Ok(Route::WebSocket { sid: "poll".into() }));
+        assert_eq!(r("GET", "EIO=4&transport=polling&sid=ws", false), Err(BadRequest));
+        assert_eq!(r("GET", "EIO=4&transport=websocket&sid=ws", true), Err(BadRequest));
+        assert_eq!(r("OPTIONS", "", false), Ok(Route::Preflight));
+    }
+
+    #[test]
+    fn error_bodies() {
+        assert_eq!(RequestError::UnknownSid.body(), r#"{"code":1,"message":"Session ID unknown"}"#);
+        assert_eq!(RequestError::Forbidden.status(), 403);
+    }
+}

@@ -1,0 +1,610 @@
+//! The Engine.IO session: heartbeats, long-polling, WebSocket, and the upgrade between them.
+//!
+//! ```text
+//!  handshake over polling                 WS opened        `5` on the probe
+//!  ──────────────────────> Polling ─────────────> Upgrading ─────────────────> WebSocket
+//!                           │   ^   probe closed,      │                          ^  │
+//!                           │   └── bad packet, or ────┘                          │  │
+//!                           │       upgrade timeout                               │  │
+//!  handshake over WebSocket ─────────────────────────────────────────────────────-┘  │
+//!                           │ app close, no GET parked                               │
+//!                           v                                                        │
+//!                        Closing ── next GET gets `1`, or timeout ──> Closed(reason) <┘
+//!           any state ── close packet, ping timeout, transport error, parse error ──> Closed(reason)
+//! ```
+//!
+//! The session never does I/O and never reads a clock. The runtime gives it each request, frame and
+//! the time, then drains [`Output`]s until [`Session::poll_output`] returns `None`, and sleeps until
+//! [`Session::poll_timeout`] to call [`Session::handle_timeout`].
+//!
+//! Packets for the client wait in one outbox whatever the transport, so nothing is lost or reordered
+//! across the upgrade: while polling, a parked GET takes everything queued; after the upgrade the
+//! rest goes out over the WebSocket, in order.
+
+use super::close::{CloseReason, TransportFault};
+use super::config::{Config, Transport};
+use super::handshake::open_json;
+use super::packet::{Data, Packet, Text};
+use super::payload;
+use super::route::RequestError;
+use bytes::Bytes;
+use std::collections::VecDeque;
+use std::fmt;
+use std::time::Instant;
+
+/// Identifies one polling HTTP request; chosen by the runtime, unique within a session.
+pub type RequestId = u64;
+/// Identifies one WebSocket connection; chosen by the runtime, unique within a session.
+pub type WsId = u64;
+
+/// A WebSocket data frame.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub enum WsFrame {
+    /// A text frame: one Engine.IO text packet.
+    Text(Bytes),
+    /// A binary frame: one binary message.
+    Binary(Bytes),
+}
+
+/// Something that happened on a transport of this session.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub enum Input {
+    /// A long-poll GET. It is answered now or parked until there is something to send.
+    PollGet(RequestId),
+    /// A POST's head arrived; its body is being read.
+    PostStarted(RequestId),
+    /// The whole body of a POST (at most `maxPayload` bytes).
+    PostBody(RequestId, Bytes),
+    /// A POST whose body is larger than `maxPayload`.
+    PostTooLarge(RequestId),
+    /// The connection of a parked GET or of a POST closed before it was answered.
+    RequestAborted(RequestId),
+    /// A WebSocket for this session completed its handshake (an upgrade probe).
+    WsOpened(WsId),
+    /// A data frame from a WebSocket.
+    WsFrame(WsId, WsFrame),
+    /// A WebSocket closed or failed. `error` is true when it failed (protocol error, message too large, I/O).
+    WsClosed {
+        /// Which WebSocket.
+        ws: WsId,
+        /// Whether it failed rather than closed cleanly.
+        error: bool,
+    },
+}
+
+/// The answer to a polling request.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub enum PollReply {
+    /// `200` with a polling payload.
+    Payload(Bytes),
+    /// `200 ok`, the answer to a POST.
+    Ok,
+    /// An Engine.IO error (`400`/`403` with a JSON body).
+    Error(RequestError),
+    /// `413 Payload Too Large`.
+    TooLarge,
+}
+
+/// What the session wants done or said.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub enum Output {
+    /// Answer a polling request.
+    Reply {
+        /// The request.
+        request: RequestId,
+        /// The answer.
+        reply: PollReply,
+    },
+    /// Send a frame on a WebSocket. Frames of one drain may be written out with one flush.
+    WsSend {
+        /// The WebSocket.
+        ws: WsId,
+        /// The frame.
+        frame: WsFrame,
+    },
+    /// Close a WebSocket (after the frames sent before).
+    WsClose {
+        /// The WebSocket.
+        ws: WsId,
+    },
+    /// Something for the application.
+    Event(Event),
+}
+
+/// What the application sees of a session.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub enum Event {
+    /// A message from the client.
+    Message(Data),
+    /// The session moved from polling to WebSocket.
+    Upgraded,
+    /// The session ended; no more events follow.
+    Closed(CloseReason),
+}
+
+/// Why [`Session::send`] refused a message. The application's concern, never fatal to the session.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[non_exhaustive]
+pub enum SendError {
+    /// The session is closing or closed.
+    Closed,
+    /// `max_buffered_packets` are already waiting for a client that does not read.
+    Full,
+}
+
+impl fmt::Display for SendError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            SendError::Closed => "session is closed",
+            SendError::Full => "send buffer is full",
+        })
+    }
+}
+
+impl std::error::Error for SendError {}
+
+/// The polling requests a session holds: at most one parked GET and one POST being read.
+#[derive(Clone, Copy, Default, Debug, PartialEq, Eq)]
+struct Polls {
+    parked: Option<RequestId>,
+    post: Option<RequestId>,
+}
+
+/// The session's transport state; each state carries what only it needs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum State {
+    /// HTTP long-polling.
+    Polling(Polls),
+    /// Polling still carries traffic while a WebSocket probe runs.
+    Upgrading {
+        polls: Polls,
+        probe: WsId,
+        /// The probe answered `2probe` with `3probe`.
+        probed: bool,
+        deadline: Instant,
+    },
+    /// All traffic on one WebSocket.
+    WebSocket { ws: WsId },
+    /// The server closed a polling session; the close packet waits for the next GET.
+    Closing { polls: Polls, deadline: Instant },
+    /// Ended.
+    Closed(CloseReason),
+}
+
+/// One Engine.IO session (see the module docs for the state diagram and the run loop).
+#[derive(Debug)]
+pub struct Session {
+    sid: String,
+    config: Config,
+    state: State,
+    outbox: VecDeque<Packet>,
+    outputs: VecDeque<Output>,
+    next_ping: Option<Instant>,
+    pong_deadline: Option<Instant>,
+}
+
+impl Session {
+    /// A session opened by a polling handshake; the open packet answers request `handshake`.
+    pub fn new_polling(now: Instant, sid: String, config: Config, handshake: RequestId) -> Self {
+        let open = Packet::Open(open_json(&sid, Transport::Polling, &config));
+        let mut session = Self::new(now, sid, config, State::Polling(Polls::default()));
+        session.outputs.push_back(Output::Reply {
+            request: handshake,
+            reply: PollReply::Payload(payload::encode([&open])),
+        });
+        session
+    }
+
+    /// A session opened by a WebSocket handshake; the open packet goes out on `ws`.
+    pub fn new_websocket(now: Instant, sid: String, config: Config, ws: WsId) -> Self {
+        let open = Packet::Open(open_json(&sid, Transport::WebSocket, &config));
+        let mut session = Self::new(now, sid, config, State::WebSocket { ws });
+        session.outputs.push_back(Output::WsSend { ws, frame: WsFrame::Text(open.encode_text()) });
+        session
+    }
+
+    fn new(now: Instant, sid: String, config: Config, state: State) -> Self {
+        Self {
+            sid,
+            next_ping: Some(now + config.ping_interval),
+            config,
+            state,
+            outbox: VecDeque::new(),
+            outputs: VecDeque::new(),
+            pong_deadline: None,
+        }
+    }
+
+    /// The session id.
+    pub fn sid(&self) -> &str {
+        &self.sid
+    }
+
+    /// The transport requests for this session must use now; `None` once closed.
+    pub fn transport(&self) -> Option<Transport> {
+        match self.state {
+            State::Polling(_) | State::Upgrading { .. } | State::Closing { .. } => Some(Transport::Polling),
+            State::WebSocket { .. } => Some(Transport::WebSocket),
+            State::Closed(_) => None,
+        }
+    }
+
+    /// Why the session closed, once it has.
+    pub fn close_reason(&self) -> Option<CloseReason> {
+        match self.state {
+            State::Closed(reason) => Some(reason),
+            _ => None,
+        }
+    }
+
+    /// Whether the session has ended.
+    pub fn is_closed(&self) -> bool {
+        matches!(self.state, State::Closed(_))
+    }
+
+    /// Packets waiting for the client.
+    pub fn buffered(&self) -> usize {
+        self.outbox.len()
+    }
+
+    /// Whether a GET is parked (at most one ever is).
+    pub fn has_parked_get(&self) -> bool {
+        self.polls().is_some_and(|p| p.parked.is_some())
+    }
+
+    /// The next output to carry out, if any.
+    pub fn poll_output(&mut self) -> Option<Output> {
+        self.outputs.pop_front()
+    }
+
+    /// The earliest deadline: the next ping, a pong, the upgrade, or the end of closing.
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        let state_deadline = match self.state {
+            State::Upgrading { deadline, .. } | State::Closing { deadline, .. } => Some(deadline),
+            State::Closed(_) => return None,
+            _ => None,
+        };
+        [self.next_ping, self.pong_deadline, state_deadline].into_iter().flatten().min()
+    }
+
+    /// Queues a message for the client.
+    pub fn send(&mut self, data: Data) -> Result<(), SendError> {
+        if matches!(self.state, State::Closing { .. } | State::Closed(_)) {
+            return Err(SendError::Closed);
+        }
+        if self.outbox.len() >= self.config.max_buffered_packets {
+            return Err(SendError::Full);
+        }
+        self.outbox.push_back(Packet::Message(data));
+        self.flush();
+        Ok(())
+    }
+
+    /// Closes the session from the server side: what is queued goes out first, then a close packet.
+    pub fn close(&mut self, now: Instant) {
+        let polls = match std::mem::replace(&mut self.state, State::Closed(CloseReason::ServerClose)) {
+            State::Closed(reason) => {
+                self.state = State::Closed(reason);
+                return;
+            }
+            closing @ State::Closing { .. } => {
+                self.state = closing;
+                return;
+            }
+            State::WebSocket { ws } => {
+                self.outbox.push_back(Packet::Close);
+                self.flush_websocket(ws);
+                self.outputs.push_back(Output::WsClose { ws });
+                self.finish(CloseReason::ServerClose);
+                return;
+            }
+            State::Upgrading { polls, probe, .. } => {
+                self.outputs.push_back(Output::WsClose { ws: probe });
+                polls
+            }
+            State::Polling(polls) => polls,
+        };
+        self.outbox.push_back(Packet::Close);
+        self.state = State::Closing { polls, deadline: now + self.config.ping_timeout };
+        self.flush();
+    }
+
+    /// Feeds one transport input.
+    pub fn handle(&mut self, now: Instant, input: Input) {
+        match input {
+            Input::PollGet(request) => self.on_poll_get(request),
+            Input::PostStarted(request) => self.on_post_started(request),
+            Input::PostBody(request, body) => self.on_post_body(now, request, body),
+            Input::PostTooLarge(request) => {
+                if let Some(polls) = self.polls_mut() {
+                    if polls.post == Some(request) {
+                        polls.post = None;
+                    }
+                }
+                self.reply(request, PollReply::TooLarge);
+                self.fail(CloseReason::TransportError(TransportFault::PayloadTooLarge));
+            }
+            Input::RequestAborted(request) => {
+                let Some(polls) = self.polls_mut() else { return };
+                let ours = polls.parked == Some(request) || polls.post == Some(request);
+                if ours {
+                    if polls.parked == Some(request) {
+                        polls.parked = None;
+                    } else {
+                        polls.post = None;
+                    }
+                    self.fail(CloseReason::TransportError(TransportFault::RequestAborted));
+                }
+            }
+            Input::WsOpened(ws) => self.on_ws_opened(now, ws),
+            Input::WsFrame(ws, frame) => self.on_ws_frame(now, ws, frame),
+            Input::WsClosed { ws, error } => self.on_ws_closed(ws, error),
+        }
+    }
+
+    /// Acts on every deadline that has passed at `now`.
+    pub fn handle_timeout(&mut self, now: Instant) {
+        if self.is_closed() {
+            return;
+        }
+        if self.pong_deadline.is_some_and(|d| now >= d) {
+            self.fail(CloseReason::PingTimeout);
+            return;
+        }
+        match self.state {
+            State::Closing { deadline, .. } if now >= deadline => {
+                self.finish(CloseReason::ServerClose);
+                return;
+            }
+            State::Upgrading { polls, probe, deadline, .. } if now >= deadline => {
+                self.outputs.push_back(Output::WsClose { ws: probe });
+                self.state = State::Polling(polls);
+            }
+            _ => {}
+        }
+        if self.next_ping.is_some_and(|p| now >= p) && !matches!(self.state, State::Closing { .. }) {
+            self.next_ping = None;
+            self.pong_deadline = Some(now + self.config.ping_timeout);
+            self.outbox.push_back(Packet::Ping(Text::default()));
+            self.flush();
+        }
+    }
+
+    fn polls(&self) -> Option<&Polls> {
+        match &self.state {
+            State::Polling(polls) | State::Upgrading { polls, .. } | State::Closing { polls, .. } => Some(polls),
+            _ => None,
+        }
+    }
+
+    fn polls_mut(&mut self) -> Option<&mut Polls> {
+        match &mut self.state {
+            State::Polling(polls) | State::Upgrading { polls, .. } | State::Closing { polls, .. } => Some(polls),
+            _ => None,
+        }
+    }
+
+    fn reply(&mut self, request: RequestId, reply: PollReply) {
+        self.outputs.push_back(Output::Reply { request, reply });
+    }
+
+    fn on_poll_get(&mut self, request: RequestId) {
+        let Some(polls) = self.polls_mut() else {
+            let error = if self.is_closed() { RequestError::UnknownSid } else { RequestError::BadRequest };
+            self.reply(request, PollReply::Error(error));
+            return;
+        };
+        if polls.parked.is_some() {
+            self.reply(request, PollReply::Error(RequestError::BadRequest));
+            self.fail(CloseReason::TransportError(TransportFault::OverlappingGet));
+            return;
+        }
+        polls.parked = Some(request);
+        if let State::Upgrading { probed: true, .. } = self.state {
+            // The client is pausing polling for the upgrade: never keep it waiting.
+            if self.outbox.is_empty() {
+                self.outbox.push_back(Packet::Noop);
+            }
+        }
+        self.flush();
+    }
+
+    fn on_post_started(&mut self, request: RequestId) {
+        let Some(polls) = self.polls_mut() else {
+            let error = if self.is_closed() { RequestError::UnknownSid } else { RequestError::BadRequest };
+            self.reply(request, PollReply::Error(error));
+            return;
+        };
+        if polls.post.is_some() {
+            self.reply(request, PollReply::Error(RequestError::BadRequest));
+            self.fail(CloseReason::TransportError(TransportFault::OverlappingPost));
+            return;
+        }
+        polls.post = Some(request);
+    }
+
+    fn on_post_body(&mut self, now: Instant, request: RequestId, body: Bytes) {
+        match self.polls_mut() {
+            Some(polls) if polls.post == Some(request) => polls.post = None,
+            _ => {
+                let error = if self.is_closed() { RequestError::UnknownSid } else { RequestError::BadRequest };
+                self.reply(request, PollReply::Error(error));
+                return;
+            }
+        }
+        let packets = match payload::decode(body, self.config.max_payload) {
+            Ok(packets) => packets,
+            Err(e) => {
+                self.reply(request, PollReply::Error(RequestError::BadRequest));
+                self.fail(CloseReason::ParseError(e));
+                return;
+            }
+        };
+        self.reply(request, PollReply::Ok);
+        if matches!(self.state, State::Closing { .. }) {
+            return;
+        }
+        for packet in packets {
+            if self.is_closed() {
+                break;
+            }
+            self.on_packet(now, packet);
+        }
+    }
+
+    fn on_packet(&mut self, now: Instant, packet: Packet) {
+        match packet {
+            Packet::Message(data) => self.outputs.push_back(Output::Event(Event::Message(data))),
+            Packet::Pong(_) => {
+                self.pong_deadline = None;
+                self.next_ping = Some(now + self.config.ping_interval);
+            }
+            Packet::Close => self.fail(CloseReason::TransportClose),
+            Packet::Noop => {}
+            Packet::Open(_) | Packet::Ping(_) | Packet::Upgrade => {
+                self.fail(CloseReason::TransportError(TransportFault::UnexpectedPacket))
+            }
+        }
+    }
+
+    fn on_ws_opened(&mut self, now: Instant, ws: WsId) {
+        match self.state {
+            State::Polling(polls) => {
+                self.state = State::Upgrading {
+                    polls,
+                    probe: ws,
+                    probed: false,
+                    deadline: now + self.config.upgrade_timeout,
+                }
+            }
+            // A second WebSocket, or one for a closing session.
+            _ => self.outputs.push_back(Output::WsClose { ws }),
+        }
+    }
+
+    fn on_ws_frame(&mut self, now: Instant, ws: WsId, frame: WsFrame) {
+        match self.state {
+            State::WebSocket { ws: active } if active == ws => match frame {
+                WsFrame::Binary(bytes) => self.outputs.push_back(Output::Event(Event::Message(Data::Binary(bytes)))),
+                WsFrame::Text(bytes) => match Packet::decode_text(bytes) {
+                    Ok(packet) => self.on_packet(now, packet),
+                    Err(e) => self.fail(CloseReason::ParseError(e)),
+                },
+            },
+            State::Upgrading { polls, probe, .. } if probe == ws => {
+                let packet = match frame {
+                    WsFrame::Text(bytes) => Packet::decode_text(bytes).ok(),
+                    WsFrame::Binary(_) => None,
+                };
+                match packet {
+                    Some(Packet::Ping(data)) if data.as_str() == "probe" => {
+                        let pong = Packet::Pong(Text::from_static("probe"));
+                        self.outputs.push_back(Output::WsSend { ws, frame: WsFrame::Text(pong.encode_text()) });
+                        if let State::Upgrading { probed, .. } = &mut self.state {
+                            *probed = true;
+                        }
+                        if polls.parked.is_some() && self.outbox.is_empty() {
+                            self.outbox.push_back(Packet::Noop);
+                        }
+                        self.flush();
+                    }
+                    Some(Packet::Upgrade) => {
+                        if let Some(parked) = polls.parked {
+                            self.reply(parked, PollReply::Payload(payload::encode([&Packet::Noop])));
+                        }
+                        self.state = State::WebSocket { ws };
+                        self.outputs.push_back(Output::Event(Event::Upgraded));
+                        self.flush();
+                    }
+                    // Anything else on a probe: the probe failed; polling goes on.
+                    _ => {
+                        self.outputs.push_back(Output::WsClose { ws });
+                        self.state = State::Polling(polls);
+                    }
+                }
+            }
+            _ => self.outputs.push_back(Output::WsClose { ws }),
+        }
+    }
+
+    fn on_ws_closed(&mut self, ws: WsId, error: bool) {
+        match self.state {
+            State::WebSocket { ws: active } if active == ws => {
+                let reason = if error {
+                    CloseReason::TransportError(TransportFault::WebSocket)
+                } else {
+                    CloseReason::TransportClose
+                };
+                self.fail(reason);
+            }
+            State::Upgrading { polls, probe, .. } if probe == ws => self.state = State::Polling(polls),
+            _ => {}
+        }
+    }
+
+    /// Ends the session now: a parked GET gets a close packet, WebSockets are closed.
+    fn fail(&mut self, reason: CloseReason) {
+        match std::mem::replace(&mut self.state, State::Closed(reason)) {
+            State::Closed(previous) => {
+                self.state = State::Closed(previous);
+                return;
+            }
+            State::WebSocket { ws } => self.outputs.push_back(Output::WsClose { ws }),
+            State::Upgrading { polls, probe, .. } => {
+                self.outputs.push_back(Output::WsClose { ws: probe });
+                self.release_with_close(polls);
+            }
+            State::Polling(polls) | State::Closing { polls, .. } => self.release_with_close(polls),
+        }
+        self.finish(reason);
+    }
+
+    fn release_with_close(&mut self, polls: Polls) {
+        if let Some(parked) = polls.parked {
+            self.reply(parked, PollReply::Payload(payload::encode([&Packet::Close])));
+        }
+    }
+
+    fn finish(&mut self, reason: CloseReason) {
+        self.state = State::Closed(reason);
+        self.outbox.clear();
+        self.next_ping = None;
+        self.pong_deadline = None;
+        self.outputs.push_back(Output::Event(Event::Closed(reason)));
+    }
+
+    /// Moves queued packets to the transport that can take them now.
+    fn flush(&mut self) {
+        match self.state {
+            State::WebSocket { ws } => self.flush_websocket(ws),
+            State::Polling(Polls { parked: Some(request), .. })
+            | State::Upgrading { polls: Polls { parked: Some(request), .. }, .. }
+            | State::Closing { polls: Polls { parked: Some(request), .. }, .. } => {
+                if self.outbox.is_empty() {
+                    return;
+                }
+                let body = payload::encode(self.outbox.iter());
+                let closes = self.outbox.iter().any(|p| *p == Packet::Close);
+                self.outbox.clear();
+                if let Some(polls) = self.polls_mut() {
+                    polls.parked = None;
+                }
+                self.reply(request, PollReply::Payload(body));
+                if closes && matches!(self.state, State::Closing { .. }) {
+                    self.finish(CloseReason::ServerClose);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn flush_websocket(&mut self, ws: WsId) {
+        while let Some(packet) = self.outbox.pop_front() {
+            let frame = match packet {
+                Packet::Message(Data::Binary(bytes)) => WsFrame::Binary(bytes),
+                other => WsFrame::Text(other.encode_text()),
+            };
+            self.outputs.push_back(Output::WsSend { ws, frame });
+        }
+    }
+}

@@ -1,0 +1,110 @@
+//! The server side of the WebSocket opening handshake (RFC 6455 section 4.2), without I/O.
+
+use super::{base64, sha1::sha1};
+use std::fmt;
+
+const GUID: &str = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
+
+/// Why a request is not a valid WebSocket upgrade. The client's fault.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[non_exhaustive]
+pub enum UpgradeError {
+    /// Not a `GET`.
+    Method,
+    /// No `Connection: upgrade`.
+    ConnectionHeader,
+    /// No `Upgrade: websocket`.
+    UpgradeHeader,
+    /// `Sec-WebSocket-Version` is not 13.
+    Version,
+    /// `Sec-WebSocket-Key` is missing or not 16 bytes of base64.
+    Key,
+}
+
+impl fmt::Display for UpgradeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            UpgradeError::Method => "WebSocket upgrade must be a GET",
+            UpgradeError::ConnectionHeader => "missing Connection: upgrade",
+            UpgradeError::UpgradeHeader => "missing Upgrade: websocket",
+            UpgradeError::Version => "unsupported Sec-WebSocket-Version (13 required)",
+            UpgradeError::Key => "missing or invalid Sec-WebSocket-Key",
+        })
+    }
+}
+
+impl std::error::Error for UpgradeError {}
+
+/// Whether a comma-separated header value contains `token` (case-insensitively).
+pub fn has_token(value: &str, token: &str) -> bool {
+    value.split(',').any(|t| t.trim().eq_ignore_ascii_case(token))
+}
+
+/// Whether the request asks for a WebSocket (`Upgrade: websocket`), valid or not.
+pub fn wants_websocket(header: impl Fn(&str) -> Option<String>) -> bool {
+    header("upgrade").is_some_and(|v| has_token(&v, "websocket"))
+}
+
+/// Validates an upgrade request and returns the `Sec-WebSocket-Accept` value.
+///
+/// `header` looks a header up by lower-case name (several occurrences joined with `,`).
+pub fn accept(method: &str, header: impl Fn(&str) -> Option<String>) -> Result<String, UpgradeError> {
+    if method != "GET" {
+        return Err(UpgradeError::Method);
+    }
+    if !header("connection").is_some_and(|v| has_token(&v, "upgrade")) {
+        return Err(UpgradeError::ConnectionHeader);
+    }
+    if !wants_websocket(&header) {
+        return Err(UpgradeError::UpgradeHeader);
+    }
+    if header("sec-websocket-version").as_deref().map(str::trim) != Some("13") {
+        return Err(UpgradeError::Version);
+    }
+    let key = header("sec-websocket-key").ok_or(UpgradeError::Key)?;
+    let key = key.trim();
+    if base64::decode(key.as_bytes()).map(|k| k.len()) != Some(16) {
+        return Err(UpgradeError::Key);
+    }
+    Ok(accept_key(key))
+}
+
+/// `base64(sha1(key + GUID))`.
+pub fn accept_key(key: &str) -> String {
+    let mut input = String::with_capacity(key.len() + GUID.len());
+    input.push_str(key);
+    input.push_str(GUID);
+    base64::encode(&sha1(input.as_bytes()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rfc6455_example() {
+        assert_eq!(accept_key("dGhlIHNhbXBsZSBub25jZQ=="), "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
+    }
+
+    #[test]
+    fn validates_headers() {
+        let good = |name: &str| -> Option<String> {
+            match name {
+                "connection" => Some("keep-alive, Upgrade".into()),
+                "upgrade" => Some("websocket".into()),
+                "sec-websocket-version" => Some("13".into()),
+                "sec-websocket-key" => Some("dGhlIHNhbXBsZSBub25jZQ==".into()),
+                _ => None,
+            }
+        };
+        assert_eq!(accept("GET", good).as_deref(), Ok("s3pPLMBiTxaQ9kYGzzhZRbK+xOo="));
+        assert_eq!(accept("POST", good), Err(UpgradeError::Method));
+        let without = |skip: &'static str| move |n: &str| if n == skip { None } else { good(n) };
+        assert_eq!(accept("GET", without("connection")), Err(UpgradeError::ConnectionHeader));
+        assert_eq!(accept("GET", without("upgrade")), Err(UpgradeError::UpgradeHeader));
+        assert_eq!(accept("GET", without("sec-websocket-version")), Err(UpgradeError::Version));
+        assert_eq!(accept("GET", without("sec-websocket-key")), Err(UpgradeError::Key));
+        let short_key = |n: &str| if n == "sec-websocket-key" { Some("AAAA".into()) } else { good(n) };
+        assert_eq!(accept("GET", short_key), Err(UpgradeError::Key));
+    }
+}
