@@ -38,8 +38,8 @@
 //! ```
 #![forbid(unsafe_code)]
 
+#[cfg(feature = "tokio")]
+pub mod echo;
 pub mod proto;
 #[cfg(feature = "tokio")]
 pub mod runtime;
-#[cfg(feature = "tokio")]
-pub mod echo;

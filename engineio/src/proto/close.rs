@@ -51,14 +51,19 @@ impl CloseReason {
 
     /// Whether the peer caused the close (as opposed to the server or a timeout).
     pub fn is_peer_fault(&self) -> bool {
-        matches!(self, CloseReason::TransportError(_) | CloseReason::ParseError(_))
+        matches!(
+            self,
+            CloseReason::TransportError(_) | CloseReason::ParseError(_)
+        )
     }
 }
 
 impl fmt::Display for TransportFault {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
-            TransportFault::OverlappingGet => "overlap from client (a second GET while one is parked)",
+            TransportFault::OverlappingGet => {
+                "overlap from client (a second GET while one is parked)"
+            }
             TransportFault::OverlappingPost => "data request overlap from client",
             TransportFault::PayloadTooLarge => "payload exceeds maxPayload",
             TransportFault::RequestAborted => "request connection closed prematurely",

@@ -8,18 +8,18 @@ use super::packet::Text;
 /// `upgrades` lists `websocket` only for a polling session on an endpoint that allows WebSocket.
 pub fn open_json(sid: &str, transport: Transport, config: &Config) -> Text {
     let upgrades = if transport == Transport::Polling && config.allow_websocket {
-        vec!["websocket"]
+        r#"["websocket"]"#
     } else {
-        Vec::new()
+        "[]"
     };
-    let value = serde_json::json!({
-        "sid": sid,
-        "upgrades": upgrades,
-        "pingInterval": duration_ms(config.ping_interval),
-        "pingTimeout": duration_ms(config.ping_timeout),
-        "maxPayload": config.max_payload,
-    });
-    Text::from(value.to_string())
+    let sid = serde_json::Value::from(sid);
+    // Written by hand to keep the key order of the Node reference server.
+    Text::from(format!(
+        r#"{{"sid":{sid},"upgrades":{upgrades},"pingInterval":{},"pingTimeout":{},"maxPayload":{}}}"#,
+        duration_ms(config.ping_interval),
+        duration_ms(config.ping_timeout),
+        config.max_payload,
+    ))
 }
 
 fn duration_ms(d: std::time::Duration) -> u64 {

@@ -203,7 +203,10 @@ impl Packet {
                 out.put_u8(b'b');
                 crate::proto::base64::encode_into(b, out);
             }
-            Packet::Open(t) | Packet::Ping(t) | Packet::Pong(t) | Packet::Message(Data::Text(t)) => {
+            Packet::Open(t)
+            | Packet::Ping(t)
+            | Packet::Pong(t)
+            | Packet::Message(Data::Text(t)) => {
                 out.reserve(1 + t.len());
                 out.put_u8(self.type_char());
                 out.put_slice(t.as_bytes());
@@ -228,7 +231,10 @@ mod tests {
     #[test]
     fn decodes_every_type() {
         let table: &[(&str, Packet)] = &[
-            ("0{\"sid\":\"x\"}", Packet::Open(Text::from("{\"sid\":\"x\"}"))),
+            (
+                "0{\"sid\":\"x\"}",
+                Packet::Open(Text::from("{\"sid\":\"x\"}")),
+            ),
             ("1", Packet::Close),
             ("2", Packet::Ping(Text::default())),
             ("2probe", Packet::Ping(Text::from("probe"))),
@@ -250,8 +256,14 @@ mod tests {
     #[test]
     fn rejects_bad_packets() {
         assert_eq!(Packet::decode_text(Bytes::new()), Err(DecodeError::Empty));
-        assert_eq!(Packet::decode_text(Bytes::from("7")), Err(DecodeError::UnknownType(b'7')));
-        assert_eq!(Packet::decode_text(Bytes::from("x1")), Err(DecodeError::UnknownType(b'x')));
+        assert_eq!(
+            Packet::decode_text(Bytes::from("7")),
+            Err(DecodeError::UnknownType(b'7'))
+        );
+        assert_eq!(
+            Packet::decode_text(Bytes::from("x1")),
+            Err(DecodeError::UnknownType(b'x'))
+        );
         assert_eq!(
             Packet::decode_text(Bytes::from_static(b"4\xff\xfe")),
             Err(DecodeError::InvalidUtf8)

@@ -83,10 +83,18 @@ mod tests {
             ("bAAE=", &[0u8, 1][..]),
             ("b/+8=", &[0xff, 0xef][..]),
         ] {
-            assert_eq!(decode(Bytes::from(wire), 100).unwrap(), vec![Packet::binary(bytes.to_vec())], "{wire}");
+            assert_eq!(
+                decode(Bytes::from(wire), 100).unwrap(),
+                vec![Packet::binary(bytes.to_vec())],
+                "{wire}"
+            );
         }
         for bad in ["b!!!!", "bA", "bAAAAA=", "b-_8="] {
-            assert_eq!(decode(Bytes::from(bad), 100), Err(DecodeError::InvalidBase64), "{bad}");
+            assert_eq!(
+                decode(Bytes::from(bad), 100),
+                Err(DecodeError::InvalidBase64),
+                "{bad}"
+            );
         }
         assert_eq!(encode([&Packet::binary(vec![0u8; 0])]), Bytes::from("b"));
     }
@@ -96,8 +104,14 @@ mod tests {
         assert_eq!(decode(Bytes::from(""), 10), Err(DecodeError::Empty));
         assert_eq!(decode(Bytes::from("4a\x1e"), 10), Err(DecodeError::Empty));
         assert_eq!(decode(Bytes::from("\x1e4a"), 10), Err(DecodeError::Empty));
-        assert_eq!(decode(Bytes::from("4abcdef"), 6), Err(DecodeError::TooLarge));
+        assert_eq!(
+            decode(Bytes::from("4abcdef"), 6),
+            Err(DecodeError::TooLarge)
+        );
         assert!(decode(Bytes::from("4abcde"), 6).is_ok());
-        assert_eq!(decode(Bytes::from("9x"), 10), Err(DecodeError::UnknownType(b'9')));
+        assert_eq!(
+            decode(Bytes::from("9x"), 10),
+            Err(DecodeError::UnknownType(b'9'))
+        );
     }
 }

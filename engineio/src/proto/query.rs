@@ -26,7 +26,9 @@ pub fn decode(s: &str) -> String {
         match bytes[i] {
             b'+' => out.push(b' '),
             b'%' => {
-                let hex = bytes.get(i + 1..i + 3).and_then(|h| std::str::from_utf8(h).ok());
+                let hex = bytes
+                    .get(i + 1..i + 3)
+                    .and_then(|h| std::str::from_utf8(h).ok());
                 match hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
                     Some(b) => {
                         out.push(b);
@@ -48,7 +50,10 @@ mod tests {
 
     #[test]
     fn decodes() {
-        assert_eq!(get("EIO=4&transport=polling&t=N8", "transport").as_deref(), Some("polling"));
+        assert_eq!(
+            get("EIO=4&transport=polling&t=N8", "transport").as_deref(),
+            Some("polling")
+        );
         assert_eq!(get("a=x%20y+z&b", "a").as_deref(), Some("x y z"));
         assert_eq!(get("a=x%20y+z&b", "b").as_deref(), Some(""));
         assert_eq!(get("a=%zz%4", "a").as_deref(), Some("%zz%4"));

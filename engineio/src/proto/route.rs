@@ -84,7 +84,11 @@ impl RequestError {
 
     /// The JSON body.
     pub fn body(self) -> String {
-        format!(r#"{{"code":{},"message":"{}"}}"#, self.code(), self.message())
+        format!(
+            r#"{{"code":{},"message":"{}"}}"#,
+            self.code(),
+            self.message()
+        )
     }
 }
 
@@ -141,9 +145,13 @@ pub fn route(
     };
     let current = session_transport(&sid).ok_or(RequestError::UnknownSid)?;
     match (transport, method) {
-        (Transport::WebSocket, "GET") if current == Transport::Polling => Ok(Route::WebSocket { sid }),
+        (Transport::WebSocket, "GET") if current == Transport::Polling => {
+            Ok(Route::WebSocket { sid })
+        }
         (Transport::Polling, "GET") if current == Transport::Polling => Ok(Route::PollGet { sid }),
-        (Transport::Polling, "POST") if current == Transport::Polling => Ok(Route::PollPost { sid }),
+        (Transport::Polling, "POST") if current == Transport::Polling => {
+            Ok(Route::PollPost { sid })
+        }
         _ => Err(RequestError::BadRequest),
     }
 }
@@ -163,27 +171,72 @@ mod tests {
     #[test]
     fn routes() {
         use RequestError::*;
-        assert_eq!(r("GET", "EIO=4&transport=polling", false), Ok(Route::Handshake(Transport::Polling)));
-        assert_eq!(r("GET", "EIO=4&transport=websocket", true), Ok(Route::Handshake(Transport::WebSocket)));
-        assert_eq!(r("GET", "EIO=4&transport=websocket", false), Err(BadRequest));
+        assert_eq!(
+            r("GET", "EIO=4&transport=polling", false),
+            Ok(Route::Handshake(Transport::Polling))
+        );
+        assert_eq!(
+            r("GET", "EIO=4&transport=websocket", true),
+            Ok(Route::Handshake(Transport::WebSocket))
+        );
+        assert_eq!(
+            r("GET", "EIO=4&transport=websocket", false),
+            Err(BadRequest)
+        );
         assert_eq!(r("GET", "EIO=4", false), Err(UnknownTransport));
-        assert_eq!(r("GET", "EIO=4&transport=flash", false), Err(UnknownTransport));
-        assert_eq!(r("GET", "transport=polling", false), Err(UnsupportedProtocolVersion));
-        assert_eq!(r("GET", "EIO=3&transport=polling", false), Err(UnsupportedProtocolVersion));
-        assert_eq!(r("POST", "EIO=4&transport=polling", false), Err(BadHandshakeMethod));
-        assert_eq!(r("GET", "EIO=4&transport=polling&sid=nope", false), Err(UnknownSid));
-        assert_eq!(r("GET", "EIO=4&transport=polling&sid=poll", false), Ok(Route::PollGet { sid: "poll".into() }));
-        assert_eq!(r("POST", "EIO=4&transport=polling&sid=poll", false), Ok(Route::PollPost { sid: "poll".into() }));
-        assert_eq!(r("PUT", "EIO=4&transport=polling&sid=poll", false), Err(BadRequest));
-        assert_eq!(r("GET", "EIO=4&transport=websocket&sid=poll", true), Ok(Route::WebSocket { sid: "poll".into() }));
-        assert_eq!(r("GET", "EIO=4&transport=polling&sid=ws", false), Err(BadRequest));
-        assert_eq!(r("GET", "EIO=4&transport=websocket&sid=ws", true), Err(BadRequest));
+        assert_eq!(
+            r("GET", "EIO=4&transport=flash", false),
+            Err(UnknownTransport)
+        );
+        assert_eq!(
+            r("GET", "transport=polling", false),
+            Err(UnsupportedProtocolVersion)
+        );
+        assert_eq!(
+            r("GET", "EIO=3&transport=polling", false),
+            Err(UnsupportedProtocolVersion)
+        );
+        assert_eq!(
+            r("POST", "EIO=4&transport=polling", false),
+            Err(BadHandshakeMethod)
+        );
+        assert_eq!(
+            r("GET", "EIO=4&transport=polling&sid=nope", false),
+            Err(UnknownSid)
+        );
+        assert_eq!(
+            r("GET", "EIO=4&transport=polling&sid=poll", false),
+            Ok(Route::PollGet { sid: "poll".into() })
+        );
+        assert_eq!(
+            r("POST", "EIO=4&transport=polling&sid=poll", false),
+            Ok(Route::PollPost { sid: "poll".into() })
+        );
+        assert_eq!(
+            r("PUT", "EIO=4&transport=polling&sid=poll", false),
+            Err(BadRequest)
+        );
+        assert_eq!(
+            r("GET", "EIO=4&transport=websocket&sid=poll", true),
+            Ok(Route::WebSocket { sid: "poll".into() })
+        );
+        assert_eq!(
+            r("GET", "EIO=4&transport=polling&sid=ws", false),
+            Err(BadRequest)
+        );
+        assert_eq!(
+            r("GET", "EIO=4&transport=websocket&sid=ws", true),
+            Err(BadRequest)
+        );
         assert_eq!(r("OPTIONS", "", false), Ok(Route::Preflight));
     }
 
     #[test]
     fn error_bodies() {
-        assert_eq!(RequestError::UnknownSid.body(), r#"{"code":1,"message":"Session ID unknown"}"#);
+        assert_eq!(
+            RequestError::UnknownSid.body(),
+            r#"{"code":1,"message":"Session ID unknown"}"#
+        );
         assert_eq!(RequestError::Forbidden.status(), 403);
     }
 }

@@ -199,7 +199,10 @@ impl Session {
     pub fn new_websocket(now: Instant, sid: String, config: Config, ws: WsId) -> Self {
         let open = Packet::Open(open_json(&sid, Transport::WebSocket, &config));
         let mut session = Self::new(now, sid, config, State::WebSocket { ws });
-        session.outputs.push_back(Output::WsSend { ws, frame: WsFrame::Text(open.encode_text()) });
+        session.outputs.push_back(Output::WsSend {
+            ws,
+            frame: WsFrame::Text(open.encode_text()),
+        });
         session
     }
 
@@ -223,7 +226,9 @@ impl Session {
     /// The transport requests for this session must use now; `None` once closed.
     pub fn transport(&self) -> Option<Transport> {
         match self.state {
-            State::Polling(_) | State::Upgrading { .. } | State::Closing { .. } => Some(Transport::Polling),
+            State::Polling(_) | State::Upgrading { .. } | State::Closing { .. } => {
+                Some(Transport::Polling)
+            }
             State::WebSocket { .. } => Some(Transport::WebSocket),
             State::Closed(_) => None,
         }
@@ -264,7 +269,10 @@ impl Session {
             State::Closed(_) => return None,
             _ => None,
         };
-        [self.next_ping, self.pong_deadline, state_deadline].into_iter().flatten().min()
+        [self.next_ping, self.pong_deadline, state_deadline]
+            .into_iter()
+            .flatten()
+            .min()
     }
 
     /// Queues a message for the client.
@@ -282,30 +290,34 @@ impl Session {
 
     /// Closes the session from the server side: what is queued goes out first, then a close packet.
     pub fn close(&mut self, now: Instant) {
-        let polls = match std::mem::replace(&mut self.state, State::Closed(CloseReason::ServerClose)) {
-            State::Closed(reason) => {
-                self.state = State::Closed(reason);
-                return;
-            }
-            closing @ State::Closing { .. } => {
-                self.state = closing;
-                return;
-            }
-            State::WebSocket { ws } => {
-                self.outbox.push_back(Packet::Close);
-                self.flush_websocket(ws);
-                self.outputs.push_back(Output::WsClose { ws });
-                self.finish(CloseReason::ServerClose);
-                return;
-            }
-            State::Upgrading { polls, probe, .. } => {
-                self.outputs.push_back(Output::WsClose { ws: probe });
-                polls
-            }
-            State::Polling(polls) => polls,
-        };
+        let polls =
+            match std::mem::replace(&mut self.state, State::Closed(CloseReason::ServerClose)) {
+                State::Closed(reason) => {
+                    self.state = State::Closed(reason);
+                    return;
+                }
+                closing @ State::Closing { .. } => {
+                    self.state = closing;
+                    return;
+                }
+                State::WebSocket { ws } => {
+                    self.outbox.push_back(Packet::Close);
+                    self.flush_websocket(ws);
+                    self.outputs.push_back(Output::WsClose { ws });
+                    self.finish(CloseReason::ServerClose);
+                    return;
+                }
+                State::Upgrading { polls, probe, .. } => {
+                    self.outputs.push_back(Output::WsClose { ws: probe });
+                    polls
+                }
+                State::Polling(polls) => polls,
+            };
         self.outbox.push_back(Packet::Close);
-        self.state = State::Closing { polls, deadline: now + self.config.ping_timeout };
+        self.state = State::Closing {
+            polls,
+            deadline: now + self.config.ping_timeout,
+        };
         self.flush();
     }
 
@@ -325,7 +337,9 @@ impl Session {
                 self.fail(CloseReason::TransportError(TransportFault::PayloadTooLarge));
             }
             Input::RequestAborted(request) => {
-                let Some(polls) = self.polls_mut() else { return };
+                let Some(polls) = self.polls_mut() else {
+                    return;
+                };
                 let ours = polls.parked == Some(request) || polls.post == Some(request);
                 if ours {
                     if polls.parked == Some(request) {
@@ -356,13 +370,19 @@ impl Session {
                 self.finish(CloseReason::ServerClose);
                 return;
             }
-            State::Upgrading { polls, probe, deadline, .. } if now >= deadline => {
+            State::Upgrading {
+                polls,
+                probe,
+                deadline,
+                ..
+            } if now >= deadline => {
                 self.outputs.push_back(Output::WsClose { ws: probe });
                 self.state = State::Polling(polls);
             }
             _ => {}
         }
-        if self.next_ping.is_some_and(|p| now >= p) && !matches!(self.state, State::Closing { .. }) {
+        if self.next_ping.is_some_and(|p| now >= p) && !matches!(self.state, State::Closing { .. })
+        {
             self.next_ping = None;
             self.pong_deadline = Some(now + self.config.ping_timeout);
             self.outbox.push_back(Packet::Ping(Text::default()));
@@ -372,14 +392,18 @@ impl Session {
 
     fn polls(&self) -> Option<&Polls> {
         match &self.state {
-            State::Polling(polls) | State::Upgrading { polls, .. } | State::Closing { polls, .. } => Some(polls),
+            State::Polling(polls)
+            | State::Upgrading { polls, .. }
+            | State::Closing { polls, .. } => Some(polls),
             _ => None,
         }
     }
 
     fn polls_mut(&mut self) -> Option<&mut Polls> {
         match &mut self.state {
-            State::Polling(polls) | State::Upgrading { polls, .. } | State::Closing { polls, .. } => Some(polls),
+            State::Polling(polls)
+            | State::Upgrading { polls, .. }
+            | State::Closing { polls, .. } => Some(polls),
             _ => None,
         }
     }
@@ -390,7 +414,11 @@ impl Session {
 
     fn on_poll_get(&mut self, request: RequestId) {
         let Some(polls) = self.polls_mut() else {
-            let error = if self.is_closed() { RequestError::UnknownSid } else { RequestError::BadRequest };
+            let error = if self.is_closed() {
+                RequestError::UnknownSid
+            } else {
+                RequestError::BadRequest
+            };
             self.reply(request, PollReply::Error(error));
             return;
         };
@@ -411,7 +439,11 @@ impl Session {
 
     fn on_post_started(&mut self, request: RequestId) {
         let Some(polls) = self.polls_mut() else {
-            let error = if self.is_closed() { RequestError::UnknownSid } else { RequestError::BadRequest };
+            let error = if self.is_closed() {
+                RequestError::UnknownSid
+            } else {
+                RequestError::BadRequest
+            };
             self.reply(request, PollReply::Error(error));
             return;
         };
@@ -427,7 +459,11 @@ impl Session {
         match self.polls_mut() {
             Some(polls) if polls.post == Some(request) => polls.post = None,
             _ => {
-                let error = if self.is_closed() { RequestError::UnknownSid } else { RequestError::BadRequest };
+                let error = if self.is_closed() {
+                    RequestError::UnknownSid
+                } else {
+                    RequestError::BadRequest
+                };
                 self.reply(request, PollReply::Error(error));
                 return;
             }
@@ -461,9 +497,9 @@ impl Session {
             }
             Packet::Close => self.fail(CloseReason::TransportClose),
             Packet::Noop => {}
-            Packet::Open(_) | Packet::Ping(_) | Packet::Upgrade => {
-                self.fail(CloseReason::TransportError(TransportFault::UnexpectedPacket))
-            }
+            Packet::Open(_) | Packet::Ping(_) | Packet::Upgrade => self.fail(
+                CloseReason::TransportError(TransportFault::UnexpectedPacket),
+            ),
         }
     }
 
@@ -485,7 +521,9 @@ impl Session {
     fn on_ws_frame(&mut self, now: Instant, ws: WsId, frame: WsFrame) {
         match self.state {
             State::WebSocket { ws: active } if active == ws => match frame {
-                WsFrame::Binary(bytes) => self.outputs.push_back(Output::Event(Event::Message(Data::Binary(bytes)))),
+                WsFrame::Binary(bytes) => self
+                    .outputs
+                    .push_back(Output::Event(Event::Message(Data::Binary(bytes)))),
                 WsFrame::Text(bytes) => match Packet::decode_text(bytes) {
                     Ok(packet) => self.on_packet(now, packet),
                     Err(e) => self.fail(CloseReason::ParseError(e)),
@@ -499,7 +537,10 @@ impl Session {
                 match packet {
                     Some(Packet::Ping(data)) if data.as_str() == "probe" => {
                         let pong = Packet::Pong(Text::from_static("probe"));
-                        self.outputs.push_back(Output::WsSend { ws, frame: WsFrame::Text(pong.encode_text()) });
+                        self.outputs.push_back(Output::WsSend {
+                            ws,
+                            frame: WsFrame::Text(pong.encode_text()),
+                        });
                         if let State::Upgrading { probed, .. } = &mut self.state {
                             *probed = true;
                         }
@@ -510,7 +551,10 @@ impl Session {
                     }
                     Some(Packet::Upgrade) => {
                         if let Some(parked) = polls.parked {
-                            self.reply(parked, PollReply::Payload(payload::encode([&Packet::Noop])));
+                            self.reply(
+                                parked,
+                                PollReply::Payload(payload::encode([&Packet::Noop])),
+                            );
                         }
                         self.state = State::WebSocket { ws };
                         self.outputs.push_back(Output::Event(Event::Upgraded));
@@ -537,7 +581,9 @@ impl Session {
                 };
                 self.fail(reason);
             }
-            State::Upgrading { polls, probe, .. } if probe == ws => self.state = State::Polling(polls),
+            State::Upgrading { polls, probe, .. } if probe == ws => {
+                self.state = State::Polling(polls)
+            }
             _ => {}
         }
     }
@@ -561,7 +607,10 @@ impl Session {
 
     fn release_with_close(&mut self, polls: Polls) {
         if let Some(parked) = polls.parked {
-            self.reply(parked, PollReply::Payload(payload::encode([&Packet::Close])));
+            self.reply(
+                parked,
+                PollReply::Payload(payload::encode([&Packet::Close])),
+            );
         }
     }
 
@@ -577,9 +626,26 @@ impl Session {
     fn flush(&mut self) {
         match self.state {
             State::WebSocket { ws } => self.flush_websocket(ws),
-            State::Polling(Polls { parked: Some(request), .. })
-            | State::Upgrading { polls: Polls { parked: Some(request), .. }, .. }
-            | State::Closing { polls: Polls { parked: Some(request), .. }, .. } => {
+            State::Polling(Polls {
+                parked: Some(request),
+                ..
+            })
+            | State::Upgrading {
+                polls:
+                    Polls {
+                        parked: Some(request),
+                        ..
+                    },
+                ..
+            }
+            | State::Closing {
+                polls:
+                    Polls {
+                        parked: Some(request),
+                        ..
+                    },
+                ..
+            } => {
                 if self.outbox.is_empty() {
                     return;
                 }

@@ -37,7 +37,9 @@ impl std::error::Error for UpgradeError {}
 
 /// Whether a comma-separated header value contains `token` (case-insensitively).
 pub fn has_token(value: &str, token: &str) -> bool {
-    value.split(',').any(|t| t.trim().eq_ignore_ascii_case(token))
+    value
+        .split(',')
+        .any(|t| t.trim().eq_ignore_ascii_case(token))
 }
 
 /// Whether the request asks for a WebSocket (`Upgrade: websocket`), valid or not.
@@ -48,7 +50,10 @@ pub fn wants_websocket(header: impl Fn(&str) -> Option<String>) -> bool {
 /// Validates an upgrade request and returns the `Sec-WebSocket-Accept` value.
 ///
 /// `header` looks a header up by lower-case name (several occurrences joined with `,`).
-pub fn accept(method: &str, header: impl Fn(&str) -> Option<String>) -> Result<String, UpgradeError> {
+pub fn accept(
+    method: &str,
+    header: impl Fn(&str) -> Option<String>,
+) -> Result<String, UpgradeError> {
     if method != "GET" {
         return Err(UpgradeError::Method);
     }
@@ -83,7 +88,10 @@ mod tests {
 
     #[test]
     fn rfc6455_example() {
-        assert_eq!(accept_key("dGhlIHNhbXBsZSBub25jZQ=="), "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
+        assert_eq!(
+            accept_key("dGhlIHNhbXBsZSBub25jZQ=="),
+            "s3pPLMBiTxaQ9kYGzzhZRbK+xOo="
+        );
     }
 
     #[test]
@@ -97,14 +105,35 @@ mod tests {
                 _ => None,
             }
         };
-        assert_eq!(accept("GET", good).as_deref(), Ok("s3pPLMBiTxaQ9kYGzzhZRbK+xOo="));
+        assert_eq!(
+            accept("GET", good).as_deref(),
+            Ok("s3pPLMBiTxaQ9kYGzzhZRbK+xOo=")
+        );
         assert_eq!(accept("POST", good), Err(UpgradeError::Method));
         let without = |skip: &'static str| move |n: &str| if n == skip { None } else { good(n) };
-        assert_eq!(accept("GET", without("connection")), Err(UpgradeError::ConnectionHeader));
-        assert_eq!(accept("GET", without("upgrade")), Err(UpgradeError::UpgradeHeader));
-        assert_eq!(accept("GET", without("sec-websocket-version")), Err(UpgradeError::Version));
-        assert_eq!(accept("GET", without("sec-websocket-key")), Err(UpgradeError::Key));
-        let short_key = |n: &str| if n == "sec-websocket-key" { Some("AAAA".into()) } else { good(n) };
+        assert_eq!(
+            accept("GET", without("connection")),
+            Err(UpgradeError::ConnectionHeader)
+        );
+        assert_eq!(
+            accept("GET", without("upgrade")),
+            Err(UpgradeError::UpgradeHeader)
+        );
+        assert_eq!(
+            accept("GET", without("sec-websocket-version")),
+            Err(UpgradeError::Version)
+        );
+        assert_eq!(
+            accept("GET", without("sec-websocket-key")),
+            Err(UpgradeError::Key)
+        );
+        let short_key = |n: &str| {
+            if n == "sec-websocket-key" {
+                Some("AAAA".into())
+            } else {
+                good(n)
+            }
+        };
         assert_eq!(accept("GET", short_key), Err(UpgradeError::Key));
     }
 }

@@ -1,0 +1,252 @@
+//! One task per session: feeds the [`Session`] core with requests, frames, commands and time, and
+//! carries out what it outputs. No protocol rule lives here.
+
+use super::socket::Command;
+use crate::proto::{Event, Input, Output, PollReply, RequestId, Session, Transport, WsFrame, WsId};
+use futures_util::{SinkExt, StreamExt};
+use std::future::poll_fn;
+use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::Arc;
+use std::task::Poll;
+use std::time::Instant;
+use tokio::net::TcpStream;
+use tokio::sync::{mpsc, oneshot};
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::WebSocketStream;
+
+/// A WebSocket connection of a session.
+pub(crate) type WsStream = WebSocketStream<TcpStream>;
+
+/// What HTTP connection tasks hand to a session's driver.
+pub(crate) enum DriverInput {
+    /// A polling request input; `reply` receives the answer when the session gives one.
+    Poll {
+        input: Input,
+        reply: Option<oneshot::Sender<PollReply>>,
+    },
+    /// A WebSocket that finished its handshake for this session.
+    WebSocket { id: WsId, stream: Box<WsStream> },
+    /// The server shuts down: close the session.
+    Close,
+}
+
+/// The session's current transport, readable by the router without asking the driver.
+#[derive(Debug, Default)]
+pub(crate) struct TransportCell(AtomicU8);
+
+impl TransportCell {
+    pub(crate) fn set(&self, transport: Option<Transport>) {
+        let v = match transport {
+            Some(Transport::Polling) => 0,
+            Some(Transport::WebSocket) => 1,
+            None => 2,
+        };
+        self.0.store(v, Ordering::Relaxed);
+    }
+
+    pub(crate) fn get(&self) -> Option<Transport> {
+        match self.0.load(Ordering::Relaxed) {
+            0 => Some(Transport::Polling),
+            1 => Some(Transport::WebSocket),
+            _ => None,
+        }
+    }
+}
+
+pub(crate) struct Driver {
+    pub(crate) session: Session,
+    pub(crate) inputs: mpsc::Receiver<DriverInput>,
+    pub(crate) commands: mpsc::Receiver<Command>,
+    pub(crate) events: mpsc::Sender<Event>,
+    pub(crate) transport: Arc<TransportCell>,
+    pub(crate) websockets: Vec<(WsId, Box<WsStream>)>,
+    pub(crate) replies: Vec<(RequestId, oneshot::Sender<PollReply>)>,
+    pub(crate) max_buffered: usize,
+}
+
+enum Wake {
+    Input(Option<DriverInput>),
+    Command(Option<Command>),
+    Frame(WsId, Option<Result<Message, tungstenite::Error>>),
+    Timeout,
+}
+
+impl Driver {
+    /// Runs the session to its end.
+    pub(crate) async fn run(mut self) {
+        loop {
+            self.drain().await;
+            self.transport.set(self.session.transport());
+            if self.session.is_closed() {
+                break;
+            }
+            let deadline = self.session.poll_timeout();
+            let accepting_commands = self.session.buffered() < self.max_buffered;
+            let wake = tokio::select! {
+                input = self.inputs.recv() => Wake::Input(input),
+                command = self.commands.recv(), if accepting_commands => Wake::Command(command),
+                (id, frame) = next_frame(&mut self.websockets) => Wake::Frame(id, frame),
+                () = sleep_until(deadline) => Wake::Timeout,
+            };
+            let now = Instant::now();
+            match wake {
+                Wake::Input(Some(DriverInput::Poll { input, reply })) => {
+                    if let (Some(reply), Some(id)) = (reply, request_id(&input)) {
+                        self.replies.push((id, reply));
+                    }
+                    self.session.handle(now, input);
+                }
+                Wake::Input(Some(DriverInput::WebSocket { id, stream })) => {
+                    self.websockets.push((id, stream));
+                    self.session.handle(now, Input::WsOpened(id));
+                }
+                // The engine shuts down: close like the application would.
+                Wake::Input(Some(DriverInput::Close) | None) => self.session.close(now),
+                Wake::Command(Some(Command::Send(data))) => {
+                    // Refusals are reported to the application by the bounded command channel.
+                    let _ = self.session.send(data);
+                }
+                Wake::Command(Some(Command::Close)) | Wake::Command(None) => {
+                    self.session.close(now)
+                }
+                Wake::Frame(ws, frame) => self.on_frame(now, ws, frame),
+                Wake::Timeout => self.session.handle_timeout(now),
+            }
+        }
+        // Anyone still waiting for an answer gets "unknown session" from the dropped sender.
+        self.replies.clear();
+        for (_, ws) in self.websockets.drain(..) {
+            close_later(ws);
+        }
+    }
+
+    fn on_frame(
+        &mut self,
+        now: Instant,
+        ws: WsId,
+        frame: Option<Result<Message, tungstenite::Error>>,
+    ) {
+        let input = match frame {
+            Some(Ok(Message::Text(text))) => Input::WsFrame(ws, WsFrame::Text(text.into())),
+            Some(Ok(Message::Binary(bytes))) => Input::WsFrame(ws, WsFrame::Binary(bytes)),
+            // tungstenite answers pings itself; the pong goes out with the next flush.
+            Some(Ok(Message::Ping(_) | Message::Pong(_) | Message::Frame(_))) => return,
+            Some(Ok(Message::Close(_))) | None => {
+                self.remove_ws(ws);
+                Input::WsClosed { ws, error: false }
+            }
+            Some(Err(_)) => {
+                self.remove_ws(ws);
+                Input::WsClosed { ws, error: true }
+            }
+        };
+        self.session.handle(now, input);
+    }
+
+    fn remove_ws(&mut self, ws: WsId) -> Option<Box<WsStream>> {
+        let index = self.websockets.iter().position(|(id, _)| *id == ws)?;
+        Some(self.websockets.swap_remove(index).1)
+    }
+
+    /// Carries out every pending output, then flushes the WebSockets written to.
+    async fn drain(&mut self) {
+        let mut written: Vec<WsId> = Vec::new();
+        while let Some(output) = self.session.poll_output() {
+            match output {
+                Output::Reply { request, reply } => {
+                    if let Some(index) = self.replies.iter().position(|(id, _)| *id == request) {
+                        let (_, sender) = self.replies.swap_remove(index);
+                        let _ = sender.send(reply);
+                    }
+                }
+                Output::WsSend { ws, frame } => {
+                    let message = match frame {
+                        WsFrame::Text(bytes) => match tungstenite::Utf8Bytes::try_from(bytes) {
+                            Ok(text) => Message::Text(text),
+                            Err(_) => continue,
+                        },
+                        WsFrame::Binary(bytes) => Message::Binary(bytes),
+                    };
+                    let Some((_, stream)) = self.websockets.iter_mut().find(|(id, _)| *id == ws)
+                    else {
+                        continue;
+                    };
+                    if stream.feed(message).await.is_err() {
+                        self.remove_ws(ws);
+                        self.session
+                            .handle(Instant::now(), Input::WsClosed { ws, error: true });
+                    } else if !written.contains(&ws) {
+                        written.push(ws);
+                    }
+                }
+                Output::WsClose { ws } => {
+                    if let Some(stream) = self.remove_ws(ws) {
+                        let mut stream = stream;
+                        if written.contains(&ws) {
+                            let _ = stream.flush().await;
+                        }
+                        close_later(stream);
+                    }
+                }
+                Output::Event(event) => {
+                    // The application may have dropped its socket; the session then still runs
+                    // until the close that the dropped command channel asks for.
+                    let _ = self.events.send(event).await;
+                }
+            }
+        }
+        for ws in written {
+            if let Some((_, stream)) = self.websockets.iter_mut().find(|(id, _)| *id == ws) {
+                if stream.flush().await.is_err() {
+                    self.remove_ws(ws);
+                    self.session
+                        .handle(Instant::now(), Input::WsClosed { ws, error: true });
+                }
+            }
+        }
+        if !self.session.is_closed() && self.session.poll_timeout().is_none() {
+            // Unreachable for an open session (a ping or pong deadline is always set), but keep
+            // the invariant explicit rather than sleeping forever.
+            self.session.handle_timeout(Instant::now());
+        }
+    }
+}
+
+fn request_id(input: &Input) -> Option<RequestId> {
+    match input {
+        Input::PollGet(id)
+        | Input::PostStarted(id)
+        | Input::PostBody(id, _)
+        | Input::PostTooLarge(id) => Some(*id),
+        _ => None,
+    }
+}
+
+/// Closes a WebSocket in the background (close frame, then the TCP connection), bounded in time.
+fn close_later(mut stream: Box<WsStream>) {
+    tokio::spawn(async move {
+        let _ = tokio::time::timeout(std::time::Duration::from_secs(2), stream.close(None)).await;
+    });
+}
+
+async fn sleep_until(deadline: Option<Instant>) {
+    match deadline {
+        Some(d) => tokio::time::sleep_until(tokio::time::Instant::from_std(d)).await,
+        None => std::future::pending().await,
+    }
+}
+
+/// The next frame from any of the session's WebSockets (at most two: the active one and a probe).
+async fn next_frame(
+    websockets: &mut [(WsId, Box<WsStream>)],
+) -> (WsId, Option<Result<Message, tungstenite::Error>>) {
+    poll_fn(|cx| {
+        for (id, stream) in websockets.iter_mut() {
+            if let Poll::Ready(item) = stream.poll_next_unpin(cx) {
+                return Poll::Ready((*id, item));
+            }
+        }
+        Poll::Pending
+    })
+    .await
+}

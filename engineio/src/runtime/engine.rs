@@ -1,0 +1,625 @@
+//! An Engine.IO endpoint: its settings, its sessions, and the handling of requests on its path.
+
+use super::cors::Cors;
+use super::driver::{Driver, DriverInput, TransportCell, WsStream};
+use super::http::{self, HttpError, HttpRequest, HttpResponse};
+use super::sid::SidGenerator;
+use super::socket::{Handshake, Socket, SocketHandle};
+use super::ServerConfig;
+use crate::proto::websocket_handshake;
+use crate::proto::{
+    route, Config, Input, PollReply, RequestError, Route, Session, Transport, WsId,
+};
+use bytes::BytesMut;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tokio::net::TcpStream;
+use tokio::sync::{mpsc, oneshot};
+use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
+
+/// Decides whether a handshake request may open a session (else `403`, code 4 `Forbidden`).
+pub type AllowRequest = Arc<dyn Fn(&HttpRequest) -> bool + Send + Sync>;
+
+/// Settings of an Engine.IO endpoint.
+#[derive(Clone)]
+pub struct EngineConfig {
+    /// The path it serves, e.g. `/engine.io/` (a request path equal to it, with or without the
+    /// trailing slash, is routed here).
+    pub path: String,
+    /// Protocol settings: heartbeat, limits, transports.
+    pub protocol: Config,
+    /// CORS settings.
+    pub cors: Cors,
+    /// Events buffered for an application that does not read them (then the session waits).
+    pub event_buffer: usize,
+    /// Messages the application may queue per session before [`SocketHandle::send`] says `Full`.
+    pub command_buffer: usize,
+    /// Read buffer of each WebSocket, in bytes (tungstenite's default of 128 KiB is far too much
+    /// for many idle connections).
+    pub ws_read_buffer: usize,
+    /// Handshakes accepted but not yet taken with [`Engine::accept`].
+    pub accept_backlog: usize,
+    /// An optional check of each handshake request.
+    pub allow_request: Option<AllowRequest>,
+}
+
+impl std::fmt::Debug for EngineConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EngineConfig")
+            .field("path", &self.path)
+            .field("protocol", &self.protocol)
+            .field("cors", &self.cors)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Default for EngineConfig {
+    fn default() -> Self {
+        Self {
+            path: "/engine.io/".to_owned(),
+            protocol: Config::default(),
+            cors: Cors::default(),
+            event_buffer: 64,
+            command_buffer: 256,
+            ws_read_buffer: 4096,
+            accept_backlog: 1024,
+            allow_request: None,
+        }
+    }
+}
+
+impl EngineConfig {
+    /// Sets the path.
+    pub fn path(mut self, path: impl Into<String>) -> Self {
+        self.path = path.into();
+        self
+    }
+
+    /// Sets the ping interval.
+    pub fn ping_interval(mut self, d: Duration) -> Self {
+        self.protocol.ping_interval = d;
+        self
+    }
+
+    /// Sets the ping timeout.
+    pub fn ping_timeout(mut self, d: Duration) -> Self {
+        self.protocol.ping_timeout = d;
+        self
+    }
+
+    /// Sets the upgrade timeout.
+    pub fn upgrade_timeout(mut self, d: Duration) -> Self {
+        self.protocol.upgrade_timeout = d;
+        self
+    }
+
+    /// Sets `maxPayload`.
+    pub fn max_payload(mut self, bytes: usize) -> Self {
+        self.protocol.max_payload = bytes;
+        self
+    }
+
+    /// Chooses the allowed transports.
+    pub fn transports(mut self, polling: bool, websocket: bool) -> Self {
+        self.protocol.allow_polling = polling;
+        self.protocol.allow_websocket = websocket;
+        self
+    }
+
+    /// Sets CORS.
+    pub fn cors(mut self, cors: Cors) -> Self {
+        self.cors = cors;
+        self
+    }
+
+    /// Sets the handshake check.
+    pub fn allow_request(
+        mut self,
+        f: impl Fn(&HttpRequest) -> bool + Send + Sync + 'static,
+    ) -> Self {
+        self.allow_request = Some(Arc::new(f));
+        self
+    }
+
+    fn matches(&self, path: &str) -> bool {
+        let base = self.path.trim_end_matches('/');
+        path == base || path.strip_prefix(base) == Some("/")
+    }
+}
+
+struct Entry {
+    inputs: mpsc::Sender<DriverInput>,
+    transport: Arc<TransportCell>,
+}
+
+struct Inner {
+    config: EngineConfig,
+    sessions: Mutex<HashMap<Arc<str>, Entry>>,
+    sids: SidGenerator,
+    ids: AtomicU64,
+    accept_tx: mpsc::Sender<Socket>,
+    accept_rx: tokio::sync::Mutex<mpsc::Receiver<Socket>>,
+    closing: AtomicBool,
+}
+
+/// An Engine.IO endpoint; cheap to clone. Add it to a [`super::Server`], then take its sessions
+/// with [`Engine::accept`].
+#[derive(Clone)]
+pub struct Engine {
+    inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Engine")
+            .field("config", &self.inner.config)
+            .finish_non_exhaustive()
+    }
+}
+
+/// How a request left the connection.
+pub(crate) enum After {
+    /// Ready for the next request.
+    KeepAlive(TcpStream, BytesMut),
+    /// The connection is closed or became a WebSocket.
+    Done,
+}
+
+impl Engine {
+    /// A new endpoint.
+    pub fn new(config: EngineConfig) -> Self {
+        let (accept_tx, accept_rx) = mpsc::channel(config.accept_backlog.max(1));
+        Self {
+            inner: Arc::new(Inner {
+                config,
+                sessions: Mutex::new(HashMap::new()),
+                sids: SidGenerator::new(),
+                ids: AtomicU64::new(1),
+                accept_tx,
+                accept_rx: tokio::sync::Mutex::new(accept_rx),
+                closing: AtomicBool::new(false),
+            }),
+        }
+    }
+
+    /// The endpoint's settings.
+    pub fn config(&self) -> &EngineConfig {
+        &self.inner.config
+    }
+
+    /// The next new session; `None` after shutdown.
+    pub async fn accept(&self) -> Option<Socket> {
+        self.inner.accept_rx.lock().await.recv().await
+    }
+
+    /// Open sessions.
+    pub fn session_count(&self) -> usize {
+        self.inner.sessions.lock().map(|s| s.len()).unwrap_or(0)
+    }
+
+    /// Whether the request path belongs to this endpoint.
+    pub(crate) fn matches(&self, path: &str) -> bool {
+        self.inner.config.matches(path)
+    }
+
+    /// Closes every session and refuses new ones; returns once all sessions ended or `grace` passed.
+    pub async fn close(&self, grace: Duration) {
+        self.inner.closing.store(true, Ordering::SeqCst);
+        let senders: Vec<mpsc::Sender<DriverInput>> = match self.inner.sessions.lock() {
+            Ok(mut sessions) => sessions.drain().map(|(_, e)| e.inputs).collect(),
+            Err(_) => Vec::new(),
+        };
+        for sender in &senders {
+            let _ = sender.send(DriverInput::Close).await;
+        }
+        let deadline = tokio::time::Instant::now() + grace;
+        for sender in senders {
+            let _ = tokio::time::timeout_at(deadline, sender.closed()).await;
+        }
+    }
+
+    fn next_id(&self) -> u64 {
+        self.inner.ids.fetch_add(1, Ordering::Relaxed)
+    }
+
+    fn entry(&self, sid: &str) -> Option<mpsc::Sender<DriverInput>> {
+        self.inner
+            .sessions
+            .lock()
+            .ok()?
+            .get(sid)
+            .map(|e| e.inputs.clone())
+    }
+
+    fn ws_config(&self) -> WebSocketConfig {
+        let max = self.inner.config.protocol.max_payload;
+        WebSocketConfig::default()
+            .read_buffer_size(self.inner.config.ws_read_buffer)
+            .write_buffer_size(0)
+            .max_message_size(Some(max))
+            .max_frame_size(Some(max))
+    }
+
+    /// Handles one request on this endpoint's path.
+    pub(crate) async fn handle(
+        &self,
+        req: HttpRequest,
+        mut stream: TcpStream,
+        mut buf: BytesMut,
+        server: &ServerConfig,
+    ) -> After {
+        let config = &self.inner.config;
+        let keep_alive = req.keep_alive();
+        let cors = config.cors.headers(&req);
+        let wants_ws = websocket_handshake::wants_websocket(|n| req.header(n));
+        let routed = route(&req.method, &req.query, wants_ws, &config.protocol, |sid| {
+            self.inner
+                .sessions
+                .lock()
+                .ok()?
+                .get(sid)
+                .and_then(|e| e.transport.get())
+        });
+        // A request whose body we do not read cannot keep the connection.
+        let unread_body = !matches!(routed, Ok(Route::PollPost { .. }))
+            && req.content_length().map_or(true, |n| n > 0);
+        let respond = |stream: TcpStream, buf: BytesMut, response: HttpResponse, keep: bool| async move {
+            let mut stream = stream;
+            let keep = keep && keep_alive;
+            match http::write_response(&mut stream, &response, keep).await {
+                Ok(()) if keep => After::KeepAlive(stream, buf),
+                _ => After::Done,
+            }
+        };
+        let with_cors = |mut response: HttpResponse| {
+            response.headers.extend(cors.iter().cloned());
+            response
+        };
+        let route = match routed {
+            Ok(route) => route,
+            Err(e) => {
+                return respond(stream, buf, with_cors(error_response(e)), !unread_body).await
+            }
+        };
+        if self.inner.closing.load(Ordering::SeqCst) {
+            return respond(
+                stream,
+                buf,
+                with_cors(HttpResponse::text(503, "shutting down")),
+                false,
+            )
+            .await;
+        }
+        match route {
+            Route::Preflight => {
+                let mut response = HttpResponse::new(204);
+                response.headers = config.cors.preflight_headers(&req);
+                respond(stream, buf, response, !unread_body).await
+            }
+            Route::Handshake(Transport::Polling) => {
+                if config
+                    .allow_request
+                    .as_ref()
+                    .is_some_and(|allow| !allow(&req))
+                {
+                    return respond(
+                        stream,
+                        buf,
+                        with_cors(error_response(RequestError::Forbidden)),
+                        !unread_body,
+                    )
+                    .await;
+                }
+                let id = self.next_id();
+                let sid = self.inner.sids.next_sid();
+                let mut session =
+                    Session::new_polling(Instant::now(), sid, config.protocol.clone(), id);
+                let first = match session.poll_output() {
+                    Some(crate::proto::Output::Reply { reply, .. }) => reply,
+                    _ => PollReply::Error(RequestError::BadRequest),
+                };
+                if !self.open(session, &req, Transport::Polling, None).await {
+                    return respond(
+                        stream,
+                        buf,
+                        with_cors(HttpResponse::text(503, "shutting down")),
+                        false,
+                    )
+                    .await;
+                }
+                respond(stream, buf, with_cors(reply_response(first)), !unread_body).await
+            }
+            Route::Handshake(Transport::WebSocket) => {
+                if config
+                    .allow_request
+                    .as_ref()
+                    .is_some_and(|allow| !allow(&req))
+                {
+                    return respond(
+                        stream,
+                        buf,
+                        with_cors(error_response(RequestError::Forbidden)),
+                        false,
+                    )
+                    .await;
+                }
+                if self.upgrade(&req, &mut stream, &mut buf).await.is_none() {
+                    return After::Done;
+                }
+                let ws_stream = self.websocket(stream, buf).await;
+                let id = self.next_id();
+                let sid = self.inner.sids.next_sid();
+                let session =
+                    Session::new_websocket(Instant::now(), sid, config.protocol.clone(), id);
+                self.open(session, &req, Transport::WebSocket, Some((id, ws_stream)))
+                    .await;
+                After::Done
+            }
+            Route::WebSocket { sid } => {
+                let Some(inputs) = self.entry(&sid) else {
+                    return respond(
+                        stream,
+                        buf,
+                        with_cors(error_response(RequestError::UnknownSid)),
+                        false,
+                    )
+                    .await;
+                };
+                if self.upgrade(&req, &mut stream, &mut buf).await.is_none() {
+                    return After::Done;
+                }
+                let ws_stream = self.websocket(stream, buf).await;
+                let id = self.next_id();
+                let _ = inputs
+                    .send(DriverInput::WebSocket {
+                        id,
+                        stream: Box::new(ws_stream),
+                    })
+                    .await;
+                After::Done
+            }
+            Route::PollGet { sid } => {
+                let Some(inputs) = self.entry(&sid) else {
+                    return respond(
+                        stream,
+                        buf,
+                        with_cors(error_response(RequestError::UnknownSid)),
+                        !unread_body,
+                    )
+                    .await;
+                };
+                let id = self.next_id();
+                let (tx, rx) = oneshot::channel();
+                if inputs
+                    .send(DriverInput::Poll {
+                        input: Input::PollGet(id),
+                        reply: Some(tx),
+                    })
+                    .await
+                    .is_err()
+                {
+                    return respond(
+                        stream,
+                        buf,
+                        with_cors(error_response(RequestError::UnknownSid)),
+                        !unread_body,
+                    )
+                    .await;
+                }
+                match wait_parked(&mut stream, &mut buf, rx, server.max_head_bytes).await {
+                    Some(reply) => {
+                        respond(stream, buf, with_cors(reply_response(reply)), !unread_body).await
+                    }
+                    None => {
+                        let _ = inputs
+                            .send(DriverInput::Poll {
+                                input: Input::RequestAborted(id),
+                                reply: None,
+                            })
+                            .await;
+                        After::Done
+                    }
+                }
+            }
+            Route::PollPost { sid } => {
+                let length = match req.content_length() {
+                    Ok(n) => n,
+                    Err(e) => {
+                        return respond(stream, buf, with_cors(http_error_response(&e)), false)
+                            .await
+                    }
+                };
+                let Some(inputs) = self.entry(&sid) else {
+                    return respond(
+                        stream,
+                        buf,
+                        with_cors(error_response(RequestError::UnknownSid)),
+                        false,
+                    )
+                    .await;
+                };
+                let id = self.next_id();
+                let (tx, rx) = oneshot::channel();
+                let poll = |input| DriverInput::Poll { input, reply: None };
+                if inputs
+                    .send(DriverInput::Poll {
+                        input: Input::PostStarted(id),
+                        reply: Some(tx),
+                    })
+                    .await
+                    .is_err()
+                {
+                    return respond(
+                        stream,
+                        buf,
+                        with_cors(error_response(RequestError::UnknownSid)),
+                        false,
+                    )
+                    .await;
+                }
+                if length > config.protocol.max_payload {
+                    let _ = inputs.send(poll(Input::PostTooLarge(id))).await;
+                    let reply = rx.await.unwrap_or(PollReply::TooLarge);
+                    return respond(stream, buf, with_cors(reply_response(reply)), false).await;
+                }
+                let body = tokio::time::timeout(
+                    server.body_timeout,
+                    http::read_body(&mut stream, &mut buf, length),
+                )
+                .await;
+                let body = match body {
+                    Ok(Ok(body)) => body,
+                    Ok(Err(_)) | Err(_) => {
+                        let _ = inputs.send(poll(Input::RequestAborted(id))).await;
+                        return respond(
+                            stream,
+                            buf,
+                            with_cors(http_error_response(&HttpError::Timeout)),
+                            false,
+                        )
+                        .await;
+                    }
+                };
+                let _ = inputs.send(poll(Input::PostBody(id, body))).await;
+                let reply = rx
+                    .await
+                    .unwrap_or(PollReply::Error(RequestError::UnknownSid));
+                respond(stream, buf, with_cors(reply_response(reply)), true).await
+            }
+        }
+    }
+
+    /// Validates a WebSocket upgrade and writes the `101` (or a `400` and gives up).
+    async fn upgrade(
+        &self,
+        req: &HttpRequest,
+        stream: &mut TcpStream,
+        _buf: &mut BytesMut,
+    ) -> Option<()> {
+        match websocket_handshake::accept(&req.method, |n| req.header(n)) {
+            Ok(accept) => {
+                let response = HttpResponse::new(101)
+                    .header("Upgrade", "websocket")
+                    .header("Connection", "Upgrade")
+                    .header("Sec-WebSocket-Accept", accept);
+                http::write_response(stream, &response, true).await.ok()
+            }
+            Err(e) => {
+                let response = HttpResponse::json(400, RequestError::BadRequest.body())
+                    .header("X-Upgrade-Error", e.to_string());
+                let _ = http::write_response(stream, &response, false).await;
+                None
+            }
+        }
+    }
+
+    async fn websocket(&self, stream: TcpStream, buf: BytesMut) -> WsStream {
+        tokio_tungstenite::WebSocketStream::from_partially_read(
+            stream,
+            buf.to_vec(),
+            Role::Server,
+            Some(self.ws_config()),
+        )
+        .await
+    }
+
+    /// Registers a new session, starts its driver, and hands its socket to the application.
+    async fn open(
+        &self,
+        session: Session,
+        req: &HttpRequest,
+        transport: Transport,
+        ws: Option<(WsId, WsStream)>,
+    ) -> bool {
+        let config = &self.inner.config;
+        let sid: Arc<str> = Arc::from(session.sid());
+        let (inputs_tx, inputs) = mpsc::channel(16);
+        let (commands_tx, commands) = mpsc::channel(config.command_buffer.max(1));
+        let (events, events_rx) = mpsc::channel(config.event_buffer.max(1));
+        let cell = Arc::new(TransportCell::default());
+        cell.set(session.transport());
+        let handshake = Arc::new(Handshake {
+            headers: req.headers.clone(),
+            query: req.query.clone(),
+            remote: req.remote,
+            transport,
+        });
+        let socket = Socket::new(
+            SocketHandle::new(sid.clone(), commands_tx),
+            handshake,
+            events_rx,
+        );
+        if self.inner.accept_tx.send(socket).await.is_err() {
+            return false;
+        }
+        if let Ok(mut sessions) = self.inner.sessions.lock() {
+            sessions.insert(
+                sid.clone(),
+                Entry {
+                    inputs: inputs_tx,
+                    transport: cell.clone(),
+                },
+            );
+        }
+        let driver = Driver {
+            session,
+            inputs,
+            commands,
+            events,
+            transport: cell,
+            websockets: ws
+                .map(|(id, s)| vec![(id, Box::new(s))])
+                .unwrap_or_default(),
+            replies: Vec::new(),
+            max_buffered: config.protocol.max_buffered_packets,
+        };
+        let engine = self.clone();
+        tokio::spawn(async move {
+            driver.run().await;
+            if let Ok(mut sessions) = engine.inner.sessions.lock() {
+                sessions.remove(&sid);
+            }
+        });
+        true
+    }
+}
+
+/// Waits for a parked GET's answer while watching its connection: `None` if the client went away.
+async fn wait_parked(
+    stream: &mut TcpStream,
+    buf: &mut BytesMut,
+    mut reply: oneshot::Receiver<PollReply>,
+    max_pending: usize,
+) -> Option<PollReply> {
+    use tokio::io::AsyncReadExt;
+    loop {
+        tokio::select! {
+            answer = &mut reply => return Some(answer.unwrap_or(PollReply::Error(RequestError::UnknownSid))),
+            read = stream.read_buf(buf) => match read {
+                Ok(n) if n > 0 && buf.len() <= max_pending => {}
+                _ => return None,
+            },
+        }
+    }
+}
+
+fn error_response(e: RequestError) -> HttpResponse {
+    HttpResponse::json(e.status(), e.body())
+}
+
+fn http_error_response(e: &HttpError) -> HttpResponse {
+    HttpResponse::text(e.status().unwrap_or(400), e.to_string())
+}
+
+fn reply_response(reply: PollReply) -> HttpResponse {
+    match reply {
+        PollReply::Payload(body) => HttpResponse::text(200, body),
+        PollReply::Ok => HttpResponse::new(200)
+            .header("Content-Type", "text/html")
+            .body("ok"),
+        PollReply::Error(e) => error_response(e),
+        PollReply::TooLarge => HttpResponse::text(413, "Payload Too Large"),
+    }
+}

@@ -1,0 +1,339 @@
+//! HTTP/1.1 on httparse: reading request heads and bodies with limits and timeouts, writing responses.
+
+use bytes::{Bytes, BytesMut};
+use std::fmt;
+use std::net::SocketAddr;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+
+/// Most headers a request may have.
+const MAX_HEADERS: usize = 64;
+
+/// A parsed request head (and, for the application's fallback, its body).
+#[derive(Clone, Debug)]
+pub struct HttpRequest {
+    /// `GET`, `POST`, ...
+    pub method: String,
+    /// The path, without the query.
+    pub path: String,
+    /// The query string, without the `?` (empty when there is none).
+    pub query: String,
+    /// Headers with lower-case names, in arrival order.
+    pub headers: Vec<(String, String)>,
+    /// Whether the request is HTTP/1.1 (else 1.0).
+    pub http11: bool,
+    /// The body (only filled for requests handed to the fallback).
+    pub body: Bytes,
+    /// The client's address.
+    pub remote: SocketAddr,
+}
+
+impl HttpRequest {
+    /// The value of a header (lower-case `name`); several occurrences are joined with `, `.
+    pub fn header(&self, name: &str) -> Option<String> {
+        let mut values = self
+            .headers
+            .iter()
+            .filter(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str());
+        let first = values.next()?;
+        let mut joined = first.to_owned();
+        for v in values {
+            joined.push_str(", ");
+            joined.push_str(v);
+        }
+        Some(joined)
+    }
+
+    /// Whether the connection stays open after the response.
+    pub fn keep_alive(&self) -> bool {
+        let connection = self.header("connection").unwrap_or_default();
+        let has = |token: &str| {
+            connection
+                .split(',')
+                .any(|t| t.trim().eq_ignore_ascii_case(token))
+        };
+        if self.http11 {
+            !has("close")
+        } else {
+            has("keep-alive")
+        }
+    }
+
+    /// The request body's length from `Content-Length` (0 when absent).
+    pub fn content_length(&self) -> Result<usize, HttpError> {
+        if self.header("transfer-encoding").is_some() {
+            return Err(HttpError::ChunkedBody);
+        }
+        let values: Vec<&str> = self
+            .headers
+            .iter()
+            .filter(|(n, _)| n == "content-length")
+            .map(|(_, v)| v.as_str())
+            .collect();
+        match values.as_slice() {
+            [] => Ok(0),
+            [v] if !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit()) => {
+                v.parse().map_err(|_| HttpError::BadContentLength)
+            }
+            _ => Err(HttpError::BadContentLength),
+        }
+    }
+}
+
+/// A response.
+#[derive(Clone, Debug)]
+pub struct HttpResponse {
+    /// The status code.
+    pub status: u16,
+    /// Headers (besides `Content-Length` and `Connection`, which are written for you).
+    pub headers: Vec<(String, String)>,
+    /// The body.
+    pub body: Bytes,
+}
+
+impl HttpResponse {
+    /// A response with a status and no body.
+    pub fn new(status: u16) -> Self {
+        Self {
+            status,
+            headers: Vec::new(),
+            body: Bytes::new(),
+        }
+    }
+
+    /// `404 Not Found`.
+    pub fn not_found() -> Self {
+        Self::text(404, "Not Found")
+    }
+
+    /// A `text/plain` response.
+    pub fn text(status: u16, body: impl Into<Bytes>) -> Self {
+        Self::new(status)
+            .header("Content-Type", "text/plain; charset=UTF-8")
+            .body(body)
+    }
+
+    /// An `application/json` response.
+    pub fn json(status: u16, body: impl Into<Bytes>) -> Self {
+        Self::new(status)
+            .header("Content-Type", "application/json")
+            .body(body)
+    }
+
+    /// A `text/html` response.
+    pub fn html(status: u16, body: impl Into<Bytes>) -> Self {
+        Self::new(status)
+            .header("Content-Type", "text/html; charset=UTF-8")
+            .body(body)
+    }
+
+    /// Adds a header.
+    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.headers.push((name.into(), value.into()));
+        self
+    }
+
+    /// Sets the body.
+    pub fn body(mut self, body: impl Into<Bytes>) -> Self {
+        self.body = body.into();
+        self
+    }
+}
+
+/// What went wrong reading a request. The client's fault, except [`HttpError::Io`].
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum HttpError {
+    /// The connection closed before a request began (not an error to report).
+    Closed,
+    /// The head is not valid HTTP/1.x.
+    Malformed(httparse::Error),
+    /// The head is larger than the limit, or has too many headers.
+    HeadTooLarge,
+    /// The head or body did not arrive in time.
+    Timeout,
+    /// `Transfer-Encoding` (chunked) bodies are not accepted.
+    ChunkedBody,
+    /// `Content-Length` is missing a value, repeated, or not a number.
+    BadContentLength,
+    /// The body is larger than allowed.
+    BodyTooLarge,
+    /// The connection failed or closed mid-request.
+    Io(std::io::Error),
+}
+
+impl HttpError {
+    /// The status to answer with, if the connection can still take an answer.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            HttpError::Closed | HttpError::Io(_) => None,
+            HttpError::Malformed(_) | HttpError::BadContentLength => Some(400),
+            HttpError::HeadTooLarge => Some(431),
+            HttpError::Timeout => Some(408),
+            HttpError::ChunkedBody => Some(411),
+            HttpError::BodyTooLarge => Some(413),
+        }
+    }
+}
+
+impl fmt::Display for HttpError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            HttpError::Closed => f.write_str("connection closed"),
+            HttpError::Malformed(e) => write!(f, "malformed request: {e}"),
+            HttpError::HeadTooLarge => f.write_str("request header fields too large"),
+            HttpError::Timeout => f.write_str("request timeout"),
+            HttpError::ChunkedBody => {
+                f.write_str("chunked request bodies are not supported: send Content-Length")
+            }
+            HttpError::BadContentLength => f.write_str("invalid Content-Length"),
+            HttpError::BodyTooLarge => f.write_str("payload too large"),
+            HttpError::Io(e) => write!(f, "i/o error: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for HttpError {}
+
+/// Reads one request head from `stream`, using and refilling `buf` (which may hold pipelined bytes).
+/// On success the head's bytes are removed from `buf`; what follows (a body, the next request) stays.
+pub async fn read_head<S: AsyncRead + Unpin>(
+    stream: &mut S,
+    buf: &mut BytesMut,
+    max_head: usize,
+    remote: SocketAddr,
+) -> Result<HttpRequest, HttpError> {
+    loop {
+        if !buf.is_empty() {
+            let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
+            let mut req = httparse::Request::new(&mut headers);
+            match req.parse(buf) {
+                Ok(httparse::Status::Complete(len)) => {
+                    let request = to_request(&req, remote)?;
+                    let _ = buf.split_to(len);
+                    return Ok(request);
+                }
+                Ok(httparse::Status::Partial) => {}
+                Err(httparse::Error::TooManyHeaders) => return Err(HttpError::HeadTooLarge),
+                Err(e) => return Err(HttpError::Malformed(e)),
+            }
+            if buf.len() >= max_head {
+                return Err(HttpError::HeadTooLarge);
+            }
+        }
+        buf.reserve(1024);
+        let n = stream.read_buf(buf).await.map_err(HttpError::Io)?;
+        if n == 0 {
+            return Err(if buf.is_empty() {
+                HttpError::Closed
+            } else {
+                HttpError::Io(eof())
+            });
+        }
+    }
+}
+
+fn eof() -> std::io::Error {
+    std::io::Error::new(
+        std::io::ErrorKind::UnexpectedEof,
+        "connection closed mid-request",
+    )
+}
+
+fn to_request(
+    req: &httparse::Request<'_, '_>,
+    remote: SocketAddr,
+) -> Result<HttpRequest, HttpError> {
+    let method = req.method.unwrap_or_default().to_owned();
+    let target = req.path.unwrap_or_default();
+    let (path, query) = target.split_once('?').unwrap_or((target, ""));
+    let mut headers = Vec::with_capacity(req.headers.len());
+    for h in req.headers.iter() {
+        let value = std::str::from_utf8(h.value)
+            .map_err(|_| HttpError::Malformed(httparse::Error::HeaderValue))?;
+        headers.push((h.name.to_ascii_lowercase(), value.trim().to_owned()));
+    }
+    Ok(HttpRequest {
+        method,
+        path: path.to_owned(),
+        query: query.to_owned(),
+        headers,
+        http11: req.version == Some(1),
+        body: Bytes::new(),
+        remote,
+    })
+}
+
+/// Reads a body of exactly `len` bytes (some may already be in `buf`).
+pub async fn read_body<S: AsyncRead + Unpin>(
+    stream: &mut S,
+    buf: &mut BytesMut,
+    len: usize,
+) -> Result<Bytes, HttpError> {
+    while buf.len() < len {
+        buf.reserve(len - buf.len());
+        let n = stream.read_buf(buf).await.map_err(HttpError::Io)?;
+        if n == 0 {
+            return Err(HttpError::Io(eof()));
+        }
+    }
+    Ok(buf.split_to(len).freeze())
+}
+
+fn reason(status: u16) -> &'static str {
+    match status {
+        101 => "Switching Protocols",
+        200 => "OK",
+        204 => "No Content",
+        400 => "Bad Request",
+        403 => "Forbidden",
+        404 => "Not Found",
+        405 => "Method Not Allowed",
+        408 => "Request Timeout",
+        411 => "Length Required",
+        413 => "Payload Too Large",
+        431 => "Request Header Fields Too Large",
+        500 => "Internal Server Error",
+        503 => "Service Unavailable",
+        _ => "",
+    }
+}
+
+/// Serialises a response head and body into one buffer.
+pub fn encode_response(response: &HttpResponse, keep_alive: bool) -> BytesMut {
+    use std::fmt::Write;
+    let mut head = String::with_capacity(160);
+    let _ = write!(
+        head,
+        "HTTP/1.1 {} {}\r\n",
+        response.status,
+        reason(response.status)
+    );
+    for (name, value) in &response.headers {
+        let _ = write!(head, "{name}: {value}\r\n");
+    }
+    if response.status != 101 {
+        let _ = write!(head, "Content-Length: {}\r\n", response.body.len());
+        head.push_str(if keep_alive {
+            "Connection: keep-alive\r\n"
+        } else {
+            "Connection: close\r\n"
+        });
+    }
+    head.push_str("\r\n");
+    let mut out = BytesMut::with_capacity(head.len() + response.body.len());
+    out.extend_from_slice(head.as_bytes());
+    out.extend_from_slice(&response.body);
+    out
+}
+
+/// Writes a response.
+pub async fn write_response<S: AsyncWrite + Unpin>(
+    stream: &mut S,
+    response: &HttpResponse,
+    keep_alive: bool,
+) -> std::io::Result<()> {
+    let bytes = encode_response(response, keep_alive);
+    stream.write_all(&bytes).await?;
+    stream.flush().await
+}

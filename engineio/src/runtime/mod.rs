@@ -1,0 +1,17 @@
+//! The tokio runtime: a TCP listener, HTTP/1.1 keep-alive on httparse, long-poll parking, WebSocket
+//! through tungstenite, and one driver task per session that runs the [`crate::proto::Session`].
+
+mod cors;
+mod driver;
+mod engine;
+pub mod http;
+mod server;
+mod sid;
+mod socket;
+
+pub use cors::{Cors, Origins};
+pub use engine::{AllowRequest, Engine, EngineConfig};
+pub use http::{HttpRequest, HttpResponse};
+pub use server::{Fallback, RunningServer, Server, ServerConfig};
+pub use sid::SidGenerator;
+pub use socket::{Handshake, Socket, SocketHandle};

@@ -1,0 +1,177 @@
+//! What the application holds for one session: its handshake, its messages, and a handle to send.
+
+use crate::proto::{CloseReason, Data, Event, SendError, Text, Transport};
+use bytes::Bytes;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use tokio::sync::mpsc;
+
+/// The request that opened the session.
+#[derive(Clone, Debug)]
+pub struct Handshake {
+    /// Headers with lower-case names (e.g. `authorization`, `cookie`).
+    pub headers: Vec<(String, String)>,
+    /// The raw query string, without `?`.
+    pub query: String,
+    /// The client's address.
+    pub remote: SocketAddr,
+    /// The transport the session started on.
+    pub transport: Transport,
+}
+
+impl Handshake {
+    /// A header's value (lower-case `name`).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// A decoded query parameter.
+    pub fn query_param(&self, name: &str) -> Option<String> {
+        crate::proto::query::get(&self.query, name)
+    }
+}
+
+/// An application command for the session's driver.
+#[derive(Debug)]
+pub(crate) enum Command {
+    Send(Data),
+    Close,
+}
+
+/// A cloneable handle that sends to, or closes, one session from any task.
+#[derive(Clone, Debug)]
+pub struct SocketHandle {
+    sid: Arc<str>,
+    commands: mpsc::Sender<Command>,
+}
+
+impl SocketHandle {
+    pub(crate) fn new(sid: Arc<str>, commands: mpsc::Sender<Command>) -> Self {
+        Self { sid, commands }
+    }
+
+    /// The session id.
+    pub fn sid(&self) -> &str {
+        &self.sid
+    }
+
+    /// Queues a message. Fails with [`SendError::Full`] when the client is not keeping up (the
+    /// session's send buffer is bounded) and [`SendError::Closed`] once the session ended.
+    pub fn send(&self, data: Data) -> Result<(), SendError> {
+        self.commands
+            .try_send(Command::Send(data))
+            .map_err(|e| match e {
+                mpsc::error::TrySendError::Full(_) => SendError::Full,
+                mpsc::error::TrySendError::Closed(_) => SendError::Closed,
+            })
+    }
+
+    /// Queues a text message.
+    pub fn send_text(&self, text: impl Into<Text>) -> Result<(), SendError> {
+        self.send(Data::Text(text.into()))
+    }
+
+    /// Queues a binary message.
+    pub fn send_binary(&self, bytes: impl Into<Bytes>) -> Result<(), SendError> {
+        self.send(Data::Binary(bytes.into()))
+    }
+
+    /// Closes the session: queued messages go out first, then the close packet.
+    pub fn close(&self) {
+        let commands = self.commands.clone();
+        if commands.try_send(Command::Close).is_err() {
+            tokio::spawn(async move {
+                let _ = commands.send(Command::Close).await;
+            });
+        }
+    }
+
+    /// Whether the session has ended.
+    pub fn is_closed(&self) -> bool {
+        self.commands.is_closed()
+    }
+}
+
+/// One Engine.IO session, as the application sees it.
+#[derive(Debug)]
+pub struct Socket {
+    handle: SocketHandle,
+    handshake: Arc<Handshake>,
+    events: mpsc::Receiver<Event>,
+    closed: Option<CloseReason>,
+}
+
+impl Socket {
+    pub(crate) fn new(
+        handle: SocketHandle,
+        handshake: Arc<Handshake>,
+        events: mpsc::Receiver<Event>,
+    ) -> Self {
+        Self {
+            handle,
+            handshake,
+            events,
+            closed: None,
+        }
+    }
+
+    /// The session id.
+    pub fn sid(&self) -> &str {
+        self.handle.sid()
+    }
+
+    /// The handshake request.
+    pub fn handshake(&self) -> &Arc<Handshake> {
+        &self.handshake
+    }
+
+    /// A handle for sending from other tasks.
+    pub fn handle(&self) -> SocketHandle {
+        self.handle.clone()
+    }
+
+    /// The next message; `None` once the session closed (see [`Socket::close_reason`]).
+    pub async fn recv(&mut self) -> Option<Data> {
+        loop {
+            match self.next_event().await? {
+                Event::Message(data) => return Some(data),
+                Event::Upgraded => {}
+                Event::Closed(_) => return None,
+            }
+        }
+    }
+
+    /// The next event (messages, the upgrade, the close); `None` after the close.
+    pub async fn next_event(&mut self) -> Option<Event> {
+        if self.closed.is_some() {
+            return None;
+        }
+        let event = self
+            .events
+            .recv()
+            .await
+            .unwrap_or(Event::Closed(CloseReason::ServerClose));
+        if let Event::Closed(reason) = event {
+            self.closed = Some(reason);
+        }
+        Some(event)
+    }
+
+    /// Why the session closed, once [`Socket::recv`] returned `None`.
+    pub fn close_reason(&self) -> Option<CloseReason> {
+        self.closed
+    }
+
+    /// See [`SocketHandle::send`].
+    pub fn send(&self, data: Data) -> Result<(), SendError> {
+        self.handle.send(data)
+    }
+
+    /// See [`SocketHandle::close`].
+    pub fn close(&self) {
+        self.handle.close()
+    }
+}
