@@ -1,0 +1,474 @@
+//! The Session state machine on a virtual clock: no sockets, no sleeping.
+#![allow(clippy::unwrap_used, missing_docs)]
+
+use bytes::Bytes;
+use engineio::proto::{
+    CloseReason, Config, Data, Event, Input, Output, Packet, PollReply, RequestError, SendError,
+    Session, TransportFault, WsFrame,
+};
+use std::time::{Duration, Instant};
+
+fn config() -> Config {
+    Config {
+        ping_interval: Duration::from_millis(300),
+        ping_timeout: Duration::from_millis(200),
+        upgrade_timeout: Duration::from_millis(1000),
+        max_payload: 100,
+        max_buffered_packets: 4,
+        ..Config::default()
+    }
+}
+
+struct Harness {
+    t0: Instant,
+    s: Session,
+}
+
+impl Harness {
+    fn polling() -> Self {
+        let t0 = Instant::now();
+        let mut s = Session::new_polling(t0, "sid1".into(), config(), 0);
+        let open = s.poll_output().unwrap();
+        match open {
+            Output::Reply {
+                request: 0,
+                reply: PollReply::Payload(body),
+            } => {
+                assert!(body.starts_with(b"0{\"sid\":\"sid1\""), "{body:?}")
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+        Self { t0, s }
+    }
+
+    fn at(&self, ms: u64) -> Instant {
+        self.t0 + Duration::from_millis(ms)
+    }
+
+    fn handle(&mut self, ms: u64, input: Input) -> Vec<Output> {
+        let now = self.at(ms);
+        self.s.handle(now, input);
+        self.drain()
+    }
+
+    fn tick(&mut self, ms: u64) -> Vec<Output> {
+        let now = self.at(ms);
+        self.s.handle_timeout(now);
+        self.drain()
+    }
+
+    fn drain(&mut self) -> Vec<Output> {
+        std::iter::from_fn(|| self.s.poll_output()).collect()
+    }
+}
+
+fn payload(request: u64, body: &str) -> Output {
+    Output::Reply {
+        request,
+        reply: PollReply::Payload(Bytes::from(body.to_owned())),
+    }
+}
+
+fn text_frame(ws: u64, s: &str) -> Output {
+    Output::WsSend {
+        ws,
+        frame: WsFrame::Text(Bytes::from(s.to_owned())),
+    }
+}
+
+#[test]
+fn ping_schedule_and_pong() {
+    let mut h = Harness::polling();
+    assert_eq!(h.s.poll_timeout(), Some(h.at(300)));
+    assert!(h.handle(10, Input::PollGet(1)).is_empty(), "GET parks");
+    assert!(h.tick(299).is_empty());
+    assert_eq!(h.tick(300), vec![payload(1, "2")]);
+    assert_eq!(h.s.poll_timeout(), Some(h.at(500)), "pong deadline");
+    h.handle(310, Input::PostStarted(2));
+    assert_eq!(
+        h.handle(310, Input::PostBody(2, Bytes::from("3"))),
+        vec![Output::Reply {
+            request: 2,
+            reply: PollReply::Ok
+        }]
+    );
+    assert_eq!(
+        h.s.poll_timeout(),
+        Some(h.at(610)),
+        "next ping pingInterval after the pong"
+    );
+    assert!(h.tick(500).is_empty(), "no timeout after the pong");
+    assert!(!h.s.is_closed());
+}
+
+#[test]
+fn pong_timeout_closes_and_releases_parked_get() {
+    let mut h = Harness::polling();
+    h.tick(300); // ping queued, no GET parked
+    h.handle(320, Input::PollGet(1)); // takes the ping
+    h.handle(330, Input::PollGet(2)); // parks
+    let out = h.tick(500);
+    assert_eq!(
+        out,
+        vec![
+            payload(2, "1"),
+            Output::Event(Event::Closed(CloseReason::PingTimeout))
+        ]
+    );
+    assert!(h.s.is_closed());
+    assert_eq!(h.s.poll_timeout(), None);
+    assert_eq!(
+        h.handle(600, Input::PollGet(3)),
+        vec![Output::Reply {
+            request: 3,
+            reply: PollReply::Error(RequestError::UnknownSid)
+        }]
+    );
+}
+
+#[test]
+fn messages_both_ways_and_batching() {
+    let mut h = Harness::polling();
+    h.s.send(Data::Text("a".into())).unwrap();
+    h.s.send(Data::Binary(Bytes::from_static(&[1, 2, 3])))
+        .unwrap();
+    assert_eq!(
+        h.handle(5, Input::PollGet(1)),
+        vec![payload(1, "4a\x1ebAQID")]
+    );
+    h.handle(6, Input::PostStarted(2));
+    let out = h.handle(6, Input::PostBody(2, Bytes::from("4x\x1ebAA==")));
+    assert_eq!(
+        out,
+        vec![
+            Output::Reply {
+                request: 2,
+                reply: PollReply::Ok
+            },
+            Output::Event(Event::Message(Data::Text("x".into()))),
+            Output::Event(Event::Message(Data::Binary(Bytes::from_static(&[0])))),
+        ]
+    );
+}
+
+#[test]
+fn send_buffer_is_bounded() {
+    let mut h = Harness::polling();
+    for _ in 0..4 {
+        h.s.send(Data::Text("m".into())).unwrap();
+    }
+    assert_eq!(h.s.send(Data::Text("m".into())), Err(SendError::Full));
+    assert_eq!(
+        h.handle(1, Input::PollGet(1)),
+        vec![payload(1, "4m\x1e4m\x1e4m\x1e4m")]
+    );
+    h.s.send(Data::Text("m".into())).unwrap();
+}
+
+#[test]
+fn duplicate_get_closes_with_400() {
+    let mut h = Harness::polling();
+    assert!(h.handle(1, Input::PollGet(1)).is_empty());
+    assert!(h.s.has_parked_get());
+    let out = h.handle(2, Input::PollGet(2));
+    assert_eq!(
+        out,
+        vec![
+            Output::Reply {
+                request: 2,
+                reply: PollReply::Error(RequestError::BadRequest)
+            },
+            payload(1, "1"),
+            Output::Event(Event::Closed(CloseReason::TransportError(
+                TransportFault::OverlappingGet
+            ))),
+        ]
+    );
+}
+
+#[test]
+fn concurrent_post_closes_with_400() {
+    let mut h = Harness::polling();
+    h.handle(1, Input::PostStarted(1));
+    let out = h.handle(2, Input::PostStarted(2));
+    assert_eq!(
+        out[0],
+        Output::Reply {
+            request: 2,
+            reply: PollReply::Error(RequestError::BadRequest)
+        }
+    );
+    assert!(h.s.is_closed());
+}
+
+#[test]
+fn post_too_large_and_garbage() {
+    let mut h = Harness::polling();
+    h.handle(1, Input::PostStarted(1));
+    let out = h.handle(1, Input::PostTooLarge(1));
+    assert_eq!(
+        out[0],
+        Output::Reply {
+            request: 1,
+            reply: PollReply::TooLarge
+        }
+    );
+    assert_eq!(
+        h.s.close_reason(),
+        Some(CloseReason::TransportError(TransportFault::PayloadTooLarge))
+    );
+
+    let mut h = Harness::polling();
+    h.handle(1, Input::PostStarted(1));
+    let out = h.handle(1, Input::PostBody(1, Bytes::from("9garbage")));
+    assert_eq!(
+        out[0],
+        Output::Reply {
+            request: 1,
+            reply: PollReply::Error(RequestError::BadRequest)
+        }
+    );
+    assert!(matches!(
+        h.s.close_reason(),
+        Some(CloseReason::ParseError(_))
+    ));
+}
+
+#[test]
+fn client_close_packet() {
+    let mut h = Harness::polling();
+    h.handle(1, Input::PollGet(1));
+    h.handle(2, Input::PostStarted(2));
+    let out = h.handle(2, Input::PostBody(2, Bytes::from("1")));
+    assert!(out.contains(&payload(1, "1")));
+    assert_eq!(h.s.close_reason(), Some(CloseReason::TransportClose));
+}
+
+#[test]
+fn server_close_during_parked_get_and_without() {
+    let mut h = Harness::polling();
+    assert!(h.handle(1, Input::PollGet(1)).is_empty());
+    h.s.send(Data::Text("hi".into())).unwrap();
+    assert_eq!(h.drain(), vec![payload(1, "4hi")]);
+    h.handle(2, Input::PollGet(2));
+    h.s.close(h.at(3));
+    assert_eq!(
+        h.drain(),
+        vec![
+            payload(2, "1"),
+            Output::Event(Event::Closed(CloseReason::ServerClose))
+        ]
+    );
+
+    // No GET parked: the close waits for the next GET.
+    let mut h = Harness::polling();
+    h.s.send(Data::Text("bye".into())).unwrap();
+    h.s.close(h.at(1));
+    assert!(h.drain().is_empty());
+    assert!(!h.s.is_closed());
+    assert_eq!(h.s.send(Data::Text("late".into())), Err(SendError::Closed));
+    let out = h.handle(5, Input::PollGet(1));
+    assert_eq!(
+        out,
+        vec![
+            payload(1, "4bye\x1e1"),
+            Output::Event(Event::Closed(CloseReason::ServerClose))
+        ]
+    );
+
+    // ... or for the closing deadline.
+    let mut h = Harness::polling();
+    h.s.close(h.at(1));
+    assert_eq!(
+        h.tick(201),
+        vec![Output::Event(Event::Closed(CloseReason::ServerClose))]
+    );
+}
+
+#[test]
+fn upgrade_sequence_keeps_order() {
+    let mut h = Harness::polling();
+    h.s.send(Data::Text("m1".into())).unwrap();
+    assert_eq!(h.handle(1, Input::PollGet(1)), vec![payload(1, "4m1")]);
+    h.handle(2, Input::PollGet(2)); // parked
+    assert!(h.handle(3, Input::WsOpened(7)).is_empty());
+    let out = h.handle(4, Input::WsFrame(7, WsFrame::Text(Bytes::from("2probe"))));
+    assert_eq!(
+        out,
+        vec![text_frame(7, "3probe"), payload(2, "6")],
+        "probe answered, parked GET released"
+    );
+    // Sent while upgrading, with no GET parked: waits.
+    h.s.send(Data::Text("m2".into())).unwrap();
+    h.s.send(Data::Binary(Bytes::from_static(&[9]))).unwrap();
+    assert!(h.drain().is_empty());
+    let out = h.handle(5, Input::WsFrame(7, WsFrame::Text(Bytes::from("5"))));
+    assert_eq!(
+        out,
+        vec![
+            Output::Event(Event::Upgraded),
+            text_frame(7, "4m2"),
+            Output::WsSend {
+                ws: 7,
+                frame: WsFrame::Binary(Bytes::from_static(&[9]))
+            },
+        ]
+    );
+    h.s.send(Data::Text("m3".into())).unwrap();
+    assert_eq!(h.drain(), vec![text_frame(7, "4m3")]);
+    // A GET after the upgrade is a bad request; the session stays.
+    assert_eq!(
+        h.handle(6, Input::PollGet(3)),
+        vec![Output::Reply {
+            request: 3,
+            reply: PollReply::Error(RequestError::BadRequest)
+        }]
+    );
+    assert!(!h.s.is_closed());
+    // Messages from the WebSocket.
+    assert_eq!(
+        h.handle(7, Input::WsFrame(7, WsFrame::Text(Bytes::from("4hi")))),
+        vec![Output::Event(Event::Message(Data::Text("hi".into())))]
+    );
+    // Heartbeat goes over the WebSocket now.
+    assert_eq!(h.tick(300), vec![text_frame(7, "2")]);
+    h.handle(310, Input::WsFrame(7, WsFrame::Text(Bytes::from("3"))));
+    assert!(h.tick(500).is_empty());
+}
+
+#[test]
+fn parked_get_during_upgrade_gets_the_queued_messages() {
+    let mut h = Harness::polling();
+    h.handle(1, Input::PollGet(1)); // parked
+    h.handle(2, Input::WsOpened(7));
+    h.s.send(Data::Text("during".into())).unwrap();
+    assert_eq!(
+        h.drain(),
+        vec![payload(1, "4during")],
+        "polling still carries traffic before the probe"
+    );
+    let out = h.handle(3, Input::WsFrame(7, WsFrame::Text(Bytes::from("2probe"))));
+    assert_eq!(out, vec![text_frame(7, "3probe")]);
+    assert_eq!(
+        h.handle(4, Input::PollGet(2)),
+        vec![payload(2, "6")],
+        "a GET after the probe is released at once"
+    );
+}
+
+#[test]
+fn upgrade_timeout_and_failed_probe_keep_polling() {
+    let mut h = Harness::polling();
+    h.handle(1, Input::WsOpened(7));
+    assert_eq!(h.s.poll_timeout(), Some(h.at(300)));
+    h.handle(100, Input::PollGet(1));
+    h.tick(300);
+    h.handle(301, Input::PostStarted(2));
+    h.handle(301, Input::PostBody(2, Bytes::from("3")));
+    assert_eq!(h.tick(1001), vec![Output::WsClose { ws: 7 }]);
+    assert!(!h.s.is_closed());
+    // A bad packet on a probe closes only the probe.
+    h.handle(1002, Input::WsOpened(8));
+    assert_eq!(
+        h.handle(1003, Input::WsFrame(8, WsFrame::Text(Bytes::from("4x")))),
+        vec![Output::WsClose { ws: 8 }]
+    );
+    assert!(!h.s.is_closed());
+    // A probe that goes away: polling continues.
+    h.handle(1004, Input::WsOpened(9));
+    assert!(h
+        .handle(
+            1005,
+            Input::WsClosed {
+                ws: 9,
+                error: false
+            }
+        )
+        .is_empty());
+    assert!(!h.s.is_closed());
+}
+
+#[test]
+fn second_websocket_is_closed() {
+    let mut h = Harness::polling();
+    h.handle(1, Input::WsOpened(7));
+    assert_eq!(
+        h.handle(2, Input::WsOpened(8)),
+        vec![Output::WsClose { ws: 8 }]
+    );
+    h.handle(3, Input::WsFrame(7, WsFrame::Text(Bytes::from("2probe"))));
+    h.handle(4, Input::WsFrame(7, WsFrame::Text(Bytes::from("5"))));
+    assert_eq!(
+        h.handle(5, Input::WsOpened(9)),
+        vec![Output::WsClose { ws: 9 }]
+    );
+    assert!(!h.s.is_closed());
+}
+
+#[test]
+fn websocket_session() {
+    let t0 = Instant::now();
+    let mut s = Session::new_websocket(t0, "w".into(), config(), 3);
+    match s.poll_output() {
+        Some(Output::WsSend {
+            ws: 3,
+            frame: WsFrame::Text(b),
+        }) => assert!(b.starts_with(b"0{\"sid\":\"w\",\"upgrades\":[]")),
+        other => panic!("{other:?}"),
+    }
+    s.handle(
+        t0,
+        Input::WsFrame(3, WsFrame::Binary(Bytes::from_static(&[1]))),
+    );
+    assert_eq!(
+        s.poll_output(),
+        Some(Output::Event(Event::Message(Data::Binary(
+            Bytes::from_static(&[1])
+        ))))
+    );
+    s.handle(t0, Input::WsFrame(3, WsFrame::Text(Bytes::from("x"))));
+    assert_eq!(s.poll_output(), Some(Output::WsClose { ws: 3 }));
+    assert!(matches!(s.close_reason(), Some(CloseReason::ParseError(_))));
+
+    let mut s = Session::new_websocket(t0, "w".into(), config(), 3);
+    s.poll_output();
+    s.close(t0);
+    let out: Vec<_> = std::iter::from_fn(|| s.poll_output()).collect();
+    assert_eq!(
+        out,
+        vec![
+            Output::WsSend {
+                ws: 3,
+                frame: WsFrame::Text(Packet::Close.encode_text())
+            },
+            Output::WsClose { ws: 3 },
+            Output::Event(Event::Closed(CloseReason::ServerClose)),
+        ]
+    );
+}
+
+#[test]
+fn client_ping_on_main_transport_is_refused() {
+    let mut h = Harness::polling();
+    h.handle(1, Input::PostStarted(1));
+    h.handle(1, Input::PostBody(1, Bytes::from("2")));
+    assert_eq!(
+        h.s.close_reason(),
+        Some(CloseReason::TransportError(
+            TransportFault::UnexpectedPacket
+        ))
+    );
+}
+
+#[test]
+fn aborted_parked_get_closes() {
+    let mut h = Harness::polling();
+    h.handle(1, Input::PollGet(1));
+    let out = h.handle(2, Input::RequestAborted(1));
+    assert_eq!(
+        out,
+        vec![Output::Event(Event::Closed(CloseReason::TransportError(
+            TransportFault::RequestAborted
+        )))]
+    );
+}
