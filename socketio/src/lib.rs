@@ -4,3 +4,5 @@
 #![forbid(unsafe_code)]
 
 pub use engineio;
+
+pub mod proto;

@@ -1,0 +1,269 @@
+//! Decoding one Socket.IO text packet, validated as strictly as Node's `socket.io-parser`.
+//!
+//! Wire format: `<type>[<attachments>-][<nsp>,][<ack id>][<json>]`. The namespace may also end at
+//! the end of the text (`1/admin`), as Node accepts.
+
+use super::binary::{check_placeholders, BinaryHeader, PartialPacket};
+use super::error::DecodeError;
+use super::json::{self, Kind, Scanned};
+use super::packet::{is_reserved_event, Namespace, Packet, PacketType};
+use super::payload::Payload;
+use super::raw_json::RawJson;
+
+/// Limits on what a peer may send, applied while decoding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Attachments one BINARY packet may announce (Node's `maxAttachments`, default 10).
+    pub max_attachments: usize,
+    /// Total bytes of one packet's attachments (default 10 MB: ten attachments of Engine.IO's
+    /// default 1 MB `maxPayload`).
+    pub max_attachment_bytes: usize,
+    /// How deep arrays and objects may nest in a payload (default 32; at most
+    /// [`MAX_DEPTH_CAP`](super::json::MAX_DEPTH_CAP)).
+    pub max_depth: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            max_attachments: 10,
+            max_attachment_bytes: 10_000_000,
+            max_depth: 32,
+        }
+    }
+}
+
+/// The result of decoding: a whole packet, or a binary packet waiting for its attachments.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Decoded {
+    /// The packet is complete.
+    Complete(Packet),
+    /// A BINARY_EVENT / BINARY_ACK header; its attachments follow as binary messages.
+    Partial(PartialPacket),
+}
+
+/// Decodes one Engine.IO text message as a Socket.IO packet.
+pub fn decode_text(text: &str, limits: &Limits) -> Result<Decoded, DecodeError> {
+    let mut cur = Cursor {
+        text,
+        bytes: text.as_bytes(),
+        pos: 0,
+    };
+    let first = cur.next().ok_or(DecodeError::Empty)?;
+    let ty = PacketType::from_digit(first)
+        .ok_or_else(|| DecodeError::UnknownPacketType(text.chars().next().unwrap_or_default()))?;
+
+    let attachments = if ty.is_binary() {
+        let digits = cur.digits();
+        if cur.next() != Some(b'-') {
+            return Err(DecodeError::BadAttachmentCount);
+        }
+        let n = parse_u64(digits).ok_or(DecodeError::BadAttachmentCount)?;
+        if n == 0 {
+            return Err(DecodeError::BadAttachmentCount);
+        }
+        match usize::try_from(n) {
+            Ok(n) if n <= limits.max_attachments => n,
+            _ => {
+                return Err(DecodeError::TooManyAttachments {
+                    announced: n,
+                    max: limits.max_attachments,
+                })
+            }
+        }
+    } else {
+        0
+    };
+
+    let nsp = if cur.peek() == Some(b'/') {
+        Namespace::from_wire(cur.namespace())
+    } else {
+        Namespace::main()
+    };
+
+    let id_digits = cur.digits();
+    let id = if id_digits.is_empty() {
+        None
+    } else {
+        Some(parse_u64(id_digits).ok_or(DecodeError::AckIdOverflow)?)
+    };
+
+    let payload = cur.rest().filter(|p| !p.is_empty());
+
+    match ty {
+        PacketType::Connect => {
+            forbid_id(ty, id)?;
+            let data = match payload {
+                None => None,
+                Some(p) => Some(RawJson::from_trusted(
+                    scan_as(ty, p, limits, &[Kind::Object], "an object")?.text,
+                )),
+            };
+            Ok(Decoded::Complete(Packet::Connect { nsp, data }))
+        }
+        PacketType::Disconnect => {
+            forbid_id(ty, id)?;
+            if payload.is_some() {
+                return Err(DecodeError::PayloadNotAllowed(ty));
+            }
+            Ok(Decoded::Complete(Packet::Disconnect { nsp }))
+        }
+        PacketType::ConnectError => {
+            forbid_id(ty, id)?;
+            let p = payload.ok_or(DecodeError::PayloadMissing(ty))?;
+            let kinds = [Kind::Object, Kind::String];
+            let scanned = scan_as(ty, p, limits, &kinds, "an object or a string")?;
+            let data = RawJson::from_trusted(scanned.text);
+            Ok(Decoded::Complete(Packet::ConnectError { nsp, data }))
+        }
+        PacketType::Event | PacketType::BinaryEvent => {
+            let p = payload.ok_or(DecodeError::PayloadMissing(ty))?;
+            let scanned = scan_as(ty, p, limits, &[Kind::Array], "an array")?;
+            check_placeholders(&scanned.placeholders, attachments)?;
+            let mut args = split_elements(&scanned).into_iter();
+            let (first, first_kind) = args.next().ok_or(DecodeError::EmptyEvent)?;
+            let name = event_name(&first, first_kind)?;
+            if is_reserved_event(&name) {
+                return Err(DecodeError::ReservedEventName(name));
+            }
+            let args: Vec<RawJson> = args.map(|(a, _)| a).collect();
+            if attachments == 0 {
+                let args = Payload::from_checked(args, Vec::new());
+                Ok(Decoded::Complete(Packet::Event {
+                    nsp,
+                    id,
+                    name,
+                    args,
+                }))
+            } else {
+                let header = BinaryHeader::Event { nsp, id, name };
+                Ok(Decoded::Partial(PartialPacket::new(
+                    header,
+                    args,
+                    attachments,
+                    limits.max_attachment_bytes,
+                )))
+            }
+        }
+        PacketType::Ack | PacketType::BinaryAck => {
+            let id = id.ok_or(DecodeError::AckIdMissing(ty))?;
+            let p = payload.ok_or(DecodeError::PayloadMissing(ty))?;
+            let scanned = scan_as(ty, p, limits, &[Kind::Array], "an array")?;
+            check_placeholders(&scanned.placeholders, attachments)?;
+            let args: Vec<RawJson> = split_elements(&scanned)
+                .into_iter()
+                .map(|(a, _)| a)
+                .collect();
+            if attachments == 0 {
+                let args = Payload::from_checked(args, Vec::new());
+                Ok(Decoded::Complete(Packet::Ack { nsp, id, args }))
+            } else {
+                let header = BinaryHeader::Ack { nsp, id };
+                Ok(Decoded::Partial(PartialPacket::new(
+                    header,
+                    args,
+                    attachments,
+                    limits.max_attachment_bytes,
+                )))
+            }
+        }
+    }
+}
+
+struct Cursor<'a> {
+    text: &'a str,
+    bytes: &'a [u8],
+    pos: usize,
+}
+
+impl<'a> Cursor<'a> {
+    fn peek(&self) -> Option<u8> {
+        self.bytes.get(self.pos).copied()
+    }
+
+    fn next(&mut self) -> Option<u8> {
+        let b = self.peek()?;
+        self.pos += 1;
+        Some(b)
+    }
+
+    fn digits(&mut self) -> &'a [u8] {
+        let start = self.pos;
+        while self.peek().is_some_and(|b| b.is_ascii_digit()) {
+            self.pos += 1;
+        }
+        self.bytes.get(start..self.pos).unwrap_or_default()
+    }
+
+    /// Reads a namespace starting at `/`, up to a `,` (consumed) or the end.
+    fn namespace(&mut self) -> &'a str {
+        let start = self.pos;
+        let rest = self.bytes.get(start..).unwrap_or_default();
+        let len = rest.iter().position(|&b| b == b',').unwrap_or(rest.len());
+        self.pos = start + len;
+        let name = self.text.get(start..self.pos).unwrap_or("/");
+        if self.peek() == Some(b',') {
+            self.pos += 1;
+        }
+        name
+    }
+
+    fn rest(&self) -> Option<&'a str> {
+        self.text.get(self.pos..)
+    }
+}
+
+fn parse_u64(digits: &[u8]) -> Option<u64> {
+    if digits.is_empty() {
+        return None;
+    }
+    digits.iter().try_fold(0u64, |acc, d| {
+        acc.checked_mul(10)?
+            .checked_add(u64::from(d.checked_sub(b'0')?))
+    })
+}
+
+fn forbid_id(ty: PacketType, id: Option<u64>) -> Result<(), DecodeError> {
+    match id {
+        Some(_) => Err(DecodeError::AckIdNotAllowed(ty)),
+        None => Ok(()),
+    }
+}
+
+/// Scans `payload` and checks that its top-level kind is one of `kinds`.
+fn scan_as(
+    ty: PacketType,
+    payload: &str,
+    limits: &Limits,
+    kinds: &[Kind],
+    expected: &'static str,
+) -> Result<Scanned, DecodeError> {
+    let scanned = json::scan(payload, limits.max_depth)?;
+    if !kinds.contains(&scanned.kind) {
+        return Err(DecodeError::WrongPayloadType {
+            packet: ty,
+            expected,
+        });
+    }
+    Ok(scanned)
+}
+
+fn split_elements(scanned: &Scanned) -> Vec<(RawJson, Kind)> {
+    scanned
+        .elements
+        .iter()
+        .filter_map(|(range, kind)| {
+            let text = scanned.text.get(range.clone())?;
+            Some((RawJson::from_trusted(text.to_owned()), *kind))
+        })
+        .collect()
+}
+
+fn event_name(first: &RawJson, kind: Kind) -> Result<String, DecodeError> {
+    match kind {
+        Kind::String => first.deserialize().map_err(|_| DecodeError::BadEventName),
+        // Node keys listeners by property name, so a numeric name acts as text; keep its JSON text.
+        Kind::Number => Ok(first.as_str().to_owned()),
+        _ => Err(DecodeError::BadEventName),
+    }
+}

@@ -1,0 +1,610 @@
+//! A one-pass JSON scanner for packet payloads.
+//!
+//! Why not `serde_json::Value`: without the `preserve_order` feature it sorts object keys, and the
+//! server must echo a client's arguments with their key order. So the core keeps each argument as
+//! its original (compacted) text, and this scanner does in one pass what the codec needs:
+//! validates the grammar of RFC 8259 (strings are checked, not decoded, so lone surrogate escapes
+//! that `JSON.parse` accepts are accepted too), drops insignificant whitespace so the output is
+//! compact like `JSON.stringify`, enforces a nesting limit, records the span of each element of a
+//! top-level array, and collects the `num` of every `{"_placeholder":true,"num":n}` object.
+//!
+//! The recursion depth is bounded by `max_depth`, which is itself capped at [`MAX_DEPTH_CAP`], so
+//! hostile input cannot overflow the stack.
+
+use std::ops::Range;
+
+use super::error::JsonError;
+
+/// The deepest nesting any caller may configure; deeper limits are lowered to this.
+pub const MAX_DEPTH_CAP: usize = 256;
+
+/// Kind of a JSON value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kind {
+    Object,
+    Array,
+    String,
+    Number,
+    Bool,
+    Null,
+}
+
+/// What scanning one JSON text found.
+#[derive(Debug)]
+pub(crate) struct Scanned {
+    /// The text without insignificant whitespace.
+    pub text: String,
+    /// Kind of the top-level value.
+    pub kind: Kind,
+    /// If the top-level value is an array: the span of each element in `text`, with its kind.
+    pub elements: Vec<(Range<usize>, Kind)>,
+    /// `num` of each placeholder object, in text order.
+    pub placeholders: Vec<u64>,
+}
+
+/// Scans `input` as one JSON value.
+pub(crate) fn scan(input: &str, max_depth: usize) -> Result<Scanned, JsonError> {
+    let mut s = Scanner {
+        src: input.as_bytes(),
+        pos: 0,
+        out: Vec::with_capacity(input.len()),
+        max_depth: max_depth.min(MAX_DEPTH_CAP),
+        placeholders: Vec::new(),
+        elements: Vec::new(),
+    };
+    s.skip_ws();
+    let info = s.value(0, true)?;
+    s.skip_ws();
+    if s.pos != s.src.len() {
+        return Err(s.syntax());
+    }
+    // Only whole tokens of a valid UTF-8 input were copied, so this cannot fail; map it anyway.
+    let text = String::from_utf8(s.out).map_err(|_| JsonError::Syntax { offset: 0 })?;
+    Ok(Scanned {
+        text,
+        kind: info.kind,
+        elements: s.elements,
+        placeholders: s.placeholders,
+    })
+}
+
+/// Facts about one scanned value that placeholder detection needs.
+struct Info {
+    kind: Kind,
+    /// The literal `true`.
+    is_true: bool,
+    /// A non-negative integer literal (no fraction, no exponent) that fits a `u64`.
+    uint: Option<u64>,
+}
+
+impl Info {
+    fn of(kind: Kind) -> Self {
+        Self {
+            kind,
+            is_true: false,
+            uint: None,
+        }
+    }
+}
+
+struct Scanner<'a> {
+    src: &'a [u8],
+    pos: usize,
+    out: Vec<u8>,
+    max_depth: usize,
+    placeholders: Vec<u64>,
+    elements: Vec<(Range<usize>, Kind)>,
+}
+
+impl Scanner<'_> {
+    fn peek(&self) -> Option<u8> {
+        self.src.get(self.pos).copied()
+    }
+
+    fn syntax(&self) -> JsonError {
+        JsonError::Syntax { offset: self.pos }
+    }
+
+    fn skip_ws(&mut self) {
+        while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.peek() {
+            self.pos += 1;
+        }
+    }
+
+    /// Consumes `b` (copying it to the output) or fails.
+    fn expect(&mut self, b: u8) -> Result<(), JsonError> {
+        if self.peek() == Some(b) {
+            self.pos += 1;
+            self.out.push(b);
+            Ok(())
+        } else {
+            Err(self.syntax())
+        }
+    }
+
+    /// Copies `src[start..self.pos]` to the output.
+    fn copy_from(&mut self, start: usize) -> Result<(), JsonError> {
+        let bytes = self
+            .src
+            .get(start..self.pos)
+            .ok_or(JsonError::Syntax { offset: start })?;
+        self.out.extend_from_slice(bytes);
+        Ok(())
+    }
+
+    fn value(&mut self, depth: usize, top: bool) -> Result<Info, JsonError> {
+        match self.peek() {
+            Some(b'{') => self.object(depth + 1),
+            Some(b'[') => self.array(depth + 1, top),
+            Some(b'"') => {
+                self.string()?;
+                Ok(Info::of(Kind::String))
+            }
+            Some(b'-' | b'0'..=b'9') => self.number(),
+            Some(b't') => {
+                self.literal(b"true")?;
+                Ok(Info {
+                    kind: Kind::Bool,
+                    is_true: true,
+                    uint: None,
+                })
+            }
+            Some(b'f') => {
+                self.literal(b"false")?;
+                Ok(Info::of(Kind::Bool))
+            }
+            Some(b'n') => {
+                self.literal(b"null")?;
+                Ok(Info::of(Kind::Null))
+            }
+            _ => Err(self.syntax()),
+        }
+    }
+
+    fn literal(&mut self, word: &[u8]) -> Result<(), JsonError> {
+        let end = self.pos + word.len();
+        if self.src.get(self.pos..end) == Some(word) {
+            self.pos = end;
+            self.out.extend_from_slice(word);
+            Ok(())
+        } else {
+            Err(self.syntax())
+        }
+    }
+
+    fn digits(&mut self) -> usize {
+        let start = self.pos;
+        while let Some(b'0'..=b'9') = self.peek() {
+            self.pos += 1;
+        }
+        self.pos - start
+    }
+
+    fn number(&mut self) -> Result<Info, JsonError> {
+        let start = self.pos;
+        let negative = self.peek() == Some(b'-');
+        if negative {
+            self.pos += 1;
+        }
+        let int_start = self.pos;
+        match self.peek() {
+            Some(b'0') => self.pos += 1,
+            Some(b'1'..=b'9') => {
+                self.digits();
+            }
+            _ => return Err(self.syntax()),
+        }
+        let int_end = self.pos;
+        let mut integer = true;
+        if self.peek() == Some(b'.') {
+            integer = false;
+            self.pos += 1;
+            if self.digits() == 0 {
+                return Err(self.syntax());
+            }
+        }
+        if let Some(b'e' | b'E') = self.peek() {
+            integer = false;
+            self.pos += 1;
+            if let Some(b'+' | b'-') = self.peek() {
+                self.pos += 1;
+            }
+            if self.digits() == 0 {
+                return Err(self.syntax());
+            }
+        }
+        let uint = if integer && !negative {
+            self.src.get(int_start..int_end).and_then(parse_u64)
+        } else {
+            None
+        };
+        self.copy_from(start)?;
+        Ok(Info {
+            kind: Kind::Number,
+            is_true: false,
+            uint,
+        })
+    }
+
+    /// Scans a string token; returns the span of its contents (without quotes) in the *input* and
+    /// whether it contains escapes.
+    fn string(&mut self) -> Result<(Range<usize>, bool), JsonError> {
+        let start = self.pos;
+        if self.peek() != Some(b'"') {
+            return Err(self.syntax());
+        }
+        self.pos += 1;
+        let mut escaped = false;
+        loop {
+            match self.peek() {
+                None => return Err(self.syntax()),
+                Some(b'"') => break,
+                Some(b'\\') => {
+                    escaped = true;
+                    self.pos += 1;
+                    match self.peek() {
+                        Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => {
+                            self.pos += 1
+                        }
+                        Some(b'u') => {
+                            self.pos += 1;
+                            for _ in 0..4 {
+                                match self.peek() {
+                                    Some(b) if b.is_ascii_hexdigit() => self.pos += 1,
+                                    _ => return Err(self.syntax()),
+                                }
+                            }
+                        }
+                        _ => return Err(self.syntax()),
+                    }
+                }
+                Some(0x00..=0x1f) => return Err(self.syntax()),
+                Some(_) => self.pos += 1,
+            }
+        }
+        let contents = start + 1..self.pos;
+        self.pos += 1; // closing quote
+        self.copy_from(start)?;
+        Ok((contents, escaped))
+    }
+
+    fn array(&mut self, depth: usize, top: bool) -> Result<Info, JsonError> {
+        if depth > self.max_depth {
+            return Err(JsonError::TooDeep {
+                max: self.max_depth,
+            });
+        }
+        self.expect(b'[')?;
+        self.skip_ws();
+        if self.peek() == Some(b']') {
+            self.expect(b']')?;
+            return Ok(Info::of(Kind::Array));
+        }
+        loop {
+            self.skip_ws();
+            let element_start = self.out.len();
+            let info = self.value(depth, false)?;
+            if top {
+                self.elements
+                    .push((element_start..self.out.len(), info.kind));
+            }
+            self.skip_ws();
+            match self.peek() {
+                Some(b',') => self.expect(b',')?,
+                Some(b']') => {
+                    self.expect(b']')?;
+                    return Ok(Info::of(Kind::Array));
+                }
+                _ => return Err(self.syntax()),
+            }
+        }
+    }
+
+    fn object(&mut self, depth: usize) -> Result<Info, JsonError> {
+        if depth > self.max_depth {
+            return Err(JsonError::TooDeep {
+                max: self.max_depth,
+            });
+        }
+        self.expect(b'{')?;
+        self.skip_ws();
+        if self.peek() == Some(b'}') {
+            self.expect(b'}')?;
+            return Ok(Info::of(Kind::Object));
+        }
+        let mut keys = 0usize;
+        let mut placeholder_true = false;
+        let mut num: Option<Option<u64>> = None;
+        loop {
+            self.skip_ws();
+            let (key, escaped) = self.string()?;
+            let key = self.key_name(key, escaped);
+            self.skip_ws();
+            self.expect(b':')?;
+            self.skip_ws();
+            let info = self.value(depth, false)?;
+            keys += 1;
+            match key {
+                Key::Placeholder if info.is_true => placeholder_true = true,
+                Key::Num => num = Some(info.uint),
+                _ => {}
+            }
+            self.skip_ws();
+            match self.peek() {
+                Some(b',') => self.expect(b',')?,
+                Some(b'}') => {
+                    self.expect(b'}')?;
+                    break;
+                }
+                _ => return Err(self.syntax()),
+            }
+        }
+        if placeholder_true {
+            match (keys, num) {
+                (2, Some(Some(n))) => self.placeholders.push(n),
+                _ => return Err(JsonError::MalformedPlaceholder { offset: self.pos }),
+            }
+        }
+        Ok(Info::of(Kind::Object))
+    }
+
+    fn key_name(&self, span: Range<usize>, escaped: bool) -> Key {
+        let raw = self.src.get(span).unwrap_or_default();
+        let matches = |name: &str| {
+            if escaped {
+                unescape(raw).as_deref() == Some(name)
+            } else {
+                raw == name.as_bytes()
+            }
+        };
+        if matches("_placeholder") {
+            Key::Placeholder
+        } else if matches("num") {
+            Key::Num
+        } else {
+            Key::Other
+        }
+    }
+}
+
+enum Key {
+    Placeholder,
+    Num,
+    Other,
+}
+
+fn parse_u64(digits: &[u8]) -> Option<u64> {
+    digits.iter().try_fold(0u64, |acc, d| {
+        acc.checked_mul(10)?
+            .checked_add(u64::from(d.checked_sub(b'0')?))
+    })
+}
+
+/// Decodes the escapes of a string's contents (already validated). Lone surrogates become
+/// U+FFFD; this is only used to compare key names.
+fn unescape(raw: &[u8]) -> Option<String> {
+    let text = std::str::from_utf8(raw).ok()?;
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars();
+    let mut pending_high: Option<u32> = None;
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            flush_high(&mut out, &mut pending_high);
+            out.push(c);
+            continue;
+        }
+        let e = chars.next()?;
+        if e != 'u' {
+            flush_high(&mut out, &mut pending_high);
+            out.push(match e {
+                'b' => '\u{8}',
+                'f' => '\u{c}',
+                'n' => '\n',
+                'r' => '\r',
+                't' => '\t',
+                other => other,
+            });
+            continue;
+        }
+        let hex: String = chars.by_ref().take(4).collect();
+        let unit = u32::from_str_radix(&hex, 16).ok()?;
+        match (pending_high.take(), unit) {
+            (Some(high), 0xDC00..=0xDFFF) => {
+                let c = 0x10000 + ((high - 0xD800) << 10) + (unit - 0xDC00);
+                out.push(char::from_u32(c).unwrap_or('\u{FFFD}'));
+            }
+            (high, 0xD800..=0xDBFF) => {
+                if high.is_some() {
+                    out.push('\u{FFFD}');
+                }
+                pending_high = Some(unit);
+            }
+            (high, _) => {
+                if high.is_some() {
+                    out.push('\u{FFFD}');
+                }
+                out.push(char::from_u32(unit).unwrap_or('\u{FFFD}'));
+            }
+        }
+    }
+    flush_high(&mut out, &mut pending_high);
+    Some(out)
+}
+
+fn flush_high(out: &mut String, pending: &mut Option<u32>) {
+    if pending.take().is_some() {
+        out.push('\u{FFFD}');
+    }
+}
+
+/// Writes `s` as a JSON string literal (escaping as `JSON.stringify` does).
+pub(crate) fn write_string(out: &mut String, s: &str) {
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\u{8}' => out.push_str("\\b"),
+            '\u{c}' => out.push_str("\\f"),
+            c if (c as u32) < 0x20 => {
+                out.push_str(&format!("\\u{:04x}", c as u32));
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn ok(s: &str) -> Scanned {
+        scan(s, 32).unwrap()
+    }
+
+    #[test]
+    fn compacts_and_keeps_key_order() {
+        let s = ok(" { \"b\" : 1 , \"a\" : [ true , null , \"x y\" ] } ");
+        assert_eq!(s.text, r#"{"b":1,"a":[true,null,"x y"]}"#);
+        assert_eq!(s.kind, Kind::Object);
+    }
+
+    #[test]
+    fn records_top_level_elements() {
+        let s = ok(r#"[ "ev" , 1.5e3, {"a":[1]} ,[]]"#);
+        assert_eq!(s.text, r#"["ev",1.5e3,{"a":[1]},[]]"#);
+        let parts: Vec<_> = s
+            .elements
+            .iter()
+            .map(|(r, k)| (&s.text[r.clone()], *k))
+            .collect();
+        assert_eq!(
+            parts,
+            vec![
+                ("\"ev\"", Kind::String),
+                ("1.5e3", Kind::Number),
+                ("{\"a\":[1]}", Kind::Object),
+                ("[]", Kind::Array)
+            ]
+        );
+    }
+
+    #[test]
+    fn finds_nested_placeholders() {
+        let s = ok(r#"["a",{"x":[{"_placeholder":true,"num":1}]},{"num":0,"_placeholder":true}]"#);
+        assert_eq!(s.placeholders, vec![1, 0]);
+        let s = ok(r#"[{"\u005fplaceholder":true,"n\u0075m":3}]"#);
+        assert_eq!(s.placeholders, vec![3]);
+        // not placeholders: false flag, or no flag
+        let s = ok(r#"[{"_placeholder":false,"num":1},{"num":2}]"#);
+        assert!(s.placeholders.is_empty());
+    }
+
+    #[test]
+    fn rejects_malformed_placeholders() {
+        for bad in [
+            r#"{"_placeholder":true}"#,
+            r#"{"_placeholder":true,"num":-1}"#,
+            r#"{"_placeholder":true,"num":1.0}"#,
+            r#"{"_placeholder":true,"num":"1"}"#,
+            r#"{"_placeholder":true,"num":1,"x":2}"#,
+            r#"{"_placeholder":true,"num":99999999999999999999}"#,
+        ] {
+            assert!(
+                matches!(scan(bad, 8), Err(JsonError::MalformedPlaceholder { .. })),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn depth_limit() {
+        assert!(scan("[[[1]]]", 3).is_ok());
+        assert_eq!(
+            scan("[[[1]]]", 2).unwrap_err(),
+            JsonError::TooDeep { max: 2 }
+        );
+        assert_eq!(
+            scan(r#"{"a":{"b":1}}"#, 1).unwrap_err(),
+            JsonError::TooDeep { max: 1 }
+        );
+        let deep = "[".repeat(100_000);
+        assert!(matches!(
+            scan(&deep, usize::MAX),
+            Err(JsonError::TooDeep { max: MAX_DEPTH_CAP })
+        ));
+    }
+
+    #[test]
+    fn rejects_invalid_json() {
+        for bad in [
+            "",
+            " ",
+            "[",
+            "]",
+            "[1,]",
+            "[,1]",
+            "{\"a\"}",
+            "{\"a\":}",
+            "{a:1}",
+            "{\"a\":1,}",
+            "01",
+            "1.",
+            ".5",
+            "1e",
+            "-",
+            "+1",
+            "tru",
+            "nul",
+            "\"abc",
+            "\"\\x\"",
+            "\"\\u12\"",
+            "\"\t\"",
+            "[1 2]",
+            "{} {}",
+            "1 1",
+            "'a'",
+            "NaN",
+            "Infinity",
+            "[\"a\"]x",
+        ] {
+            assert!(
+                matches!(scan(bad, 8), Err(JsonError::Syntax { .. })),
+                "{bad:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn accepts_what_json_parse_accepts() {
+        for good in [
+            "0",
+            "-0",
+            "-0.5e-7",
+            "1E+2",
+            "\"\\ud800\"",
+            "\"é✓🎉\"",
+            "\"\\/\\b\\f\\n\\r\\t\\\"\\\\\"",
+            "[]",
+            "{}",
+            "null",
+            "\"\"",
+        ] {
+            assert!(scan(good, 8).is_ok(), "{good:?}");
+        }
+    }
+
+    #[test]
+    fn write_string_matches_serde() {
+        for s in ["plain", "quo\"te", "back\\slash", "nl\n\u{1}\u{1f}", "é🎉/"] {
+            let mut out = String::new();
+            write_string(&mut out, s);
+            assert_eq!(out, serde_json::to_string(s).unwrap());
+        }
+    }
+}

@@ -1,0 +1,95 @@
+//! The sans-IO core of Socket.IO v5: the packet codec with binary attachments, and the
+//! [`Connection`] state machine. No sockets, no clock, no tokio: time comes in as an [`Instant`]
+//! parameter and everything to do comes out of [`Connection::poll_output`].
+//!
+//! [`Instant`]: std::time::Instant
+//!
+//! # The loop
+//!
+//! One [`Connection`] lives beside one Engine.IO session. The runtime drives it like this:
+//!
+//! 1. When the Engine.IO session opens, create it: `Connection::new(now, config)`.
+//! 2. Feed it every Engine.IO message as it arrives, with the current time:
+//!    [`handle_text`](Connection::handle_text) for a text message (one Socket.IO packet),
+//!    [`handle_binary`](Connection::handle_binary) for a binary one (an attachment of the BINARY
+//!    packet before it). When the session ends, call
+//!    [`handle_transport_closed`](Connection::handle_transport_closed) with the reason.
+//! 3. Feed it the application's decisions and commands: [`accept`](Connection::accept) or
+//!    [`reject`](Connection::reject) a [`ConnectRequest`](Output::ConnectRequest);
+//!    [`emit`](Connection::emit), [`emit_with_ack`](Connection::emit_with_ack),
+//!    [`ack`](Connection::ack), [`send`](Connection::send) (a broadcast encoded once with
+//!    [`encode_event`]), [`disconnect`](Connection::disconnect),
+//!    [`close`](Connection::close).
+//! 4. Drain [`poll_output`](Connection::poll_output) until it returns `None`, in order:
+//!    - [`Output::Transmit`]: send the text as an Engine.IO message (`4` + text), then each
+//!      attachment as a binary message;
+//!    - [`Output::ConnectRequest`], [`Output::Event`], [`Output::AckReceived`],
+//!      [`Output::AckTimedOut`], [`Output::Disconnected`]: hand to the application;
+//!    - [`Output::Close`]: flush what was transmitted, then close the Engine.IO session.
+//! 5. Sleep until [`poll_timeout`](Connection::poll_timeout) (or the next message or command),
+//!    then call [`handle_timeout`](Connection::handle_timeout) with the time, and go to 4.
+//!
+//! ```
+//! use std::time::{Duration, Instant};
+//! use socketio::proto::{Config, Connection, Output};
+//!
+//! let start = Instant::now();
+//! let mut conn = Connection::new(start, Config::default());
+//! conn.handle_text(start, r#"0{"token":"abc"}"#);
+//! while let Some(out) = conn.poll_output() {
+//!     match out {
+//!         Output::ConnectRequest { nsp, auth } => {
+//!             assert_eq!(auth.unwrap().as_str(), r#"{"token":"abc"}"#);
+//!             conn.accept(nsp.as_str(), "sid-1").unwrap();
+//!         }
+//!         Output::Transmit(packet) => assert_eq!(packet.as_str(), r#"0{"sid":"sid-1"}"#),
+//!         other => panic!("unexpected {other:?}"),
+//!     }
+//! }
+//! conn.handle_timeout(start + Duration::from_secs(60)); // joined: no connect timeout
+//! assert!(conn.poll_output().is_none());
+//! ```
+//!
+//! # The codec alone
+//!
+//! [`decode_text`] turns one text message into a [`Packet`], or into a [`PartialPacket`] that
+//! [`PartialPacket::push`] completes attachment by attachment; [`encode`] goes back. Arguments
+//! stay JSON text ([`RawJson`]), so key order and the exact bytes survive a round trip; a
+//! [`Payload`] pairs them with their attachments, and [`Payload::to_data`] gives trees
+//! ([`Data`]) with the binary in place.
+//!
+//! # Who is at fault
+//!
+//! Anything invalid from the peer is a [`DecodeError`] / [`PeerMisbehaved`] and closes the
+//! connection with [`Output::Close`]; nothing the peer sends can panic. Commands that make no
+//! sense return [`ApiMisuse`] and leave the connection as it was.
+
+mod ack;
+mod binary;
+mod connection;
+mod data;
+mod decode;
+mod encode;
+mod error;
+mod json;
+mod namespace_state;
+mod packet;
+mod payload;
+mod raw_json;
+mod reason;
+
+pub use ack::AckTable;
+pub use binary::PartialPacket;
+pub use connection::{Config, Connection, Event, Output};
+pub use data::Data;
+pub use decode::{decode_text, Decoded, Limits};
+pub use encode::{encode, encode_ack, encode_event, Encoded};
+pub use error::{ApiMisuse, DecodeError, JsonError, PeerMisbehaved};
+pub use json::MAX_DEPTH_CAP;
+pub use namespace_state::{Connected, NamespaceState};
+pub use packet::{
+    connect_error, is_reserved_event, Namespace, Packet, PacketType, RESERVED_EVENTS,
+};
+pub use payload::Payload;
+pub use raw_json::RawJson;
+pub use reason::{CloseReason, DisconnectReason};

@@ -1,0 +1,165 @@
+//! [`Payload`]: the arguments of an EVENT or ACK plus their binary attachments.
+
+use bytes::Bytes;
+
+use super::binary::check_placeholders;
+use super::data::Data;
+use super::error::ApiMisuse;
+use super::json::{self, MAX_DEPTH_CAP};
+use super::raw_json::RawJson;
+
+/// Arguments as JSON text, plus the binary attachments their placeholders refer to.
+///
+/// Invariant: the `{"_placeholder":true,"num":k}` objects in the arguments refer to the
+/// attachments one to one (each `k` below the attachment count, each attachment referenced
+/// exactly once). Every constructor checks it, so a payload always encodes into a packet that
+/// Node's decoder reconstructs.
+///
+/// Echoing works without touching the JSON: a payload received from a client can be sent back
+/// as is, attachments and all. [`Payload::to_data`] gives the arguments as a tree with the binary
+/// in place, and [`Payload::from_data`] builds a payload from such a tree.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Payload {
+    args: Vec<RawJson>,
+    attachments: Vec<Bytes>,
+}
+
+impl Payload {
+    /// Arguments and the attachments their placeholders refer to (checked one to one).
+    pub fn new(args: Vec<RawJson>, attachments: Vec<Bytes>) -> Result<Self, ApiMisuse> {
+        let mut nums = Vec::new();
+        for arg in &args {
+            let scanned =
+                json::scan(arg.as_str(), MAX_DEPTH_CAP).map_err(ApiMisuse::InvalidJson)?;
+            nums.extend(scanned.placeholders);
+        }
+        check_placeholders(&nums, attachments.len()).map_err(ApiMisuse::PlaceholderMismatch)?;
+        Ok(Self { args, attachments })
+    }
+
+    /// Arguments without binary (refused if one of them contains a placeholder object).
+    pub fn json(args: Vec<RawJson>) -> Result<Self, ApiMisuse> {
+        Self::new(args, Vec::new())
+    }
+
+    /// No arguments.
+    pub fn empty() -> Self {
+        Self::default()
+    }
+
+    /// Builds a payload from trees: each [`Data::Binary`] becomes a placeholder and an attachment.
+    pub fn from_data(args: &[Data]) -> Self {
+        let mut attachments = Vec::new();
+        let args = args
+            .iter()
+            .map(|d| RawJson::from_trusted(d.to_json_with_placeholders(&mut attachments)))
+            .collect();
+        Self { args, attachments }
+    }
+
+    /// The arguments as trees with each placeholder replaced by its attachment.
+    ///
+    /// Fails only on text `serde_json` cannot decode (a string with a lone surrogate escape).
+    pub fn to_data(&self) -> Result<Vec<Data>, serde_json::Error> {
+        self.args
+            .iter()
+            .map(|a| Data::from_json(a.as_str(), &self.attachments))
+            .collect()
+    }
+
+    /// The arguments, placeholders included.
+    pub fn args(&self) -> &[RawJson] {
+        &self.args
+    }
+
+    /// The binary attachments, in placeholder order.
+    pub fn attachments(&self) -> &[Bytes] {
+        &self.attachments
+    }
+
+    /// Whether the payload carries binary attachments.
+    pub fn has_binary(&self) -> bool {
+        !self.attachments.is_empty()
+    }
+
+    /// Splits the payload into its arguments and attachments.
+    pub fn into_parts(self) -> (Vec<RawJson>, Vec<Bytes>) {
+        (self.args, self.attachments)
+    }
+
+    /// For the decoder, which has checked the placeholders itself.
+    pub(crate) fn from_checked(args: Vec<RawJson>, attachments: Vec<Bytes>) -> Self {
+        Self { args, attachments }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use crate::proto::error::DecodeError;
+
+    fn raw(s: &str) -> RawJson {
+        RawJson::parse(s).unwrap()
+    }
+
+    #[test]
+    fn placeholders_must_match_attachments() {
+        let ph0 = raw(r#"{"_placeholder":true,"num":0}"#);
+        let ph1 = raw(r#"{"a":[{"_placeholder":true,"num":1}]}"#);
+        let one = Bytes::from_static(b"\x01");
+        assert!(Payload::new(
+            vec![ph0.clone(), ph1.clone()],
+            vec![one.clone(), one.clone()]
+        )
+        .is_ok());
+        assert_eq!(
+            Payload::new(vec![ph0.clone()], vec![]).unwrap_err(),
+            ApiMisuse::PlaceholderMismatch(DecodeError::PlaceholderWithoutAttachments)
+        );
+        assert_eq!(
+            Payload::new(
+                vec![ph0.clone(), ph0.clone()],
+                vec![one.clone(), one.clone()]
+            )
+            .unwrap_err(),
+            ApiMisuse::PlaceholderMismatch(DecodeError::DuplicatePlaceholder(0))
+        );
+        assert_eq!(
+            Payload::new(vec![ph1], vec![one.clone()]).unwrap_err(),
+            ApiMisuse::PlaceholderMismatch(DecodeError::PlaceholderOutOfRange {
+                num: 1,
+                attachments: 1
+            })
+        );
+        assert_eq!(
+            Payload::new(vec![raw("1")], vec![one]).unwrap_err(),
+            ApiMisuse::PlaceholderMismatch(DecodeError::UnreferencedAttachment(0))
+        );
+    }
+
+    #[test]
+    fn data_round_trip_keeps_binary_and_order() {
+        let bin = Bytes::from_static(&[1, 2, 3]);
+        let data = vec![
+            Data::String("x".into()),
+            Data::Object(vec![
+                ("z".into(), Data::Binary(bin.clone())),
+                (
+                    "a".into(),
+                    Data::Array(vec![Data::Null, Data::Binary(bin.clone())]),
+                ),
+            ]),
+        ];
+        let p = Payload::from_data(&data);
+        assert_eq!(p.attachments().len(), 2);
+        assert_eq!(
+            p.args()[1].as_str(),
+            r#"{"z":{"_placeholder":true,"num":0},"a":[null,{"_placeholder":true,"num":1}]}"#
+        );
+        assert_eq!(p.to_data().unwrap(), data);
+        // and the invariant holds for what from_data built
+        let (args, att) = p.clone().into_parts();
+        assert_eq!(Payload::new(args, att).unwrap(), p);
+    }
+}

@@ -1,0 +1,87 @@
+//! Why a namespace was left or a connection closed, with the strings Node's server uses.
+
+use std::fmt;
+
+use super::error::PeerMisbehaved;
+
+/// Why a socket (one namespace of a connection) was disconnected. [`as_str`](Self::as_str)
+/// gives the string Node passes to `disconnecting` / `disconnect` handlers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum DisconnectReason {
+    /// The client sent DISCONNECT for this namespace.
+    ClientNamespaceDisconnect,
+    /// The server disconnected this namespace.
+    ServerNamespaceDisconnect,
+    /// The transport was closed (the client went away).
+    TransportClose,
+    /// The transport failed.
+    TransportError,
+    /// The client did not answer a ping in time.
+    PingTimeout,
+    /// The client sent something that cannot be decoded.
+    ParseError,
+    /// The Engine.IO session was closed by the server's engine layer.
+    ForcedClose,
+    /// The server closed the connection (a protocol violation or an explicit close).
+    ForcedServerClose,
+    /// The server is shutting down.
+    ServerShuttingDown,
+}
+
+impl DisconnectReason {
+    /// The reason string as Node's server spells it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::ClientNamespaceDisconnect => "client namespace disconnect",
+            Self::ServerNamespaceDisconnect => "server namespace disconnect",
+            Self::TransportClose => "transport close",
+            Self::TransportError => "transport error",
+            Self::PingTimeout => "ping timeout",
+            Self::ParseError => "parse error",
+            Self::ForcedClose => "forced close",
+            Self::ForcedServerClose => "forced server close",
+            Self::ServerShuttingDown => "server shutting down",
+        }
+    }
+}
+
+impl fmt::Display for DisconnectReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Why the core asks the runtime to close the whole Engine.IO session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum CloseReason {
+    /// No namespace was joined within the connect timeout.
+    ConnectTimeout,
+    /// The peer broke the protocol.
+    PeerMisbehaved(PeerMisbehaved),
+    /// The application closed the connection.
+    ByServer(DisconnectReason),
+}
+
+impl CloseReason {
+    /// The reason the connected namespaces are given.
+    pub fn disconnect_reason(&self) -> DisconnectReason {
+        match self {
+            Self::ConnectTimeout => DisconnectReason::ForcedServerClose,
+            Self::PeerMisbehaved(PeerMisbehaved::Malformed(_)) => DisconnectReason::ParseError,
+            Self::PeerMisbehaved(_) => DisconnectReason::ForcedServerClose,
+            Self::ByServer(r) => *r,
+        }
+    }
+}
+
+impl fmt::Display for CloseReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::ConnectTimeout => f.write_str("peer misbehaved: no namespace joined in time"),
+            Self::PeerMisbehaved(e) => write!(f, "{e}"),
+            Self::ByServer(r) => write!(f, "closed by the server: {r}"),
+        }
+    }
+}
