@@ -22,10 +22,9 @@
 //! # #[cfg(feature = "tokio")]
 //! # async fn demo() -> std::io::Result<()> {
 //! use engineio::runtime::{Engine, EngineConfig, Server};
-//! use engineio::proto::Data;
 //!
 //! let engine = Engine::new(EngineConfig::default().path("/engine.io/"));
-//! let server = Server::bind("127.0.0.1:3000".parse().unwrap()).await?.engine(engine.clone()).start();
+//! let server = Server::new(([127, 0, 0, 1], 3000).into()).engine(engine.clone()).start().await?;
 //! while let Some(mut socket) = engine.accept().await {
 //!     tokio::spawn(async move {
 //!         while let Some(data) = socket.recv().await {
@@ -33,7 +32,7 @@
 //!         }
 //!     });
 //! }
-//! # server.shutdown().await;
+//! server.shutdown().await;
 //! # Ok(()) }
 //! ```
 #![forbid(unsafe_code)]
