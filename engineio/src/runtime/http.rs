@@ -205,20 +205,9 @@ pub async fn read_head<S: AsyncRead + Unpin>(
 ) -> Result<HttpRequest, HttpError> {
     loop {
         if !buf.is_empty() {
-            let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
-            let mut req = httparse::Request::new(&mut headers);
-            match req.parse(buf) {
-                Ok(httparse::Status::Complete(len)) => {
-                    let request = to_request(&req, remote)?;
-                    let _ = buf.split_to(len);
-                    return Ok(request);
-                }
-                Ok(httparse::Status::Partial) => {}
-                Err(httparse::Error::TooManyHeaders) => return Err(HttpError::HeadTooLarge),
-                Err(e) => return Err(HttpError::Malformed(e)),
-            }
-            if buf.len() >= max_head {
-                return Err(HttpError::HeadTooLarge);
+            if let Some((request, len)) = parse_head(buf, max_head, remote)? {
+                let _ = buf.split_to(len);
+                return Ok(request);
             }
         }
         buf.reserve(1024);
@@ -230,6 +219,27 @@ pub async fn read_head<S: AsyncRead + Unpin>(
                 HttpError::Io(eof())
             });
         }
+    }
+}
+
+/// Parses a request head at the start of `bytes`: `Ok(None)` while it is incomplete (and within
+/// `max_head`), else the request and the head's length. Pure, so it can be fuzzed.
+pub fn parse_head(
+    bytes: &[u8],
+    max_head: usize,
+    remote: SocketAddr,
+) -> Result<Option<(HttpRequest, usize)>, HttpError> {
+    let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
+    let mut req = httparse::Request::new(&mut headers);
+    match req.parse(bytes) {
+        Ok(httparse::Status::Complete(len)) if len <= max_head => {
+            Ok(Some((to_request(&req, remote)?, len)))
+        }
+        Ok(httparse::Status::Complete(_)) => Err(HttpError::HeadTooLarge),
+        Ok(httparse::Status::Partial) if bytes.len() >= max_head => Err(HttpError::HeadTooLarge),
+        Ok(httparse::Status::Partial) => Ok(None),
+        Err(httparse::Error::TooManyHeaders) => Err(HttpError::HeadTooLarge),
+        Err(e) => Err(HttpError::Malformed(e)),
     }
 }
 
@@ -336,4 +346,75 @@ pub async fn write_response<S: AsyncWrite + Unpin>(
     let bytes = encode_response(response, keep_alive);
     stream.write_all(&bytes).await?;
     stream.flush().await
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn addr() -> SocketAddr {
+        ([127, 0, 0, 1], 1).into()
+    }
+
+    #[test]
+    fn parses_heads() {
+        let raw = b"GET /engine.io/?EIO=4&transport=polling HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\nrest";
+        let (req, len) = parse_head(raw, 1024, addr()).unwrap().unwrap();
+        assert_eq!(len, raw.len() - 4);
+        assert_eq!(req.method, "GET");
+        assert_eq!(req.path, "/engine.io/");
+        assert_eq!(req.query, "EIO=4&transport=polling");
+        assert_eq!(req.header("host").as_deref(), Some("x"));
+        assert!(!req.keep_alive());
+        assert!(parse_head(b"GET / HTTP/1.1\r\nHost", 1024, addr())
+            .unwrap()
+            .is_none());
+        assert!(matches!(
+            parse_head(b"GET / HTTP/1.1\r\nHost", 10, addr()),
+            Err(HttpError::HeadTooLarge)
+        ));
+        assert!(matches!(
+            parse_head(b"\x01\x02 / HTTP/1.1\r\n\r\n", 1024, addr()),
+            Err(HttpError::Malformed(_))
+        ));
+        let many: String = (0..70).map(|i| format!("h{i}: v\r\n")).collect();
+        let raw = format!("GET / HTTP/1.1\r\n{many}\r\n");
+        assert!(matches!(
+            parse_head(raw.as_bytes(), 1 << 20, addr()),
+            Err(HttpError::HeadTooLarge)
+        ));
+    }
+
+    #[test]
+    fn content_length_rules() {
+        let req = |h: &str| {
+            parse_head(
+                format!("POST / HTTP/1.1\r\n{h}\r\n").as_bytes(),
+                1024,
+                addr(),
+            )
+            .unwrap()
+            .unwrap()
+            .0
+        };
+        assert_eq!(req("Content-Length: 12\r\n").content_length().unwrap(), 12);
+        assert_eq!(req("").content_length().unwrap(), 0);
+        assert!(matches!(
+            req("Content-Length: -1\r\n").content_length(),
+            Err(HttpError::BadContentLength)
+        ));
+        assert!(matches!(
+            req("Content-Length: 1\r\nContent-Length: 2\r\n").content_length(),
+            Err(HttpError::BadContentLength)
+        ));
+        assert!(matches!(
+            req("Transfer-Encoding: chunked\r\n").content_length(),
+            Err(HttpError::ChunkedBody)
+        ));
+        assert!(matches!(
+            req("Content-Length: 99999999999999999999999\r\n").content_length(),
+            Err(HttpError::BadContentLength)
+        ));
+    }
 }
