@@ -6,7 +6,6 @@ use crate::error::KeyRejected;
 pub(crate) const SEQUENCE: u8 = 0x30;
 pub(crate) const INTEGER: u8 = 0x02;
 pub(crate) const BIT_STRING: u8 = 0x03;
-#[cfg(test)]
 pub(crate) const OCTET_STRING: u8 = 0x04;
 pub(crate) const NULL: u8 = 0x05;
 pub(crate) const OID: u8 = 0x06;
@@ -115,6 +114,47 @@ impl<'a> Reader<'a> {
             Err(KeyRejected::Der)
         }
     }
+}
+
+/// Encodes one element (the few keys we wrap are far below 16 MiB).
+pub(crate) fn write(tag: u8, contents: &[u8]) -> Vec<u8> {
+    let len = contents.len();
+    let mut out = Vec::with_capacity(len + 5);
+    out.push(tag);
+    if len < 0x80 {
+        out.push(u8::try_from(len).unwrap_or(0));
+    } else {
+        let bytes = len.to_be_bytes();
+        let skip = bytes.iter().take_while(|&&b| b == 0).count();
+        let significant = bytes.get(skip..).unwrap_or(&[]);
+        out.push(0x80 | u8::try_from(significant.len()).unwrap_or(0));
+        out.extend_from_slice(significant);
+    }
+    out.extend_from_slice(contents);
+    out
+}
+
+/// Wraps a SEC1 ECPrivateKey in PKCS#8 (RFC 5915 §3 inside RFC 5208), taking the curve from its
+/// `[0]` parameters, so ring can load it.
+pub(crate) fn sec1_to_pkcs8(sec1: &[u8]) -> Result<(&'static [u8], Vec<u8>), KeyRejected> {
+    let mut outer = Reader::new(sec1);
+    let mut key = Reader::new(outer.read(SEQUENCE)?);
+    outer.finish()?;
+    if key.read_unsigned()? != [1] {
+        return Err(KeyRejected::Der);
+    }
+    key.read(OCTET_STRING)?;
+    let mut params = Reader::new(key.read(0xa0)?);
+    let curve = params.read(OID)?;
+    params.finish()?;
+    let curve: &'static [u8] = match curve {
+        oid::P256 => oid::P256,
+        oid::P384 => oid::P384,
+        _ => return Err(KeyRejected::UnsupportedCurve),
+    };
+    let algorithm = [write(OID, oid::EC), write(OID, curve)].concat();
+    let info = [write(INTEGER, &[0]), write(SEQUENCE, &algorithm), write(OCTET_STRING, sec1)].concat();
+    Ok((curve, write(SEQUENCE, &info)))
 }
 
 /// The parameters of an AlgorithmIdentifier.

@@ -16,6 +16,8 @@ pub(crate) enum Label {
     PrivateKey,
     /// `RSA PRIVATE KEY`: PKCS#1 RSAPrivateKey.
     RsaPrivateKey,
+    /// `EC PRIVATE KEY`: SEC1 ECPrivateKey (what `openssl ecparam -genkey` writes).
+    EcPrivateKey,
 }
 
 impl Label {
@@ -25,6 +27,7 @@ impl Label {
             "RSA PUBLIC KEY" => Label::RsaPublicKey,
             "PRIVATE KEY" => Label::PrivateKey,
             "RSA PRIVATE KEY" => Label::RsaPrivateKey,
+            "EC PRIVATE KEY" => Label::EcPrivateKey,
             _ => return None,
         })
     }

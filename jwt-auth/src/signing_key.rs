@@ -44,14 +44,18 @@ impl SigningKey {
         )?))?)
     }
 
-    /// A private key in PEM: `PRIVATE KEY` (PKCS#8: RSA, EC P-256/P-384, Ed25519) or
-    /// `RSA PRIVATE KEY` (PKCS#1).
+    /// A private key in PEM: `PRIVATE KEY` (PKCS#8: RSA, EC P-256/P-384, Ed25519),
+    /// `RSA PRIVATE KEY` (PKCS#1) or `EC PRIVATE KEY` (SEC1).
     pub fn from_pem(text: &str, rng: &dyn SecureRandom) -> Result<SigningKey, Error> {
         match pem::parse(text)? {
             (pem::Label::PrivateKey, der) => SigningKey::from_pkcs8_der(&der, rng),
             (pem::Label::RsaPrivateKey, der) => {
                 let pair = RsaKeyPair::from_der(&der).map_err(|_| KeyRejected::Der)?;
                 Ok(SigningKey::from_material(SigningMaterial::Rsa(pair))?)
+            }
+            (pem::Label::EcPrivateKey, der) => {
+                let (_, pkcs8) = der::sec1_to_pkcs8(&der)?;
+                SigningKey::from_pkcs8_der(&pkcs8, rng)
             }
             _ => Err(KeyRejected::Pem.into()),
         }
