@@ -1,1 +1,30 @@
-//! Conformance checks (filled in by the Engine.IO issue).
+//! Protocol conformance checks that run against ANY server URL.
+//!
+//! The crate is a raw-protocol client (HTTP/1.1 requests written byte for byte, WebSocket frames
+//! encoded by hand) and a table of named checks, one per protocol behaviour. A check reads as a
+//! conversation on the wire:
+//!
+//! ```text
+//! C> POST /engine.io/?EIO=4&transport=polling&sid=AbC  "4hello"
+//! S< 200 "ok"
+//! C> GET  /engine.io/?EIO=4&transport=polling&sid=AbC
+//! S< 200 "4hello"
+//! ```
+//!
+//! Layout:
+//! - [`target`], [`transcript`], [`http`], [`ws`]: the raw client, protocol-agnostic.
+//! - [`check`]: a check table, the concurrent runner and its one-line-per-check report.
+//! - [`eio`]: the Engine.IO v4 checks (handshake, errors, polling, heartbeat, close, WebSocket,
+//!   upgrade, CORS, bad input). Socket.IO checks will live in a sibling `sio` module.
+//!
+//! The `conformance` binary runs them: `cargo run -p conformance -- --eio-url
+//! http://127.0.0.1:3000/engine.io/`.
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod check;
+pub mod eio;
+pub mod http;
+pub mod target;
+pub mod transcript;
+pub mod ws;

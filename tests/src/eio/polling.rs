@@ -1,0 +1,171 @@
+//! HTTP long-polling: echo, batching with `\x1e`, binary as `b`+base64, parking, and the
+//! misuses that close a session (invalid packets, overlapping requests, oversized bodies).
+
+use std::time::Duration;
+
+use super::client::{polling, Ctx};
+use super::expect::{expect_body, expect_error};
+use crate::check::CheckResult;
+use crate::http::{Request, DEFAULT_RESPONSE_TIMEOUT};
+use crate::{ensure, fail};
+
+/// POST `4hello` -> `ok`; GET -> `4hello`.
+pub async fn echo_text(c: Ctx) -> CheckResult {
+    let sid = c.handshake().await?.sid;
+    c.push(&sid, "4hello").await?;
+    expect_body(&c.poll(&sid).await?, "4hello")
+}
+
+/// Three packets in one POST come back, in order, in one GET.
+pub async fn batch(c: Ctx) -> CheckResult {
+    let sid = c.handshake().await?.sid;
+    c.push(&sid, "4test1\x1e4test2\x1e4test3").await?;
+    expect_body(&c.poll(&sid).await?, "4test1\x1e4test2\x1e4test3")
+}
+
+/// Text and binary (`b` + base64 of 01 02 03 04) in one payload, echoed as sent.
+pub async fn text_and_binary(c: Ctx) -> CheckResult {
+    let sid = c.handshake().await?.sid;
+    c.push(&sid, "4hello\x1ebAQIDBA==").await?;
+    expect_body(&c.poll(&sid).await?, "4hello\x1ebAQIDBA==")
+}
+
+/// Multi-byte UTF-8 survives the round trip byte for byte (v4 counts no characters).
+pub async fn utf8(c: Ctx) -> CheckResult {
+    let sid = c.handshake().await?.sid;
+    let payload = "4h\u{e9}llo \u{20ac} \u{1f600}\x1e4\u{4e2d}\u{6587}";
+    c.push(&sid, payload).await?;
+    expect_body(&c.poll(&sid).await?, payload)
+}
+
+/// A GET with nothing to send parks; a POST then releases it with the echo.
+pub async fn parked_get_released(c: Ctx) -> CheckResult {
+    let sid = c.handshake().await?.sid;
+    let parked = c.start_poll(&sid, DEFAULT_RESPONSE_TIMEOUT).await?;
+    c.sleep(Duration::from_millis(100)).await;
+    ensure!(
+        !parked.is_finished(),
+        "a GET with nothing to send was answered at once instead of parking"
+    );
+    c.push(&sid, "4late").await?;
+    expect_body(&parked.response().await?, "4late")
+}
+
+/// POST `abc` (no such packet type) closes the session: the next GET gets 400 code 1. (The POST
+/// itself may be answered 400, `ok`, or aborted: the test suite and the reference server differ.)
+pub async fn invalid_packet_closes(c: Ctx) -> CheckResult {
+    let sid = c.handshake().await?.sid;
+    match c.send(&sid, "abc").await {
+        Ok(r) => c.note(format!("the invalid POST answered {}", r.status())),
+        Err(_) => c.note("the invalid POST was aborted"),
+    }
+    expect_error(&c.poll(&sid).await?, 400, 1)
+}
+
+/// A second GET while one is parked -> 400; the parked one gets the close packet `1`; the
+/// session is gone.
+pub async fn duplicate_get(c: Ctx) -> CheckResult {
+    let sid = c.handshake().await?.sid;
+    let parked = c.start_poll(&sid, DEFAULT_RESPONSE_TIMEOUT).await?;
+    c.sleep(Duration::from_millis(50)).await;
+    let second = c.get(&format!("{}&t=burst", polling(&sid))).await?;
+    ensure!(
+        second.status() == 400,
+        "a second concurrent GET answered {} {:?}, expected 400",
+        second.status(),
+        second.text()
+    );
+    expect_body(&parked.response().await?, "1")?;
+    expect_error(&c.poll(&sid).await?, 400, 1)
+}
+
+/// A second POST while one is still sending its body -> 400, and the session is closed.
+pub async fn concurrent_post(c: Ctx) -> CheckResult {
+    let sid = c.handshake().await?.sid;
+    let mut first = c.connect().await?;
+    let head = format!(
+        "POST {} HTTP/1.1\r\nHost: {}\r\nContent-Length: 10\r\n\r\n4hel",
+        c.target(&polling(&sid)),
+        first.writer.host()
+    );
+    first.send_raw(head.as_bytes()).await?;
+    c.sleep(Duration::from_millis(50)).await;
+    let second = c.send(&sid, "4hi").await?;
+    ensure!(
+        second.status() == 400,
+        "a POST while another is in flight answered {} {:?}, expected 400",
+        second.status(),
+        second.text()
+    );
+    drop(first);
+    expect_error(&c.poll(&sid).await?, 400, 1)
+}
+
+/// Sends a POST whose body is one byte over `maxPayload`, writing and reading at once (the
+/// server may answer before the body is complete). Returns the session id and the status.
+async fn post_over_max_payload_status(c: &Ctx) -> Result<(String, u16), crate::check::Failure> {
+    let sid = c.handshake().await?.sid;
+    let max = c.config().max_payload as usize;
+    let body = format!("4{}", "a".repeat(max));
+    let conn = c.connect().await?;
+    let (mut reader, mut writer) = (conn.reader, conn.writer);
+    let request = Request::new("POST", c.target(&polling(&sid)));
+    let head = format!(
+        "POST {} HTTP/1.1\r\nHost: {}\r\nContent-Length: {}\r\n\r\n",
+        c.target(&polling(&sid)),
+        writer.host(),
+        body.len()
+    );
+    writer.send_raw(head.as_bytes()).await?;
+    c.note(format!(
+        "C> ... body: \"4\" then {max} x \"a\" ({} bytes)",
+        body.len()
+    ));
+    let sending = tokio::spawn(async move {
+        let _ = writer.send_quiet(body.as_bytes()).await;
+        writer
+    });
+    let response = reader
+        .response(request.method(), DEFAULT_RESPONSE_TIMEOUT)
+        .await;
+    let writer = sending.await;
+    if let Ok(mut writer) = writer {
+        let _ = writer.shutdown().await;
+    }
+    let response = match response {
+        Ok(r) => r,
+        Err(e) => fail!("POST over maxPayload got no response ({e}); expected 413"),
+    };
+    Ok((sid, response.status()))
+}
+
+/// A POST body over `maxPayload` -> 413.
+pub async fn post_over_max_payload(c: Ctx) -> CheckResult {
+    let (_, status) = post_over_max_payload_status(&c).await?;
+    ensure!(
+        status == 413,
+        "POST over maxPayload answered {status}, expected 413"
+    );
+    Ok(())
+}
+
+/// After a POST body over `maxPayload` the session is closed: the next GET gets 400 code 1 (or
+/// the close packet `1`).
+pub async fn post_over_max_payload_closes(c: Ctx) -> CheckResult {
+    let (sid, status) = post_over_max_payload_status(&c).await?;
+    ensure!(
+        status == 413,
+        "POST over maxPayload answered {status}, expected 413"
+    );
+    let next = c.poll(&sid).await?;
+    if next.status() == 200 && next.text().split('\x1e').any(|p| p == "1") {
+        return Ok(());
+    }
+    expect_error(&next, 400, 1).map_err(|_| {
+        crate::check::Failure::Failed(format!(
+            "after the 413 the session is still open: next GET answered {} {:?}, expected 400 code 1",
+            next.status(),
+            next.text()
+        ))
+    })
+}

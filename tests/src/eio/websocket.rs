@@ -1,0 +1,81 @@
+//! The WebSocket transport: one packet per frame, binary frames as-is, and the frames a server
+//! must refuse.
+
+use std::time::Duration;
+
+use super::client::Ctx;
+use super::expect::expect_closed;
+use crate::check::CheckResult;
+use crate::fail;
+use crate::ws::{opcode, Event};
+
+/// `4hello` -> `4hello`.
+pub async fn echo_text(c: Ctx) -> CheckResult {
+    let (mut ws, _) = c.websocket_session().await?;
+    ws.send_text("4hello").await?;
+    c.expect_text(&mut ws, "4hello").await?;
+    ws.close().await?;
+    Ok(())
+}
+
+/// A binary frame 01 02 03 04 comes back as a binary frame 01 02 03 04 (no type byte, no base64).
+pub async fn echo_binary(c: Ctx) -> CheckResult {
+    let (mut ws, _) = c.websocket_session().await?;
+    ws.send_binary(&[1, 2, 3, 4]).await?;
+    match c.next_packet(&mut ws, Duration::from_secs(5)).await? {
+        Event::Binary(b) if b == [1, 2, 3, 4] => {}
+        other => fail!("expected binary frame [1, 2, 3, 4], got {other:?}"),
+    }
+    ws.close().await?;
+    Ok(())
+}
+
+/// Five messages sent back to back are echoed in order, one per frame.
+pub async fn in_order(c: Ctx) -> CheckResult {
+    let (mut ws, _) = c.websocket_session().await?;
+    let sent = ["4one", "4two", "4three", "4four", "4five"];
+    for text in sent {
+        ws.send_text(text).await?;
+    }
+    for text in sent {
+        c.expect_text(&mut ws, text).await?;
+    }
+    ws.close().await?;
+    Ok(())
+}
+
+/// `abc` (no such packet type) closes the socket.
+pub async fn invalid_packet_closes(c: Ctx) -> CheckResult {
+    let (mut ws, _) = c.websocket_session().await?;
+    ws.send_text("abc").await?;
+    let event = c.next_packet(&mut ws, Duration::from_secs(2)).await?;
+    expect_closed(&event, "the invalid packet \"abc\"")
+}
+
+/// A message one byte over `maxPayload` closes the socket instead of being echoed.
+pub async fn over_max_payload_closes(c: Ctx) -> CheckResult {
+    let (mut ws, _) = c.websocket_session().await?;
+    let big = format!("4{}", "a".repeat(c.config().max_payload as usize));
+    c.note(format!("next frame: \"4\" then {} x \"a\"", big.len() - 1));
+    ws.send_text(&big).await?;
+    let event = c.next_packet(&mut ws, Duration::from_secs(3)).await?;
+    expect_closed(&event, "a message over maxPayload")
+}
+
+/// A client frame without a mask must make the server fail the connection (RFC 6455 5.1).
+pub async fn unmasked_frame_closes(c: Ctx) -> CheckResult {
+    let (mut ws, _) = c.websocket_session().await?;
+    ws.send_frame(true, opcode::TEXT, b"4hello", false).await?;
+    let event = c.next_packet(&mut ws, Duration::from_secs(2)).await?;
+    expect_closed(&event, "an unmasked client frame")?;
+    c.still_serving().await
+}
+
+/// A frame with a reserved opcode must make the server fail the connection (RFC 6455 5.2).
+pub async fn reserved_opcode_closes(c: Ctx) -> CheckResult {
+    let (mut ws, _) = c.websocket_session().await?;
+    ws.send_frame(true, 0x3, b"4hello", true).await?;
+    let event = c.next_packet(&mut ws, Duration::from_secs(2)).await?;
+    expect_closed(&event, "a frame with reserved opcode 0x3")?;
+    c.still_serving().await
+}

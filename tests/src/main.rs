@@ -1,0 +1,167 @@
+//! `conformance`: runs the protocol checks against a server and prints one line per check.
+//!
+//! ```text
+//! cargo run -p conformance -- --eio-url http://127.0.0.1:3000/engine.io/
+//! ```
+//!
+//! Exit status: 0 when every check that ran passed, 1 when one failed, 2 on a usage error.
+
+use std::io::{self, Write};
+use std::process::ExitCode;
+use std::time::Duration;
+
+use conformance::check::{Outcome, Report};
+use conformance::eio;
+use conformance::target::Target;
+
+const USAGE: &str = "\
+usage: conformance --eio-url URL [options]
+
+  --eio-url URL             Engine.IO endpoint, e.g. http://127.0.0.1:3000/engine.io/
+  --only NAME               run only checks whose name contains NAME (repeatable)
+  --list                    list the check names and exit
+  --ping-interval MS        pingInterval the server must advertise (default 300)
+  --ping-timeout MS         pingTimeout the server must advertise (default 200)
+  --max-payload BYTES       maxPayload the server must advertise (default 1000000)
+  --slack MS                tolerance on timing expectations (default 250)
+  --slow-header-limit SECS  how long a one-byte-per-second client may stay (default 15)
+  --cors                    check CORS (any origin, preflight)
+  --forbidden-query QUERY   a query the server refuses with code 4 (e.g. forbidden=1)
+  --transcripts             print the wire conversation of failed checks on stderr
+  --all-transcripts         print the wire conversation of every check on stderr
+";
+
+struct Options {
+    eio: Option<eio::Config>,
+    only: Vec<String>,
+    list: bool,
+    transcripts: Transcripts,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Transcripts {
+    None,
+    Failed,
+    All,
+}
+
+fn parse(args: &[String]) -> Result<Options, String> {
+    let mut url = None;
+    let mut only = Vec::new();
+    let mut list = false;
+    let mut transcripts = Transcripts::None;
+    let mut ping_interval = None;
+    let mut ping_timeout = None;
+    let mut max_payload = None;
+    let mut slack = None;
+    let mut slow_header_limit = None;
+    let mut cors = false;
+    let mut forbidden_query = None;
+    let mut it = args.iter();
+    while let Some(arg) = it.next() {
+        let mut value = |name: &str| {
+            it.next()
+                .cloned()
+                .ok_or_else(|| format!("{name} needs a value"))
+        };
+        let number = |name: &str, v: String| {
+            v.parse::<u64>()
+                .map_err(|_| format!("{name} needs a number, got {v:?}"))
+        };
+        match arg.as_str() {
+            "--eio-url" => url = Some(value("--eio-url")?),
+            "--only" => only.push(value("--only")?),
+            "--list" => list = true,
+            "--ping-interval" => ping_interval = Some(number(arg, value(arg)?)?),
+            "--ping-timeout" => ping_timeout = Some(number(arg, value(arg)?)?),
+            "--max-payload" => max_payload = Some(number(arg, value(arg)?)?),
+            "--slack" => slack = Some(number(arg, value(arg)?)?),
+            "--slow-header-limit" => slow_header_limit = Some(number(arg, value(arg)?)?),
+            "--cors" => cors = true,
+            "--forbidden-query" => forbidden_query = Some(value(arg)?),
+            "--transcripts" => transcripts = Transcripts::Failed,
+            "--all-transcripts" => transcripts = Transcripts::All,
+            "-h" | "--help" => return Err(String::new()),
+            other => return Err(format!("unknown argument {other:?}")),
+        }
+    }
+    let eio = match url {
+        Some(url) => {
+            let target = Target::parse(&url).map_err(|e| e.to_string())?;
+            let mut config = eio::Config::new(target);
+            if let Some(ms) = ping_interval {
+                config.ping_interval = Duration::from_millis(ms);
+            }
+            if let Some(ms) = ping_timeout {
+                config.ping_timeout = Duration::from_millis(ms);
+            }
+            if let Some(bytes) = max_payload {
+                config.max_payload = bytes;
+            }
+            if let Some(ms) = slack {
+                config.slack = Duration::from_millis(ms);
+            }
+            if let Some(secs) = slow_header_limit {
+                config.slow_header_limit = Duration::from_secs(secs);
+            }
+            config.cors = cors;
+            config.forbidden_query = forbidden_query;
+            Some(config)
+        }
+        None => None,
+    };
+    if eio.is_none() && !list {
+        return Err("nothing to check: give --eio-url".to_string());
+    }
+    Ok(Options {
+        eio,
+        only,
+        list,
+        transcripts,
+    })
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let options = match parse(&args) {
+        Ok(options) => options,
+        Err(why) => {
+            if !why.is_empty() {
+                eprintln!("conformance: {why}");
+            }
+            eprint!("{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    if options.list {
+        for check in eio::select(&options.only) {
+            println!("{}", check.name);
+        }
+        return ExitCode::SUCCESS;
+    }
+    let mut report = Report::default();
+    if let Some(config) = options.eio {
+        report.extend(eio::run(config, &eio::select(&options.only)).await);
+    }
+    let mut stdout = io::stdout().lock();
+    let mut stderr = io::stderr().lock();
+    let written = report
+        .write_summary(&mut stdout)
+        .and_then(|()| stdout.flush());
+    let transcripts = match options.transcripts {
+        Transcripts::None => Ok(()),
+        Transcripts::Failed => {
+            report.write_transcripts(&mut stderr, |o| matches!(o, Outcome::Failed(_)))
+        }
+        Transcripts::All => report.write_transcripts(&mut stderr, |_| true),
+    };
+    if written.is_err() || transcripts.is_err() {
+        return ExitCode::from(2);
+    }
+    if report.failed() == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}
