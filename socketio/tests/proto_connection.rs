@@ -475,6 +475,26 @@ fn malformed_packets_close_with_parse_error() {
 }
 
 #[test]
+fn hostile_sizes_close_cleanly() {
+    let deep = format!("2[\"a\",{}{}]", "[".repeat(100_000), "]".repeat(100_000));
+    let long_nsp = format!("0/{},", "n".repeat(100_000));
+    let many_args = format!("2[\"a\"{}]", ",0".repeat(100_000));
+    let mut h = Harness::new();
+    h.join("/", "a");
+    let out = h.text(&deep);
+    assert!(matches!(
+        closed_by(&out),
+        CloseReason::PeerMisbehaved(PeerMisbehaved::Malformed(DecodeError::InvalidJson(_)))
+    ));
+    // long but well-formed input is fine (size is the Engine.IO layer's maxPayload's business)
+    let mut h = Harness::new();
+    assert_eq!(h.text(&long_nsp).len(), 1);
+    h.join("/", "a");
+    let out = h.text(&many_args);
+    assert!(matches!(&out[..], [Output::Event(e)] if e.args.args().len() == 100_000));
+}
+
+#[test]
 fn ack_deadlines_on_the_virtual_clock() {
     let mut h = Harness::new();
     h.join("/", "a");

@@ -115,6 +115,18 @@ enum Phase {
 /// The Socket.IO side of one Engine.IO session: decodes what the client sends, tracks the state of
 /// each namespace and the acknowledgements the server waits for, and encodes what the
 /// application sends. See the [module documentation](super) for the loop that drives it.
+///
+/// The connection as a whole (each namespace has its own [`NamespaceState`] inside):
+///
+/// ```text
+///   new(now) ──> awaiting a join (deadline = now + connect_timeout) ── first accept() ──> open
+///                      │ deadline passed, nothing joined                                  │
+///                      ▼                                                                  ▼
+///                   closed ◄──── protocol violation, close(), disconnect_all(), transport closed
+/// ```
+///
+/// Once open, the connection stays open even when every namespace has been left (as in Node);
+/// the Engine.IO heartbeat decides its fate. Closed, it ignores input and refuses commands.
 #[derive(Debug)]
 pub struct Connection {
     config: Config,
