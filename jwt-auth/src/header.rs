@@ -6,11 +6,12 @@ use std::borrow::Cow;
 use std::cell::Cell;
 use std::fmt;
 
-use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
+use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, Visitor};
 use serde::{Deserialize, Serialize};
 
 use crate::algorithm::Algorithm;
 use crate::error::{Error, Malformed};
+use crate::json::Skip;
 
 /// The most header parameters accepted in one token.
 const MAX_PARAMS: usize = 16;
@@ -222,13 +223,11 @@ impl<'de> Visitor<'de> for HeaderSeed<'_> {
                 "cty" => fields.cty = Some(map.next_value::<Text<'de>>()?.0),
                 "b64" => fields.b64 = Some(map.next_value::<bool>()?),
                 "crit" => {
-                    map.next_value::<IgnoredAny>()?;
+                    map.next_value_seed(Skip { depth: 1 })?;
                     fields.crit = true;
                 }
                 // jwk, jku, x5u, x5c, x5t, x5t#S256 and private parameters: never used.
-                _ => {
-                    map.next_value::<IgnoredAny>()?;
-                }
+                _ => map.next_value_seed(Skip { depth: 1 })?,
             }
             match seen.get_mut(count) {
                 Some(slot) => *slot = name,
