@@ -5,4 +5,8 @@
 
 pub use engineio;
 
+#[cfg(feature = "tokio")]
+pub mod conformance;
 pub mod proto;
+#[cfg(feature = "tokio")]
+pub mod runtime;

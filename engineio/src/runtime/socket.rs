@@ -69,6 +69,14 @@ impl SocketHandle {
             })
     }
 
+    /// Queues a message, waiting while the session's send buffer is full.
+    pub async fn send_wait(&self, data: Data) -> Result<(), SendError> {
+        self.commands
+            .send(Command::Send(data))
+            .await
+            .map_err(|_| SendError::Closed)
+    }
+
     /// Queues a text message.
     pub fn send_text(&self, text: impl Into<Text>) -> Result<(), SendError> {
         self.send(Data::Text(text.into()))

@@ -1,0 +1,301 @@
+//! One task per Engine.IO session: feeds the [`Connection`] core with the session's messages, the
+//! application's commands and the time, and carries out what it outputs.
+
+use super::error::AckError;
+use super::namespace::{ConnectContext, ConnectError};
+use super::server::IoInner;
+use super::socket::{AckSender, Socket};
+use crate::proto::{
+    Config, Connection, DisconnectReason, Encoded, Namespace as Nsp, Output, Payload, RawJson,
+};
+use engineio::proto::{CloseReason as EngineClose, Data as EngineData, Event as EngineEvent, Text};
+use engineio::runtime::{Socket as EngineSocket, SocketHandle};
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::sync::{mpsc, oneshot};
+
+/// What sockets and checks ask of their connection's task.
+pub(crate) enum ConnCommand {
+    /// Send a packet encoded elsewhere (an emit, an ack, a broadcast) on a namespace.
+    Send { nsp: Nsp, packet: Encoded },
+    /// Emit asking for an acknowledgement.
+    EmitWithAck {
+        nsp: Nsp,
+        name: String,
+        args: Payload,
+        timeout: Duration,
+        reply: oneshot::Sender<Result<Payload, AckError>>,
+    },
+    /// Leave one namespace.
+    Disconnect { nsp: Nsp },
+    /// Leave every namespace and close the connection.
+    DisconnectAll,
+    /// The connect checks of a namespace finished.
+    Checked {
+        nsp: Nsp,
+        ctx: ConnectContext,
+        result: Result<(), ConnectError>,
+    },
+}
+
+pub(crate) struct ConnectionTask {
+    io: Arc<IoInner>,
+    engine: EngineSocket,
+    engine_tx: SocketHandle,
+    conn: Connection,
+    commands: mpsc::Receiver<ConnCommand>,
+    commands_tx: mpsc::Sender<ConnCommand>,
+    sockets: HashMap<Nsp, Socket>,
+    acks: HashMap<(Nsp, u64), oneshot::Sender<Result<Payload, AckError>>>,
+}
+
+enum Wake {
+    Engine(Option<EngineEvent>),
+    Command(Option<ConnCommand>),
+    Timeout,
+}
+
+impl ConnectionTask {
+    pub(crate) fn new(
+        io: Arc<IoInner>,
+        engine: EngineSocket,
+        config: Config,
+        buffer: usize,
+    ) -> Self {
+        let (commands_tx, commands) = mpsc::channel(buffer.max(1));
+        Self {
+            engine_tx: engine.handle(),
+            engine,
+            conn: Connection::new(Instant::now(), config),
+            io,
+            commands,
+            commands_tx,
+            sockets: HashMap::new(),
+            acks: HashMap::new(),
+        }
+    }
+
+    pub(crate) async fn run(mut self) {
+        loop {
+            if !self.drain().await {
+                break;
+            }
+            let deadline = self.conn.poll_timeout();
+            let wake = tokio::select! {
+                event = self.engine.next_event() => Wake::Engine(event),
+                command = self.commands.recv() => Wake::Command(command),
+                () = sleep_until(deadline) => Wake::Timeout,
+            };
+            let now = Instant::now();
+            match wake {
+                Wake::Engine(Some(EngineEvent::Message(EngineData::Text(text)))) => {
+                    self.conn.handle_text(now, text.as_str())
+                }
+                Wake::Engine(Some(EngineEvent::Message(EngineData::Binary(bytes)))) => {
+                    self.conn.handle_binary(now, bytes)
+                }
+                Wake::Engine(Some(EngineEvent::Upgraded)) => {}
+                Wake::Engine(Some(EngineEvent::Closed(reason))) => {
+                    self.conn.handle_transport_closed(disconnect_reason(reason))
+                }
+                Wake::Engine(None) => self
+                    .conn
+                    .handle_transport_closed(DisconnectReason::TransportClose),
+                Wake::Command(Some(command)) => self.on_command(now, command),
+                // Unreachable: this task holds a sender.
+                Wake::Command(None) => {}
+                Wake::Timeout => self.conn.handle_timeout(now),
+            }
+        }
+        for (_, reply) in self.acks.drain() {
+            let _ = reply.send(Err(AckError::Disconnected));
+        }
+    }
+
+    fn on_command(&mut self, now: Instant, command: ConnCommand) {
+        match command {
+            ConnCommand::Send { nsp, packet } => {
+                let _ = self.conn.send(nsp.as_str(), packet);
+            }
+            ConnCommand::EmitWithAck {
+                nsp,
+                name,
+                args,
+                timeout,
+                reply,
+            } => {
+                match self
+                    .conn
+                    .emit_with_ack(now, nsp.as_str(), &name, &args, Some(timeout))
+                {
+                    Ok(id) => {
+                        self.acks.insert((nsp, id), reply);
+                    }
+                    Err(_) => {
+                        let _ = reply.send(Err(AckError::Disconnected));
+                    }
+                }
+            }
+            ConnCommand::Disconnect { nsp } => {
+                let _ = self.conn.disconnect(nsp.as_str());
+            }
+            ConnCommand::DisconnectAll => {
+                let _ = self.conn.disconnect_all();
+            }
+            ConnCommand::Checked { nsp, ctx, result } => match result {
+                Ok(()) => self.accept(nsp, ctx),
+                Err(e) => {
+                    let _ = self.conn.reject(nsp.as_str(), e.to_json());
+                }
+            },
+        }
+    }
+
+    fn accept(&mut self, nsp: Nsp, ctx: ConnectContext) {
+        let Some(namespace) = self.io.namespace(nsp.as_str()) else {
+            let _ = self.conn.reject(
+                nsp.as_str(),
+                ConnectError::new("Invalid namespace").to_json(),
+            );
+            return;
+        };
+        let id: Arc<str> = Arc::from(self.io.sids.next_sid());
+        if self.conn.accept(nsp.as_str(), &id).is_err() {
+            return;
+        }
+        let socket = Socket::new(
+            id,
+            namespace.clone(),
+            self.commands_tx.clone(),
+            ctx.handshake.clone(),
+            ctx.auth.clone(),
+            ctx.take_data(),
+        );
+        namespace.adapter().add(socket.clone());
+        self.sockets.insert(nsp, socket.clone());
+        // The CONNECT reply was queued by accept(); it goes out before anything the handler emits,
+        // because the handler's emits come back through this task's command channel.
+        if let Some(handler) = namespace.connection_handler() {
+            handler(socket);
+            self.run_queued_commands();
+        }
+    }
+
+    /// Carries out what a handler just asked for (its emits, its ack), so that it goes out in the
+    /// order the handler ran, before the next input is looked at — as in the Node server.
+    fn run_queued_commands(&mut self) {
+        let now = Instant::now();
+        while let Ok(command) = self.commands.try_recv() {
+            self.on_command(now, command);
+        }
+    }
+
+    /// Carries out every pending output. Returns false once the connection is closed.
+    async fn drain(&mut self) -> bool {
+        while let Some(output) = self.conn.poll_output() {
+            match output {
+                Output::Transmit(packet) => {
+                    let (text, attachments) = packet.into_parts();
+                    let Ok(text) = Text::from_utf8(text) else {
+                        continue;
+                    };
+                    if self
+                        .engine_tx
+                        .send_wait(EngineData::Text(text))
+                        .await
+                        .is_err()
+                    {
+                        continue;
+                    }
+                    for bytes in attachments {
+                        let _ = self.engine_tx.send_wait(EngineData::Binary(bytes)).await;
+                    }
+                }
+                Output::ConnectRequest { nsp, auth } => self.on_connect_request(nsp, auth),
+                Output::Event(event) => {
+                    let Some(socket) = self.sockets.get(&event.nsp).cloned() else {
+                        continue;
+                    };
+                    let ack = event
+                        .ack_id
+                        .map(|id| AckSender::new(self.commands_tx.clone(), event.nsp.clone(), id));
+                    socket.dispatch(&event.name, event.args, ack);
+                    self.run_queued_commands();
+                }
+                Output::AckReceived { nsp, id, args } => {
+                    if let Some(reply) = self.acks.remove(&(nsp, id)) {
+                        let _ = reply.send(Ok(args));
+                    }
+                }
+                Output::AckTimedOut { nsp, id } => {
+                    if let Some(reply) = self.acks.remove(&(nsp, id)) {
+                        let _ = reply.send(Err(AckError::Timeout));
+                    }
+                }
+                Output::Disconnected { nsp, reason } => {
+                    // Dropping the reply senders tells the waiters the socket disconnected.
+                    self.acks.retain(|(n, _), _| *n != nsp);
+                    if let Some(socket) = self.sockets.remove(&nsp) {
+                        socket.dispatch_disconnect(reason);
+                    }
+                }
+                Output::Close(_) => {
+                    self.engine_tx.close();
+                }
+            }
+        }
+        !self.conn.is_closed()
+    }
+
+    fn on_connect_request(&mut self, nsp: Nsp, auth: Option<RawJson>) {
+        let Some(namespace) = self.io.namespace(nsp.as_str()) else {
+            let _ = self.conn.reject(
+                nsp.as_str(),
+                ConnectError::new("Invalid namespace").to_json(),
+            );
+            return;
+        };
+        let auth = auth.unwrap_or_else(RawJson::empty_object);
+        let ctx = ConnectContext::new(
+            nsp.as_str().to_owned(),
+            self.engine.handshake().clone(),
+            auth,
+        );
+        let checks = namespace.checks();
+        if checks.is_empty() {
+            self.accept(nsp, ctx);
+            return;
+        }
+        let commands = self.commands_tx.clone();
+        tokio::spawn(async move {
+            let mut result = Ok(());
+            for check in checks {
+                result = check(ctx.clone()).await;
+                if result.is_err() {
+                    break;
+                }
+            }
+            let _ = commands
+                .send(ConnCommand::Checked { nsp, ctx, result })
+                .await;
+        });
+    }
+}
+
+fn disconnect_reason(reason: EngineClose) -> DisconnectReason {
+    match reason {
+        EngineClose::TransportClose => DisconnectReason::TransportClose,
+        EngineClose::PingTimeout => DisconnectReason::PingTimeout,
+        EngineClose::ParseError(_) => DisconnectReason::ParseError,
+        EngineClose::ServerClose => DisconnectReason::ForcedClose,
+        _ => DisconnectReason::TransportError,
+    }
+}
+
+async fn sleep_until(deadline: Option<Instant>) {
+    match deadline {
+        Some(d) => tokio::time::sleep_until(tokio::time::Instant::from_std(d)).await,
+        None => std::future::pending().await,
+    }
+}

@@ -1,0 +1,21 @@
+//! The tokio runtime of Socket.IO: the server, namespaces, sockets, rooms, broadcasts and acks,
+//! one task per connection driving the [`crate::proto::Connection`] core.
+
+mod adapter;
+mod args;
+mod broadcast;
+mod connection;
+mod error;
+mod namespace;
+mod server;
+mod socket;
+
+pub use adapter::Room;
+pub use args::IntoPayload;
+pub use broadcast::{BroadcastOperator, BroadcastReport};
+pub use error::{AckError, EmitError};
+pub use namespace::{
+    CheckFuture, ConnectCheck, ConnectContext, ConnectError, ConnectionHandler, Namespace,
+};
+pub use server::{NamespacePredicate, NamespaceSetup, SocketIo, SocketIoConfig};
+pub use socket::{AckSender, AnyHandler, DisconnectHandler, EventHandler, Socket};

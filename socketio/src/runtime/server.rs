@@ -1,0 +1,183 @@
+//! [`SocketIo`]: the Socket.IO server on an Engine.IO endpoint.
+
+use super::connection::ConnectionTask;
+use super::namespace::Namespace;
+use crate::proto::{Config as ConnConfig, Namespace as Nsp};
+use engineio::runtime::{Engine, EngineConfig, SidGenerator};
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+/// Decides whether a namespace name that was not registered may be created on demand.
+pub type NamespacePredicate = Arc<dyn Fn(&str) -> bool + Send + Sync>;
+/// Sets up a namespace created on demand (its connection handler, its checks).
+pub type NamespaceSetup = Arc<dyn Fn(&Arc<Namespace>) + Send + Sync>;
+
+/// Settings of a Socket.IO server.
+#[derive(Clone, Debug)]
+pub struct SocketIoConfig {
+    /// The Engine.IO endpoint (path `/socket.io/` by default).
+    pub engine: EngineConfig,
+    /// The Socket.IO connection: connect timeout (45 s by default) and decoding limits.
+    pub connection: ConnConfig,
+    /// Commands (emits, acks) a connection may have queued before emits say `Full`.
+    pub send_buffer: usize,
+}
+
+impl Default for SocketIoConfig {
+    fn default() -> Self {
+        Self {
+            engine: EngineConfig::default().path("/socket.io/"),
+            connection: ConnConfig::default(),
+            send_buffer: 1024,
+        }
+    }
+}
+
+impl SocketIoConfig {
+    /// Sets the connect timeout.
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connection.connect_timeout = timeout;
+        self
+    }
+}
+
+pub(crate) struct IoInner {
+    pub(crate) config: SocketIoConfig,
+    namespaces: RwLock<HashMap<String, Arc<Namespace>>>,
+    dynamic: RwLock<Vec<(NamespacePredicate, NamespaceSetup)>>,
+    pub(crate) sids: SidGenerator,
+}
+
+impl IoInner {
+    /// The namespace `name`, creating it if a dynamic rule allows.
+    pub(crate) fn namespace(&self, name: &str) -> Option<Arc<Namespace>> {
+        if let Some(ns) = self.namespaces.read().ok()?.get(name) {
+            return Some(ns.clone());
+        }
+        let setup = {
+            let dynamic = self.dynamic.read().ok()?;
+            dynamic
+                .iter()
+                .find(|(allow, _)| allow(name))
+                .map(|(_, setup)| setup.clone())?
+        };
+        let nsp = Nsp::new(name).ok()?;
+        let mut namespaces = self.namespaces.write().ok()?;
+        if let Some(ns) = namespaces.get(name) {
+            return Some(ns.clone());
+        }
+        let ns = Namespace::new(nsp);
+        setup(&ns);
+        namespaces.insert(name.to_owned(), ns.clone());
+        Some(ns)
+    }
+}
+
+/// A Socket.IO server. Cheap to clone.
+///
+/// ```no_run
+/// # async fn demo() -> std::io::Result<()> {
+/// use socketio::runtime::{SocketIo, SocketIoConfig};
+/// use engineio::runtime::Server;
+///
+/// let io = SocketIo::new(SocketIoConfig::default());
+/// io.of("/").on_connection(|socket| {
+///     socket.on("chat", |socket, args, ack| {
+///         let _ = socket.broadcast().emit("chat", &args);
+///         if let Some(ack) = ack {
+///             let _ = ack.send("ok");
+///         }
+///     });
+/// });
+/// let server = Server::new(([127, 0, 0, 1], 3000).into()).engine(io.engine()).start().await?;
+/// io.start();
+/// # server.shutdown().await; Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct SocketIo {
+    inner: Arc<IoInner>,
+    engine: Engine,
+}
+
+impl fmt::Debug for SocketIo {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SocketIo")
+            .field("config", &self.inner.config)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SocketIo {
+    /// A server with the main namespace `/` registered.
+    pub fn new(config: SocketIoConfig) -> Self {
+        let engine = Engine::new(config.engine.clone());
+        let io = Self {
+            inner: Arc::new(IoInner {
+                config,
+                namespaces: RwLock::new(HashMap::new()),
+                dynamic: RwLock::new(Vec::new()),
+                sids: SidGenerator::new(),
+            }),
+            engine,
+        };
+        io.of("/");
+        io
+    }
+
+    /// The Engine.IO endpoint to add to an [`engineio::runtime::Server`].
+    pub fn engine(&self) -> Engine {
+        self.engine.clone()
+    }
+
+    /// The namespace `name`, registered if new. Names without a leading `/` get one.
+    pub fn of(&self, name: &str) -> Arc<Namespace> {
+        let name = if name.starts_with('/') {
+            name.to_owned()
+        } else {
+            format!("/{name}")
+        };
+        let mut namespaces = self
+            .inner
+            .namespaces
+            .write()
+            .unwrap_or_else(|e| e.into_inner());
+        if let Some(ns) = namespaces.get(&name) {
+            return ns.clone();
+        }
+        let nsp = Nsp::new(&name).unwrap_or_else(|_| Nsp::main());
+        let ns = Namespace::new(nsp);
+        namespaces.insert(name, ns.clone());
+        ns
+    }
+
+    /// Creates namespaces on demand: a CONNECT to an unknown name that `allow` accepts creates it
+    /// and runs `setup` on it once.
+    pub fn dynamic_namespaces<A, S>(&self, allow: A, setup: S)
+    where
+        A: Fn(&str) -> bool + Send + Sync + 'static,
+        S: Fn(&Arc<Namespace>) + Send + Sync + 'static,
+    {
+        if let Ok(mut dynamic) = self.inner.dynamic.write() {
+            dynamic.push((Arc::new(allow), Arc::new(setup)));
+        }
+    }
+
+    /// Starts taking Engine.IO sessions: one task per connection.
+    pub fn start(&self) {
+        let io = self.inner.clone();
+        let engine = self.engine.clone();
+        tokio::spawn(async move {
+            while let Some(socket) = engine.accept().await {
+                let task = ConnectionTask::new(
+                    io.clone(),
+                    socket,
+                    io.config.connection,
+                    io.config.send_buffer,
+                );
+                tokio::spawn(task.run());
+            }
+        });
+    }
+}

@@ -1,0 +1,357 @@
+//! [`Socket`]: one client's connection to one namespace, as the application sees it.
+
+use super::adapter::Room;
+use super::args::IntoPayload;
+use super::broadcast::BroadcastOperator;
+use super::connection::ConnCommand;
+use super::error::{AckError, EmitError};
+use super::namespace::Namespace;
+use crate::proto::{
+    encode_ack, encode_event, is_reserved_event, DisconnectReason, Namespace as Nsp, Payload,
+    RawJson,
+};
+use engineio::runtime::Handshake;
+use std::any::{Any, TypeId};
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+use tokio::sync::{mpsc, oneshot};
+
+/// Handles one event: the socket, the arguments, and the acknowledgement to send if the client
+/// asked for one.
+pub type EventHandler = Arc<dyn Fn(&Socket, Payload, Option<AckSender>) + Send + Sync>;
+/// Handles every event (before its own handler): the socket, the event name, the arguments.
+pub type AnyHandler = Arc<dyn Fn(&Socket, &str, &Payload) + Send + Sync>;
+/// Handles `disconnecting` / `disconnect`: the socket and why.
+pub type DisconnectHandler = Arc<dyn Fn(&Socket, DisconnectReason) + Send + Sync>;
+
+type DataMap = HashMap<TypeId, Arc<dyn Any + Send + Sync>>;
+
+#[derive(Default)]
+struct Handlers {
+    events: HashMap<String, EventHandler>,
+    any: Vec<AnyHandler>,
+    disconnecting: Vec<DisconnectHandler>,
+    disconnect: Vec<DisconnectHandler>,
+}
+
+pub(crate) struct SocketInner {
+    id: Arc<str>,
+    nsp: Nsp,
+    namespace: Arc<Namespace>,
+    conn: mpsc::Sender<ConnCommand>,
+    handshake: Arc<Handshake>,
+    auth: RawJson,
+    connected: AtomicBool,
+    handlers: Mutex<Handlers>,
+    data: Mutex<DataMap>,
+}
+
+/// One client's connection to one namespace. Cheap to clone; all clones are the same socket.
+#[derive(Clone)]
+pub struct Socket {
+    inner: Arc<SocketInner>,
+}
+
+impl fmt::Debug for Socket {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Socket")
+            .field("id", &self.inner.id)
+            .field("nsp", &self.inner.nsp)
+            .finish_non_exhaustive()
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+impl Socket {
+    pub(crate) fn new(
+        id: Arc<str>,
+        namespace: Arc<Namespace>,
+        conn: mpsc::Sender<ConnCommand>,
+        handshake: Arc<Handshake>,
+        auth: RawJson,
+        data: DataMap,
+    ) -> Self {
+        Self {
+            inner: Arc::new(SocketInner {
+                id,
+                nsp: namespace.nsp().clone(),
+                namespace,
+                conn,
+                handshake,
+                auth,
+                connected: AtomicBool::new(true),
+                handlers: Mutex::new(Handlers::default()),
+                data: Mutex::new(data),
+            }),
+        }
+    }
+
+    /// The socket id (namespace-scoped, random; not the Engine.IO session id).
+    pub fn id(&self) -> &str {
+        &self.inner.id
+    }
+
+    /// The namespace name.
+    pub fn nsp(&self) -> &str {
+        self.inner.nsp.as_str()
+    }
+
+    /// The namespace.
+    pub fn namespace(&self) -> &Arc<Namespace> {
+        &self.inner.namespace
+    }
+
+    /// The Engine.IO handshake request: headers, query, remote address.
+    pub fn handshake(&self) -> &Arc<Handshake> {
+        &self.inner.handshake
+    }
+
+    /// The CONNECT payload (`{}` when the client sent none).
+    pub fn auth(&self) -> &RawJson {
+        &self.inner.auth
+    }
+
+    /// Whether the socket is still connected.
+    pub fn connected(&self) -> bool {
+        self.inner.connected.load(Ordering::Acquire)
+    }
+
+    pub(crate) fn mark_disconnected(&self) {
+        self.inner.connected.store(false, Ordering::Release);
+    }
+
+    /// Registers the handler of event `name` (replacing an earlier one).
+    pub fn on<F>(&self, name: &str, handler: F)
+    where
+        F: Fn(&Socket, Payload, Option<AckSender>) + Send + Sync + 'static,
+    {
+        lock(&self.inner.handlers)
+            .events
+            .insert(name.to_owned(), Arc::new(handler));
+    }
+
+    /// Registers a handler called for every event, before the event's own handler.
+    pub fn on_any<F>(&self, handler: F)
+    where
+        F: Fn(&Socket, &str, &Payload) + Send + Sync + 'static,
+    {
+        lock(&self.inner.handlers).any.push(Arc::new(handler));
+    }
+
+    /// Registers a handler called when the socket is about to leave its rooms.
+    pub fn on_disconnecting<F>(&self, handler: F)
+    where
+        F: Fn(&Socket, DisconnectReason) + Send + Sync + 'static,
+    {
+        lock(&self.inner.handlers)
+            .disconnecting
+            .push(Arc::new(handler));
+    }
+
+    /// Registers a handler called once the socket is disconnected.
+    pub fn on_disconnect<F>(&self, handler: F)
+    where
+        F: Fn(&Socket, DisconnectReason) + Send + Sync + 'static,
+    {
+        lock(&self.inner.handlers)
+            .disconnect
+            .push(Arc::new(handler));
+    }
+
+    pub(crate) fn dispatch(&self, name: &str, args: Payload, ack: Option<AckSender>) {
+        let (any, handler) = {
+            let handlers = lock(&self.inner.handlers);
+            (handlers.any.clone(), handlers.events.get(name).cloned())
+        };
+        for h in any {
+            h(self, name, &args);
+        }
+        if let Some(h) = handler {
+            h(self, args, ack);
+        }
+    }
+
+    pub(crate) fn dispatch_disconnect(&self, reason: DisconnectReason) {
+        let disconnecting = lock(&self.inner.handlers).disconnecting.clone();
+        for h in disconnecting {
+            h(self, reason);
+        }
+        self.inner.namespace.adapter().remove(self.id());
+        self.mark_disconnected();
+        let disconnect = std::mem::take(&mut lock(&self.inner.handlers).disconnect);
+        for h in disconnect {
+            h(self, reason);
+        }
+        // Handlers hold clones of the socket; drop them so the socket can be freed.
+        *lock(&self.inner.handlers) = Handlers::default();
+    }
+
+    /// Emits an event to this client. Fails with [`EmitError::Full`] when the client does not keep
+    /// up (the send buffer is bounded) and [`EmitError::Disconnected`] after a disconnect.
+    pub fn emit(&self, name: &str, args: impl IntoPayload) -> Result<(), EmitError> {
+        check_name(name)?;
+        let packet = encode_event(&self.inner.nsp, None, name, &args.into_payload());
+        self.send_encoded(packet, false)
+    }
+
+    /// Emits an event that is dropped, rather than refused, when the send buffer is full.
+    pub fn emit_volatile(&self, name: &str, args: impl IntoPayload) -> Result<(), EmitError> {
+        check_name(name)?;
+        let packet = encode_event(&self.inner.nsp, None, name, &args.into_payload());
+        self.send_encoded(packet, true)
+    }
+
+    pub(crate) fn send_encoded(
+        &self,
+        packet: crate::proto::Encoded,
+        volatile: bool,
+    ) -> Result<(), EmitError> {
+        if !self.connected() {
+            return if volatile {
+                Ok(())
+            } else {
+                Err(EmitError::Disconnected)
+            };
+        }
+        let command = ConnCommand::Send {
+            nsp: self.inner.nsp.clone(),
+            packet,
+        };
+        match self.inner.conn.try_send(command) {
+            Ok(()) => Ok(()),
+            Err(mpsc::error::TrySendError::Full(_)) if volatile => Ok(()),
+            Err(mpsc::error::TrySendError::Full(_)) => Err(EmitError::Full),
+            Err(mpsc::error::TrySendError::Closed(_)) => Err(EmitError::Disconnected),
+        }
+    }
+
+    /// Emits an event and waits for the client's acknowledgement, at most `timeout`.
+    pub async fn emit_with_ack(
+        &self,
+        name: &str,
+        args: impl IntoPayload,
+        timeout: Duration,
+    ) -> Result<Payload, AckError> {
+        check_name(name).map_err(AckError::Emit)?;
+        if !self.connected() {
+            return Err(AckError::Emit(EmitError::Disconnected));
+        }
+        let (reply, answer) = oneshot::channel();
+        let command = ConnCommand::EmitWithAck {
+            nsp: self.inner.nsp.clone(),
+            name: name.to_owned(),
+            args: args.into_payload(),
+            timeout,
+            reply,
+        };
+        self.inner.conn.try_send(command).map_err(|e| match e {
+            mpsc::error::TrySendError::Full(_) => AckError::Emit(EmitError::Full),
+            mpsc::error::TrySendError::Closed(_) => AckError::Emit(EmitError::Disconnected),
+        })?;
+        answer.await.unwrap_or(Err(AckError::Disconnected))
+    }
+
+    /// Joins a room.
+    pub fn join(&self, room: &str) {
+        if self.connected() {
+            self.inner.namespace.adapter().join(self.id(), room);
+        }
+    }
+
+    /// Leaves a room.
+    pub fn leave(&self, room: &str) {
+        self.inner.namespace.adapter().leave(self.id(), room);
+    }
+
+    /// The rooms the socket is in (its own id included).
+    pub fn rooms(&self) -> Vec<Room> {
+        self.inner.namespace.adapter().rooms_of(self.id())
+    }
+
+    /// A broadcast to every other socket of the namespace.
+    pub fn broadcast(&self) -> BroadcastOperator {
+        self.inner.namespace.broadcast().except(self.id())
+    }
+
+    /// A broadcast to a room, without this socket (Node's `socket.to(room)`).
+    pub fn to(&self, room: &str) -> BroadcastOperator {
+        self.broadcast().to(room)
+    }
+
+    /// Disconnects this namespace (the client gets a DISCONNECT and does not reconnect). With
+    /// `close`, the whole connection (every namespace) is closed.
+    pub fn disconnect(&self, close: bool) {
+        let command = if close {
+            ConnCommand::DisconnectAll
+        } else {
+            ConnCommand::Disconnect {
+                nsp: self.inner.nsp.clone(),
+            }
+        };
+        let conn = self.inner.conn.clone();
+        if let Err(mpsc::error::TrySendError::Full(command)) = conn.try_send(command) {
+            tokio::spawn(async move {
+                let _ = conn.send(command).await;
+            });
+        }
+    }
+
+    /// Stores a value of type `T` on the socket (replacing the previous one of that type).
+    pub fn set_data<T: Any + Send + Sync>(&self, value: T) {
+        lock(&self.inner.data).insert(TypeId::of::<T>(), Arc::new(value));
+    }
+
+    /// The value of type `T` stored on the socket.
+    pub fn data<T: Any + Send + Sync>(&self) -> Option<Arc<T>> {
+        let value = lock(&self.inner.data).get(&TypeId::of::<T>()).cloned()?;
+        value.downcast::<T>().ok()
+    }
+}
+
+fn check_name(name: &str) -> Result<(), EmitError> {
+    if is_reserved_event(name) {
+        Err(EmitError::ReservedEvent(name.to_owned()))
+    } else {
+        Ok(())
+    }
+}
+
+/// Answers a client's event that asked for an acknowledgement. Sending it is optional; it can
+/// be sent once.
+#[derive(Debug)]
+pub struct AckSender {
+    conn: mpsc::Sender<ConnCommand>,
+    nsp: Nsp,
+    id: u64,
+}
+
+impl AckSender {
+    pub(crate) fn new(conn: mpsc::Sender<ConnCommand>, nsp: Nsp, id: u64) -> Self {
+        Self { conn, nsp, id }
+    }
+
+    /// The acknowledgement id.
+    pub fn id(&self) -> u64 {
+        self.id
+    }
+
+    /// Sends the acknowledgement with `args`.
+    pub fn send(self, args: impl IntoPayload) -> Result<(), EmitError> {
+        let packet = encode_ack(&self.nsp, self.id, &args.into_payload());
+        self.conn
+            .try_send(ConnCommand::Send {
+                nsp: self.nsp,
+                packet,
+            })
+            .map_err(|e| match e {
+                mpsc::error::TrySendError::Full(_) => EmitError::Full,
+                mpsc::error::TrySendError::Closed(_) => EmitError::Disconnected,
+            })
+    }
+}
