@@ -1,0 +1,23 @@
+// npm jsonwebtoken side of the interop checks:
+//   node node_jwt.js sign ALG KEYFILE CLAIMS_JSON | verify ALG KEYFILE TOKEN [AUD]
+// verify prints the claims, or the error message and exits 1.
+'use strict';
+const fs = require('fs');
+const jwt = require('jsonwebtoken');
+
+const [command, alg, keyFile, data, audience] = process.argv.slice(2);
+const raw = fs.readFileSync(keyFile);
+const key = alg.startsWith('HS') ? raw : raw.toString('utf8');
+if (command === 'sign') {
+  console.log(jwt.sign(JSON.parse(data), key, { algorithm: alg, noTimestamp: true }));
+} else {
+  try {
+    const options = { algorithms: [alg] };
+    if (audience) options.audience = audience;
+    const claims = jwt.verify(data, key, options);
+    console.log(JSON.stringify(claims));
+  } catch (error) {
+    console.log(error.message);
+    process.exit(1);
+  }
+}
