@@ -31,7 +31,10 @@ fn main() -> ExitCode {
 }
 
 fn flag<'a>(args: &'a [String], name: &str) -> Option<&'a str> {
-    args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).map(String::as_str)
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1))
+        .map(String::as_str)
 }
 
 fn run(args: &[String]) -> Result<String, String> {
@@ -45,7 +48,11 @@ fn run(args: &[String]) -> Result<String, String> {
     match command.as_str() {
         "sign" => {
             let mut key = if alg.is_hmac() {
-                if legacy { SigningKey::hmac_legacy(&key_bytes) } else { SigningKey::hmac(&key_bytes) }
+                if legacy {
+                    SigningKey::hmac_legacy(&key_bytes)
+                } else {
+                    SigningKey::hmac(&key_bytes)
+                }
             } else {
                 SigningKey::from_pem(&String::from_utf8_lossy(&key_bytes), &rng)
             }
@@ -60,20 +67,32 @@ fn run(args: &[String]) -> Result<String, String> {
         }
         "verify" => {
             let key = if alg.is_hmac() {
-                if legacy { Key::hmac_legacy(&key_bytes) } else { Key::hmac(&key_bytes) }
+                if legacy {
+                    Key::hmac_legacy(&key_bytes)
+                } else {
+                    Key::hmac(&key_bytes)
+                }
             } else {
                 Key::from_pem(&String::from_utf8_lossy(&key_bytes))
             }
             .map_err(|e| e.to_string())?;
-            let mut validation = Validation::new().algorithms(alg).leeway(0).required_claims::<&str>([]);
+            let mut validation = Validation::new()
+                .algorithms(alg)
+                .leeway(0)
+                .required_claims::<&str>([]);
             if let Some(aud) = flag(args, "--aud") {
                 validation = validation.audience(aud);
             }
             let now = match flag(args, "--now") {
                 Some(n) => n.parse().map_err(|_| "bad --now".to_owned())?,
-                None => SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0),
+                None => SystemTime::now()
+                    .duration_since(UNIX_EPOCH)
+                    .map(|d| d.as_secs())
+                    .unwrap_or(0),
             };
-            let verified = Verifier::new(key, validation).verify(input, now).map_err(|e| e.to_string())?;
+            let verified = Verifier::new(key, validation)
+                .verify(input, now)
+                .map_err(|e| e.to_string())?;
             serde_json::to_string(verified.claims()).map_err(|e| e.to_string())
         }
         other => Err(format!("unknown command {other}")),

@@ -154,13 +154,16 @@ impl AlgorithmSet {
 
     /// The algorithms in the set, in [`Algorithm::ALL`] order.
     pub fn iter(self) -> impl Iterator<Item = Algorithm> {
-        Algorithm::ALL.into_iter().filter(move |a| self.contains(*a))
+        Algorithm::ALL
+            .into_iter()
+            .filter(move |a| self.contains(*a))
     }
 }
 
 impl FromIterator<Algorithm> for AlgorithmSet {
     fn from_iter<I: IntoIterator<Item = Algorithm>>(iter: I) -> Self {
-        iter.into_iter().fold(AlgorithmSet::empty(), AlgorithmSet::with)
+        iter.into_iter()
+            .fold(AlgorithmSet::empty(), AlgorithmSet::with)
     }
 }
 
@@ -186,7 +189,9 @@ mod tests {
             assert_eq!(Algorithm::from_name(alg.name()), Some(alg));
             assert_eq!(Algorithm::from_name(&alg.name().to_lowercase()), None);
         }
-        for bad in ["none", "None", "NONE", "ES512", "RS1", "HS1", "", "hs256", "EDDSA", "Ed25519"] {
+        for bad in [
+            "none", "None", "NONE", "ES512", "RS1", "HS1", "", "hs256", "EDDSA", "Ed25519",
+        ] {
             assert_eq!(Algorithm::from_name(bad), None, "{bad}");
         }
     }

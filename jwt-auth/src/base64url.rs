@@ -14,9 +14,7 @@ pub(crate) fn decode_into<'b>(
     // Every 4 characters give 3 bytes; a lone trailing character can never be valid.
     let max_len = input.len() / 4 * 3 + (input.len() % 4) * 3 / 4;
     if max_len <= stack.len() {
-        let n = URL_SAFE_NO_PAD
-            .decode_slice(input, stack)
-            .map_err(|_| ())?;
+        let n = URL_SAFE_NO_PAD.decode_slice(input, stack).map_err(|_| ())?;
         stack.get(..n).ok_or(())
     } else {
         heap.clear();

@@ -121,7 +121,7 @@ pub(crate) fn numeric_date(value: &Value) -> Option<u64> {
     }
     let f = n.as_f64()?;
     // 2^64 as f64 is exact; anything at or above it does not fit.
-    if f.is_finite() && f >= 0.0 && f < 18_446_744_073_709_551_616.0 {
+    if (0.0..18_446_744_073_709_551_616.0).contains(&f) {
         #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
         Some(f.ceil() as u64)
     } else {

@@ -54,7 +54,9 @@ impl<'a> Reader<'a> {
             }
             let (bytes, after) = rest.split_at_checked(count).ok_or(KeyRejected::Der)?;
             rest = after;
-            let len = bytes.iter().fold(0usize, |acc, &b| (acc << 8) | usize::from(b));
+            let len = bytes
+                .iter()
+                .fold(0usize, |acc, &b| (acc << 8) | usize::from(b));
             // Minimal: no leading zero byte, and the short form when it would do.
             if bytes.first() == Some(&0) || len < 0x80 {
                 return Err(KeyRejected::Der);
@@ -153,7 +155,12 @@ pub(crate) fn sec1_to_pkcs8(sec1: &[u8]) -> Result<(&'static [u8], Vec<u8>), Key
         _ => return Err(KeyRejected::UnsupportedCurve),
     };
     let algorithm = [write(OID, oid::EC), write(OID, curve)].concat();
-    let info = [write(INTEGER, &[0]), write(SEQUENCE, &algorithm), write(OCTET_STRING, sec1)].concat();
+    let info = [
+        write(INTEGER, &[0]),
+        write(SEQUENCE, &algorithm),
+        write(OCTET_STRING, sec1),
+    ]
+    .concat();
     Ok((curve, write(SEQUENCE, &info)))
 }
 
@@ -170,24 +177,44 @@ mod tests {
 
     #[test]
     fn lengths_must_be_minimal_and_in_bounds() {
-        assert_eq!(Reader::new(&[0x04, 0x01, 0xaa]).read(OCTET_STRING), Ok(&[0xaa][..]));
-        assert!(Reader::new(&[0x04, 0x81, 0x01, 0xaa]).read(OCTET_STRING).is_err());
-        assert!(Reader::new(&[0x04, 0x82, 0x00, 0x81]).read(OCTET_STRING).is_err());
+        assert_eq!(
+            Reader::new(&[0x04, 0x01, 0xaa]).read(OCTET_STRING),
+            Ok(&[0xaa][..])
+        );
+        assert!(Reader::new(&[0x04, 0x81, 0x01, 0xaa])
+            .read(OCTET_STRING)
+            .is_err());
+        assert!(Reader::new(&[0x04, 0x82, 0x00, 0x81])
+            .read(OCTET_STRING)
+            .is_err());
         assert!(Reader::new(&[0x04, 0x80]).read(OCTET_STRING).is_err());
         assert!(Reader::new(&[0x04, 0x05, 0xaa]).read(OCTET_STRING).is_err());
-        assert!(Reader::new(&[0x04, 0x84, 0xff, 0xff, 0xff, 0xff]).read(OCTET_STRING).is_err());
+        assert!(Reader::new(&[0x04, 0x84, 0xff, 0xff, 0xff, 0xff])
+            .read(OCTET_STRING)
+            .is_err());
         assert!(Reader::new(&[0x02, 0x01, 0x01]).read(OCTET_STRING).is_err());
         assert!(Reader::new(&[]).read(OCTET_STRING).is_err());
         let mut long = vec![0x04, 0x81, 0x80];
         long.extend([7u8; 0x80]);
-        assert_eq!(Reader::new(&long).read(OCTET_STRING).map(<[u8]>::len), Ok(0x80));
+        assert_eq!(
+            Reader::new(&long).read(OCTET_STRING).map(<[u8]>::len),
+            Ok(0x80)
+        );
     }
 
     #[test]
     fn integers() {
-        assert_eq!(Reader::new(&[0x02, 0x01, 0x05]).read_unsigned(), Ok(&[5u8][..]));
-        assert_eq!(Reader::new(&[0x02, 0x02, 0x00, 0x80]).read_unsigned(), Ok(&[0x80u8][..]));
-        assert!(Reader::new(&[0x02, 0x02, 0x00, 0x05]).read_unsigned().is_err());
+        assert_eq!(
+            Reader::new(&[0x02, 0x01, 0x05]).read_unsigned(),
+            Ok(&[5u8][..])
+        );
+        assert_eq!(
+            Reader::new(&[0x02, 0x02, 0x00, 0x80]).read_unsigned(),
+            Ok(&[0x80u8][..])
+        );
+        assert!(Reader::new(&[0x02, 0x02, 0x00, 0x05])
+            .read_unsigned()
+            .is_err());
         assert!(Reader::new(&[0x02, 0x01, 0x80]).read_unsigned().is_err());
         assert!(Reader::new(&[0x02, 0x00]).read_unsigned().is_err());
     }

@@ -323,11 +323,15 @@ impl fmt::Display for Error {
             Error::InvalidAudience { expected } => {
                 write!(f, "jwt audience invalid. expected: {expected}")
             }
-            Error::InvalidIssuer { expected } => write!(f, "jwt issuer invalid. expected: {expected}"),
+            Error::InvalidIssuer { expected } => {
+                write!(f, "jwt issuer invalid. expected: {expected}")
+            }
             Error::InvalidSubject { expected } => {
                 write!(f, "jwt subject invalid. expected: {expected}")
             }
-            Error::InvalidJwtId { expected } => write!(f, "jwt jwtid invalid. expected: {expected}"),
+            Error::InvalidJwtId { expected } => {
+                write!(f, "jwt jwtid invalid. expected: {expected}")
+            }
             Error::InvalidType { expected } => write!(f, "jwt typ invalid. expected: {expected}"),
             Error::InvalidClaim { claim } => write!(f, "invalid {claim} value"),
             Error::MissingClaim {

@@ -211,7 +211,7 @@ impl<'de> Visitor<'de> for HeaderSeed<'_> {
         let mut seen: [Cow<'de, str>; MAX_PARAMS] = Default::default();
         let mut count = 0;
         while let Some(Text(name)) = map.next_key::<Text<'de>>()? {
-            let already = seen.get(..count).unwrap_or(&[]).iter().any(|s| *s == name);
+            let already = seen.get(..count).unwrap_or(&[]).contains(&name);
             if already {
                 self.problem.set(Some(Malformed::DuplicateKey));
                 return Err(de::Error::custom("duplicate header parameter"));
@@ -249,7 +249,9 @@ mod tests {
 
     #[test]
     fn parses_the_common_header_without_copying() {
-        let h = parse(r#"{"alg":"RS256","typ":"JWT","kid":"k1","x5u":"https://evil","jwk":{"kty":"oct"}}"#);
+        let h = parse(
+            r#"{"alg":"RS256","typ":"JWT","kid":"k1","x5u":"https://evil","jwk":{"kty":"oct"}}"#,
+        );
         let h = h.unwrap_or_else(|e| panic!("{e:?}"));
         assert_eq!(h.alg, Algorithm::RS256);
         assert!(matches!(h.kid, Some(Cow::Borrowed("k1"))));
@@ -259,24 +261,63 @@ mod tests {
     #[test]
     fn escaped_strings_are_decoded() {
         let h = parse(r#"{"alg":"HS256","kid":"a\"b\u0041"}"#);
-        assert_eq!(h.map(|h| h.kid.map(Cow::into_owned)), Ok(Some("a\"bA".into())));
+        assert_eq!(
+            h.map(|h| h.kid.map(Cow::into_owned)),
+            Ok(Some("a\"bA".into()))
+        );
     }
 
     #[test]
     fn refuses_what_it_must() {
         let cases: &[(&str, Error)] = &[
-            (r#"{"alg":"HS256","alg":"none"}"#, Error::malformed(Malformed::DuplicateKey)),
-            (r#"{"alg":"HS256","\u0061lg":"none"}"#, Error::malformed(Malformed::DuplicateKey)),
-            (r#"{"alg":"HS256","kid":"a","kid":"b"}"#, Error::malformed(Malformed::DuplicateKey)),
-            (r#"{"alg":"HS256","x":1,"x":2}"#, Error::malformed(Malformed::DuplicateKey)),
-            (r#"{"alg":"HS256","crit":["exp"]}"#, Error::malformed(Malformed::Critical)),
-            (r#"{"alg":"HS256","crit":[]}"#, Error::malformed(Malformed::Critical)),
-            (r#"{"alg":"HS256","b64":false,"crit":["b64"]}"#, Error::malformed(Malformed::Critical)),
-            (r#"{"alg":"HS256","b64":false}"#, Error::malformed(Malformed::UnencodedPayload)),
-            (r#"{"alg":"HS256","b64":"false"}"#, Error::malformed(Malformed::Header)),
-            (r#"{"alg":"HS256","cty":"JWT"}"#, Error::malformed(Malformed::NestedToken)),
-            (r#"{"alg":"HS256","cty":"application/jwt"}"#, Error::malformed(Malformed::NestedToken)),
-            (r#"{"typ":"JWT"}"#, Error::malformed(Malformed::MissingAlgorithm)),
+            (
+                r#"{"alg":"HS256","alg":"none"}"#,
+                Error::malformed(Malformed::DuplicateKey),
+            ),
+            (
+                r#"{"alg":"HS256","\u0061lg":"none"}"#,
+                Error::malformed(Malformed::DuplicateKey),
+            ),
+            (
+                r#"{"alg":"HS256","kid":"a","kid":"b"}"#,
+                Error::malformed(Malformed::DuplicateKey),
+            ),
+            (
+                r#"{"alg":"HS256","x":1,"x":2}"#,
+                Error::malformed(Malformed::DuplicateKey),
+            ),
+            (
+                r#"{"alg":"HS256","crit":["exp"]}"#,
+                Error::malformed(Malformed::Critical),
+            ),
+            (
+                r#"{"alg":"HS256","crit":[]}"#,
+                Error::malformed(Malformed::Critical),
+            ),
+            (
+                r#"{"alg":"HS256","b64":false,"crit":["b64"]}"#,
+                Error::malformed(Malformed::Critical),
+            ),
+            (
+                r#"{"alg":"HS256","b64":false}"#,
+                Error::malformed(Malformed::UnencodedPayload),
+            ),
+            (
+                r#"{"alg":"HS256","b64":"false"}"#,
+                Error::malformed(Malformed::Header),
+            ),
+            (
+                r#"{"alg":"HS256","cty":"JWT"}"#,
+                Error::malformed(Malformed::NestedToken),
+            ),
+            (
+                r#"{"alg":"HS256","cty":"application/jwt"}"#,
+                Error::malformed(Malformed::NestedToken),
+            ),
+            (
+                r#"{"typ":"JWT"}"#,
+                Error::malformed(Malformed::MissingAlgorithm),
+            ),
             (r#"{"alg":256}"#, Error::malformed(Malformed::Header)),
             (r#"{"alg":null}"#, Error::malformed(Malformed::Header)),
             (r#"["alg","HS256"]"#, Error::malformed(Malformed::Header)),
@@ -301,6 +342,9 @@ mod tests {
     #[test]
     fn writes_alg_first() {
         let json = Header::new(Algorithm::ES256).with_kid("k").to_json();
-        assert_eq!(json.ok().as_deref(), Some(&br#"{"alg":"ES256","typ":"JWT","kid":"k"}"#[..]));
+        assert_eq!(
+            json.ok().as_deref(),
+            Some(&br#"{"alg":"ES256","typ":"JWT","kid":"k"}"#[..])
+        );
     }
 }

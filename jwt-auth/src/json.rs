@@ -212,7 +212,10 @@ mod tests {
     #[test]
     fn rejects_duplicates_at_any_depth() {
         assert_eq!(parse_object(br#"{"a":1,"a":2}"#), Err(JsonError::Duplicate));
-        assert_eq!(parse_object(br#"{"a":1,"\u0061":2}"#), Err(JsonError::Duplicate));
+        assert_eq!(
+            parse_object(br#"{"a":1,"\u0061":2}"#),
+            Err(JsonError::Duplicate)
+        );
         assert_eq!(
             parse_object(br#"{"x":[{"a":1,"a":1}]}"#),
             Err(JsonError::Duplicate)
@@ -231,9 +234,17 @@ mod tests {
 
     #[test]
     fn limits_depth() {
-        let ok = format!("{}{}", "{\"a\":".repeat(MAX_DEPTH), "1".to_owned() + &"}".repeat(MAX_DEPTH));
+        let ok = format!(
+            "{}{}",
+            "{\"a\":".repeat(MAX_DEPTH),
+            "1".to_owned() + &"}".repeat(MAX_DEPTH)
+        );
         assert!(parse_object(ok.as_bytes()).is_ok());
-        let deep = format!("{{\"a\":{}1{}}}", "[".repeat(MAX_DEPTH), "]".repeat(MAX_DEPTH));
+        let deep = format!(
+            "{{\"a\":{}1{}}}",
+            "[".repeat(MAX_DEPTH),
+            "]".repeat(MAX_DEPTH)
+        );
         assert_eq!(parse_object(deep.as_bytes()), Err(JsonError::TooDeep));
         let very_deep = format!("{{\"a\":{}1{}}}", "[".repeat(5000), "]".repeat(5000));
         assert!(parse_object(very_deep.as_bytes()).is_err());

@@ -94,7 +94,9 @@ pub(crate) fn private_key(jwk: &Object, rng: &dyn SecureRandom) -> Result<Signin
             ed25519_curve(jwk)?;
             let x = sized_member(jwk, "x", 32)?;
             let d = sized_member(jwk, "d", 32)?;
-            SigningMaterial::Ed25519(Ed25519KeyPair::from_seed_and_public_key(&d, &x).map_err(refused)?)
+            SigningMaterial::Ed25519(
+                Ed25519KeyPair::from_seed_and_public_key(&d, &x).map_err(refused)?,
+            )
         }
         _ => return Err(KeyRejected::UnsupportedKeyType),
     };
@@ -177,7 +179,10 @@ fn check_usage(jwk: &Object, op: &str) -> Result<(), KeyRejected> {
     }
 }
 
-pub(crate) fn text<'j>(jwk: &'j Object, name: &'static str) -> Result<Option<&'j str>, KeyRejected> {
+pub(crate) fn text<'j>(
+    jwk: &'j Object,
+    name: &'static str,
+) -> Result<Option<&'j str>, KeyRejected> {
     match jwk.get(name) {
         None => Ok(None),
         Some(Value::String(s)) => Ok(Some(s)),
@@ -214,45 +219,98 @@ mod tests {
         let k = key(&format!("{{{EC},\"kid\":\"a\"}}")).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(k.kid(), Some("a"));
         assert_eq!(k.algorithms(), Algorithm::ES256.into());
-        assert!(key(&format!("{{{EC},\"alg\":\"ES256\",\"use\":\"sig\",\"key_ops\":[\"verify\"]}}")).is_ok());
-        assert_eq!(key(&format!("{{{EC},\"alg\":\"ES384\"}}")).err(), Some(KeyRejected::AlgorithmMismatch));
-        assert_eq!(key(&format!("{{{EC},\"alg\":\"HS256\"}}")).err(), Some(KeyRejected::AlgorithmMismatch));
+        assert!(key(&format!(
+            "{{{EC},\"alg\":\"ES256\",\"use\":\"sig\",\"key_ops\":[\"verify\"]}}"
+        ))
+        .is_ok());
+        assert_eq!(
+            key(&format!("{{{EC},\"alg\":\"ES384\"}}")).err(),
+            Some(KeyRejected::AlgorithmMismatch)
+        );
+        assert_eq!(
+            key(&format!("{{{EC},\"alg\":\"HS256\"}}")).err(),
+            Some(KeyRejected::AlgorithmMismatch)
+        );
         assert_eq!(
             key(&format!("{{{EC},\"alg\":\"ES521\"}}")).err(),
             Some(KeyRejected::UnsupportedAlgorithm("ES521".into()))
         );
-        assert_eq!(key(&format!("{{{EC},\"use\":\"enc\"}}")).err(), Some(KeyRejected::WrongUse));
-        assert_eq!(key(&format!("{{{EC},\"key_ops\":[\"sign\"]}}")).err(), Some(KeyRejected::WrongKeyOps));
-        assert_eq!(key(&format!("{{{EC},\"key_ops\":\"verify\"}}")).err(), Some(KeyRejected::WrongKeyOps));
-        assert!(key(&format!("{{{EC},\"kty\":\"EC\"}}")).is_err(), "duplicate kty");
-        let short_x = EC.replace("f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU", "f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVA");
-        assert_eq!(key(&format!("{{{short_x}}}")).err(), Some(KeyRejected::JwkMember("x")));
+        assert_eq!(
+            key(&format!("{{{EC},\"use\":\"enc\"}}")).err(),
+            Some(KeyRejected::WrongUse)
+        );
+        assert_eq!(
+            key(&format!("{{{EC},\"key_ops\":[\"sign\"]}}")).err(),
+            Some(KeyRejected::WrongKeyOps)
+        );
+        assert_eq!(
+            key(&format!("{{{EC},\"key_ops\":\"verify\"}}")).err(),
+            Some(KeyRejected::WrongKeyOps)
+        );
+        assert!(
+            key(&format!("{{{EC},\"kty\":\"EC\"}}")).is_err(),
+            "duplicate kty"
+        );
+        let short_x = EC.replace(
+            "f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU",
+            "f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVA",
+        );
+        assert_eq!(
+            key(&format!("{{{short_x}}}")).err(),
+            Some(KeyRejected::JwkMember("x"))
+        );
         let p521 = EC.replace("P-256", "P-521");
-        assert_eq!(key(&format!("{{{p521}}}")).err(), Some(KeyRejected::UnsupportedCurve));
+        assert_eq!(
+            key(&format!("{{{p521}}}")).err(),
+            Some(KeyRejected::UnsupportedCurve)
+        );
         let padded = EC.replace("EU\"", "EU=\"");
-        assert_eq!(key(&format!("{{{padded}}}")).err(), Some(KeyRejected::JwkMember("x")));
+        assert_eq!(
+            key(&format!("{{{padded}}}")).err(),
+            Some(KeyRejected::JwkMember("x"))
+        );
     }
 
     #[test]
     fn other_kinds() {
-        assert_eq!(key(r#"{"kty":"oct","k":""}"#).err(), Some(KeyRejected::HmacEmpty));
+        assert_eq!(
+            key(r#"{"kty":"oct","k":""}"#).err(),
+            Some(KeyRejected::HmacEmpty)
+        );
         assert!(key(r#"{"kty":"oct","k":"AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8"}"#).is_ok());
         assert!(matches!(
             key(r#"{"kty":"oct","alg":"HS384","k":"AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8"}"#),
             Err(KeyRejected::HmacTooShort { len: 32, min: 48 })
         ));
         assert_eq!(
-            key(r#"{"kty":"OKP","crv":"Ed25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}"#)
-                .map(|k| k.algorithms()),
+            key(
+                r#"{"kty":"OKP","crv":"Ed25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}"#
+            )
+            .map(|k| k.algorithms()),
             Ok(Algorithm::EdDSA.into())
         );
         assert_eq!(
-            key(r#"{"kty":"OKP","crv":"X25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}"#).err(),
+            key(
+                r#"{"kty":"OKP","crv":"X25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}"#
+            )
+            .err(),
             Some(KeyRejected::UnsupportedCurve)
         );
-        assert_eq!(key(r#"{"kty":"RSA","n":"AQAB"}"#).err(), Some(KeyRejected::JwkMember("e")));
-        assert_eq!(key(r#"{"kty":"XYZ"}"#).err(), Some(KeyRejected::UnsupportedKeyType));
-        assert_eq!(key(r#"{"kty":7}"#).err(), Some(KeyRejected::JwkMember("kty")));
-        assert_eq!(key(r#"[]"#).err(), Some(KeyRejected::Jwk("not a JSON object")));
+        assert_eq!(
+            key(r#"{"kty":"RSA","n":"AQAB"}"#).err(),
+            Some(KeyRejected::JwkMember("e"))
+        );
+        assert_eq!(
+            key(r#"{"kty":"XYZ"}"#).err(),
+            Some(KeyRejected::UnsupportedKeyType)
+        );
+        assert_eq!(
+            key(r#"{"kty":7}"#).err(),
+            Some(KeyRejected::JwkMember("kty"))
+        );
+        assert_eq!(
+            key(r#"[]"#).err(),
+            Some(KeyRejected::Jwk("not a JSON object"))
+        );
     }
 }

@@ -26,7 +26,7 @@ pub struct Key {
 
 #[derive(Clone)]
 pub(crate) enum Material {
-    Hmac(HmacSecret),
+    Hmac(Box<HmacSecret>),
     Rsa(RsaPublic),
     Ec(EcPublic),
     Ed25519([u8; 32]),
@@ -44,7 +44,7 @@ pub(crate) struct HmacSecret {
 impl HmacSecret {
     /// RFC 7518 §3.2: a key at least as long as the hash output. `legacy` lowers the bar to
     /// one byte for all three (for existing deployments with short shared secrets).
-    pub(crate) fn new(secret: &[u8], legacy: bool) -> Result<Self, KeyRejected> {
+    pub(crate) fn new(secret: &[u8], legacy: bool) -> Result<Box<Self>, KeyRejected> {
         let len = secret.len();
         if len == 0 {
             return Err(KeyRejected::HmacEmpty);
@@ -53,12 +53,12 @@ impl HmacSecret {
             return Err(KeyRejected::HmacTooShort { len, min: 32 });
         }
         let make = |alg, min| (legacy || len >= min).then(|| hmac::Key::new(alg, secret));
-        Ok(HmacSecret {
+        Ok(Box::new(HmacSecret {
             len,
             hs256: make(hmac::HMAC_SHA256, 32),
             hs384: make(hmac::HMAC_SHA384, 48),
             hs512: make(hmac::HMAC_SHA512, 64),
-        })
+        }))
     }
 
     pub(crate) fn key(&self, alg: Algorithm) -> Option<&hmac::Key> {
@@ -105,7 +105,7 @@ impl RsaPublic {
             return Err(KeyRejected::RsaTooLarge);
         }
         let e_bits = bit_len(e);
-        if e_bits < 2 || e_bits > 33 || e.last().is_some_and(|b| b & 1 == 0) {
+        if !(2..=33).contains(&e_bits) || e.last().is_some_and(|b| b & 1 == 0) {
             return Err(KeyRejected::RsaExponent);
         }
         if roca::has_fingerprint(n) {
@@ -161,7 +161,9 @@ impl EcPublic {
         // Compressed points and the point at infinity are refused; ring checks the point is on
         // the curve each time it verifies.
         if point.len() != 1 + 2 * curve.field_len() || point.first() != Some(&4) {
-            return Err(KeyRejected::Rejected("EC point is not an uncompressed point of the curve"));
+            return Err(KeyRejected::Rejected(
+                "EC point is not an uncompressed point of the curve",
+            ));
         }
         Ok(EcPublic {
             curve,
@@ -174,7 +176,10 @@ impl Key {
     /// An HMAC secret of at least 32 bytes (RFC 7518 §3.2). HS384 needs 48 bytes and HS512 64:
     /// a shorter secret does not verify those.
     pub fn hmac(secret: impl AsRef<[u8]>) -> Result<Key, Error> {
-        Ok(Key::from_material(Material::Hmac(HmacSecret::new(secret.as_ref(), false)?)))
+        Ok(Key::from_material(Material::Hmac(HmacSecret::new(
+            secret.as_ref(),
+            false,
+        )?)))
     }
 
     /// An HMAC secret given as base64 or base64url text (padding optional).
@@ -186,7 +191,10 @@ impl Key {
     /// whose shared secret predates you: short secrets can be brute-forced offline from a
     /// single token.
     pub fn hmac_legacy(secret: impl AsRef<[u8]>) -> Result<Key, Error> {
-        Ok(Key::from_material(Material::Hmac(HmacSecret::new(secret.as_ref(), true)?)))
+        Ok(Key::from_material(Material::Hmac(HmacSecret::new(
+            secret.as_ref(),
+            true,
+        )?)))
     }
 
     /// An RSA public key from its modulus and exponent (big-endian). At least 2048 bits.
@@ -206,8 +214,8 @@ impl Key {
     /// `RSA PUBLIC KEY` (PKCS#1).
     pub fn from_pem(text: &str) -> Result<Key, Error> {
         match pem::parse(text)? {
-            (pem::Label::PublicKey, der) => Key::from_spki_der(&der),
-            (pem::Label::RsaPublicKey, der) => Key::from_pkcs1_der(&der),
+            (pem::Label::Spki, der) => Key::from_spki_der(&der),
+            (pem::Label::Pkcs1Public, der) => Key::from_pkcs1_der(&der),
             _ => Err(KeyRejected::Pem.into()),
         }
     }
@@ -316,7 +324,12 @@ impl Key {
 
     /// Verifies `signature` over `message` with `alg`. HMAC tags are compared in constant time
     /// and must be full length; ECDSA signatures must be the fixed `r || s` form.
-    pub fn verify_raw(&self, alg: Algorithm, message: &[u8], signature: &[u8]) -> Result<(), Error> {
+    pub fn verify_raw(
+        &self,
+        alg: Algorithm,
+        message: &[u8],
+        signature: &[u8],
+    ) -> Result<(), Error> {
         if !self.allows(alg) {
             return Err(Error::InvalidAlgorithm);
         }
@@ -406,7 +419,8 @@ pub(crate) fn decode_config_base64(text: &str) -> Result<Vec<u8>, KeyRejected> {
             c => c,
         })
         .collect();
-    crate::base64url::decode(cleaned.as_bytes()).map_err(|()| KeyRejected::Jwk("secret is not base64"))
+    crate::base64url::decode(cleaned.as_bytes())
+        .map_err(|()| KeyRejected::Jwk("secret is not base64"))
 }
 
 #[cfg(test)]
@@ -415,10 +429,16 @@ mod tests {
 
     #[test]
     fn hmac_lengths() {
-        assert_eq!(Key::hmac(b"").err(), Some(Error::InvalidKey(KeyRejected::HmacEmpty)));
+        assert_eq!(
+            Key::hmac(b"").err(),
+            Some(Error::InvalidKey(KeyRejected::HmacEmpty))
+        );
         assert_eq!(
             Key::hmac([1u8; 31]).err(),
-            Some(Error::InvalidKey(KeyRejected::HmacTooShort { len: 31, min: 32 }))
+            Some(Error::InvalidKey(KeyRejected::HmacTooShort {
+                len: 31,
+                min: 32
+            }))
         );
         let k32 = Key::hmac([1u8; 32]).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(k32.algorithms(), Algorithm::HS256.into());
@@ -426,7 +446,9 @@ mod tests {
         assert!(k32.clone().with_algorithm(Algorithm::RS256).is_err());
         let k64 = Key::hmac([1u8; 64]).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(k64.algorithms().iter().count(), 3);
-        let pinned = k64.with_algorithm(Algorithm::HS512).unwrap_or_else(|e| panic!("{e}"));
+        let pinned = k64
+            .with_algorithm(Algorithm::HS512)
+            .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(pinned.algorithms(), Algorithm::HS512.into());
         let legacy = Key::hmac_legacy("secret").unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(legacy.algorithms().iter().count(), 3);

@@ -58,7 +58,10 @@ impl KeySet {
         KeySet::checked(keys, skipped)
     }
 
-    fn checked(keys: Vec<Arc<Key>>, skipped: Vec<(Option<String>, KeyRejected)>) -> Result<KeySet, Error> {
+    fn checked(
+        keys: Vec<Arc<Key>>,
+        skipped: Vec<(Option<String>, KeyRejected)>,
+    ) -> Result<KeySet, Error> {
         if keys.is_empty() {
             return Err(KeyRejected::NoUsableKeys.into());
         }
@@ -68,7 +71,11 @@ impl KeySet {
         }
         for (i, key) in keys.iter().enumerate() {
             if let Some(kid) = key.kid() {
-                if keys.iter().skip(i + 1).any(|other| other.kid() == Some(kid)) {
+                if keys
+                    .iter()
+                    .skip(i + 1)
+                    .any(|other| other.kid() == Some(kid))
+                {
                     return Err(KeyRejected::DuplicateKid(kid.to_owned()).into());
                 }
             }

@@ -9,25 +9,25 @@ use crate::error::KeyRejected;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Label {
     /// `PUBLIC KEY`: SubjectPublicKeyInfo.
-    PublicKey,
+    Spki,
     /// `RSA PUBLIC KEY`: PKCS#1 RSAPublicKey.
-    RsaPublicKey,
+    Pkcs1Public,
     /// `PRIVATE KEY`: PKCS#8.
-    PrivateKey,
+    Pkcs8,
     /// `RSA PRIVATE KEY`: PKCS#1 RSAPrivateKey.
-    RsaPrivateKey,
+    Pkcs1Private,
     /// `EC PRIVATE KEY`: SEC1 ECPrivateKey (what `openssl ecparam -genkey` writes).
-    EcPrivateKey,
+    Sec1,
 }
 
 impl Label {
     fn from_text(text: &str) -> Option<Label> {
         Some(match text {
-            "PUBLIC KEY" => Label::PublicKey,
-            "RSA PUBLIC KEY" => Label::RsaPublicKey,
-            "PRIVATE KEY" => Label::PrivateKey,
-            "RSA PRIVATE KEY" => Label::RsaPrivateKey,
-            "EC PRIVATE KEY" => Label::EcPrivateKey,
+            "PUBLIC KEY" => Label::Spki,
+            "RSA PUBLIC KEY" => Label::Pkcs1Public,
+            "PRIVATE KEY" => Label::Pkcs8,
+            "RSA PRIVATE KEY" => Label::Pkcs1Private,
+            "EC PRIVATE KEY" => Label::Sec1,
             _ => return None,
         })
     }
@@ -50,7 +50,9 @@ pub(crate) fn parse(text: &str) -> Result<(Label, Vec<u8>), KeyRejected> {
             let der = STANDARD.decode(compact).map_err(|_| KeyRejected::Pem)?;
             return Ok((label, der));
         }
-        rest = body_and_more.get(body_end + end_marker.len()..).ok_or(KeyRejected::Pem)?;
+        rest = body_and_more
+            .get(body_end + end_marker.len()..)
+            .ok_or(KeyRejected::Pem)?;
     }
     Err(KeyRejected::Pem)
 }
@@ -61,9 +63,10 @@ mod tests {
 
     #[test]
     fn finds_the_known_block() {
-        let text = "junk\n-----BEGIN EC PARAMETERS-----\nBggqhkjOPQMBBw==\n-----END EC PARAMETERS-----\n\
+        let text =
+            "junk\n-----BEGIN EC PARAMETERS-----\nBggqhkjOPQMBBw==\n-----END EC PARAMETERS-----\n\
                     -----BEGIN PUBLIC KEY-----\nAAEC\r\nAw==\n-----END PUBLIC KEY-----\n";
-        assert_eq!(parse(text), Ok((Label::PublicKey, vec![0, 1, 2, 3])));
+        assert_eq!(parse(text), Ok((Label::Spki, vec![0, 1, 2, 3])));
     }
 
     #[test]

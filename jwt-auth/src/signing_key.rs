@@ -3,9 +3,9 @@
 
 use std::fmt;
 
+use ring::hmac;
 use ring::rand::SecureRandom;
 use ring::signature::{self, EcdsaKeyPair, Ed25519KeyPair, KeyPair as _, RsaKeyPair};
-use ring::hmac;
 
 use crate::algorithm::{Algorithm, AlgorithmSet};
 use crate::der::{self, oid, Param, Reader};
@@ -21,7 +21,7 @@ pub struct SigningKey {
 }
 
 pub(crate) enum SigningMaterial {
-    Hmac(HmacSecret),
+    Hmac(Box<HmacSecret>),
     Rsa(RsaKeyPair),
     Ec(Curve, EcdsaKeyPair),
     Ed25519(Ed25519KeyPair),
@@ -30,30 +30,28 @@ pub(crate) enum SigningMaterial {
 impl SigningKey {
     /// An HMAC secret of at least 32 bytes (see [`Key::hmac`]).
     pub fn hmac(secret: impl AsRef<[u8]>) -> Result<SigningKey, Error> {
-        Ok(SigningKey::from_material(SigningMaterial::Hmac(HmacSecret::new(
-            secret.as_ref(),
-            false,
-        )?))?)
+        Ok(SigningKey::from_material(SigningMaterial::Hmac(
+            HmacSecret::new(secret.as_ref(), false)?,
+        ))?)
     }
 
     /// An HMAC secret of any non-empty length (see [`Key::hmac_legacy`]).
     pub fn hmac_legacy(secret: impl AsRef<[u8]>) -> Result<SigningKey, Error> {
-        Ok(SigningKey::from_material(SigningMaterial::Hmac(HmacSecret::new(
-            secret.as_ref(),
-            true,
-        )?))?)
+        Ok(SigningKey::from_material(SigningMaterial::Hmac(
+            HmacSecret::new(secret.as_ref(), true)?,
+        ))?)
     }
 
     /// A private key in PEM: `PRIVATE KEY` (PKCS#8: RSA, EC P-256/P-384, Ed25519),
     /// `RSA PRIVATE KEY` (PKCS#1) or `EC PRIVATE KEY` (SEC1).
     pub fn from_pem(text: &str, rng: &dyn SecureRandom) -> Result<SigningKey, Error> {
         match pem::parse(text)? {
-            (pem::Label::PrivateKey, der) => SigningKey::from_pkcs8_der(&der, rng),
-            (pem::Label::RsaPrivateKey, der) => {
+            (pem::Label::Pkcs8, der) => SigningKey::from_pkcs8_der(&der, rng),
+            (pem::Label::Pkcs1Private, der) => {
                 let pair = RsaKeyPair::from_der(&der).map_err(|_| KeyRejected::Der)?;
                 Ok(SigningKey::from_material(SigningMaterial::Rsa(pair))?)
             }
-            (pem::Label::EcPrivateKey, der) => {
+            (pem::Label::Sec1, der) => {
                 let (_, pkcs8) = der::sec1_to_pkcs8(&der)?;
                 SigningKey::from_pkcs8_der(&pkcs8, rng)
             }
@@ -79,9 +77,9 @@ impl SigningKey {
                     .map_err(refused)?;
                 SigningMaterial::Ec(curve, pair)
             }
-            (oid::ED25519, None) => {
-                SigningMaterial::Ed25519(Ed25519KeyPair::from_pkcs8_maybe_unchecked(der).map_err(refused)?)
-            }
+            (oid::ED25519, None) => SigningMaterial::Ed25519(
+                Ed25519KeyPair::from_pkcs8_maybe_unchecked(der).map_err(refused)?,
+            ),
             _ => return Err(KeyRejected::UnsupportedKeyType.into()),
         };
         Ok(SigningKey::from_material(material)?)
@@ -144,7 +142,12 @@ impl SigningKey {
     }
 
     /// Signs `message` with `alg`.
-    pub fn sign_raw(&self, alg: Algorithm, message: &[u8], rng: &dyn SecureRandom) -> Result<Vec<u8>, Error> {
+    pub fn sign_raw(
+        &self,
+        alg: Algorithm,
+        message: &[u8],
+        rng: &dyn SecureRandom,
+    ) -> Result<Vec<u8>, Error> {
         if !self.algorithms().contains(alg) {
             return Err(KeyRejected::AlgorithmMismatch.into());
         }
@@ -168,7 +171,9 @@ impl SigningKey {
                 pair.sign(padding, rng, message, &mut out).map_err(failed)?;
                 Ok(out)
             }
-            SigningMaterial::Ec(_, pair) => Ok(pair.sign(rng, message).map_err(failed)?.as_ref().to_vec()),
+            SigningMaterial::Ec(_, pair) => {
+                Ok(pair.sign(rng, message).map_err(failed)?.as_ref().to_vec())
+            }
             SigningMaterial::Ed25519(pair) => Ok(pair.sign(message).as_ref().to_vec()),
         }
     }

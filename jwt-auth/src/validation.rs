@@ -173,7 +173,12 @@ impl Validation {
     }
 
     /// Checks the header and claims of a token whose signature has been verified.
-    pub(crate) fn check(&self, header: &Header<'_>, claims: &Claims, now: u64) -> Result<(), Error> {
+    pub(crate) fn check(
+        &self,
+        header: &Header<'_>,
+        claims: &Claims,
+        now: u64,
+    ) -> Result<(), Error> {
         if let Some(expected) = &self.typ {
             let ok = header
                 .typ
@@ -208,7 +213,8 @@ impl Validation {
         }
         self.check_audience(claims)?;
         let iss = string_claim(claims, "iss")?;
-        if !self.issuers.is_empty() && !iss.is_some_and(|iss| self.issuers.iter().any(|i| i == iss)) {
+        if !self.issuers.is_empty() && !iss.is_some_and(|iss| self.issuers.iter().any(|i| i == iss))
+        {
             return Err(Error::InvalidIssuer {
                 expected: self.issuers_text.clone(),
             });
@@ -289,7 +295,9 @@ fn string_claim<'c>(claims: &'c Claims, name: &'static str) -> Result<Option<&'c
 fn media_type_eq(a: &str, b: &str) -> bool {
     fn bare(s: &str) -> &str {
         match s.get(..12) {
-            Some(prefix) if prefix.eq_ignore_ascii_case("application/") => s.get(12..).unwrap_or(""),
+            Some(prefix) if prefix.eq_ignore_ascii_case("application/") => {
+                s.get(12..).unwrap_or("")
+            }
             _ => s,
         }
     }
@@ -304,7 +312,9 @@ mod tests {
     const NOW: u64 = 1_700_000_000;
 
     fn check(v: &Validation, claims: Value) -> Result<(), Error> {
-        let Value::Object(map) = claims else { panic!("not an object") };
+        let Value::Object(map) = claims else {
+            panic!("not an object")
+        };
         v.check(&Header::new(Algorithm::HS256), &Claims::from_map(map), NOW)
     }
 
@@ -313,11 +323,18 @@ mod tests {
         let v = Validation::new().leeway(10);
         assert_eq!(check(&v, json!({"exp": NOW + 1})), Ok(()));
         assert_eq!(check(&v, json!({"exp": NOW - 9})), Ok(()));
-        assert_eq!(check(&v, json!({"exp": NOW - 10})), Err(Error::Expired { expired_at: NOW - 10 }));
+        assert_eq!(
+            check(&v, json!({"exp": NOW - 10})),
+            Err(Error::Expired {
+                expired_at: NOW - 10
+            })
+        );
         assert_eq!(check(&v, json!({"exp": NOW + 1, "nbf": NOW + 10})), Ok(()));
         assert_eq!(
             check(&v, json!({"exp": NOW + 100, "nbf": NOW + 11})),
-            Err(Error::NotActive { not_before: NOW + 11 })
+            Err(Error::NotActive {
+                not_before: NOW + 11
+            })
         );
         assert_eq!(check(&v, json!({"exp": u64::MAX})), Ok(()));
         let strict = Validation::new().leeway(0);
@@ -344,7 +361,11 @@ mod tests {
             (json!({"sub": null}), "sub"),
             (json!({"jti": false}), "jti"),
         ] {
-            assert_eq!(check(&v, claims.clone()), Err(Error::InvalidClaim { claim }), "{claims}");
+            assert_eq!(
+                check(&v, claims.clone()),
+                Err(Error::InvalidClaim { claim }),
+                "{claims}"
+            );
         }
     }
 
@@ -359,13 +380,25 @@ mod tests {
         let ok = json!({"aud": ["x", "b"], "iss": "i2", "sub": "s", "jti": "j"});
         assert_eq!(check(&v, ok), Ok(()));
         let err = check(&v, json!({"aud": "c", "iss": "i1", "sub": "s", "jti": "j"}));
-        assert_eq!(err.map_err(|e| e.to_string()), Err("jwt audience invalid. expected: a or b".into()));
+        assert_eq!(
+            err.map_err(|e| e.to_string()),
+            Err("jwt audience invalid. expected: a or b".into())
+        );
         let err = check(&v, json!({"aud": "a", "sub": "s", "jti": "j"}));
-        assert_eq!(err.map_err(|e| e.to_string()), Err("jwt issuer invalid. expected: i1,i2".into()));
+        assert_eq!(
+            err.map_err(|e| e.to_string()),
+            Err("jwt issuer invalid. expected: i1,i2".into())
+        );
         let err = check(&v, json!({"aud": "a", "iss": "i1", "sub": "S", "jti": "j"}));
-        assert_eq!(err.map_err(|e| e.to_string()), Err("jwt subject invalid. expected: s".into()));
+        assert_eq!(
+            err.map_err(|e| e.to_string()),
+            Err("jwt subject invalid. expected: s".into())
+        );
         let err = check(&v, json!({"aud": "a", "iss": "i1", "sub": "s"}));
-        assert_eq!(err.map_err(|e| e.to_string()), Err("jwt jwtid invalid. expected: j".into()));
+        assert_eq!(
+            err.map_err(|e| e.to_string()),
+            Err("jwt jwtid invalid. expected: j".into())
+        );
         let err = check(&v, json!({"aud": [], "iss": "i1", "sub": "s", "jti": "j"}));
         assert_eq!(err.map_err(|e| e.code()), Err("invalid_audience"));
     }
@@ -373,8 +406,14 @@ mod tests {
     #[test]
     fn required_and_max_age() {
         let v = Validation::new();
-        assert_eq!(check(&v, json!({})).map_err(|e| e.to_string()), Err("jwt exp required".into()));
-        let v = Validation::new().required_claims(["sub"]).max_age(60).leeway(0);
+        assert_eq!(
+            check(&v, json!({})).map_err(|e| e.to_string()),
+            Err("jwt exp required".into())
+        );
+        let v = Validation::new()
+            .required_claims(["sub"])
+            .max_age(60)
+            .leeway(0);
         assert_eq!(check(&v, json!({"sub": "x", "iat": NOW - 59})), Ok(()));
         assert_eq!(
             check(&v, json!({"sub": "x", "iat": NOW - 60})),
@@ -395,6 +434,9 @@ mod tests {
         let header = Header::new(Algorithm::HS256).with_typ(Some("application/AT+JWT"));
         assert_eq!(v.check(&header, &Claims::new(), NOW), Ok(()));
         let header = Header::new(Algorithm::HS256);
-        assert_eq!(v.check(&header, &Claims::new(), NOW).map_err(|e| e.code()), Err("invalid_type"));
+        assert_eq!(
+            v.check(&header, &Claims::new(), NOW).map_err(|e| e.code()),
+            Err("invalid_type")
+        );
     }
 }

@@ -85,7 +85,10 @@ impl Verifier<()> {
 
 impl<Ctx: ?Sized> Verifier<Ctx> {
     /// A verifier that asks `resolver` for each token's key.
-    pub fn with_resolver(resolver: impl KeyResolver<Ctx> + 'static, validation: Validation) -> Self {
+    pub fn with_resolver(
+        resolver: impl KeyResolver<Ctx> + 'static,
+        validation: Validation,
+    ) -> Self {
         Verifier {
             keys: Keys::Resolver(Box::new(resolver)),
             validation,
@@ -131,9 +134,12 @@ impl<Ctx: ?Sized> Verifier<Ctx> {
             return Err(Error::malformed(Malformed::TooLong));
         }
         let mut segments = token.split('.');
-        let (Some(header_b64), Some(payload_b64), Some(signature_b64), None) =
-            (segments.next(), segments.next(), segments.next(), segments.next())
-        else {
+        let (Some(header_b64), Some(payload_b64), Some(signature_b64), None) = (
+            segments.next(),
+            segments.next(),
+            segments.next(),
+            segments.next(),
+        ) else {
             return Err(Error::malformed(Malformed::SegmentCount));
         };
 
@@ -163,7 +169,10 @@ impl<Ctx: ?Sized> Verifier<Ctx> {
         let payload = decode(payload_b64, &mut payload_stack, &mut payload_heap)?;
 
         let signed_len = header_b64.len() + 1 + payload_b64.len();
-        let message = token.as_bytes().get(..signed_len).ok_or(Error::malformed(Malformed::SegmentCount))?;
+        let message = token
+            .as_bytes()
+            .get(..signed_len)
+            .ok_or(Error::malformed(Malformed::SegmentCount))?;
         key.verify_raw(alg, message, signature)?;
 
         let content = accept(&header, payload)?;
@@ -179,8 +188,13 @@ impl<Ctx: ?Sized> Verifier<Ctx> {
     }
 }
 
-fn decode<'b>(segment: &str, stack: &'b mut [u8], heap: &'b mut Vec<u8>) -> Result<&'b [u8], Error> {
-    base64url::decode_into(segment.as_bytes(), stack, heap).map_err(|()| Error::malformed(Malformed::Base64))
+fn decode<'b>(
+    segment: &str,
+    stack: &'b mut [u8],
+    heap: &'b mut Vec<u8>,
+) -> Result<&'b [u8], Error> {
+    base64url::decode_into(segment.as_bytes(), stack, heap)
+        .map_err(|()| Error::malformed(Malformed::Base64))
 }
 
 impl<Ctx: ?Sized> std::fmt::Debug for Verifier<Ctx> {

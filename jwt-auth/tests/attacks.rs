@@ -10,8 +10,8 @@ use std::sync::Arc;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use jwt_auth::{
-    Algorithm, Error, Fault, Header, Key, KeyRejected, KeySet, Malformed, SigningKey, SystemRandom, Validation,
-    Verifier,
+    Algorithm, Error, Fault, Header, Key, KeyRejected, KeySet, Malformed, SigningKey, SystemRandom,
+    Validation, Verifier,
 };
 
 use common::{key_file, public_key, signing_key, NOW};
@@ -26,12 +26,19 @@ fn b64(bytes: &[u8]) -> String {
 /// A token with exactly this header and claims JSON, signed with `key` for `alg`.
 fn token(header: &str, claims: &str, key: &SigningKey, alg: Algorithm) -> String {
     let input = format!("{}.{}", b64(header.as_bytes()), b64(claims.as_bytes()));
-    let signature = key.sign_raw(alg, input.as_bytes(), &SystemRandom::new()).unwrap();
+    let signature = key
+        .sign_raw(alg, input.as_bytes(), &SystemRandom::new())
+        .unwrap();
     format!("{input}.{}", b64(&signature))
 }
 
 fn hs256(header: &str, claims: &str) -> String {
-    token(header, claims, &SigningKey::hmac(SECRET).unwrap(), Algorithm::HS256)
+    token(
+        header,
+        claims,
+        &SigningKey::hmac(SECRET).unwrap(),
+        Algorithm::HS256,
+    )
 }
 
 fn hmac_verifier() -> Verifier {
@@ -40,7 +47,9 @@ fn hmac_verifier() -> Verifier {
 
 #[test]
 fn baseline_is_accepted() {
-    let verified = hmac_verifier().verify(&hs256(r#"{"alg":"HS256","typ":"JWT"}"#, CLAIMS), NOW).unwrap();
+    let verified = hmac_verifier()
+        .verify(&hs256(r#"{"alg":"HS256","typ":"JWT"}"#, CLAIMS), NOW)
+        .unwrap();
     assert_eq!(verified.sub(), Some("alice"));
 }
 
@@ -51,15 +60,25 @@ fn alg_none_in_any_case() {
     for none in ["none", "None", "NONE", "nOnE", "none "] {
         let header = format!(r#"{{"alg":"{none}","typ":"JWT"}}"#);
         let unsigned = format!("{}.{}.", b64(header.as_bytes()), b64(CLAIMS.as_bytes()));
-        assert_eq!(verifier.verify(&unsigned, NOW).unwrap_err(), Error::SignatureRequired, "{none}");
+        assert_eq!(
+            verifier.verify(&unsigned, NOW).unwrap_err(),
+            Error::SignatureRequired,
+            "{none}"
+        );
         // Even carrying a signature made with the real secret it is refused.
         let signed = token(&header, CLAIMS, &hmac, Algorithm::HS256);
         let err = verifier.verify(&signed, NOW).unwrap_err();
-        assert!(matches!(err, Error::InvalidAlgorithm | Error::UnsupportedAlgorithm), "{none}: {err:?}");
+        assert!(
+            matches!(err, Error::InvalidAlgorithm | Error::UnsupportedAlgorithm),
+            "{none}: {err:?}"
+        );
         assert_eq!(err.to_string(), "invalid algorithm");
     }
     let no_dot = format!("{}.{}", b64(br#"{"alg":"none"}"#), b64(CLAIMS.as_bytes()));
-    assert_eq!(verifier.verify(&no_dot, NOW).unwrap_err(), Error::Malformed(Malformed::SegmentCount));
+    assert_eq!(
+        verifier.verify(&no_dot, NOW).unwrap_err(),
+        Error::Malformed(Malformed::SegmentCount)
+    );
 }
 
 #[test]
@@ -69,49 +88,96 @@ fn algorithm_confusion_hmac_with_public_key() {
     let forged_key = SigningKey::hmac(pem.as_bytes()).unwrap();
     let forged = token(r#"{"alg":"HS256"}"#, CLAIMS, &forged_key, Algorithm::HS256);
     let verifier = Verifier::new(public_key("rsa2048.spki.pem"), Validation::new());
-    assert_eq!(verifier.verify(&forged, NOW).unwrap_err(), Error::InvalidAlgorithm);
+    assert_eq!(
+        verifier.verify(&forged, NOW).unwrap_err(),
+        Error::InvalidAlgorithm
+    );
     // Same against an EC and an Ed25519 key, and with a validation that allows HS256.
     for name in ["p256.spki.pem", "ed25519.spki.pem"] {
         let forged_key = SigningKey::hmac(key_file(name).as_bytes()).unwrap();
         let forged = token(r#"{"alg":"HS256"}"#, CLAIMS, &forged_key, Algorithm::HS256);
-        let verifier = Verifier::new(public_key(name), Validation::new().algorithms([Algorithm::HS256, Algorithm::ES256]));
-        assert_eq!(verifier.verify(&forged, NOW).unwrap_err(), Error::InvalidAlgorithm, "{name}");
+        let verifier = Verifier::new(
+            public_key(name),
+            Validation::new().algorithms([Algorithm::HS256, Algorithm::ES256]),
+        );
+        assert_eq!(
+            verifier.verify(&forged, NOW).unwrap_err(),
+            Error::InvalidAlgorithm,
+            "{name}"
+        );
     }
     // RS256 token against PS256-only validation, ES256 token against an ES384 key.
     let rsa = signing_key("rsa2048.pkcs8.pem");
     let rs = token(r#"{"alg":"RS256"}"#, CLAIMS, &rsa, Algorithm::RS256);
-    let ps_only = Verifier::new(rsa.verifying_key(), Validation::new().algorithms(Algorithm::PS256));
-    assert_eq!(ps_only.verify(&rs, NOW).unwrap_err(), Error::InvalidAlgorithm);
-    let es = token(r#"{"alg":"ES256"}"#, CLAIMS, &signing_key("p256.pkcs8.pem"), Algorithm::ES256);
+    let ps_only = Verifier::new(
+        rsa.verifying_key(),
+        Validation::new().algorithms(Algorithm::PS256),
+    );
+    assert_eq!(
+        ps_only.verify(&rs, NOW).unwrap_err(),
+        Error::InvalidAlgorithm
+    );
+    let es = token(
+        r#"{"alg":"ES256"}"#,
+        CLAIMS,
+        &signing_key("p256.pkcs8.pem"),
+        Algorithm::ES256,
+    );
     let p384 = Verifier::new(public_key("p384.spki.pem"), Validation::new());
     assert_eq!(p384.verify(&es, NOW).unwrap_err(), Error::InvalidAlgorithm);
     // A key pinned by its JWK `alg` refuses the other algorithms of its family.
-    let pinned = Verifier::new(rsa.verifying_key().with_algorithm(Algorithm::PS256).unwrap(), Validation::new());
-    assert_eq!(pinned.verify(&rs, NOW).unwrap_err(), Error::InvalidAlgorithm);
+    let pinned = Verifier::new(
+        rsa.verifying_key()
+            .with_algorithm(Algorithm::PS256)
+            .unwrap(),
+        Validation::new(),
+    );
+    assert_eq!(
+        pinned.verify(&rs, NOW).unwrap_err(),
+        Error::InvalidAlgorithm
+    );
 }
 
 #[test]
 fn crit_and_b64_false_are_refused() {
     let verifier = hmac_verifier();
     for (header, reason) in [
-        (r#"{"alg":"HS256","crit":["exp"],"exp":1}"#, Malformed::Critical),
-        (r#"{"alg":"HS256","crit":["b64"],"b64":false}"#, Malformed::Critical),
+        (
+            r#"{"alg":"HS256","crit":["exp"],"exp":1}"#,
+            Malformed::Critical,
+        ),
+        (
+            r#"{"alg":"HS256","crit":["b64"],"b64":false}"#,
+            Malformed::Critical,
+        ),
         (r#"{"alg":"HS256","crit":[]}"#, Malformed::Critical),
         (r#"{"alg":"HS256","crit":"x"}"#, Malformed::Critical),
-        (r#"{"alg":"HS256","b64":false}"#, Malformed::UnencodedPayload),
+        (
+            r#"{"alg":"HS256","b64":false}"#,
+            Malformed::UnencodedPayload,
+        ),
         (r#"{"alg":"HS256","cty":"JWT"}"#, Malformed::NestedToken),
     ] {
-        assert_eq!(verifier.verify(&hs256(header, CLAIMS), NOW).unwrap_err(), Error::Malformed(reason), "{header}");
+        assert_eq!(
+            verifier.verify(&hs256(header, CLAIMS), NOW).unwrap_err(),
+            Error::Malformed(reason),
+            "{header}"
+        );
     }
     // b64:true is the default and harmless.
-    assert!(verifier.verify(&hs256(r#"{"alg":"HS256","b64":true}"#, CLAIMS), NOW).is_ok());
+    assert!(verifier
+        .verify(&hs256(r#"{"alg":"HS256","b64":true}"#, CLAIMS), NOW)
+        .is_ok());
 }
 
 #[test]
 fn embedded_keys_are_never_trusted() {
     // The attacker signs with their own key and ships it in every header slot there is.
     let attacker = signing_key("p256.pkcs8.pem");
-    let server = Verifier::new(public_key("p384.spki.pem"), Validation::new().algorithms(Algorithm::ES256));
+    let server = Verifier::new(
+        public_key("p384.spki.pem"),
+        Validation::new().algorithms(Algorithm::ES256),
+    );
     let header = r#"{"alg":"ES256","jwk":{"kty":"EC","crv":"P-256","x":"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU","y":"x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0"},"jku":"https://attacker.example/jwks","x5u":"https://attacker.example/cert","x5c":["MIIB"]}"#;
     let forged = token(header, CLAIMS, &attacker, Algorithm::ES256);
     assert!(server.verify(&forged, NOW).is_err());
@@ -127,7 +193,10 @@ fn embedded_keys_are_never_trusted() {
         Validation::new(),
     );
     let forged = token(header, CLAIMS, &other, Algorithm::ES256);
-    assert_eq!(server_p256.verify(&forged, NOW).unwrap_err(), Error::InvalidSignature);
+    assert_eq!(
+        server_p256.verify(&forged, NOW).unwrap_err(),
+        Error::InvalidSignature
+    );
     // A resolver is never shown those parameters: Header has alg, kid, typ and cty only.
     let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
     let log = seen.clone();
@@ -139,7 +208,10 @@ fn embedded_keys_are_never_trusted() {
         },
         Validation::new(),
     );
-    let t = hs256(r#"{"alg":"HS256","kid":"k","jku":"https://attacker.example"}"#, CLAIMS);
+    let t = hs256(
+        r#"{"alg":"HS256","kid":"k","jku":"https://attacker.example"}"#,
+        CLAIMS,
+    );
     assert!(resolver.verify_with(&t, NOW, &()).is_ok());
     assert!(!seen.lock().unwrap()[0].contains("attacker"));
 }
@@ -147,29 +219,74 @@ fn embedded_keys_are_never_trusted() {
 #[test]
 fn kid_tricks() {
     let a = SigningKey::hmac([1u8; 32]).unwrap().with_kid("a");
-    let set = KeySet::new([a.verifying_key(), Key::hmac([2u8; 32]).unwrap().with_kid("b")]).unwrap();
+    let set = KeySet::new([
+        a.verifying_key(),
+        Key::hmac([2u8; 32]).unwrap().with_kid("b"),
+    ])
+    .unwrap();
     let verifier = Verifier::with_key_set(set, Validation::new());
     let good = token(r#"{"alg":"HS256","kid":"a"}"#, CLAIMS, &a, Algorithm::HS256);
     assert!(verifier.verify(&good, NOW).is_ok());
-    for kid in [r#""../../../../dev/null""#, r#""' OR 1=1 --""#, r#""a\u0000""#, r#""A""#, r#""""#] {
-        let t = token(&format!(r#"{{"alg":"HS256","kid":{kid}}}"#), CLAIMS, &a, Algorithm::HS256);
-        assert_eq!(verifier.verify(&t, NOW).unwrap_err(), Error::KeyNotFound, "{kid}");
+    for kid in [
+        r#""../../../../dev/null""#,
+        r#""' OR 1=1 --""#,
+        r#""a\u0000""#,
+        r#""A""#,
+        r#""""#,
+    ] {
+        let t = token(
+            &format!(r#"{{"alg":"HS256","kid":{kid}}}"#),
+            CLAIMS,
+            &a,
+            Algorithm::HS256,
+        );
+        assert_eq!(
+            verifier.verify(&t, NOW).unwrap_err(),
+            Error::KeyNotFound,
+            "{kid}"
+        );
     }
     // The right kid with the wrong key's signature, kid of the wrong type, and two kids.
     let b_signed = token(r#"{"alg":"HS256","kid":"b"}"#, CLAIMS, &a, Algorithm::HS256);
-    assert_eq!(verifier.verify(&b_signed, NOW).unwrap_err(), Error::InvalidSignature);
+    assert_eq!(
+        verifier.verify(&b_signed, NOW).unwrap_err(),
+        Error::InvalidSignature
+    );
     let numeric = token(r#"{"alg":"HS256","kid":1}"#, CLAIMS, &a, Algorithm::HS256);
-    assert_eq!(verifier.verify(&numeric, NOW).unwrap_err(), Error::Malformed(Malformed::Header));
-    let twice = token(r#"{"alg":"HS256","kid":"b","kid":"a"}"#, CLAIMS, &a, Algorithm::HS256);
-    assert_eq!(verifier.verify(&twice, NOW).unwrap_err(), Error::Malformed(Malformed::DuplicateKey));
+    assert_eq!(
+        verifier.verify(&numeric, NOW).unwrap_err(),
+        Error::Malformed(Malformed::Header)
+    );
+    let twice = token(
+        r#"{"alg":"HS256","kid":"b","kid":"a"}"#,
+        CLAIMS,
+        &a,
+        Algorithm::HS256,
+    );
+    assert_eq!(
+        verifier.verify(&twice, NOW).unwrap_err(),
+        Error::Malformed(Malformed::DuplicateKey)
+    );
     // No kid and two candidate keys: ambiguous, refused.
     let no_kid = token(r#"{"alg":"HS256"}"#, CLAIMS, &a, Algorithm::HS256);
-    assert_eq!(verifier.verify(&no_kid, NOW).unwrap_err(), Error::KeyNotFound);
+    assert_eq!(
+        verifier.verify(&no_kid, NOW).unwrap_err(),
+        Error::KeyNotFound
+    );
     // Key sets refuse duplicate kids and mixed secret/public keys.
-    let dup = KeySet::new([Key::hmac([1u8; 32]).unwrap().with_kid("x"), Key::hmac([2u8; 32]).unwrap().with_kid("x")]);
-    assert_eq!(dup.unwrap_err(), Error::InvalidKey(KeyRejected::DuplicateKid("x".into())));
+    let dup = KeySet::new([
+        Key::hmac([1u8; 32]).unwrap().with_kid("x"),
+        Key::hmac([2u8; 32]).unwrap().with_kid("x"),
+    ]);
+    assert_eq!(
+        dup.unwrap_err(),
+        Error::InvalidKey(KeyRejected::DuplicateKid("x".into()))
+    );
     let mixed = KeySet::new([Key::hmac([1u8; 32]).unwrap(), public_key("p256.spki.pem")]);
-    assert_eq!(mixed.unwrap_err(), Error::InvalidKey(KeyRejected::MixedKeySet));
+    assert_eq!(
+        mixed.unwrap_err(),
+        Error::InvalidKey(KeyRejected::MixedKeySet)
+    );
 }
 
 #[test]
@@ -178,45 +295,87 @@ fn duplicate_json_keys() {
     for (header, claims) in [
         (r#"{"alg":"HS256","alg":"HS256"}"#, CLAIMS),
         (r#"{"alg":"HS256","typ":"JWT","typ":"JWT"}"#, CLAIMS),
-        (r#"{"alg":"HS256"}"#, r#"{"sub":"alice","exp":1700003600,"exp":1}"#),
-        (r#"{"alg":"HS256"}"#, r#"{"sub":"alice","exp":1700003600,"sub":"admin"}"#),
-        (r#"{"alg":"HS256"}"#, r#"{"sub":"alice","exp":1700003600,"s\u0075b":"admin"}"#),
-        (r#"{"alg":"HS256"}"#, r#"{"sub":"alice","exp":1700003600,"roles":{"admin":false,"admin":true}}"#),
+        (
+            r#"{"alg":"HS256"}"#,
+            r#"{"sub":"alice","exp":1700003600,"exp":1}"#,
+        ),
+        (
+            r#"{"alg":"HS256"}"#,
+            r#"{"sub":"alice","exp":1700003600,"sub":"admin"}"#,
+        ),
+        (
+            r#"{"alg":"HS256"}"#,
+            r#"{"sub":"alice","exp":1700003600,"s\u0075b":"admin"}"#,
+        ),
+        (
+            r#"{"alg":"HS256"}"#,
+            r#"{"sub":"alice","exp":1700003600,"roles":{"admin":false,"admin":true}}"#,
+        ),
     ] {
         let err = verifier.verify(&hs256(header, claims), NOW).unwrap_err();
-        assert_eq!(err, Error::Malformed(Malformed::DuplicateKey), "{header} {claims}");
+        assert_eq!(
+            err,
+            Error::Malformed(Malformed::DuplicateKey),
+            "{header} {claims}"
+        );
     }
 }
 
 #[test]
 fn wrong_claim_types() {
-    let verifier = Verifier::new(Key::hmac(SECRET).unwrap(), Validation::new().audience("app"));
+    let verifier = Verifier::new(
+        Key::hmac(SECRET).unwrap(),
+        Validation::new().audience("app"),
+    );
     for (claims, expected) in [
         (r#"{"exp":"1700003600","aud":"app"}"#, "invalid exp value"),
-        (r#"{"exp":1700003600,"nbf":"0","aud":"app"}"#, "invalid nbf value"),
-        (r#"{"exp":1700003600,"iat":{},"aud":"app"}"#, "invalid iat value"),
+        (
+            r#"{"exp":1700003600,"nbf":"0","aud":"app"}"#,
+            "invalid nbf value",
+        ),
+        (
+            r#"{"exp":1700003600,"iat":{},"aud":"app"}"#,
+            "invalid iat value",
+        ),
         (r#"{"exp":-1,"aud":"app"}"#, "invalid exp value"),
-        (r#"{"exp":18446744073709551616,"aud":"app"}"#, "invalid exp value"),
-        (r#"{"exp":123456789012345678901234567890,"aud":"app"}"#, "invalid exp value"),
+        (
+            r#"{"exp":18446744073709551616,"aud":"app"}"#,
+            "invalid exp value",
+        ),
+        (
+            r#"{"exp":123456789012345678901234567890,"aud":"app"}"#,
+            "invalid exp value",
+        ),
         (r#"{"exp":1700003600,"aud":1}"#, "invalid aud value"),
         (r#"{"exp":1700003600,"aud":["app",1]}"#, "invalid aud value"),
-        (r#"{"exp":1700003600,"aud":"app","iss":["x"]}"#, "invalid iss value"),
-        (r#"{"exp":1700003600,"aud":"app","sub":42}"#, "invalid sub value"),
+        (
+            r#"{"exp":1700003600,"aud":"app","iss":["x"]}"#,
+            "invalid iss value",
+        ),
+        (
+            r#"{"exp":1700003600,"aud":"app","sub":42}"#,
+            "invalid sub value",
+        ),
         (r#"{"exp":1e400,"aud":"app"}"#, "jwt malformed"),
         (r#"{"exp":NaN,"aud":"app"}"#, "jwt malformed"),
         (r#"["exp",1]"#, "jwt malformed"),
         (r#""just a string""#, "jwt malformed"),
     ] {
-        let err = verifier.verify(&hs256(r#"{"alg":"HS256"}"#, claims), NOW).unwrap_err();
+        let err = verifier
+            .verify(&hs256(r#"{"alg":"HS256"}"#, claims), NOW)
+            .unwrap_err();
         assert_eq!(err.to_string(), expected, "{claims}");
         assert_eq!(err.fault(), Fault::Client);
     }
     // A fractional NumericDate is valid (RFC 7519 §2) and rounds up.
     let fractional = hs256(r#"{"alg":"HS256"}"#, r#"{"exp":1700000000.5,"aud":"app"}"#);
     assert!(verifier.verify(&fractional, NOW).is_ok());
-    assert!(Verifier::new(Key::hmac(SECRET).unwrap(), Validation::new().audience("app").leeway(0))
-        .verify(&fractional, NOW + 1)
-        .is_err());
+    assert!(Verifier::new(
+        Key::hmac(SECRET).unwrap(),
+        Validation::new().audience("app").leeway(0)
+    )
+    .verify(&fractional, NOW + 1)
+    .is_err());
 }
 
 #[test]
@@ -231,7 +390,10 @@ fn non_canonical_base64url() {
     let index = alphabet.find(last).unwrap();
     let tweaked = alphabet.chars().nth(index ^ 1).unwrap();
     let unused_bits = format!("{}{tweaked}", &s[..s.len() - 1]);
-    let std_alphabet = URL_SAFE_NO_PAD.encode([0xfb, 0xff, 0xfe]).replace('-', "+").replace('_', "/");
+    let std_alphabet = URL_SAFE_NO_PAD
+        .encode([0xfb, 0xff, 0xfe])
+        .replace('-', "+")
+        .replace('_', "/");
     for token in [
         format!("{h}.{p}.{s}="),
         format!("{h}=.{p}.{s}"),
@@ -242,7 +404,7 @@ fn non_canonical_base64url() {
         format!("{h}.{p}\n.{s}"),
         format!("{h}.{p}.{}", &s[..s.len() - 1].replace('A', "+")),
         format!("{h}.{std_alphabet}.{s}"),
-        format!("{h}.{p}.{}", s.replace(|c: char| c == '-' || c == '_', "/")),
+        format!("{h}.{p}.{}", s.replace(['-', '_'], "/")),
         format!("{h}.{p}x.{s}"),
     ] {
         if token == good {
@@ -250,11 +412,19 @@ fn non_canonical_base64url() {
         }
         let err = verifier.verify(&token, NOW).unwrap_err();
         assert!(
-            matches!(err, Error::Malformed(Malformed::Base64) | Error::InvalidSignature),
+            matches!(
+                err,
+                Error::Malformed(Malformed::Base64) | Error::InvalidSignature
+            ),
             "{token}: {err:?}"
         );
     }
-    assert_eq!(verifier.verify(&format!("{h}.{p}.{unused_bits}"), NOW).unwrap_err(), Error::Malformed(Malformed::Base64));
+    assert_eq!(
+        verifier
+            .verify(&format!("{h}.{p}.{unused_bits}"), NOW)
+            .unwrap_err(),
+        Error::Malformed(Malformed::Base64)
+    );
 }
 
 #[test]
@@ -262,7 +432,10 @@ fn wrong_segment_counts() {
     let verifier = hmac_verifier();
     let good = hs256(r#"{"alg":"HS256"}"#, CLAIMS);
     assert_eq!(verifier.verify("", NOW).unwrap_err(), Error::MissingToken);
-    assert_eq!(verifier.verify("", NOW).unwrap_err().to_string(), "jwt must be provided");
+    assert_eq!(
+        verifier.verify("", NOW).unwrap_err().to_string(),
+        "jwt must be provided"
+    );
     for token in [
         ".".to_owned(),
         "..".to_owned(),
@@ -281,7 +454,10 @@ fn wrong_segment_counts() {
     let (h, rest) = good.split_once('.').unwrap();
     let (_, s) = rest.split_once('.').unwrap();
     // Empty header or payload segments are not JSON.
-    assert!(matches!(verifier.verify(&format!(".{rest}"), NOW).unwrap_err(), Error::Malformed(_)));
+    assert!(matches!(
+        verifier.verify(&format!(".{rest}"), NOW).unwrap_err(),
+        Error::Malformed(_)
+    ));
     assert!(verifier.verify(&format!("{h}..{s}"), NOW).is_err());
 }
 
@@ -289,10 +465,22 @@ fn wrong_segment_counts() {
 fn empty_truncated_and_overlong_signatures() {
     let rsa = signing_key("rsa2048.pkcs8.pem");
     let cases: [(SigningKey, Algorithm, &str); 4] = [
-        (SigningKey::hmac(SECRET).unwrap(), Algorithm::HS256, r#"{"alg":"HS256"}"#),
+        (
+            SigningKey::hmac(SECRET).unwrap(),
+            Algorithm::HS256,
+            r#"{"alg":"HS256"}"#,
+        ),
         (rsa, Algorithm::RS256, r#"{"alg":"RS256"}"#),
-        (signing_key("p256.pkcs8.pem"), Algorithm::ES256, r#"{"alg":"ES256"}"#),
-        (signing_key("ed25519.pkcs8.pem"), Algorithm::EdDSA, r#"{"alg":"EdDSA"}"#),
+        (
+            signing_key("p256.pkcs8.pem"),
+            Algorithm::ES256,
+            r#"{"alg":"ES256"}"#,
+        ),
+        (
+            signing_key("ed25519.pkcs8.pem"),
+            Algorithm::EdDSA,
+            r#"{"alg":"EdDSA"}"#,
+        ),
     ];
     for (key, alg, header) in cases {
         let verifier = Verifier::new(key.verifying_key(), Validation::new());
@@ -300,7 +488,10 @@ fn empty_truncated_and_overlong_signatures() {
         assert!(verifier.verify(&good, NOW).is_ok(), "{alg}");
         let (input, s) = good.rsplit_once('.').unwrap();
         let signature = URL_SAFE_NO_PAD.decode(s).unwrap();
-        assert_eq!(verifier.verify(&format!("{input}."), NOW).unwrap_err(), Error::SignatureRequired);
+        assert_eq!(
+            verifier.verify(&format!("{input}."), NOW).unwrap_err(),
+            Error::SignatureRequired
+        );
         for bad in [
             signature[..signature.len() - 1].to_vec(),
             signature[..1].to_vec(),
@@ -310,7 +501,9 @@ fn empty_truncated_and_overlong_signatures() {
             vec![0; signature.len()],
             vec![0xff; signature.len()],
         ] {
-            let err = verifier.verify(&format!("{input}.{}", b64(&bad)), NOW).unwrap_err();
+            let err = verifier
+                .verify(&format!("{input}.{}", b64(&bad)), NOW)
+                .unwrap_err();
             assert_eq!(err, Error::InvalidSignature, "{alg} len {}", bad.len());
         }
     }
@@ -330,7 +523,7 @@ fn invalid_ecdsa_values() {
         v[31] = 1;
         v
     };
-    let zero = vec![0u8; 32];
+    let zero = [0u8; 32];
     let key = signing_key("p256.pkcs8.pem");
     let verifier = Verifier::new(key.verifying_key(), Validation::new());
     let good = token(r#"{"alg":"ES256"}"#, CLAIMS, &key, Algorithm::ES256);
@@ -349,32 +542,64 @@ fn invalid_ecdsa_values() {
         (&[0xff; 32][..], s),
     ] {
         let forged = format!("{input}.{}", b64(&[r, s].concat()));
-        assert_eq!(verifier.verify(&forged, NOW).unwrap_err(), Error::InvalidSignature);
+        assert_eq!(
+            verifier.verify(&forged, NOW).unwrap_err(),
+            Error::InvalidSignature
+        );
     }
     // r || (n - s) is the other valid signature of the same value (malleability); ring accepts it
     // as ECDSA defines, and it does not let anything else through. Only the exact DER-free form
     // with both halves in range is accepted.
-    let asn1 = format!("{input}.{}", b64(&[&[0x30, 0x44, 0x02, 0x20][..], r, &[0x02, 0x20], s].concat()));
-    assert_eq!(verifier.verify(&asn1, NOW).unwrap_err(), Error::InvalidSignature);
+    let asn1 = format!(
+        "{input}.{}",
+        b64(&[&[0x30, 0x44, 0x02, 0x20][..], r, &[0x02, 0x20], s].concat())
+    );
+    assert_eq!(
+        verifier.verify(&asn1, NOW).unwrap_err(),
+        Error::InvalidSignature
+    );
 }
 
 #[test]
 fn small_rsa_keys_are_refused() {
     let err = Key::from_pem(&key_file("rsa1024.spki.pem")).unwrap_err();
-    assert!(matches!(err, Error::InvalidKey(KeyRejected::RsaTooSmall { bits: 1024 })), "{err:?}");
+    assert!(
+        matches!(
+            err,
+            Error::InvalidKey(KeyRejected::RsaTooSmall { bits: 1024 })
+        ),
+        "{err:?}"
+    );
     assert_eq!(err.fault(), Fault::Server);
     assert_eq!(err.code(), "invalid_key");
 }
 
 #[test]
 fn empty_and_short_hmac_keys_are_refused() {
-    assert_eq!(Key::hmac(b"").unwrap_err(), Error::InvalidKey(KeyRejected::HmacEmpty));
-    assert_eq!(Key::hmac_legacy(b"").unwrap_err(), Error::InvalidKey(KeyRejected::HmacEmpty));
-    assert_eq!(SigningKey::hmac(b"secret").unwrap_err(), Error::InvalidKey(KeyRejected::HmacTooShort { len: 6, min: 32 }));
+    assert_eq!(
+        Key::hmac(b"").unwrap_err(),
+        Error::InvalidKey(KeyRejected::HmacEmpty)
+    );
+    assert_eq!(
+        Key::hmac_legacy(b"").unwrap_err(),
+        Error::InvalidKey(KeyRejected::HmacEmpty)
+    );
+    assert_eq!(
+        SigningKey::hmac(b"secret").unwrap_err(),
+        Error::InvalidKey(KeyRejected::HmacTooShort { len: 6, min: 32 })
+    );
     assert!(Key::from_jwk(r#"{"kty":"oct","k":""}"#).is_err());
     // A 32-byte secret does not verify HS512 (RFC 7518 §3.2 wants 64 bytes).
-    let hs512 = token(r#"{"alg":"HS512"}"#, CLAIMS, &SigningKey::hmac_legacy(SECRET).unwrap(), Algorithm::HS512);
-    assert_eq!(hmac_verifier().verify(&hs512, NOW).unwrap_err(), Error::InvalidAlgorithm);
+    let hs512 = token(
+        r#"{"alg":"HS512"}"#,
+        CLAIMS,
+        &SigningKey::hmac_legacy(SECRET).unwrap(),
+        Algorithm::HS512,
+    );
+    assert_eq!(
+        hmac_verifier().verify(&hs512, NOW).unwrap_err(),
+        Error::InvalidAlgorithm
+    );
 }
 
 #[test]
@@ -382,45 +607,133 @@ fn limits_length_depth_and_time() {
     let verifier = hmac_verifier();
     let long_claims = format!(r#"{{"exp":1700003600,"pad":"{}"}}"#, "x".repeat(9000));
     let long = hs256(r#"{"alg":"HS256"}"#, &long_claims);
-    assert_eq!(verifier.verify(&long, NOW).unwrap_err(), Error::Malformed(Malformed::TooLong));
-    let roomy = Verifier::new(Key::hmac(SECRET).unwrap(), Validation::new().max_token_len(64 * 1024));
-    assert!(roomy.verify(&long, NOW).is_ok(), "large payloads decode through the heap path");
-    let deep = format!(r#"{{"exp":1700003600,"x":{}1{}}}"#, "[".repeat(40), "]".repeat(40));
-    assert_eq!(verifier.verify(&hs256(r#"{"alg":"HS256"}"#, &deep), NOW).unwrap_err(), Error::Malformed(Malformed::TooDeep));
-    let deep_header = format!(r#"{{"alg":"HS256","x":{}1{}}}"#, "[".repeat(200), "]".repeat(200));
+    assert_eq!(
+        verifier.verify(&long, NOW).unwrap_err(),
+        Error::Malformed(Malformed::TooLong)
+    );
+    let roomy = Verifier::new(
+        Key::hmac(SECRET).unwrap(),
+        Validation::new().max_token_len(64 * 1024),
+    );
+    assert!(
+        roomy.verify(&long, NOW).is_ok(),
+        "large payloads decode through the heap path"
+    );
+    let deep = format!(
+        r#"{{"exp":1700003600,"x":{}1{}}}"#,
+        "[".repeat(40),
+        "]".repeat(40)
+    );
+    assert_eq!(
+        verifier
+            .verify(&hs256(r#"{"alg":"HS256"}"#, &deep), NOW)
+            .unwrap_err(),
+        Error::Malformed(Malformed::TooDeep)
+    );
+    let deep_header = format!(
+        r#"{{"alg":"HS256","x":{}1{}}}"#,
+        "[".repeat(200),
+        "]".repeat(200)
+    );
     assert!(verifier.verify(&hs256(&deep_header, CLAIMS), NOW).is_err());
     // Time arithmetic saturates at the edges instead of wrapping.
-    let far = hs256(r#"{"alg":"HS256"}"#, &format!(r#"{{"exp":{},"nbf":{},"iat":{}}}"#, u64::MAX, u64::MAX, u64::MAX));
-    let lax = Verifier::new(Key::hmac(SECRET).unwrap(), Validation::new().leeway(u64::MAX).max_age(u64::MAX));
+    let far = hs256(
+        r#"{"alg":"HS256"}"#,
+        &format!(
+            r#"{{"exp":{},"nbf":{},"iat":{}}}"#,
+            u64::MAX,
+            u64::MAX,
+            u64::MAX
+        ),
+    );
+    let lax = Verifier::new(
+        Key::hmac(SECRET).unwrap(),
+        Validation::new().leeway(u64::MAX).max_age(u64::MAX),
+    );
     assert!(lax.verify(&far, u64::MAX - 1).is_ok());
-    assert_eq!(lax.verify(&far, u64::MAX).unwrap_err(), Error::Expired { expired_at: u64::MAX });
+    assert_eq!(
+        lax.verify(&far, u64::MAX).unwrap_err(),
+        Error::Expired {
+            expired_at: u64::MAX
+        }
+    );
     assert!(lax.verify(&far, 0).is_ok());
     let strict = Verifier::new(Key::hmac(SECRET).unwrap(), Validation::new().leeway(0));
-    assert_eq!(strict.verify(&far, 0).unwrap_err().to_string(), "jwt not active");
+    assert_eq!(
+        strict.verify(&far, 0).unwrap_err().to_string(),
+        "jwt not active"
+    );
 }
 
 #[test]
 fn node_messages() {
     let verifier = Verifier::new(
         Key::hmac(SECRET).unwrap(),
-        Validation::new().audiences(["a", "b"]).issuer("me").subject("alice").leeway(0).max_age(60),
+        Validation::new()
+            .audiences(["a", "b"])
+            .issuer("me")
+            .subject("alice")
+            .leeway(0)
+            .max_age(60),
     );
     let cases = [
-        (r#"{"exp":1699999999,"aud":"a","iss":"me","sub":"alice","iat":1699999990}"#, "jwt expired", "TokenExpiredError"),
-        (r#"{"exp":1700003600,"nbf":1700000100,"aud":"a","iss":"me","sub":"alice","iat":1699999990}"#, "jwt not active", "NotBeforeError"),
-        (r#"{"exp":1700003600,"aud":"c","iss":"me","sub":"alice","iat":1699999990}"#, "jwt audience invalid. expected: a or b", "JsonWebTokenError"),
-        (r#"{"exp":1700003600,"aud":"a","iss":"you","sub":"alice","iat":1699999990}"#, "jwt issuer invalid. expected: me", "JsonWebTokenError"),
-        (r#"{"exp":1700003600,"aud":"a","iss":"me","sub":"bob","iat":1699999990}"#, "jwt subject invalid. expected: alice", "JsonWebTokenError"),
-        (r#"{"exp":1700003600,"aud":"a","iss":"me","sub":"alice","iat":1699990000}"#, "maxAge exceeded", "TokenExpiredError"),
-        (r#"{"exp":1700003600,"aud":"a","iss":"me","sub":"alice"}"#, "iat required when maxAge is specified", "JsonWebTokenError"),
+        (
+            r#"{"exp":1699999999,"aud":"a","iss":"me","sub":"alice","iat":1699999990}"#,
+            "jwt expired",
+            "TokenExpiredError",
+        ),
+        (
+            r#"{"exp":1700003600,"nbf":1700000100,"aud":"a","iss":"me","sub":"alice","iat":1699999990}"#,
+            "jwt not active",
+            "NotBeforeError",
+        ),
+        (
+            r#"{"exp":1700003600,"aud":"c","iss":"me","sub":"alice","iat":1699999990}"#,
+            "jwt audience invalid. expected: a or b",
+            "JsonWebTokenError",
+        ),
+        (
+            r#"{"exp":1700003600,"aud":"a","iss":"you","sub":"alice","iat":1699999990}"#,
+            "jwt issuer invalid. expected: me",
+            "JsonWebTokenError",
+        ),
+        (
+            r#"{"exp":1700003600,"aud":"a","iss":"me","sub":"bob","iat":1699999990}"#,
+            "jwt subject invalid. expected: alice",
+            "JsonWebTokenError",
+        ),
+        (
+            r#"{"exp":1700003600,"aud":"a","iss":"me","sub":"alice","iat":1699990000}"#,
+            "maxAge exceeded",
+            "TokenExpiredError",
+        ),
+        (
+            r#"{"exp":1700003600,"aud":"a","iss":"me","sub":"alice"}"#,
+            "iat required when maxAge is specified",
+            "JsonWebTokenError",
+        ),
     ];
     for (claims, message, name) in cases {
-        let err = verifier.verify(&hs256(r#"{"alg":"HS256"}"#, claims), NOW).unwrap_err();
-        assert_eq!((err.to_string().as_str(), err.node_name()), (message, name), "{claims}");
+        let err = verifier
+            .verify(&hs256(r#"{"alg":"HS256"}"#, claims), NOW)
+            .unwrap_err();
+        assert_eq!(
+            (err.to_string().as_str(), err.node_name()),
+            (message, name),
+            "{claims}"
+        );
     }
-    let bad_sig = hs256(r#"{"alg":"HS256"}"#, CLAIMS).replace(".", ".x").replacen(".x", ".", 1);
+    let bad_sig = hs256(r#"{"alg":"HS256"}"#, CLAIMS)
+        .replace(".", ".x")
+        .replacen(".x", ".", 1);
     assert!(verifier.verify(&bad_sig, NOW).is_err());
     let other = Verifier::new(Key::hmac([9u8; 32]).unwrap(), Validation::new());
-    assert_eq!(other.verify(&hs256(r#"{"alg":"HS256"}"#, CLAIMS), NOW).unwrap_err().to_string(), "invalid signature");
+    assert_eq!(
+        other
+            .verify(&hs256(r#"{"alg":"HS256"}"#, CLAIMS), NOW)
+            .unwrap_err()
+            .to_string(),
+        "invalid signature"
+    );
     assert_eq!(Error::Expired { expired_at: 5 }.code(), "token_expired");
 }

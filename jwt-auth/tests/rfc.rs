@@ -18,7 +18,8 @@ const A2_SIGNATURE: &str = "cC4hiUPoj9Eetdgtv3hF80EGrhuB__dzERat0XF9g2VtQgr9PJbu
 const A2_N: &str = "ofgWCuLjybRlzo0tZWJjNiuSfb4p4fAkd_wWJcyQoTbji9k0l8W26mPddxHmfHQp-Vaw-4qPCJrcS2mJPMEzP1Pt0Bm4d4QlL-yRT-SFd2lZS-pCgNMsD1W_YpRPEwOWvG6b32690r2jZ47soMZo9wGzjb_7OMg0LOL-bSf63kpaSHSXndS5z5rexMdbBYUsLA9e-KXBdQOS-UTo7WTBEMa2R2CapHg665xsmtdVMTBQY4uDZlxvb3qCo5ZwKh9kG4LT6_I5IhlJH7aGhyxXFvUK-DWNmoudF8NAco9_h9iaGNj8q2ethFkMLs91kzk2PAcDTW9gb54h4FRWyuXpoQ";
 const A2_PRIVATE: &str = r#""e":"AQAB","d":"Eq5xpGnNCivDflJsRQBXHx1hdR1k6Ulwe2JZD50LpXyWPEAeP88vLNO97IjlA7_GQ5sLKMgvfTeXZx9SE-7YwVol2NXOoAJe46sui395IW_GO-pWJ1O0BkTGoVEn2bKVRUCgu-GjBVaYLU6f3l9kJfFNS3E0QbVdxzubSu3Mkqzjkn439X0M_V51gfpRLI9JYanrC4D4qAdGcopV_0ZHHzQlBjudU2QvXt4ehNYTCBr6XCLQUShb1juUO1ZdiYoFaFQT5Tw8bGUl_x_jTj3ccPDVZFD9pIuhLhBOneufuBiB4cS98l2SR_RQyGWSeWjnczT0QU91p1DhOVRuOopznQ","p":"4BzEEOtIpmVdVEZNCqS7baC4crd0pqnRH_5IB3jw3bcxGn6QLvnEtfdUdiYrqBdss1l58BQ3KhooKeQTa9AB0Hw_Py5PJdTJNPY8cQn7ouZ2KKDcmnPGBY5t7yLc1QlQ5xHdwW1VhvKn-nXqhJTBgIPgtldC-KDV5z-y2XDwGUc","q":"uQPEfgmVtjL0Uyyx88GZFF1fOunH3-7cepKmtH4pxhtCoHqpWmT8YAmZxaewHgHAjLYsp1ZSe7zFYHj7C6ul7TjeLQeZD_YwD66t62wDmpe_HlB-TnBA-njbglfIsRLtXlnDzQkv5dTltRJ11BKBBypeeF6689rjcJIDEz9RWdc","dp":"BwKfV3Akq5_MFZDFZCnW-wzl-CCo83WoZvnLQwCTeDv8uzluRSnm71I3QCLdhrqE2e9YkxvuxdBfpT_PI7Yz-FOKnu1R6HsJeDCjn12Sk3vmAktV2zb34MCdy7cpdTh_YVr7tss2u6vneTwrA86rZtu5Mbr1C1XsmvkxHQAdYo0","dq":"h_96-mK1R_7glhsum81dZxjTnYynPbZpHziZjeeHcXYsXaaMwkOlODsWa7I9xXDoRwbKgB719rrmI2oKr6N3Do9U0ajaHF-NKJnwgjMd2w9cjz3_-kyNlxAr2v4IKhGNpmM5iIgOS1VZnOZ68m6_pbLBSp3nssTdlqvd0tIiTHU","qi":"IYd7DHOhrWvxkwPQsRM2tOgrjbcrfvtQJipd-DlcxyVuuM9sQLdgjVk2oy26F0EmpScGLq2MowX7fhd_QJQ3ydy5cY7YIBi87w93IKLEdfnbJtoOPLUW0ITrJReOgo1cq9SbsxYawBgfp_gh6A5603k2-ZQwVK0JKSHuLFkuQ3U""#;
 
-const A3_SIGNATURE: &str = "DtEhU3ljbEg8L38VWAfUAqOyKAM6-Xx-F4GawxaepmXFCgfTjDxw5djxLa8ISlSApmWQxfKTUJqPP3-Kg6NU1Q";
+const A3_SIGNATURE: &str =
+    "DtEhU3ljbEg8L38VWAfUAqOyKAM6-Xx-F4GawxaepmXFCgfTjDxw5djxLa8ISlSApmWQxfKTUJqPP3-Kg6NU1Q";
 const A3_PUBLIC: &str = r#""kty":"EC","crv":"P-256","x":"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU","y":"x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0""#;
 
 fn verify(key: Key, token: &str, now: u64) -> Result<jwt_auth::Verified<jwt_auth::Claims>, Error> {
@@ -31,14 +32,24 @@ fn rfc7515_a1_hs256() {
     assert_eq!(verified.algorithm(), Algorithm::HS256);
     assert_eq!(verified.iss(), Some("joe"));
     assert_eq!(verified.exp(), Some(1_300_819_380));
-    assert_eq!(verified.get("http://example.com/is_root"), Some(&serde_json::Value::Bool(true)));
+    assert_eq!(
+        verified.get("http://example.com/is_root"),
+        Some(&serde_json::Value::Bool(true))
+    );
     // The same bytes signed again give the same MAC.
     let signing = SigningKey::from_jwk(A1_JWK, &SystemRandom::new()).unwrap();
     let (input, mac) = A1_TOKEN.rsplit_once('.').unwrap();
-    let again = signing.sign_raw(Algorithm::HS256, input.as_bytes(), &SystemRandom::new()).unwrap();
+    let again = signing
+        .sign_raw(Algorithm::HS256, input.as_bytes(), &SystemRandom::new())
+        .unwrap();
     assert_eq!(jwt_auth_b64(&again), mac);
     // And it expires exactly at exp (leeway 0).
-    assert_eq!(verify(Key::from_jwk(A1_JWK).unwrap(), A1_TOKEN, 1_300_819_380).unwrap_err(), Error::Expired { expired_at: 1_300_819_380 });
+    assert_eq!(
+        verify(Key::from_jwk(A1_JWK).unwrap(), A1_TOKEN, 1_300_819_380).unwrap_err(),
+        Error::Expired {
+            expired_at: 1_300_819_380
+        }
+    );
 }
 
 #[test]
@@ -51,7 +62,9 @@ fn rfc7515_a2_rs256() {
     let private = format!(r#"{{"kty":"RSA","n":"{A2_N}",{A2_PRIVATE}}}"#);
     let signing = SigningKey::from_jwk(&private, &SystemRandom::new()).unwrap();
     let input = format!("eyJhbGciOiJSUzI1NiJ9.{PAYLOAD_B64}");
-    let signature = signing.sign_raw(Algorithm::RS256, input.as_bytes(), &SystemRandom::new()).unwrap();
+    let signature = signing
+        .sign_raw(Algorithm::RS256, input.as_bytes(), &SystemRandom::new())
+        .unwrap();
     assert_eq!(jwt_auth_b64(&signature), A2_SIGNATURE);
 }
 
@@ -59,7 +72,10 @@ fn rfc7515_a2_rs256() {
 fn rfc7515_a3_es256() {
     let token = format!("eyJhbGciOiJFUzI1NiJ9.{PAYLOAD_B64}.{A3_SIGNATURE}");
     let key = Key::from_jwk(&format!("{{{A3_PUBLIC}}}")).unwrap();
-    assert_eq!(verify(key.clone(), &token, THEN).map(|v| v.algorithm()), Ok(Algorithm::ES256));
+    assert_eq!(
+        verify(key.clone(), &token, THEN).map(|v| v.algorithm()),
+        Ok(Algorithm::ES256)
+    );
     // A signature of ours with the private key verifies with the public one.
     let private = format!(r#"{{{A3_PUBLIC},"d":"jpsQnnGQmL-YBIffH1136cspYG6-0iY7X1fCE9-E9LI"}}"#);
     let signing = SigningKey::from_jwk(&private, &SystemRandom::new()).unwrap();
@@ -73,7 +89,10 @@ fn rfc7515_a3_es256() {
 fn rfc7515_a5_and_rfc7519_6_1_unsecured_tokens_are_refused() {
     let unsecured = format!("eyJhbGciOiJub25lIn0.{PAYLOAD_B64}.");
     let key = Key::from_jwk(A1_JWK).unwrap();
-    assert_eq!(verify(key, &unsecured, THEN).unwrap_err(), Error::SignatureRequired);
+    assert_eq!(
+        verify(key, &unsecured, THEN).unwrap_err(),
+        Error::SignatureRequired
+    );
 }
 
 #[test]
@@ -87,10 +106,15 @@ fn rfc8037_a4_ed25519() {
     // Ed25519 is deterministic: same signature again.
     let signing = SigningKey::from_jwk(private, &SystemRandom::new()).unwrap();
     let (input, signature) = token.rsplit_once('.').unwrap();
-    let again = signing.sign_raw(Algorithm::EdDSA, input.as_bytes(), &SystemRandom::new()).unwrap();
+    let again = signing
+        .sign_raw(Algorithm::EdDSA, input.as_bytes(), &SystemRandom::new())
+        .unwrap();
     assert_eq!(jwt_auth_b64(&again), signature);
     // Its payload is not a claims set, so verifying it as a JWT fails after the signature.
-    assert_eq!(verifier.verify(token, 0).unwrap_err().code(), "invalid_token");
+    assert_eq!(
+        verifier.verify(token, 0).unwrap_err().code(),
+        "invalid_token"
+    );
 }
 
 fn jwt_auth_b64(bytes: &[u8]) -> String {

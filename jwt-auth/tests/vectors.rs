@@ -32,7 +32,10 @@ impl Tally {
         match (label, accepted) {
             ("valid", true) | ("invalid", false) => self.passed += 1,
             ("acceptable", _) => self.acceptable += 1,
-            _ => self.failures.push(format!("{id}: labelled {label}, we {}", if accepted { "accepted" } else { "rejected" })),
+            _ => self.failures.push(format!(
+                "{id}: labelled {label}, we {}",
+                if accepted { "accepted" } else { "rejected" }
+            )),
         }
     }
 
@@ -66,9 +69,17 @@ fn primitive(dir: &Path, file: &str, alg: Algorithm, tally: &mut Tally) {
             .unwrap_or_else(|e| panic!("{file}: key refused: {e}"));
         for test in tests(group) {
             let accepted = key
-                .verify_raw(alg, &hex(test["msg"].as_str().unwrap()), &hex(test["sig"].as_str().unwrap()))
+                .verify_raw(
+                    alg,
+                    &hex(test["msg"].as_str().unwrap()),
+                    &hex(test["sig"].as_str().unwrap()),
+                )
                 .is_ok();
-            tally.record(format!("{file} #{}", test["tcId"]), test["result"].as_str().unwrap(), accepted);
+            tally.record(
+                format!("{file} #{}", test["tcId"]),
+                test["result"].as_str().unwrap(),
+                accepted,
+            );
         }
     }
 }
@@ -113,9 +124,17 @@ fn wycheproof_hmac() {
                 }
                 let key = Key::hmac_legacy(&key).unwrap();
                 let accepted = key
-                    .verify_raw(alg, &hex(test["msg"].as_str().unwrap()), &hex(test["tag"].as_str().unwrap()))
+                    .verify_raw(
+                        alg,
+                        &hex(test["msg"].as_str().unwrap()),
+                        &hex(test["tag"].as_str().unwrap()),
+                    )
                     .is_ok();
-                tally.record(format!("{file} #{}", test["tcId"]), test["result"].as_str().unwrap(), accepted);
+                tally.record(
+                    format!("{file} #{}", test["tcId"]),
+                    test["result"].as_str().unwrap(),
+                    accepted,
+                );
             }
         }
         tally.finish(file);
@@ -128,14 +147,21 @@ fn wycheproof_json_web_signature() {
     let doc = read_json(dir.join("wycheproof/json_web_signature_test.json"));
     let mut tally = Tally::default();
     for group in groups(&doc) {
-        let jwk = if group["public"].is_object() { &group["public"] } else { &group["private"] };
+        let jwk = if group["public"].is_object() {
+            &group["public"]
+        } else {
+            &group["private"]
+        };
         let key = Key::from_jwk(&jwk.to_string());
         for test in tests(group) {
             let id = test["tcId"].as_u64().unwrap();
             let accepted = match &key {
                 Ok(key) => {
                     let verifier = Verifier::new(key.clone(), Validation::new());
-                    let token = test["jws"].as_str().map(str::to_owned).unwrap_or_else(|| test["jws"].to_string());
+                    let token = test["jws"]
+                        .as_str()
+                        .map(str::to_owned)
+                        .unwrap_or_else(|| test["jws"].to_string());
                     verifier.verify_jws(&token, &()).is_ok()
                 }
                 Err(_) => false,
@@ -143,7 +169,10 @@ fn wycheproof_json_web_signature() {
             let label = test["result"].as_str().unwrap();
             if EXCUSED_JWS.contains(&id) {
                 tally.excused += 1;
-                eprintln!("excused #{id} (labelled {label}, we {})", if accepted { "accept" } else { "reject" });
+                eprintln!(
+                    "excused #{id} (labelled {label}, we {})",
+                    if accepted { "accept" } else { "reject" }
+                );
                 continue;
             }
             tally.record(format!("jws #{id} {}", test["comment"]), label, accepted);
@@ -158,11 +187,19 @@ fn wycheproof_json_web_key() {
     let doc = read_json(dir.join("wycheproof/json_web_key_test.json"));
     let mut tally = Tally::default();
     for group in groups(&doc) {
-        let jwks = if group["public"].is_object() { &group["public"] } else { &group["private"] };
+        let jwks = if group["public"].is_object() {
+            &group["public"]
+        } else {
+            &group["private"]
+        };
         let set = KeySet::from_jwks(&jwks.to_string());
         // The sets refused for the right reason, not by accident.
         let first = tests(group)[0]["tcId"].as_u64().unwrap();
-        let reason = set.as_ref().err().map(|e| format!("{e:?}")).unwrap_or_default();
+        let reason = set
+            .as_ref()
+            .err()
+            .map(|e| format!("{e:?}"))
+            .unwrap_or_default();
         let expected = match first {
             1 => "MixedKeySet",
             // The second key's `k` is also non-canonical base64url, which is refused first.
@@ -174,7 +211,10 @@ fn wycheproof_json_web_key() {
             16..=18 => "HmacEmpty",
             _ => "",
         };
-        assert!(reason.contains(expected), "jwk group #{first}: {reason:?} should be {expected}");
+        assert!(
+            reason.contains(expected),
+            "jwk group #{first}: {reason:?} should be {expected}"
+        );
         for test in tests(group) {
             let accepted = match &set {
                 Ok(set) => Verifier::with_key_set(set.clone(), Validation::new())
@@ -210,9 +250,18 @@ fn jose_cookbook_signatures() {
         let key = Key::from_jwk(&doc["input"]["key"].to_string());
         match Algorithm::from_name(alg) {
             Some(_) => {
-                let verifier = Verifier::new(key.unwrap_or_else(|e| panic!("{file}: {e}")), Validation::new());
-                let payload = verifier.verify_jws(token, &()).unwrap_or_else(|e| panic!("{file}: {e}"));
-                assert_eq!(payload.claims().as_slice(), doc["input"]["payload"].as_str().unwrap().as_bytes(), "{file}");
+                let verifier = Verifier::new(
+                    key.unwrap_or_else(|e| panic!("{file}: {e}")),
+                    Validation::new(),
+                );
+                let payload = verifier
+                    .verify_jws(token, &())
+                    .unwrap_or_else(|e| panic!("{file}: {e}"));
+                assert_eq!(
+                    payload.claims().as_slice(),
+                    doc["input"]["payload"].as_str().unwrap().as_bytes(),
+                    "{file}"
+                );
                 // One flipped signature bit must fail.
                 let mut bad = token.to_owned();
                 let last = bad.pop().unwrap();
@@ -233,10 +282,15 @@ fn jose_cookbook_keys() {
     let root = dir.join("jose-cookbook/jwk");
     let p521 = std::fs::read_to_string(root.join("3_1.ec_public_key.json")).unwrap();
     assert!(Key::from_jwk(&p521).is_err(), "P-521 is unsupported");
-    let rsa = Key::from_jwk(&std::fs::read_to_string(root.join("3_3.rsa_public_key.json")).unwrap()).unwrap();
+    let rsa =
+        Key::from_jwk(&std::fs::read_to_string(root.join("3_3.rsa_public_key.json")).unwrap())
+            .unwrap();
     assert_eq!(rsa.kid(), Some("bilbo.baggins@hobbiton.example"));
     assert!(rsa.allows(Algorithm::PS512) && !rsa.allows(Algorithm::HS256));
-    let oct = Key::from_jwk(&std::fs::read_to_string(root.join("3_5.symmetric_key_mac_computation.json")).unwrap()).unwrap();
+    let oct = Key::from_jwk(
+        &std::fs::read_to_string(root.join("3_5.symmetric_key_mac_computation.json")).unwrap(),
+    )
+    .unwrap();
     assert_eq!(oct.algorithms(), Algorithm::HS256.into());
 }
 

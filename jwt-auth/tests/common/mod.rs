@@ -10,12 +10,15 @@ pub const NOW: u64 = 1_700_000_000;
 
 /// A test key file from `tests/keys/`.
 pub fn key_file(name: &str) -> String {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/keys").join(name);
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/keys")
+        .join(name);
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
 pub fn signing_key(name: &str) -> SigningKey {
-    SigningKey::from_pem(&key_file(name), &SystemRandom::new()).unwrap_or_else(|e| panic!("{name}: {e}"))
+    SigningKey::from_pem(&key_file(name), &SystemRandom::new())
+        .unwrap_or_else(|e| panic!("{name}: {e}"))
 }
 
 pub fn public_key(name: &str) -> Key {
