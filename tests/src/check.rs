@@ -8,7 +8,10 @@ use std::fmt;
 use std::future::Future;
 use std::io::{self, Write};
 use std::pin::Pin;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
+
+use tokio::sync::Semaphore;
 
 use crate::http::WireError;
 use crate::transcript::Transcript;
@@ -68,6 +71,8 @@ pub struct Check<C> {
     pub name: &'static str,
     /// Runs the check.
     pub run: fn(C) -> CheckFuture,
+    /// A check that mostly waits (seconds): it starts at once, outside the concurrency limit.
+    pub long: bool,
 }
 
 impl<C> Clone for Check<C> {
@@ -184,21 +189,34 @@ impl Report {
     }
 }
 
-/// Runs `checks` concurrently, each with its own transcript and a context made by `make_ctx`,
-/// each bounded by `limit`. Results come back in table order.
+/// Runs `checks` concurrently, at most `parallel` at a time (long checks start at once, outside
+/// that limit), each with its own transcript and a context made by `make_ctx`, each bounded by
+/// `limit`. Results come back in table order.
+///
+/// The limit matters: timing checks measure a server that dozens of simultaneous sessions would
+/// slow down.
 pub async fn run_all<C>(
     checks: &[Check<C>],
     make_ctx: impl Fn(Transcript) -> C,
     limit: Duration,
+    parallel: usize,
 ) -> Report
 where
     C: Send + 'static,
 {
+    let permits = Arc::new(Semaphore::new(parallel.max(1)));
     let mut running = Vec::new();
     for check in checks {
         let log = Transcript::new();
         let future = (check.run)(make_ctx(log.clone()));
+        let permits = permits.clone();
+        let long = check.long;
         let handle = tokio::spawn(async move {
+            let _permit = if long {
+                None
+            } else {
+                permits.acquire_owned().await.ok()
+            };
             let started = Instant::now();
             let result = tokio::time::timeout(limit, future).await;
             (result, started.elapsed())
@@ -261,21 +279,25 @@ mod tests {
             Check {
                 name: "a.passes",
                 run: passes,
+                long: false,
             },
             Check {
                 name: "b.fails",
                 run: fails,
+                long: false,
             },
             Check {
                 name: "c.skips",
                 run: skips,
+                long: false,
             },
             Check {
                 name: "d.hangs",
                 run: hangs,
+                long: true,
             },
         ];
-        let report = run_all(&checks, |_| (), Duration::from_millis(50)).await;
+        let report = run_all(&checks, |_| (), Duration::from_millis(50), 1).await;
         let mut out = Vec::new();
         report
             .write_summary(&mut out)

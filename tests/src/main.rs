@@ -27,12 +27,14 @@ usage: conformance --eio-url URL [options]
   --slow-header-limit SECS  how long a one-byte-per-second client may stay (default 15)
   --cors                    check CORS (any origin, preflight)
   --forbidden-query QUERY   a query the server refuses with code 4 (e.g. forbidden=1)
+  --parallel N              how many checks run at once (default 8)
   --transcripts             print the wire conversation of failed checks on stderr
   --all-transcripts         print the wire conversation of every check on stderr
 ";
 
 struct Options {
     eio: Option<eio::Config>,
+    parallel: usize,
     only: Vec<String>,
     list: bool,
     transcripts: Transcripts,
@@ -57,6 +59,7 @@ fn parse(args: &[String]) -> Result<Options, String> {
     let mut slow_header_limit = None;
     let mut cors = false;
     let mut forbidden_query = None;
+    let mut parallel = eio::DEFAULT_PARALLEL;
     let mut it = args.iter();
     while let Some(arg) = it.next() {
         let mut value = |name: &str| {
@@ -78,6 +81,7 @@ fn parse(args: &[String]) -> Result<Options, String> {
             "--slack" => slack = Some(number(arg, value(arg)?)?),
             "--slow-header-limit" => slow_header_limit = Some(number(arg, value(arg)?)?),
             "--cors" => cors = true,
+            "--parallel" => parallel = number(arg, value(arg)?)? as usize,
             "--forbidden-query" => forbidden_query = Some(value(arg)?),
             "--transcripts" => transcripts = Transcripts::Failed,
             "--all-transcripts" => transcripts = Transcripts::All,
@@ -115,6 +119,7 @@ fn parse(args: &[String]) -> Result<Options, String> {
     }
     Ok(Options {
         eio,
+        parallel,
         only,
         list,
         transcripts,
@@ -142,7 +147,7 @@ async fn main() -> ExitCode {
     }
     let mut report = Report::default();
     if let Some(config) = options.eio {
-        report.extend(eio::run(config, &eio::select(&options.only)).await);
+        report.extend(eio::run_with(config, &eio::select(&options.only), options.parallel).await);
     }
     let mut stdout = io::stdout().lock();
     let mut stderr = io::stderr().lock();

@@ -149,9 +149,13 @@ impl Ctx {
     /// Starts a long-poll GET for `sid` and returns without waiting for the answer; the answer
     /// may take up to `limit`.
     pub async fn start_poll(&self, sid: &str, limit: Duration) -> Result<Pending, Failure> {
+        self.start_poll_query(&polling(sid), limit).await
+    }
+
+    /// Starts a GET for `query` and returns without waiting for the answer.
+    pub async fn start_poll_query(&self, query: &str, limit: Duration) -> Result<Pending, Failure> {
         let mut conn = self.connect().await?;
-        conn.send(&Request::new("GET", self.target(&polling(sid))))
-            .await?;
+        conn.send(&Request::new("GET", self.target(query))).await?;
         let handle = tokio::spawn(async move {
             let response = conn.reader.response("GET", limit).await;
             drop(conn.writer);
@@ -271,6 +275,44 @@ impl Ctx {
             .filter(|p| *p != "2")
             .map(str::to_string)
             .collect())
+    }
+
+    /// The next non-ping packets for `sid`: GETs until one carries something besides pings
+    /// (which are answered with a POST `3` on the way; a busy server may ping at any time).
+    pub async fn receive(&self, sid: &str) -> Result<Vec<String>, Failure> {
+        let response = self.poll(sid).await?;
+        self.receive_after(sid, response).await
+    }
+
+    /// Like [`Ctx::receive`], starting from the answer to a GET already made (a parked one).
+    pub async fn receive_after(
+        &self,
+        sid: &str,
+        mut response: Response,
+    ) -> Result<Vec<String>, Failure> {
+        for _ in 0..5 {
+            ensure!(
+                response.status() == 200,
+                "long-poll GET answered {} {:?}, expected 200",
+                response.status(),
+                response.text()
+            );
+            let text = response.text();
+            let packets = split_payload(&text);
+            if packets.contains(&"2") {
+                self.push(sid, "3").await?;
+            }
+            let data: Vec<String> = packets
+                .into_iter()
+                .filter(|p| *p != "2")
+                .map(str::to_string)
+                .collect();
+            if !data.is_empty() {
+                return Ok(data);
+            }
+            response = self.poll(sid).await?;
+        }
+        fail!("five GETs in a row carried nothing but pings")
     }
 
     /// A polling session upgraded to WebSocket: handshake, `2probe` -> `3probe`, the parked GET

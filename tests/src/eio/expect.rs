@@ -18,6 +18,12 @@ pub fn expect_body(response: &Response, body: &str) -> CheckResult {
     Ok(())
 }
 
+/// Exactly these packets (pings already set aside), in this order.
+pub fn expect_packets(got: &[String], want: &[&str]) -> CheckResult {
+    ensure!(got == want, "expected packets {want:?}, got {got:?}");
+    Ok(())
+}
+
 /// `status` with the JSON body `{"code":code,"message":<the reference message>}`.
 pub fn expect_error(response: &Response, status: u16, code: u64) -> CheckResult {
     let message = ERROR_MESSAGES

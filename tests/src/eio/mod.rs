@@ -70,6 +70,14 @@ macro_rules! check {
         Check {
             name: $name,
             run: |ctx| Box::pin($f(ctx)),
+            long: false,
+        }
+    };
+    ($name:literal, $f:path, long) => {
+        Check {
+            name: $name,
+            run: |ctx| Box::pin($f(ctx)),
+            long: true,
         }
     };
 }
@@ -185,7 +193,7 @@ pub fn checks() -> Vec<Check<Ctx>> {
             "bad.wrong-method-with-sid",
             bad_input::wrong_method_with_sid
         ),
-        check!("bad.slow-headers", bad_input::slow_headers),
+        check!("bad.slow-headers", bad_input::slow_headers, long),
         check!("bad.chunked-post", bad_input::chunked_post),
         check!(
             "bad.invalid-content-length",
@@ -204,10 +212,18 @@ pub fn select(filters: &[String]) -> Vec<Check<Ctx>> {
         .collect()
 }
 
-/// Runs `checks` against the server `config` describes, all concurrently.
+/// How many checks run at once by default.
+pub const DEFAULT_PARALLEL: usize = 8;
+
+/// Runs `checks` against the server `config` describes, [`DEFAULT_PARALLEL`] at a time.
 pub async fn run(config: Config, checks: &[Check<Ctx>]) -> Report {
+    run_with(config, checks, DEFAULT_PARALLEL).await
+}
+
+/// Runs `checks` against the server `config` describes, `parallel` at a time.
+pub async fn run_with(config: Config, checks: &[Check<Ctx>], parallel: usize) -> Report {
     // Long enough for the slowest check (slow headers) plus a margin, short enough to end a hang.
     let limit = config.slow_header_limit + Duration::from_secs(20);
     let config = Arc::new(config);
-    run_all(checks, |log| Ctx::new(config.clone(), log), limit).await
+    run_all(checks, |log| Ctx::new(config.clone(), log), limit, parallel).await
 }

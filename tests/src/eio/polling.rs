@@ -4,7 +4,8 @@
 use std::time::Duration;
 
 use super::client::{polling, Ctx};
-use super::expect::{expect_body, expect_error};
+use super::expect::{expect_error, expect_packets};
+use super::packet::split_payload;
 use crate::check::CheckResult;
 use crate::http::{Request, DEFAULT_RESPONSE_TIMEOUT};
 use crate::{ensure, fail};
@@ -13,29 +14,29 @@ use crate::{ensure, fail};
 pub async fn echo_text(c: Ctx) -> CheckResult {
     let sid = c.handshake().await?.sid;
     c.push(&sid, "4hello").await?;
-    expect_body(&c.poll(&sid).await?, "4hello")
+    expect_packets(&c.receive(&sid).await?, &["4hello"])
 }
 
 /// Three packets in one POST come back, in order, in one GET.
 pub async fn batch(c: Ctx) -> CheckResult {
     let sid = c.handshake().await?.sid;
     c.push(&sid, "4test1\x1e4test2\x1e4test3").await?;
-    expect_body(&c.poll(&sid).await?, "4test1\x1e4test2\x1e4test3")
+    expect_packets(&c.receive(&sid).await?, &["4test1", "4test2", "4test3"])
 }
 
 /// Text and binary (`b` + base64 of 01 02 03 04) in one payload, echoed as sent.
 pub async fn text_and_binary(c: Ctx) -> CheckResult {
     let sid = c.handshake().await?.sid;
     c.push(&sid, "4hello\x1ebAQIDBA==").await?;
-    expect_body(&c.poll(&sid).await?, "4hello\x1ebAQIDBA==")
+    expect_packets(&c.receive(&sid).await?, &["4hello", "bAQIDBA=="])
 }
 
 /// Multi-byte UTF-8 survives the round trip byte for byte (v4 counts no characters).
 pub async fn utf8(c: Ctx) -> CheckResult {
     let sid = c.handshake().await?.sid;
-    let payload = "4h\u{e9}llo \u{20ac} \u{1f600}\x1e4\u{4e2d}\u{6587}";
-    c.push(&sid, payload).await?;
-    expect_body(&c.poll(&sid).await?, payload)
+    let (first, second) = ("4h\u{e9}llo \u{20ac} \u{1f600}", "4\u{4e2d}\u{6587}");
+    c.push(&sid, format!("{first}\x1e{second}")).await?;
+    expect_packets(&c.receive(&sid).await?, &[first, second])
 }
 
 /// A GET with nothing to send parks; a POST then releases it with the echo.
@@ -48,7 +49,8 @@ pub async fn parked_get_released(c: Ctx) -> CheckResult {
         "a GET with nothing to send was answered at once instead of parking"
     );
     c.push(&sid, "4late").await?;
-    expect_body(&parked.response().await?, "4late")
+    let released = parked.response().await?;
+    expect_packets(&c.receive_after(&sid, released).await?, &["4late"])
 }
 
 /// POST `abc` (no such packet type) closes the session: the next GET gets 400 code 1. (The POST
@@ -63,19 +65,44 @@ pub async fn invalid_packet_closes(c: Ctx) -> CheckResult {
 }
 
 /// A second GET while one is parked -> 400; the parked one gets the close packet `1`; the
-/// session is gone.
+/// session is gone. (Two connections carry no order, so either GET may be the one parked.)
 pub async fn duplicate_get(c: Ctx) -> CheckResult {
     let sid = c.handshake().await?.sid;
-    let parked = c.start_poll(&sid, DEFAULT_RESPONSE_TIMEOUT).await?;
+    let first = c.start_poll(&sid, DEFAULT_RESPONSE_TIMEOUT).await?;
     c.sleep(Duration::from_millis(50)).await;
-    let second = c.get(&format!("{}&t=burst", polling(&sid))).await?;
+    let second = c
+        .start_poll_query(
+            &format!("{}&t=burst", polling(&sid)),
+            DEFAULT_RESPONSE_TIMEOUT,
+        )
+        .await?;
+    let (first, second) = (first.response().await?, second.response().await?);
+    let (parked, duplicate) = if first.status() == 400 {
+        (second, first)
+    } else {
+        (first, second)
+    };
     ensure!(
-        second.status() == 400,
-        "a second concurrent GET answered {} {:?}, expected 400",
-        second.status(),
-        second.text()
+        duplicate.status() == 400,
+        "of two concurrent GETs neither was answered 400: got {} {:?} and {} {:?}",
+        parked.status(),
+        parked.text(),
+        duplicate.status(),
+        duplicate.text()
     );
-    expect_body(&parked.response().await?, "1")?;
+    ensure!(
+        parked.status() == 200,
+        "the parked GET answered {} {:?}, expected 200 with the close packet \"1\"",
+        parked.status(),
+        parked.text()
+    );
+    let text = parked.text();
+    let packets: Vec<String> = split_payload(&text)
+        .into_iter()
+        .filter(|p| *p != "2")
+        .map(str::to_string)
+        .collect();
+    expect_packets(&packets, &["1"])?;
     expect_error(&c.poll(&sid).await?, 400, 1)
 }
 
@@ -89,7 +116,7 @@ pub async fn concurrent_post(c: Ctx) -> CheckResult {
         first.writer.host()
     );
     first.send_raw(head.as_bytes()).await?;
-    c.sleep(Duration::from_millis(50)).await;
+    c.sleep(Duration::from_millis(100)).await;
     let second = c.send(&sid, "4hi").await?;
     ensure!(
         second.status() == 400,

@@ -7,7 +7,7 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 use super::client::{websocket_for, Ctx};
-use super::expect::{expect_body, expect_error};
+use super::expect::{expect_error, expect_packets};
 use super::packet::split_payload;
 use crate::check::CheckResult;
 use crate::http::{WireError, DEFAULT_RESPONSE_TIMEOUT};
@@ -21,7 +21,7 @@ pub async fn polling_to_websocket(c: Ctx) -> CheckResult {
     let mut ws = c.websocket_open(&websocket_for(&sid)).await?;
     ws.send_text("2probe").await?;
     c.expect_text(&mut ws, "3probe").await?;
-    expect_body(&c.poll(&sid).await?, "6")?;
+    expect_packets(&c.receive(&sid).await?, &["6"])?;
     ws.send_text("5").await?;
     ws.send_text("4hello").await?;
     c.expect_text(&mut ws, "4hello").await?;
@@ -37,7 +37,8 @@ pub async fn parked_get_released(c: Ctx) -> CheckResult {
     let mut ws = c.websocket_open(&websocket_for(&sid)).await?;
     ws.send_text("2probe").await?;
     c.expect_text(&mut ws, "3probe").await?;
-    expect_body(&parked.response().await?, "6")?;
+    let released = parked.response().await?;
+    expect_packets(&c.receive_after(&sid, released).await?, &["6"])?;
     ws.send_text("5").await?;
     ws.send_text("4hello").await?;
     c.expect_text(&mut ws, "4hello").await?;

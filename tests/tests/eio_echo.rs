@@ -1,0 +1,48 @@
+//! Every Engine.IO check against OUR echo server (`engineio::echo`), started in-process.
+//!
+//! A failure prints the failing checks' wire conversations: that is the bug report.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use conformance::check::Outcome;
+use conformance::eio;
+use conformance::target::Target;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_engineio_check_passes_against_our_echo_server() {
+    let addr: SocketAddr = ([127, 0, 0, 1], 0).into();
+    let server = match engineio::echo::start(addr).await {
+        Ok(server) => server,
+        Err(e) => panic!("could not start the echo server: {e}"),
+    };
+    let url = format!("http://{}/engine.io/", server.local_addr());
+    let target = match Target::parse(&url) {
+        Ok(target) => target,
+        Err(e) => panic!("{e}"),
+    };
+    let mut config = eio::Config::new(target);
+    config.cors = true;
+    // The echo server drops a client that is still sending headers after 5 s.
+    config.slow_header_limit = Duration::from_secs(8);
+
+    let report = eio::run(config, &eio::checks()).await;
+    server.shutdown().await;
+
+    let mut summary = Vec::new();
+    let _ = report.write_summary(&mut summary);
+    println!("{}", String::from_utf8_lossy(&summary));
+    let mut transcripts = Vec::new();
+    let _ = report.write_transcripts(&mut transcripts, |o| matches!(o, Outcome::Failed(_)));
+    println!("{}", String::from_utf8_lossy(&transcripts));
+    assert_eq!(
+        report.failures(),
+        Vec::<&str>::new(),
+        "checks failed against our echo server"
+    );
+    assert!(
+        report.passed() > 40,
+        "too few checks ran: {}",
+        report.passed()
+    );
+}
