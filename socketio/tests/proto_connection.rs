@@ -60,7 +60,7 @@ impl Harness {
         };
         let out = self.text(&connect);
         assert!(
-            matches!(&out[..], [Output::ConnectRequest { nsp: n, auth: None }] if n.as_str() == nsp),
+            matches!(&out[..], [Output::ConnectRequest { nsp: n, auth: None, .. }] if n.as_str() == nsp),
             "{out:?}"
         );
         self.conn.accept(nsp, sid).unwrap();
@@ -163,7 +163,7 @@ fn a_join_within_the_timeout_keeps_the_connection() {
 fn connect_with_auth_payload_then_events_and_acks() {
     let mut h = Harness::new();
     let out = h.text(r#"0{"token":"123"}"#);
-    let [Output::ConnectRequest { nsp, auth }] = &out[..] else {
+    let [Output::ConnectRequest { nsp, auth, .. }] = &out[..] else {
         panic!("{out:?}")
     };
     assert_eq!(nsp.as_str(), "/");

@@ -1,10 +1,15 @@
 //! [`Connection`]: the Socket.IO state machine of one Engine.IO session, without I/O or clock.
 
 use std::collections::{BTreeMap, VecDeque};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 
+use super::auth::{
+    find_token, token_in_object, AppClaims, AuthError, AuthMode, AuthPolicies, AuthPolicy,
+    HandshakeCredentials, Identity, JwtPolicy,
+};
 use super::decode::{decode_text, Decoded, Limits};
 use super::encode::{encode, encode_ack, encode_event, Encoded};
 use super::error::{ApiMisuse, DecodeError, PeerMisbehaved};
@@ -53,13 +58,45 @@ pub struct Event {
 pub enum Output {
     /// Send the text as one Engine.IO message, then each attachment as one binary message.
     Transmit(Encoded),
-    /// The client asks to join `nsp`. Answer with [`Connection::accept`] or
+    /// The client asks to join `nsp` and the namespace's policy let it through so far. Answer with
+    /// [`Connection::accept`] (or [`Connection::accept_with`] under [`AuthPolicy::App`]) or
     /// [`Connection::reject`]. `auth` is the CONNECT payload (Node passes `{}` when absent).
     ConnectRequest {
         /// The namespace.
         nsp: Namespace,
         /// The CONNECT payload, a JSON object.
         auth: Option<RawJson>,
+        /// What the policy established: anonymous (no authentication) or a verified token
+        /// (handshake mode). `None` when the token is still to come (event mode) or the
+        /// application's own check is to decide.
+        identity: Option<Identity>,
+    },
+    /// A namespace is joined with this identity: create the application's socket now. Events for
+    /// it may follow.
+    Connected {
+        /// The namespace.
+        nsp: Namespace,
+        /// The socket id sent to the client.
+        sid: String,
+        /// Who it is.
+        identity: Identity,
+    },
+    /// A connected client sent a fresh token (`authenticate` with refresh on): same subject, new
+    /// claims and expiry.
+    Reauthenticated {
+        /// The namespace.
+        nsp: Namespace,
+        /// The new identity.
+        identity: Identity,
+    },
+    /// Authentication of a namespace failed; the client got a CONNECT_ERROR or an `unauthorized`
+    /// event (and a DISCONNECT). For logs and metrics: the namespace was never connected, or a
+    /// [`Output::Disconnected`] follows.
+    AuthFailed {
+        /// The namespace.
+        nsp: Namespace,
+        /// Why.
+        error: AuthError,
     },
     /// An event for the application.
     Event(Event),
@@ -135,11 +172,34 @@ pub struct Connection {
     /// A BINARY packet waiting for attachments.
     partial: Option<PartialPacket>,
     outputs: VecDeque<Output>,
+    auth: Arc<AuthPolicies>,
+    credentials: HandshakeCredentials,
+    /// The wall clock at one instant: turns token times (seconds since the epoch) into instants.
+    wall_anchor: (Instant, u64),
 }
 
 impl Connection {
     /// A connection whose Engine.IO session opened at `now`.
     pub fn new(now: Instant, config: Config) -> Self {
+        Self::with_auth(
+            now,
+            config,
+            Arc::default(),
+            HandshakeCredentials::default(),
+            0,
+        )
+    }
+
+    /// A connection with authentication: the namespaces' policies, the tokens the Engine.IO
+    /// handshake request carried, and the wall-clock time at `now` (seconds since the epoch; the
+    /// core reads no clock).
+    pub fn with_auth(
+        now: Instant,
+        config: Config,
+        auth: Arc<AuthPolicies>,
+        credentials: HandshakeCredentials,
+        unix_now: u64,
+    ) -> Self {
         Self {
             config,
             phase: Phase::AwaitingConnect {
@@ -148,6 +208,24 @@ impl Connection {
             namespaces: BTreeMap::new(),
             partial: None,
             outputs: VecDeque::new(),
+            auth,
+            credentials,
+            wall_anchor: (now, unix_now),
+        }
+    }
+
+    /// Seconds since the epoch at `now`.
+    fn unix(&self, now: Instant) -> u64 {
+        let (at, unix) = self.wall_anchor;
+        unix.saturating_add(now.saturating_duration_since(at).as_secs())
+    }
+
+    /// The instant of a wall-clock time (seconds since the epoch); `None` if unrepresentable.
+    fn instant_of(&self, unix_time: u64) -> Option<Instant> {
+        let (at, unix) = self.wall_anchor;
+        match unix_time.checked_sub(unix) {
+            Some(ahead) => at.checked_add(Duration::from_secs(ahead)),
+            None => Some(at),
         }
     }
 
@@ -205,13 +283,71 @@ impl Connection {
                 return self.close_with(CloseReason::ConnectTimeout);
             }
         }
-        for (nsp, state) in &mut self.namespaces {
-            if let NamespaceState::Connected(c) = state {
+        let due: Vec<Namespace> = self
+            .namespaces
+            .iter()
+            .filter(|(_, s)| s.deadline().is_some_and(|d| now >= d))
+            .map(|(n, _)| n.clone())
+            .collect();
+        for nsp in due {
+            self.on_deadline(now, nsp);
+        }
+    }
+
+    fn on_deadline(&mut self, now: Instant, nsp: Namespace) {
+        let Some(state) = self.namespaces.get_mut(nsp.as_str()) else {
+            return;
+        };
+        match state {
+            NamespaceState::Authenticating { .. } => {
+                self.refuse(nsp, AuthError::timeout());
+            }
+            NamespaceState::AwaitingToken { .. } => {
+                self.unauthorized(nsp, AuthError::timeout(), None);
+            }
+            NamespaceState::Connected(c) => {
+                if c.expires_at.is_some_and(|e| now >= e) {
+                    let error = AuthError::from_jwt(&jwt_auth::Error::Expired {
+                        expired_at: c.identity.expires_at().unwrap_or_default(),
+                    });
+                    return self.unauthorized(nsp, error, Some(DisconnectReason::TokenExpired));
+                }
                 for id in c.acks.expire(now) {
                     let nsp = nsp.clone();
                     self.outputs.push_back(Output::AckTimedOut { nsp, id });
                 }
             }
+        }
+    }
+
+    /// Refuses a namespace that is authenticating: CONNECT_ERROR with the `UnauthorizedError` data.
+    fn refuse(&mut self, nsp: Namespace, error: AuthError) {
+        self.namespaces.remove(nsp.as_str());
+        self.transmit(&Packet::ConnectError {
+            nsp: nsp.clone(),
+            data: error.connect_error(),
+        });
+        self.outputs.push_back(Output::AuthFailed { nsp, error });
+    }
+
+    /// Tells the client `unauthorized` (with the error), then disconnects the namespace. `reason`
+    /// is given when the application had a socket for it (a [`Output::Disconnected`] follows).
+    fn unauthorized(&mut self, nsp: Namespace, error: AuthError, reason: Option<DisconnectReason>) {
+        self.namespaces.remove(nsp.as_str());
+        let args = Payload::from_checked(vec![error.unauthorized_event_arg()], Vec::new());
+        self.outputs.push_back(Output::Transmit(encode_event(
+            &nsp,
+            None,
+            "unauthorized",
+            &args,
+        )));
+        self.transmit(&Packet::Disconnect { nsp: nsp.clone() });
+        self.outputs.push_back(Output::AuthFailed {
+            nsp: nsp.clone(),
+            error,
+        });
+        if let Some(reason) = reason {
+            self.outputs.push_back(Output::Disconnected { nsp, reason });
         }
     }
 
@@ -229,11 +365,11 @@ impl Connection {
             Phase::Open => None,
             Phase::Closed => return None,
         };
-        let acks = self.namespaces.values().filter_map(|s| match s {
-            NamespaceState::Connected(c) => c.acks.next_deadline(),
-            NamespaceState::Connecting => None,
-        });
-        connect.into_iter().chain(acks).min()
+        let namespaces = self
+            .namespaces
+            .values()
+            .filter_map(NamespaceState::deadline);
+        connect.into_iter().chain(namespaces).min()
     }
 
     // ----- state -----
@@ -257,19 +393,98 @@ impl Connection {
 
     /// Accepts the pending CONNECT of `nsp`: replies `0[/nsp,]{"sid":"<sid>"}`. `sid` is the
     /// namespace-scoped socket id (the runtime makes it random; it is not the Engine.IO sid).
+    ///
+    /// With a verified token or no authentication the namespace is joined ([`Output::Connected`]);
+    /// in event mode it waits for the `authenticate` event. Under [`AuthPolicy::App`] use
+    /// [`Connection::accept_with`].
     pub fn accept(&mut self, nsp: &str, sid: &str) -> Result<(), ApiMisuse> {
         let key = self.connecting_key(nsp)?;
+        let (identity, deadline) = match self.namespaces.get(nsp) {
+            Some(NamespaceState::Authenticating { identity, deadline }) => {
+                (identity.clone(), *deadline)
+            }
+            _ => {
+                return Err(ApiMisuse::NotConnecting {
+                    nsp: nsp.to_owned(),
+                })
+            }
+        };
+        match (identity, self.auth.for_namespace(nsp)) {
+            (Some(identity), _) => self.join(key, sid, identity),
+            (None, AuthPolicy::Jwt(p)) if p.mode == AuthMode::Event => {
+                self.reply_connect(&key, sid);
+                self.namespaces.insert(
+                    key,
+                    NamespaceState::AwaitingToken {
+                        sid: sid.into(),
+                        deadline,
+                    },
+                );
+            }
+            (None, _) => {
+                return Err(ApiMisuse::AuthenticationRequired {
+                    nsp: nsp.to_owned(),
+                })
+            }
+        }
+        Ok(())
+    }
+
+    /// Accepts the pending CONNECT of a namespace under [`AuthPolicy::App`] with the claims the
+    /// application's check vouched for. The namespace is disconnected when `expires_at` passes.
+    pub fn accept_with(
+        &mut self,
+        nsp: &str,
+        sid: &str,
+        claims: AppClaims,
+    ) -> Result<(), ApiMisuse> {
+        let key = self.connecting_key(nsp)?;
+        if !matches!(self.auth.for_namespace(nsp), AuthPolicy::App { .. }) {
+            return Err(ApiMisuse::AuthenticationRequired {
+                nsp: nsp.to_owned(),
+            });
+        }
+        self.join(key, sid, Identity::App(Arc::new(claims)));
+        Ok(())
+    }
+
+    fn reply_connect(&mut self, key: &Namespace, sid: &str) {
         let data = format!("{{\"sid\":{}}}", RawJson::string(sid));
         self.transmit(&Packet::Connect {
             nsp: key.clone(),
             data: Some(RawJson::from_trusted(data)),
         });
-        self.namespaces
-            .insert(key, NamespaceState::Connected(Connected::new(sid)));
         if let Phase::AwaitingConnect { .. } = self.phase {
             self.phase = Phase::Open;
         }
-        Ok(())
+    }
+
+    /// Answers the CONNECT (unless done already) and joins the namespace with `identity`.
+    fn join(&mut self, key: Namespace, sid: &str, identity: Identity) {
+        if !matches!(
+            self.namespaces.get(key.as_str()),
+            Some(NamespaceState::AwaitingToken { .. })
+        ) {
+            self.reply_connect(&key, sid);
+        }
+        let expires_at = identity.expires_at().and_then(|e| self.instant_of(e));
+        self.namespaces.insert(
+            key.clone(),
+            NamespaceState::Connected(Connected::new(sid, identity.clone(), expires_at)),
+        );
+        self.outputs.push_back(Output::Connected {
+            nsp: key,
+            sid: sid.to_owned(),
+            identity,
+        });
+    }
+
+    /// The identity of a joined namespace.
+    pub fn identity(&self, nsp: &str) -> Option<&Identity> {
+        match self.namespaces.get(nsp)? {
+            NamespaceState::Connected(c) => Some(&c.identity),
+            _ => None,
+        }
     }
 
     /// Refuses the pending CONNECT of `nsp` with a CONNECT_ERROR carrying `data` (build it with
@@ -396,13 +611,33 @@ impl Connection {
 
     fn on_packet(&mut self, now: Instant, packet: Packet) {
         let _ = now; // the authentication states will need it
+        let refresh = matches!(&packet, Packet::Event { name, .. } if name == "authenticate")
+            && self.refresh_policy(packet.nsp().as_str()).is_some();
         let state = self.namespaces.get_mut(packet.nsp().as_str());
         match (packet, state) {
-            (Packet::Connect { nsp, data }, None) => {
-                self.namespaces
-                    .insert(nsp.clone(), NamespaceState::Connecting);
-                self.outputs
-                    .push_back(Output::ConnectRequest { nsp, auth: data });
+            (Packet::Connect { nsp, data }, None) => self.on_connect(now, nsp, data),
+            (
+                Packet::Event {
+                    nsp, name, args, ..
+                },
+                Some(NamespaceState::AwaitingToken { .. }),
+            ) => {
+                // Until authenticated, only `authenticate` counts; other events are dropped.
+                if name == "authenticate" {
+                    self.on_authenticate(now, nsp, &args);
+                }
+            }
+            (Packet::Ack { .. }, Some(NamespaceState::AwaitingToken { .. })) => {}
+            (Packet::Disconnect { nsp }, Some(NamespaceState::AwaitingToken { .. })) => {
+                self.namespaces.remove(nsp.as_str());
+            }
+            (
+                Packet::Event {
+                    nsp, name, args, ..
+                },
+                Some(NamespaceState::Connected(_)),
+            ) if refresh && name == "authenticate" => {
+                self.on_authenticate(now, nsp, &args);
             }
             (Packet::Connect { nsp, .. }, Some(_)) => {
                 self.violation(PeerMisbehaved::DuplicateConnect {
@@ -453,6 +688,102 @@ impl Connection {
         }
     }
 
+    fn on_connect(&mut self, now: Instant, nsp: Namespace, data: Option<RawJson>) {
+        let policy = self.auth.for_namespace(nsp.as_str()).clone();
+        let (identity, deadline) = match policy {
+            AuthPolicy::None => (Some(Identity::Anonymous), None),
+            AuthPolicy::App { timeout } => (None, now.checked_add(timeout)),
+            AuthPolicy::Jwt(p) if p.mode == AuthMode::Event => (None, now.checked_add(p.timeout)),
+            AuthPolicy::Jwt(p) => {
+                let verified = find_token(&p.sources, data.as_ref(), &self.credentials)
+                    .and_then(|token| self.verify(&p, &token, now));
+                match verified {
+                    Ok(identity) => (Some(identity), None),
+                    Err(error) => return self.refuse(nsp, error),
+                }
+            }
+        };
+        self.namespaces.insert(
+            nsp.clone(),
+            NamespaceState::Authenticating {
+                identity: identity.clone(),
+                deadline,
+            },
+        );
+        self.outputs.push_back(Output::ConnectRequest {
+            nsp,
+            auth: data,
+            identity,
+        });
+    }
+
+    fn verify(&self, policy: &JwtPolicy, token: &str, now: Instant) -> Result<Identity, AuthError> {
+        policy
+            .verifier
+            .verify(token, self.unix(now))
+            .map(|v| Identity::Jwt(Arc::new(v)))
+            .map_err(|e| AuthError::from_jwt(&e))
+    }
+
+    /// The JWT policy of `nsp` if it allows refreshing the token in-band.
+    fn refresh_policy(&self, nsp: &str) -> Option<Arc<JwtPolicy>> {
+        match self.auth.for_namespace(nsp) {
+            AuthPolicy::Jwt(p) if p.refresh => Some(p.clone()),
+            _ => None,
+        }
+    }
+
+    /// An `authenticate` event: the token of the event mode, or a refresh.
+    fn on_authenticate(&mut self, now: Instant, nsp: Namespace, args: &Payload) {
+        let AuthPolicy::Jwt(policy) = self.auth.for_namespace(nsp.as_str()).clone() else {
+            return;
+        };
+        let verified = match token_in_object(args.args().first()) {
+            Ok(Some(token)) => self.verify(&policy, &token, now),
+            Ok(None) => Err(AuthError::credentials_required()),
+            Err(e) => Err(e),
+        };
+        match (self.namespaces.get(nsp.as_str()), verified) {
+            (Some(NamespaceState::AwaitingToken { sid, .. }), Ok(identity)) => {
+                let sid = sid.to_string();
+                self.outputs.push_back(Output::Transmit(encode_event(
+                    &nsp,
+                    None,
+                    "authenticated",
+                    &Payload::empty(),
+                )));
+                self.join(nsp, &sid, identity);
+            }
+            (Some(NamespaceState::AwaitingToken { .. }), Err(error)) => {
+                self.unauthorized(nsp, error, None)
+            }
+            (Some(NamespaceState::Connected(c)), Ok(identity)) => {
+                if identity.subject() != c.identity.subject() {
+                    let error =
+                        AuthError::new("invalid_token", "refreshed token has another subject");
+                    return self.unauthorized(nsp, error, Some(DisconnectReason::Unauthorized));
+                }
+                let expires_at = identity.expires_at().and_then(|e| self.instant_of(e));
+                if let Some(NamespaceState::Connected(c)) = self.namespaces.get_mut(nsp.as_str()) {
+                    c.identity = identity.clone();
+                    c.expires_at = expires_at;
+                }
+                self.outputs.push_back(Output::Transmit(encode_event(
+                    &nsp,
+                    None,
+                    "authenticated",
+                    &Payload::empty(),
+                )));
+                self.outputs
+                    .push_back(Output::Reauthenticated { nsp, identity });
+            }
+            (Some(NamespaceState::Connected(_)), Err(error)) => {
+                self.unauthorized(nsp, error, Some(DisconnectReason::Unauthorized))
+            }
+            _ => {}
+        }
+    }
+
     fn violation(&mut self, e: PeerMisbehaved) {
         self.close_with(CloseReason::PeerMisbehaved(e));
     }
@@ -482,7 +813,7 @@ impl Connection {
             return Err(ApiMisuse::ConnectionClosed);
         }
         match self.namespaces.get_key_value(nsp) {
-            Some((key, NamespaceState::Connecting)) => Ok(key.clone()),
+            Some((key, NamespaceState::Authenticating { .. })) => Ok(key.clone()),
             _ => Err(ApiMisuse::NotConnecting {
                 nsp: nsp.to_owned(),
             }),

@@ -237,6 +237,12 @@ pub enum ApiMisuse {
         /// The namespace.
         nsp: String,
     },
+    /// The namespace's policy requires an identity this call does not give (use the JWT flow, or
+    /// `accept_with` under the application's own check).
+    AuthenticationRequired {
+        /// The namespace.
+        nsp: String,
+    },
     /// An emit, ack or disconnect on a namespace that is not connected.
     NotConnected {
         /// The namespace.
@@ -266,6 +272,9 @@ impl fmt::Display for ApiMisuse {
             Self::ConnectionClosed => f.write_str("the connection is closed"),
             Self::NotConnecting { nsp } => {
                 write!(f, "namespace {nsp:?} is not waiting for a connect decision")
+            }
+            Self::AuthenticationRequired { nsp } => {
+                write!(f, "namespace {nsp:?} requires an authenticated identity")
             }
             Self::NotConnected { nsp } => write!(f, "namespace {nsp:?} is not connected"),
             Self::InvalidNamespace(n) => write!(

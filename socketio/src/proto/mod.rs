@@ -23,7 +23,8 @@
 //! 4. Drain [`poll_output`](Connection::poll_output) until it returns `None`, in order:
 //!    - [`Output::Transmit`]: send the text as an Engine.IO message (`4` + text), then each
 //!      attachment as a binary message;
-//!    - [`Output::ConnectRequest`], [`Output::Event`], [`Output::AckReceived`],
+//!    - [`Output::ConnectRequest`] (run the application's checks, then accept or reject),
+//!      [`Output::Connected`] (create the application's socket), [`Output::Event`], [`Output::AckReceived`],
 //!      [`Output::AckTimedOut`], [`Output::Disconnected`]: hand to the application;
 //!    - [`Output::Close`]: flush what was transmitted, then close the Engine.IO session.
 //! 5. Sleep until [`poll_timeout`](Connection::poll_timeout) (or the next message or command),
@@ -38,11 +39,12 @@
 //! conn.handle_text(start, r#"0{"token":"abc"}"#);
 //! while let Some(out) = conn.poll_output() {
 //!     match out {
-//!         Output::ConnectRequest { nsp, auth } => {
+//!         Output::ConnectRequest { nsp, auth, .. } => {
 //!             assert_eq!(auth.unwrap().as_str(), r#"{"token":"abc"}"#);
 //!             conn.accept(nsp.as_str(), "sid-1").unwrap();
 //!         }
 //!         Output::Transmit(packet) => assert_eq!(packet.as_str(), r#"0{"sid":"sid-1"}"#),
+//!         Output::Connected { sid, .. } => assert_eq!(sid, "sid-1"), // create the app's socket
 //!         other => panic!("unexpected {other:?}"),
 //!     }
 //! }
@@ -65,6 +67,7 @@
 //! sense return [`ApiMisuse`] and leave the connection as it was.
 
 mod ack;
+pub mod auth;
 mod binary;
 mod connection;
 mod data;
@@ -79,6 +82,10 @@ mod raw_json;
 mod reason;
 
 pub use ack::AckTable;
+pub use auth::{
+    AppClaims, AuthError, AuthMode, AuthPolicies, AuthPolicy, HandshakeCredentials, Identity,
+    JwtPolicy, TokenSource,
+};
 pub use binary::PartialPacket;
 pub use connection::{Config, Connection, Event, Output};
 pub use data::Data;

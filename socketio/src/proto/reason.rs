@@ -27,6 +27,10 @@ pub enum DisconnectReason {
     ForcedServerClose,
     /// The server is shutting down.
     ServerShuttingDown,
+    /// The credentials of the connection expired (the token's `exp` passed).
+    TokenExpired,
+    /// A fresh token sent in-band was refused.
+    Unauthorized,
 }
 
 impl DisconnectReason {
@@ -42,6 +46,8 @@ impl DisconnectReason {
             Self::ForcedClose => "forced close",
             Self::ForcedServerClose => "forced server close",
             Self::ServerShuttingDown => "server shutting down",
+            Self::TokenExpired => "token expired",
+            Self::Unauthorized => "unauthorized",
         }
     }
 }

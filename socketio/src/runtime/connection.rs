@@ -2,14 +2,15 @@
 //! application's commands and the time, and carries out what it outputs.
 
 use super::error::AckError;
-use super::namespace::{ConnectContext, ConnectError};
+use super::namespace::{AuthCheck, ConnectCheck, ConnectContext, ConnectError};
 use super::server::IoInner;
 use super::socket::{AckSender, Socket};
 use crate::proto::{
-    Config, Connection, DisconnectReason, Encoded, Namespace as Nsp, Output, Payload, RawJson,
+    AppClaims, AuthPolicy, Config, Connection, DisconnectReason, Encoded, HandshakeCredentials,
+    Identity, Namespace as Nsp, Output, Payload, RawJson,
 };
 use engineio::proto::{CloseReason as EngineClose, Data as EngineData, Event as EngineEvent, Text};
-use engineio::runtime::{Socket as EngineSocket, SocketHandle};
+use engineio::runtime::{Handshake, Socket as EngineSocket, SocketHandle};
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -31,11 +32,12 @@ pub(crate) enum ConnCommand {
     Disconnect { nsp: Nsp },
     /// Leave every namespace and close the connection.
     DisconnectAll,
-    /// The connect checks of a namespace finished.
+    /// The connect checks of a namespace finished (with the application's claims under
+    /// [`AuthPolicy::App`]).
     Checked {
         nsp: Nsp,
         ctx: ConnectContext,
-        result: Result<(), ConnectError>,
+        result: Result<Option<AppClaims>, ConnectError>,
     },
 }
 
@@ -47,6 +49,8 @@ pub(crate) struct ConnectionTask {
     commands: mpsc::Receiver<ConnCommand>,
     commands_tx: mpsc::Sender<ConnCommand>,
     sockets: HashMap<Nsp, Socket>,
+    /// Accepted joins whose socket is not made yet (the event mode waits for the token).
+    pending: HashMap<Nsp, ConnectContext>,
     acks: HashMap<(Nsp, u64), oneshot::Sender<Result<Payload, AckError>>>,
 }
 
@@ -64,14 +68,26 @@ impl ConnectionTask {
         buffer: usize,
     ) -> Self {
         let (commands_tx, commands) = mpsc::channel(buffer.max(1));
+        let credentials = credentials(engine.handshake(), &io.config.token_cookie);
+        let unix_now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        let conn = Connection::with_auth(
+            Instant::now(),
+            config,
+            io.config.auth.clone(),
+            credentials,
+            unix_now,
+        );
         Self {
             engine_tx: engine.handle(),
             engine,
-            conn: Connection::new(Instant::now(), config),
+            conn,
             io,
             commands,
             commands_tx,
             sockets: HashMap::new(),
+            pending: HashMap::new(),
             acks: HashMap::new(),
         }
     }
@@ -108,9 +124,8 @@ impl ConnectionTask {
                 Wake::Timeout => self.conn.handle_timeout(now),
             }
         }
-        for (_, reply) in self.acks.drain() {
-            let _ = reply.send(Err(AckError::Disconnected));
-        }
+        // Dropping the reply senders tells the waiters the socket disconnected.
+        self.acks.clear();
     }
 
     fn on_command(&mut self, now: Instant, command: ConnCommand) {
@@ -144,7 +159,7 @@ impl ConnectionTask {
                 let _ = self.conn.disconnect_all();
             }
             ConnCommand::Checked { nsp, ctx, result } => match result {
-                Ok(()) => self.accept(nsp, ctx),
+                Ok(claims) => self.accept(nsp, ctx, claims),
                 Err(e) => {
                     let _ = self.conn.reject(nsp.as_str(), e.to_json());
                 }
@@ -152,30 +167,45 @@ impl ConnectionTask {
         }
     }
 
-    fn accept(&mut self, nsp: Nsp, ctx: ConnectContext) {
-        let Some(namespace) = self.io.namespace(nsp.as_str()) else {
-            let _ = self.conn.reject(
-                nsp.as_str(),
-                ConnectError::new("Invalid namespace").to_json(),
-            );
+    /// Accepts a join the checks let through; the socket is made on [`Output::Connected`].
+    fn accept(&mut self, nsp: Nsp, ctx: ConnectContext, claims: Option<AppClaims>) {
+        let sid = self.io.sids.next_sid();
+        let accepted = match claims {
+            Some(claims) => self.conn.accept_with(nsp.as_str(), &sid, claims),
+            None => self.conn.accept(nsp.as_str(), &sid),
+        };
+        if accepted.is_ok() {
+            self.pending.insert(nsp, ctx);
+        } else {
+            let _ = self
+                .conn
+                .reject(nsp.as_str(), ConnectError::new("Not authorized").to_json());
+        }
+    }
+
+    /// A namespace is joined: make the application's socket and hand it to the connection handler.
+    fn on_connected(&mut self, nsp: Nsp, sid: String, identity: Identity) {
+        let (Some(namespace), Some(ctx)) =
+            (self.io.namespace(nsp.as_str()), self.pending.remove(&nsp))
+        else {
             return;
         };
-        let id: Arc<str> = Arc::from(self.io.sids.next_sid());
-        if self.conn.accept(nsp.as_str(), &id).is_err() {
-            return;
-        }
         let socket = Socket::new(
-            id,
+            Arc::from(sid),
             namespace.clone(),
             self.commands_tx.clone(),
             ctx.handshake.clone(),
             ctx.auth.clone(),
+            identity.clone(),
             ctx.take_data(),
         );
         namespace.adapter().add(socket.clone());
+        if let (Some(prefix), Some(sub)) = (namespace.user_room_prefix(), identity.subject()) {
+            socket.join(&format!("{prefix}{sub}"));
+        }
         self.sockets.insert(nsp, socket.clone());
-        // The CONNECT reply was queued by accept(); it goes out before anything the handler emits,
-        // because the handler's emits come back through this task's command channel.
+        // The CONNECT reply was queued before this output; it goes out before anything the handler
+        // emits, because the handler's emits come back through this task's command channel.
         if let Some(handler) = namespace.connection_handler() {
             handler(socket);
             self.run_queued_commands();
@@ -212,7 +242,20 @@ impl ConnectionTask {
                         let _ = self.engine_tx.send_wait(EngineData::Binary(bytes)).await;
                     }
                 }
-                Output::ConnectRequest { nsp, auth } => self.on_connect_request(nsp, auth),
+                Output::ConnectRequest {
+                    nsp,
+                    auth,
+                    identity,
+                } => self.on_connect_request(nsp, auth, identity),
+                Output::Connected { nsp, sid, identity } => self.on_connected(nsp, sid, identity),
+                Output::Reauthenticated { nsp, identity } => {
+                    if let Some(socket) = self.sockets.get(&nsp) {
+                        socket.set_identity(identity);
+                    }
+                }
+                Output::AuthFailed { nsp, .. } => {
+                    self.pending.remove(&nsp);
+                }
                 Output::Event(event) => {
                     let Some(socket) = self.sockets.get(&event.nsp).cloned() else {
                         continue;
@@ -248,7 +291,7 @@ impl ConnectionTask {
         !self.conn.is_closed()
     }
 
-    fn on_connect_request(&mut self, nsp: Nsp, auth: Option<RawJson>) {
+    fn on_connect_request(&mut self, nsp: Nsp, auth: Option<RawJson>, identity: Option<Identity>) {
         let Some(namespace) = self.io.namespace(nsp.as_str()) else {
             let _ = self.conn.reject(
                 nsp.as_str(),
@@ -261,25 +304,61 @@ impl ConnectionTask {
             nsp.as_str().to_owned(),
             self.engine.handshake().clone(),
             auth,
+            identity,
         );
         let checks = namespace.checks();
-        if checks.is_empty() {
-            self.accept(nsp, ctx);
+        let app_auth = match self.io.config.auth.for_namespace(nsp.as_str()) {
+            AuthPolicy::App { .. } => Some(namespace.auth_check()),
+            _ => None,
+        };
+        if checks.is_empty() && app_auth.is_none() {
+            self.accept(nsp, ctx, None);
             return;
         }
         let commands = self.commands_tx.clone();
         tokio::spawn(async move {
-            let mut result = Ok(());
-            for check in checks {
-                result = check(ctx.clone()).await;
-                if result.is_err() {
-                    break;
-                }
-            }
+            let result = run_checks(checks, app_auth, ctx.clone()).await;
             let _ = commands
                 .send(ConnCommand::Checked { nsp, ctx, result })
                 .await;
         });
+    }
+}
+
+/// Runs the connect checks in order, then the application's authentication if the policy asks.
+async fn run_checks(
+    checks: Vec<ConnectCheck>,
+    app_auth: Option<Option<AuthCheck>>,
+    ctx: ConnectContext,
+) -> Result<Option<AppClaims>, ConnectError> {
+    for check in checks {
+        check(ctx.clone()).await?;
+    }
+    match app_auth {
+        None => Ok(None),
+        Some(None) => Err(ConnectError::new("no authentication check is configured")),
+        Some(Some(auth)) => match auth(ctx).await {
+            Ok(claims) => Ok(Some(claims)),
+            Err(e) => Err(ConnectError {
+                message: e.message.clone(),
+                data: serde_json::from_str(&e.data_json()).ok(),
+            }),
+        },
+    }
+}
+
+/// The tokens the Engine.IO handshake request carried.
+fn credentials(handshake: &Handshake, cookie_name: &str) -> HandshakeCredentials {
+    let cookie_token = handshake.header("cookie").and_then(|cookies| {
+        cookies.split(';').find_map(|c| {
+            let (name, value) = c.trim().split_once('=')?;
+            (name == cookie_name).then(|| engineio::proto::query::decode(value))
+        })
+    });
+    HandshakeCredentials {
+        authorization: handshake.header("authorization").map(str::to_owned),
+        query_token: handshake.query_param("token"),
+        cookie_token,
     }
 }
 

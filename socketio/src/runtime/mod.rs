@@ -6,6 +6,7 @@ mod args;
 mod broadcast;
 mod connection;
 mod error;
+mod jwks_file;
 mod namespace;
 mod server;
 mod socket;
@@ -14,8 +15,10 @@ pub use adapter::Room;
 pub use args::IntoPayload;
 pub use broadcast::{BroadcastOperator, BroadcastReport};
 pub use error::{AckError, EmitError};
+pub use jwks_file::JwksFile;
 pub use namespace::{
-    CheckFuture, ConnectCheck, ConnectContext, ConnectError, ConnectionHandler, Namespace,
+    AuthCheck, AuthFuture, CheckFuture, ConnectCheck, ConnectContext, ConnectError,
+    ConnectionHandler, Namespace,
 };
 pub use server::{NamespacePredicate, NamespaceSetup, SocketIo, SocketIoConfig};
 pub use socket::{AckSender, AnyHandler, DisconnectHandler, EventHandler, Socket};

@@ -3,7 +3,7 @@
 use super::adapter::Adapter;
 use super::broadcast::BroadcastOperator;
 use super::socket::Socket;
-use crate::proto::{Namespace as Nsp, RawJson};
+use crate::proto::{AppClaims, AuthError, Identity, Namespace as Nsp, RawJson};
 use engineio::runtime::Handshake;
 use std::any::{Any, TypeId};
 use std::collections::HashMap;
@@ -22,6 +22,13 @@ pub type CheckFuture = Pin<Box<dyn Future<Output = Result<(), ConnectError>> + S
 /// Decides whether a CONNECT is accepted; runs before the socket exists and may store data on it.
 pub type ConnectCheck = Arc<dyn Fn(ConnectContext) -> CheckFuture + Send + Sync>;
 
+/// A boxed future of an application's authentication check.
+pub type AuthFuture = Pin<Box<dyn Future<Output = Result<AppClaims, AuthError>> + Send>>;
+
+/// The application's own authentication (the namespace policy [`crate::proto::AuthPolicy::App`]):
+/// gives the claims of the connection, or a typed refusal.
+pub type AuthCheck = Arc<dyn Fn(ConnectContext) -> AuthFuture + Send + Sync>;
+
 /// What a connect check sees, and where it leaves data for the socket.
 #[derive(Clone)]
 pub struct ConnectContext {
@@ -31,6 +38,9 @@ pub struct ConnectContext {
     pub handshake: Arc<Handshake>,
     /// The CONNECT payload (`{}` when none).
     pub auth: RawJson,
+    /// What the namespace's policy established so far: a verified token, or anonymous (`None`
+    /// while the token is still to come in event mode, or the application's check is to decide).
+    pub identity: Option<Identity>,
     data: Arc<std::sync::Mutex<HashMap<TypeId, Arc<dyn Any + Send + Sync>>>>,
 }
 
@@ -44,13 +54,24 @@ impl fmt::Debug for ConnectContext {
 }
 
 impl ConnectContext {
-    pub(crate) fn new(nsp: String, handshake: Arc<Handshake>, auth: RawJson) -> Self {
+    pub(crate) fn new(
+        nsp: String,
+        handshake: Arc<Handshake>,
+        auth: RawJson,
+        identity: Option<Identity>,
+    ) -> Self {
         Self {
             nsp,
             handshake,
             auth,
+            identity,
             data: Arc::default(),
         }
+    }
+
+    /// The verified claims, when the policy already verified a token.
+    pub fn claims(&self) -> Option<&serde_json::Map<String, serde_json::Value>> {
+        self.identity.as_ref()?.claims()
     }
 
     /// Stores a value on the socket-to-be (see [`Socket::data`]).
@@ -121,6 +142,8 @@ pub struct Namespace {
     nsp: Nsp,
     on_connection: RwLock<Option<ConnectionHandler>>,
     checks: RwLock<Vec<ConnectCheck>>,
+    auth_check: RwLock<Option<AuthCheck>>,
+    user_room_prefix: RwLock<Option<String>>,
     adapter: Adapter,
 }
 
@@ -138,6 +161,8 @@ impl Namespace {
             nsp,
             on_connection: RwLock::new(None),
             checks: RwLock::new(Vec::new()),
+            auth_check: RwLock::new(None),
+            user_room_prefix: RwLock::new(None),
             adapter: Adapter::default(),
         })
     }
@@ -174,6 +199,34 @@ impl Namespace {
         if let Ok(mut checks) = self.checks.write() {
             checks.push(Arc::new(move |ctx| Box::pin(check(ctx))));
         }
+    }
+
+    /// Sets the application's own authentication, used when the namespace's policy is
+    /// [`crate::proto::AuthPolicy::App`]: it runs after the connect checks and gives the claims.
+    pub fn set_auth_check<F, Fut>(&self, check: F)
+    where
+        F: Fn(ConnectContext) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<AppClaims, AuthError>> + Send + 'static,
+    {
+        if let Ok(mut slot) = self.auth_check.write() {
+            *slot = Some(Arc::new(move |ctx| Box::pin(check(ctx))));
+        }
+    }
+
+    pub(crate) fn auth_check(&self) -> Option<AuthCheck> {
+        self.auth_check.read().ok().and_then(|c| c.clone())
+    }
+
+    /// Puts every authenticated socket in the room `<prefix><sub>` (e.g. `user:42`), so that
+    /// `to("user:42")` and `fetch_sockets` reach all of a user's connections.
+    pub fn join_user_rooms(&self, prefix: impl Into<String>) {
+        if let Ok(mut slot) = self.user_room_prefix.write() {
+            *slot = Some(prefix.into());
+        }
+    }
+
+    pub(crate) fn user_room_prefix(&self) -> Option<String> {
+        self.user_room_prefix.read().ok().and_then(|p| p.clone())
     }
 
     pub(crate) fn checks(&self) -> Vec<ConnectCheck> {

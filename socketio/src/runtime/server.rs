@@ -2,7 +2,7 @@
 
 use super::connection::ConnectionTask;
 use super::namespace::Namespace;
-use crate::proto::{Config as ConnConfig, Namespace as Nsp};
+use crate::proto::{AuthPolicies, Config as ConnConfig, Namespace as Nsp};
 use engineio::runtime::{Engine, EngineConfig, SidGenerator};
 use std::collections::HashMap;
 use std::fmt;
@@ -23,6 +23,10 @@ pub struct SocketIoConfig {
     pub connection: ConnConfig,
     /// Commands (emits, acks) a connection may have queued before emits say `Full`.
     pub send_buffer: usize,
+    /// Authentication of each namespace (none by default).
+    pub auth: Arc<AuthPolicies>,
+    /// The cookie a token may come in (when the `cookie` source is enabled). Default `token`.
+    pub token_cookie: String,
 }
 
 impl Default for SocketIoConfig {
@@ -31,11 +35,19 @@ impl Default for SocketIoConfig {
             engine: EngineConfig::default().path("/socket.io/"),
             connection: ConnConfig::default(),
             send_buffer: 1024,
+            auth: Arc::default(),
+            token_cookie: "token".to_owned(),
         }
     }
 }
 
 impl SocketIoConfig {
+    /// Sets the authentication of every namespace (overrides by name in `policies.namespaces`).
+    pub fn auth(mut self, policies: AuthPolicies) -> Self {
+        self.auth = Arc::new(policies);
+        self
+    }
+
     /// Sets the connect timeout.
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
         self.connection.connect_timeout = timeout;

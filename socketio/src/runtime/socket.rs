@@ -7,8 +7,8 @@ use super::connection::ConnCommand;
 use super::error::{AckError, EmitError};
 use super::namespace::Namespace;
 use crate::proto::{
-    encode_ack, encode_event, is_reserved_event, DisconnectReason, Namespace as Nsp, Payload,
-    RawJson,
+    encode_ack, encode_event, is_reserved_event, DisconnectReason, Identity, Namespace as Nsp,
+    Payload, RawJson,
 };
 use engineio::runtime::Handshake;
 use std::any::{Any, TypeId};
@@ -44,6 +44,7 @@ pub(crate) struct SocketInner {
     conn: mpsc::Sender<ConnCommand>,
     handshake: Arc<Handshake>,
     auth: RawJson,
+    identity: Mutex<Identity>,
     connected: AtomicBool,
     handlers: Mutex<Handlers>,
     data: Mutex<DataMap>,
@@ -75,6 +76,7 @@ impl Socket {
         conn: mpsc::Sender<ConnCommand>,
         handshake: Arc<Handshake>,
         auth: RawJson,
+        identity: Identity,
         data: DataMap,
     ) -> Self {
         Self {
@@ -85,6 +87,7 @@ impl Socket {
                 conn,
                 handshake,
                 auth,
+                identity: Mutex::new(identity),
                 connected: AtomicBool::new(true),
                 handlers: Mutex::new(Handlers::default()),
                 data: Mutex::new(data),
@@ -115,6 +118,34 @@ impl Socket {
     /// The CONNECT payload (`{}` when the client sent none).
     pub fn auth(&self) -> &RawJson {
         &self.inner.auth
+    }
+
+    /// Who the socket belongs to: anonymous, a verified token, or the application's claims.
+    /// Changes when the client refreshes its token in-band.
+    pub fn identity(&self) -> Identity {
+        lock(&self.inner.identity).clone()
+    }
+
+    pub(crate) fn set_identity(&self, identity: Identity) {
+        *lock(&self.inner.identity) = identity;
+    }
+
+    /// The verified claims (a JSON object), if the socket is authenticated.
+    pub fn claims(&self) -> Option<serde_json::Map<String, serde_json::Value>> {
+        self.identity().claims().cloned()
+    }
+
+    /// The verified claims as the application's own type.
+    pub fn claims_as<T: serde::de::DeserializeOwned>(
+        &self,
+    ) -> Option<Result<T, serde_json::Error>> {
+        let claims = self.claims()?;
+        Some(serde_json::from_value(serde_json::Value::Object(claims)))
+    }
+
+    /// The `sub` claim, if authenticated.
+    pub fn subject(&self) -> Option<String> {
+        self.identity().subject().map(str::to_owned)
     }
 
     /// Whether the socket is still connected.
