@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use super::client::{polling, Ctx};
+use super::client::{polling, websocket_for, Ctx};
 use super::expect::expect_error;
 use crate::check::{CheckResult, Failure};
 use crate::http::{Request, WireError};
@@ -18,7 +18,8 @@ pub async fn transport_unknown(c: Ctx) -> CheckResult {
     Ok(())
 }
 
-/// A `sid` the server never issued, on GET and POST -> 400 code 1 "Session ID unknown".
+/// A `sid` the server never issued, on GET and POST -> 400 code 1 "Session ID unknown"; on a
+/// WebSocket upgrade -> refused (the reference server answers 400 before switching protocols).
 pub async fn session_id_unknown(c: Ctx) -> CheckResult {
     let long = "x".repeat(2000);
     for sid in ["unknown-sid", "%00%FF%2F..", long.as_str()] {
@@ -26,6 +27,18 @@ pub async fn session_id_unknown(c: Ctx) -> CheckResult {
         expect_error(&c.get(&query).await?, 400, 1)?;
     }
     expect_error(&c.send("unknown-sid", "4hello").await?, 400, 1)?;
+    match c.websocket(&websocket_for("unknown-sid")).await? {
+        Opening::Refused(r) => ensure!(
+            r.status() == 400,
+            "WebSocket upgrade with an unknown sid refused with {}, expected 400",
+            r.status()
+        ),
+        Opening::Open(mut ws) => match ws.recv(Duration::from_secs(2)).await {
+            Ok(Event::Close(_) | Event::Ended) => {}
+            Err(WireError::Malformed(_) | WireError::ClosedEarly { .. }) => {}
+            other => fail!("WebSocket upgrade with an unknown sid was served: {other:?}"),
+        },
+    }
     Ok(())
 }
 
