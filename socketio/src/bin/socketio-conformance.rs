@@ -1,12 +1,22 @@
-//! The Socket.IO conformance server: `socketio-conformance [--port 3000] [--host 127.0.0.1]`.
+//! The Socket.IO conformance server (see [`socketio::conformance`]), with the authentication flags.
 
 use std::net::{IpAddr, SocketAddr};
+
+const USAGE: &str = "usage: socketio-conformance [--port N] [--host ADDR] [--jwt-secret S] \
+[--jwt-public-key FILE] [--jwks FILE] [--jwt-algorithms LIST] [--jwt-issuer S] [--jwt-audience S]... \
+[--jwt-leeway-s N] [--token-sources auth,header,query,cookie] [--auth-mode handshake|event] \
+[--auth-timeout-ms N] [--jwt-refresh]";
 
 fn main() -> std::io::Result<()> {
     let mut port: u16 = 3000;
     let mut host: IpAddr = IpAddr::from([127, 0, 0, 1]);
+    let mut auth = socketio::conformance::AuthOptions::default();
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
+        if arg == "--jwt-refresh" {
+            auth.refresh = true;
+            continue;
+        }
         let value = args.next();
         match (arg.as_str(), value.as_deref()) {
             ("--port", Some(v)) => {
@@ -15,16 +25,21 @@ fn main() -> std::io::Result<()> {
             ("--host", Some(v)) => {
                 host = v.parse().map_err(|_| bad(&format!("invalid --host {v}")))?
             }
-            _ => return Err(bad("usage: socketio-conformance [--port N] [--host ADDR]")),
+            (flag, value) => {
+                if !auth.parse_flag(flag, value).map_err(|e| bad(&e))? {
+                    return Err(bad(USAGE));
+                }
+            }
         }
     }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
     runtime.block_on(async move {
-        let server = socketio::conformance::start(SocketAddr::new(host, port)).await?;
+        let server = socketio::conformance::start_with(SocketAddr::new(host, port), &auth).await?;
         let addr = server.local_addr();
-        println!("socket.io conformance server on http://{addr}/socket.io/ (engine.io echo on /engine.io/)");
+        let mode = if auth.enabled() { "with JWT authentication" } else { "without authentication" };
+        println!("socket.io conformance server on http://{addr}/socket.io/ {mode} (engine.io echo on /engine.io/)");
         tokio::signal::ctrl_c().await?;
         server.shutdown().await;
         Ok(())
