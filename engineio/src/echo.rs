@@ -1,5 +1,6 @@
 //! The Engine.IO echo server that conformance suites drive: path `/engine.io/`, pingInterval 300 ms,
-//! pingTimeout 200 ms, maxPayload 1000000; text comes back as text and binary as binary.
+//! pingTimeout 200 ms, maxPayload 1000000; text comes back as text and binary as binary. A handshake
+//! with `forbidden=1` in its query is refused (403, code 4), so suites can check that error.
 
 use crate::runtime::{Cors, Engine, EngineConfig, RunningServer, Server, ServerConfig};
 use std::net::SocketAddr;
@@ -13,6 +14,10 @@ pub fn config() -> EngineConfig {
         .ping_timeout(Duration::from_millis(200))
         .max_payload(1_000_000)
         .cors(Cors::any())
+        // Lets conformance suites see error code 4: a handshake asking to be refused is.
+        .allow_request(|req| {
+            crate::proto::query::get(&req.query, "forbidden").as_deref() != Some("1")
+        })
 }
 
 /// Answers every message of every session of `engine` with the same message.

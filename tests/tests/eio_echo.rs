@@ -23,6 +23,7 @@ async fn every_engineio_check_passes_against_our_echo_server() {
     };
     let mut config = eio::Config::new(target);
     config.cors = true;
+    config.forbidden_query = Some("forbidden=1".into());
     // The echo server drops a client that is still sending headers after 5 s.
     config.slow_header_limit = Duration::from_secs(8);
 

@@ -598,19 +598,25 @@ impl Session {
             State::WebSocket { ws } => self.outputs.push_back(Output::WsClose { ws }),
             State::Upgrading { polls, probe, .. } => {
                 self.outputs.push_back(Output::WsClose { ws: probe });
-                self.release_with_close(polls);
+                self.release_parked(polls, reason);
             }
-            State::Polling(polls) | State::Closing { polls, .. } => self.release_with_close(polls),
+            State::Polling(polls) | State::Closing { polls, .. } => {
+                self.release_parked(polls, reason)
+            }
         }
         self.finish(reason);
     }
 
-    fn release_with_close(&mut self, polls: Polls) {
+    /// Answers a parked GET as the session ends: a noop when the client itself closed (it knows),
+    /// else a close packet.
+    fn release_parked(&mut self, polls: Polls, reason: CloseReason) {
         if let Some(parked) = polls.parked {
-            self.reply(
-                parked,
-                PollReply::Payload(payload::encode([&Packet::Close])),
-            );
+            let packet = if reason == CloseReason::TransportClose {
+                Packet::Noop
+            } else {
+                Packet::Close
+            };
+            self.reply(parked, PollReply::Payload(payload::encode([&packet])));
         }
     }
 
