@@ -60,6 +60,7 @@ mod key_set;
 mod pem;
 mod resolver;
 mod roca;
+mod scan;
 mod sign;
 mod signing_key;
 mod validation;

@@ -4,12 +4,10 @@
 
 use std::sync::Arc;
 
-use serde_json::Value;
-
 use crate::algorithm::{Algorithm, AlgorithmSet};
-use crate::claims::{numeric_date, Claims};
 use crate::error::Error;
 use crate::header::Header;
+use crate::scan::{Audience, Date, Scanned, Text};
 
 /// Seconds of clock skew forgiven on `exp`, `nbf` and the maximum age unless set otherwise.
 pub const DEFAULT_LEEWAY: u64 = 30;
@@ -29,12 +27,12 @@ pub struct Validation {
     leeway: u64,
     issuers: Vec<String>,
     issuers_text: Arc<str>,
-    audiences: Vec<String>,
+    pub(crate) audiences: Vec<String>,
     audiences_text: Arc<str>,
     subject: Option<Arc<str>>,
     jwt_id: Option<Arc<str>>,
     typ: Option<Arc<str>>,
-    required: Vec<Arc<str>>,
+    pub(crate) required: Vec<Arc<str>>,
     max_age: Option<u64>,
     check_exp: bool,
     check_nbf: bool,
@@ -131,7 +129,7 @@ impl Validation {
         self
     }
 
-    /// The claims that must be present (replaces the default, which is `["exp"]`).
+    /// The claims that must be present (replaces the default, which is `["exp"]`; at most 64).
     #[must_use]
     pub fn required_claims<S: Into<String>>(mut self, names: impl IntoIterator<Item = S>) -> Self {
         self.required = names.into_iter().map(|s| Arc::from(s.into())).collect();
@@ -172,11 +170,11 @@ impl Validation {
         self.algorithms.contains(alg)
     }
 
-    /// Checks the header and claims of a token whose signature has been verified.
+    /// Checks the header and scanned claims of a token whose signature has been verified.
     pub(crate) fn check(
         &self,
         header: &Header<'_>,
-        claims: &Claims,
+        claims: &Scanned<'_>,
         now: u64,
     ) -> Result<(), Error> {
         if let Some(expected) = &self.typ {
@@ -190,17 +188,17 @@ impl Validation {
                 });
             }
         }
-        for name in &self.required {
-            if claims.get(name).is_none() {
+        for (i, name) in self.required.iter().enumerate().take(64) {
+            if claims.present & (1 << i) == 0 {
                 return Err(Error::MissingClaim {
                     claim: name.clone(),
                     for_max_age: false,
                 });
             }
         }
-        let nbf = date_claim(claims, "nbf")?;
-        let exp = date_claim(claims, "exp")?;
-        let iat = date_claim(claims, "iat")?;
+        let nbf = date(claims.nbf, "nbf")?;
+        let exp = date(claims.exp, "exp")?;
+        let iat = date(claims.iat, "iat")?;
         if let Some(nbf) = nbf {
             if self.check_nbf && nbf > now.saturating_add(self.leeway) {
                 return Err(Error::NotActive { not_before: nbf });
@@ -211,15 +209,24 @@ impl Validation {
                 return Err(Error::Expired { expired_at: exp });
             }
         }
-        self.check_audience(claims)?;
-        let iss = string_claim(claims, "iss")?;
+        let audience_ok = match claims.aud {
+            Audience::Invalid => return Err(Error::InvalidClaim { claim: "aud" }),
+            Audience::Absent => self.audiences.is_empty(),
+            Audience::Present { matched } => matched || self.audiences.is_empty(),
+        };
+        if !audience_ok {
+            return Err(Error::InvalidAudience {
+                expected: self.audiences_text.clone(),
+            });
+        }
+        let iss = text(&claims.iss, "iss")?;
         if !self.issuers.is_empty() && !iss.is_some_and(|iss| self.issuers.iter().any(|i| i == iss))
         {
             return Err(Error::InvalidIssuer {
                 expected: self.issuers_text.clone(),
             });
         }
-        let sub = string_claim(claims, "sub")?;
+        let sub = text(&claims.sub, "sub")?;
         if let Some(expected) = &self.subject {
             if sub != Some(&**expected) {
                 return Err(Error::InvalidSubject {
@@ -227,7 +234,7 @@ impl Validation {
                 });
             }
         }
-        let jti = string_claim(claims, "jti")?;
+        let jti = text(&claims.jti, "jti")?;
         if let Some(expected) = &self.jwt_id {
             if jti != Some(&**expected) {
                 return Err(Error::InvalidJwtId {
@@ -247,48 +254,21 @@ impl Validation {
         }
         Ok(())
     }
+}
 
-    fn check_audience(&self, claims: &Claims) -> Result<(), Error> {
-        let matches = |aud: &str| self.audiences.iter().any(|a| a == aud);
-        let found = match claims.get("aud") {
-            None => false,
-            Some(Value::String(aud)) => matches(aud),
-            Some(Value::Array(items)) => {
-                let mut found = false;
-                for item in items {
-                    let Value::String(aud) = item else {
-                        return Err(Error::InvalidClaim { claim: "aud" });
-                    };
-                    found |= matches(aud);
-                }
-                found
-            }
-            Some(_) => return Err(Error::InvalidClaim { claim: "aud" }),
-        };
-        if self.audiences.is_empty() || found {
-            Ok(())
-        } else {
-            Err(Error::InvalidAudience {
-                expected: self.audiences_text.clone(),
-            })
-        }
+fn date(found: Date, name: &'static str) -> Result<Option<u64>, Error> {
+    match found {
+        Date::Absent => Ok(None),
+        Date::At(at) => Ok(Some(at)),
+        Date::Invalid => Err(Error::InvalidClaim { claim: name }),
     }
 }
 
-fn date_claim(claims: &Claims, name: &'static str) -> Result<Option<u64>, Error> {
-    match claims.get(name) {
-        None => Ok(None),
-        Some(value) => numeric_date(value)
-            .map(Some)
-            .ok_or(Error::InvalidClaim { claim: name }),
-    }
-}
-
-fn string_claim<'c>(claims: &'c Claims, name: &'static str) -> Result<Option<&'c str>, Error> {
-    match claims.get(name) {
-        None => Ok(None),
-        Some(Value::String(s)) => Ok(Some(s)),
-        Some(_) => Err(Error::InvalidClaim { claim: name }),
+fn text<'s>(found: &'s Text<'_>, name: &'static str) -> Result<Option<&'s str>, Error> {
+    match found {
+        Text::Absent => Ok(None),
+        Text::Is(s) => Ok(Some(s)),
+        Text::Invalid => Err(Error::InvalidClaim { claim: name }),
     }
 }
 
@@ -311,11 +291,18 @@ mod tests {
 
     const NOW: u64 = 1_700_000_000;
 
-    fn check(v: &Validation, claims: Value) -> Result<(), Error> {
-        let Value::Object(map) = claims else {
-            panic!("not an object")
-        };
-        v.check(&Header::new(Algorithm::HS256), &Claims::from_map(map), NOW)
+    fn check(v: &Validation, claims: serde_json::Value) -> Result<(), Error> {
+        check_with(v, &Header::new(Algorithm::HS256), claims)
+    }
+
+    fn check_with(
+        v: &Validation,
+        header: &Header<'_>,
+        claims: serde_json::Value,
+    ) -> Result<(), Error> {
+        let json = claims.to_string();
+        let scanned = crate::scan::scan(json.as_bytes(), &v.audiences, &v.required);
+        v.check(header, &scanned.unwrap_or_else(|e| panic!("{e:?}")), NOW)
     }
 
     #[test]
@@ -432,10 +419,10 @@ mod tests {
         assert!(!media_type_eq("at+jwt", "jwt"));
         let v = Validation::new().required_claims::<&str>([]).typ("at+jwt");
         let header = Header::new(Algorithm::HS256).with_typ(Some("application/AT+JWT"));
-        assert_eq!(v.check(&header, &Claims::new(), NOW), Ok(()));
+        assert_eq!(check_with(&v, &header, json!({})), Ok(()));
         let header = Header::new(Algorithm::HS256);
         assert_eq!(
-            v.check(&header, &Claims::new(), NOW).map_err(|e| e.code()),
+            check_with(&v, &header, json!({})).map_err(|e| e.code()),
             Err("invalid_type")
         );
     }

@@ -6,9 +6,11 @@
 //! 4. `alg`: implemented (`none` in any case is not), allowed by the validation
 //! 5. key: the one key, the key set entry for `kid`, or the resolver's answer; it must verify `alg`
 //! 6. signature and payload: canonical base64url; the signature verified by ring
-//! 7. only now is the payload parsed: a strict JSON object, then the claim checks
+//! 7. only now is the payload parsed: one strict pass (an object, no repeated names, bounded
+//!    depth) that also picks out the registered claims, then the claim checks
 //!
-//! Decoding uses stack buffers, so for a typical token the only allocations are the claims.
+//! Decoding uses stack buffers and the pass borrows the payload, so a typical token costs one
+//! allocation: the verified JSON text kept in [`Claims`].
 
 use std::sync::Arc;
 
@@ -16,10 +18,11 @@ use crate::base64url;
 use crate::claims::Claims;
 use crate::error::{Error, Malformed};
 use crate::header::{Header, RawHeader};
-use crate::json::{self, JsonError};
+use crate::json::JsonError;
 use crate::key::Key;
 use crate::key_set::KeySet;
 use crate::resolver::KeyResolver;
+use crate::scan::scan;
 use crate::validation::Validation;
 use crate::verified::Verified;
 
@@ -103,15 +106,19 @@ impl<Ctx: ?Sized> Verifier<Ctx> {
     /// Verifies a JWT at time `now` (seconds since the epoch); `ctx` goes to the resolver.
     pub fn verify_with(&self, token: &str, now: u64, ctx: &Ctx) -> Result<Verified<Claims>, Error> {
         self.verify_inner(token, ctx, |header, payload| {
-            let claims = Claims::from_map(json::parse_object(payload).map_err(|e| {
-                Error::malformed(match e {
-                    JsonError::Duplicate => Malformed::DuplicateKey,
-                    JsonError::TooDeep => Malformed::TooDeep,
-                    JsonError::NotObject | JsonError::Syntax => Malformed::Claims,
-                })
-            })?);
-            self.validation.check(header, &claims, now)?;
-            Ok(claims)
+            let validation = &self.validation;
+            let scanned =
+                scan(payload, &validation.audiences, &validation.required).map_err(|e| {
+                    Error::malformed(match e {
+                        JsonError::Duplicate => Malformed::DuplicateKey,
+                        JsonError::TooDeep => Malformed::TooDeep,
+                        JsonError::NotObject | JsonError::Syntax => Malformed::Claims,
+                    })
+                })?;
+            validation.check(header, &scanned, now)?;
+            let json =
+                std::str::from_utf8(payload).map_err(|_| Error::malformed(Malformed::Claims))?;
+            Ok(Claims::from_verified_json(json.into()))
         })
     }
 
