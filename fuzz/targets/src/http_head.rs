@@ -1,0 +1,125 @@
+//! `http_head`: an HTTP request head through `parse_head`, then Engine.IO routing and the
+//! WebSocket handshake, as the runtime does for every request.
+//!
+//! Input: one byte choosing the head limit, then the bytes on the wire.
+//!
+//! Invariants: nothing panics; a complete head is no longer than the input nor the limit, and
+//! parses the same from exactly its own bytes (what follows it cannot change it); an incomplete
+//! head is shorter than the limit; every error maps to a status the runtime can send (400, 408,
+//! 411, 413, 431 for the head and body, 400/403 for routing); an accepted upgrade yields a
+//! 28-character `Sec-WebSocket-Accept`.
+
+use engineio::proto::websocket_handshake::{accept, wants_websocket};
+use engineio::proto::{route, Config, Route, Transport};
+use engineio::runtime::http::{parse_head, HttpError, HttpRequest};
+use std::net::SocketAddr;
+
+/// Statuses a request error may be answered with.
+const HTTP_ERROR_STATUSES: [u16; 5] = [400, 408, 411, 413, 431];
+
+/// Runs one input.
+pub fn run(data: &[u8]) {
+    let Some((&limit, wire)) = data.split_first() else {
+        return;
+    };
+    // 0..=255 maps to 16..=8176 bytes: small limits are where the edge cases are.
+    let max_head = 16 + usize::from(limit) * 32;
+    let remote: SocketAddr = ([127, 0, 0, 1], 4242).into();
+    match parse_head(wire, max_head, remote) {
+        Ok(None) => assert!(
+            wire.len() < max_head,
+            "an incomplete head of {} bytes is not refused at the limit {max_head}",
+            wire.len()
+        ),
+        Ok(Some((request, len))) => {
+            assert!(len <= wire.len(), "head length {len} > input {}", wire.len());
+            assert!(len <= max_head, "head length {len} > limit {max_head}");
+            let again = wire.get(..len).map(|head| parse_head(head, max_head, remote));
+            match again {
+                Some(Ok(Some((same, same_len)))) => {
+                    assert_eq!(same_len, len, "the head's own bytes give another length");
+                    assert_same_request(&request, &same);
+                }
+                other => panic!("the head's own {len} bytes do not parse again: {other:?}"),
+            }
+            check_request(&request);
+        }
+        Err(e) => check_error(&e),
+    }
+}
+
+fn check_error(e: &HttpError) {
+    assert!(
+        matches!(e, HttpError::Malformed(_) | HttpError::HeadTooLarge),
+        "parse_head gave an error that belongs to reading a body: {e:?}"
+    );
+    match e.status() {
+        Some(status) if HTTP_ERROR_STATUSES.contains(&status) => {}
+        other => panic!("{e:?} maps to status {other:?}"),
+    }
+}
+
+fn assert_same_request(a: &HttpRequest, b: &HttpRequest) {
+    assert_eq!(a.method, b.method);
+    assert_eq!(a.path, b.path);
+    assert_eq!(a.query, b.query);
+    assert_eq!(a.headers, b.headers);
+    assert_eq!(a.http11, b.http11);
+}
+
+fn check_request(request: &HttpRequest) {
+    assert!(!request.method.is_empty(), "a complete head without a method");
+    assert!(!request.path.contains('?'), "the path keeps its query");
+    for (name, _) in &request.headers {
+        assert_eq!(*name, name.to_ascii_lowercase(), "header names are lower case");
+    }
+    if let Err(e) = request.content_length() {
+        check_body_error(&e);
+    }
+    let _ = request.keep_alive();
+
+    let header = |name: &str| request.header(name);
+    let upgrade = wants_websocket(header);
+    let lookup = |sid: &str| match sid {
+        "p" => Some(Transport::Polling),
+        "w" => Some(Transport::WebSocket),
+        _ => None,
+    };
+    match route(&request.method, &request.query, upgrade, &Config::default(), lookup) {
+        Ok(Route::Handshake(transport)) => {
+            assert_eq!(request.method, "GET", "a handshake that is not a GET");
+            assert!(
+                transport != Transport::WebSocket || upgrade,
+                "a WebSocket handshake without Upgrade: websocket"
+            );
+        }
+        Ok(Route::WebSocket { sid }) => {
+            assert!(upgrade, "a WebSocket route without Upgrade: websocket");
+            assert_eq!(sid, "p", "upgrade of a session that is not polling");
+        }
+        Ok(Route::PollGet { sid } | Route::PollPost { sid }) => {
+            assert_eq!(sid, "p", "a poll for a session that is not polling");
+        }
+        Ok(Route::Preflight) => assert_eq!(request.method, "OPTIONS"),
+        Err(e) => assert!(
+            matches!(e.status(), 400 | 403),
+            "routing error {e:?} has status {}",
+            e.status()
+        ),
+    }
+    if let Ok(accept_value) = accept(&request.method, header) {
+        assert_eq!(accept_value.len(), 28, "Sec-WebSocket-Accept is base64 of 20 bytes");
+        assert!(upgrade, "an upgrade accepted without Upgrade: websocket");
+    }
+}
+
+fn check_body_error(e: &HttpError) {
+    assert!(
+        matches!(e, HttpError::BadContentLength | HttpError::ChunkedBody),
+        "content_length gave {e:?}"
+    );
+    match e.status() {
+        Some(status) if HTTP_ERROR_STATUSES.contains(&status) => {}
+        other => panic!("{e:?} maps to status {other:?}"),
+    }
+}
