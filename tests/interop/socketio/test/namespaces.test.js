@@ -64,6 +64,20 @@ for (const name of Object.keys(TRANSPORTS)) {
       assert.equal(me.nsp, '/admin');
     });
 
+    test("kick-me on /admin: 'io server disconnect' there, / stays connected on the same engine", { timeout: 10000 }, async () => {
+      const { m, main, admin } = await shared();
+      const engineId = m.engine.id;
+      admin.socket.emit('kick-me');
+      const [[reason]] = await admin.inbox.waitFor('disconnect');
+      assert.equal(reason, 'io server disconnect');
+      await sleep(300);
+      assert.equal(main.inbox.all('disconnect').length, 0, 'the main namespace was disconnected too');
+      assert.equal(main.socket.connected, true);
+      assert.equal(m.engine.id, engineId, 'the engine was replaced');
+      assert.equal(admin.inbox.all('connect').length, 1, '/admin reconnected by itself');
+      assert.deepEqual(await call(main.socket, 'ack-echo', ['main']), ['main']);
+    });
+
     test("an unknown namespace gets connect_error 'Invalid namespace'; / on the same engine is unaffected", { timeout: 10000 }, async () => {
       const { m, main } = await shared();
       const { socket: nope, inbox } = socketFor('/nope', {}, m);

@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# Interop tests: the real python-socketio client against a Socket.IO interop server.
+#   ./run.sh              builds and runs OUR server (cargo example socketio/examples/interop_server.rs)
+#   ./run.sh --peer node  runs the Node reference `socket.io` server (../socketio/peer-server.js;
+#                         needs `npm ci` in ../socketio)
+# Needs a python3 on PATH with requirements.txt installed (the test command's .venv).
+# Extra arguments after `--` go to test_interop.py (e.g. `-- -k websocket`).
+set -euo pipefail
+HERE="$(cd "$(dirname "$0")" && pwd)"
+ROOT="$(cd "$(dirname "$0")/../../.." && pwd)"
+cd "$HERE"
+
+peer=ours
+extra=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --peer) peer="${2:-}"; shift 2 || { echo "run.sh: --peer needs a value" >&2; exit 2; } ;;
+    --peer=*) peer="${1#--peer=}"; shift ;;
+    --) shift; extra=("$@"); break ;;
+    *) echo "usage: run.sh [--peer node] [-- test args]" >&2; exit 2 ;;
+  esac
+done
+case "$peer" in
+  ours) label="our interop_server" ;;
+  node) label="the Node reference socket.io" ;;
+  *) echo "run.sh: unknown peer '$peer' (ours|node)" >&2; exit 2 ;;
+esac
+
+missing() {
+  if [ "${REQUIRE_ALL:-0}" = "1" ]; then
+    echo "run.sh: FAIL: $* (required because REQUIRE_ALL=1)" >&2
+    exit 1
+  fi
+  echo "run.sh: SKIP: $*"
+  exit 0
+}
+
+PY="${PYTHON:-python3}"
+command -v "$PY" >/dev/null 2>&1 || missing "$PY is not installed"
+if ! "$PY" -c 'import socketio, requests, websocket' 2>/dev/null; then
+  missing "$PY ($(command -v "$PY")) lacks python-socketio/requests/websocket-client: pip install -r $HERE/requirements.txt (the test command's .venv)"
+fi
+command -v node >/dev/null 2>&1 || missing "node is not installed (used to find a free port and probe the server)"
+if [ "$peer" = node ] && [ ! -d ../socketio/node_modules/socket.io ]; then
+  echo "run.sh: ../socketio/node_modules missing: run 'npm ci' in $HERE/../socketio first" >&2
+  exit 2
+fi
+
+free_port() {
+  node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'
+}
+
+server_pid=""
+cleanup() {
+  if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then
+    kill "$server_pid" 2>/dev/null || true
+    for _ in $(seq 1 30); do
+      kill -0 "$server_pid" 2>/dev/null || break
+      sleep 0.1
+    done
+    kill -9 "$server_pid" 2>/dev/null || true
+    wait "$server_pid" 2>/dev/null || true
+  fi
+}
+trap cleanup EXIT
+
+port="$(free_port)"
+log="$(mktemp "${TMPDIR:-/tmp}/socketio-python-interop-server.XXXXXX")"
+if [ "$peer" = ours ]; then
+  (cd "$ROOT" && cargo build -q -p socketio --example interop_server)
+  target_dir="${CARGO_TARGET_DIR:-target}"
+  case "$target_dir" in /*) ;; *) target_dir="$ROOT/$target_dir" ;; esac
+  bin="$target_dir/debug/examples/interop_server"
+  [ -x "$bin" ] || { echo "run.sh: $bin not found after build" >&2; exit 1; }
+  echo "run.sh: starting our server $bin --port $port"
+  "$bin" --port "$port" >"$log" 2>&1 &
+else
+  echo "run.sh: starting the Node reference socket.io server on port $port"
+  node ../socketio/peer-server.js --port "$port" >"$log" 2>&1 &
+fi
+server_pid=$!
+
+url="http://127.0.0.1:$port"
+probe="$url/socket.io/?EIO=4&transport=polling"
+ready=""
+for _ in $(seq 1 150); do
+  if ! kill -0 "$server_pid" 2>/dev/null; then
+    echo "run.sh: $label server exited before answering; its output:" >&2
+    cat "$log" >&2
+    exit 1
+  fi
+  if node -e 'fetch(process.argv[1]).then(r=>process.exit(r.status===200?0:1),()=>process.exit(1))' "$probe"; then
+    ready=1
+    break
+  fi
+  sleep 0.1
+done
+if [ -z "$ready" ]; then
+  echo "run.sh: $label server did not answer $probe within ~15 s; its output:" >&2
+  cat "$log" >&2
+  exit 1
+fi
+
+status=0
+echo "run.sh: python-socketio $("$PY" -c 'import importlib.metadata as m; print(m.version("python-socketio"))') against $label at $url"
+SIO_URL="$url" "$PY" -u test_interop.py ${extra[@]+"${extra[@]}"} || status=$?
+if [ "$status" -ne 0 ]; then
+  echo "run.sh: python interop tests against $label server FAILED (status $status); server output:" >&2
+  tail -n 50 "$log" >&2
+fi
+rm -f "$log"
+exit "$status"
