@@ -412,15 +412,20 @@ impl Session {
         self.outputs.push_back(Output::Reply { request, reply });
     }
 
+    /// Answers a polling request that the session cannot take in its state: an unknown session
+    /// once closed, a bad request while on WebSocket.
+    fn refuse_request(&mut self, request: RequestId) {
+        let error = if self.is_closed() {
+            RequestError::UnknownSid
+        } else {
+            RequestError::BadRequest
+        };
+        self.reply(request, PollReply::Error(error));
+    }
+
     fn on_poll_get(&mut self, request: RequestId) {
         let Some(polls) = self.polls_mut() else {
-            let error = if self.is_closed() {
-                RequestError::UnknownSid
-            } else {
-                RequestError::BadRequest
-            };
-            self.reply(request, PollReply::Error(error));
-            return;
+            return self.refuse_request(request);
         };
         if polls.parked.is_some() {
             self.reply(request, PollReply::Error(RequestError::BadRequest));
@@ -439,13 +444,7 @@ impl Session {
 
     fn on_post_started(&mut self, request: RequestId) {
         let Some(polls) = self.polls_mut() else {
-            let error = if self.is_closed() {
-                RequestError::UnknownSid
-            } else {
-                RequestError::BadRequest
-            };
-            self.reply(request, PollReply::Error(error));
-            return;
+            return self.refuse_request(request);
         };
         if polls.post.is_some() {
             self.reply(request, PollReply::Error(RequestError::BadRequest));
@@ -458,15 +457,7 @@ impl Session {
     fn on_post_body(&mut self, now: Instant, request: RequestId, body: Bytes) {
         match self.polls_mut() {
             Some(polls) if polls.post == Some(request) => polls.post = None,
-            _ => {
-                let error = if self.is_closed() {
-                    RequestError::UnknownSid
-                } else {
-                    RequestError::BadRequest
-                };
-                self.reply(request, PollReply::Error(error));
-                return;
-            }
+            _ => return self.refuse_request(request),
         }
         let packets = match payload::decode(body, self.config.max_payload) {
             Ok(packets) => packets,
