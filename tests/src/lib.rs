@@ -15,16 +15,19 @@
 //! - [`target`], [`transcript`], [`http`], [`ws`]: the raw client, protocol-agnostic.
 //! - [`check`]: a check table, the concurrent runner and its one-line-per-check report.
 //! - [`eio`]: the Engine.IO v4 checks (handshake, errors, polling, heartbeat, close, WebSocket,
-//!   upgrade, CORS, bad input). Socket.IO checks will live in a sibling `sio` module.
+//!   upgrade, CORS, bad input).
+//! - [`sio`]: the Socket.IO v5 checks (connect, events and acks, binary, namespaces, polling,
+//!   bad input), over the same client.
 //!
 //! The `conformance` binary runs them: `cargo run -p conformance -- --eio-url
-//! http://127.0.0.1:3000/engine.io/`.
+//! http://127.0.0.1:3000/engine.io/ --sio-url http://127.0.0.1:3000/socket.io/`.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 pub mod check;
 pub mod eio;
 pub mod http;
+pub mod sio;
 pub mod target;
 pub mod transcript;
 pub mod ws;

@@ -2,7 +2,10 @@
 //!
 //! ```text
 //! cargo run -p conformance -- --eio-url http://127.0.0.1:3000/engine.io/
+//! cargo run -p conformance -- --sio-url http://127.0.0.1:3000/socket.io/
 //! ```
+//!
+//! Both URLs may be given: each runs its own checks, and one total ends the report.
 //!
 //! Exit status: 0 when every check that ran passed, 1 when one failed, 2 on a usage error.
 
@@ -12,12 +15,15 @@ use std::time::Duration;
 
 use conformance::check::{Outcome, Report};
 use conformance::eio;
+use conformance::sio;
 use conformance::target::Target;
 
 const USAGE: &str = "\
-usage: conformance --eio-url URL [options]
+usage: conformance [--eio-url URL] [--sio-url URL] [options]
 
-  --eio-url URL             Engine.IO endpoint, e.g. http://127.0.0.1:3000/engine.io/
+  --eio-url URL             Engine.IO echo endpoint, e.g. http://127.0.0.1:3000/engine.io/
+  --sio-url URL             Socket.IO conformance endpoint, e.g. http://127.0.0.1:3000/socket.io/
+  --connect-timeout MS      Socket.IO connectTimeout of the server (default 1000)
   --only NAME               run only checks whose name contains NAME (repeatable)
   --list                    list the check names and exit
   --ping-interval MS        pingInterval the server must advertise (default 300)
@@ -34,6 +40,7 @@ usage: conformance --eio-url URL [options]
 
 struct Options {
     eio: Option<eio::Config>,
+    sio: Option<sio::Config>,
     parallel: usize,
     only: Vec<String>,
     list: bool,
@@ -49,6 +56,8 @@ enum Transcripts {
 
 fn parse(args: &[String]) -> Result<Options, String> {
     let mut url = None;
+    let mut sio_url = None;
+    let mut connect_timeout = None;
     let mut only = Vec::new();
     let mut list = false;
     let mut transcripts = Transcripts::None;
@@ -73,6 +82,8 @@ fn parse(args: &[String]) -> Result<Options, String> {
         };
         match arg.as_str() {
             "--eio-url" => url = Some(value("--eio-url")?),
+            "--sio-url" => sio_url = Some(value("--sio-url")?),
+            "--connect-timeout" => connect_timeout = Some(number(arg, value(arg)?)?),
             "--only" => only.push(value("--only")?),
             "--list" => list = true,
             "--ping-interval" => ping_interval = Some(number(arg, value(arg)?)?),
@@ -114,11 +125,35 @@ fn parse(args: &[String]) -> Result<Options, String> {
         }
         None => None,
     };
-    if eio.is_none() && !list {
-        return Err("nothing to check: give --eio-url".to_string());
+    let sio = match sio_url {
+        Some(url) => {
+            let target = Target::parse(&url).map_err(|e| e.to_string())?;
+            let mut config = sio::Config::new(target);
+            if let Some(ms) = connect_timeout {
+                config.connect_timeout = Duration::from_millis(ms);
+            }
+            if let Some(ms) = ping_interval {
+                config.ping_interval = Duration::from_millis(ms);
+            }
+            if let Some(ms) = ping_timeout {
+                config.ping_timeout = Duration::from_millis(ms);
+            }
+            if let Some(bytes) = max_payload {
+                config.max_payload = bytes;
+            }
+            if let Some(ms) = slack {
+                config.slack = Duration::from_millis(ms);
+            }
+            Some(config)
+        }
+        None => None,
+    };
+    if eio.is_none() && sio.is_none() && !list {
+        return Err("nothing to check: give --eio-url and/or --sio-url".to_string());
     }
     Ok(Options {
         eio,
+        sio,
         parallel,
         only,
         list,
@@ -143,11 +178,17 @@ async fn main() -> ExitCode {
         for check in eio::select(&options.only) {
             println!("{}", check.name);
         }
+        for check in sio::select(&options.only) {
+            println!("{}", check.name);
+        }
         return ExitCode::SUCCESS;
     }
     let mut report = Report::default();
     if let Some(config) = options.eio {
         report.extend(eio::run_with(config, &eio::select(&options.only), options.parallel).await);
+    }
+    if let Some(config) = options.sio {
+        report.extend(sio::run_with(config, &sio::select(&options.only), options.parallel).await);
     }
     let mut stdout = io::stdout().lock();
     let mut stderr = io::stderr().lock();

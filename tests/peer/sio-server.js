@@ -1,0 +1,64 @@
+'use strict';
+// The Node reference Socket.IO conformance server (npm `socket.io`, pinned in package-lock.json):
+// the server the public Socket.IO protocol test suite expects, configured like ours
+// (socketio::conformance) so the Socket.IO conformance checks can be proven against the reference:
+// path /socket.io/, pingInterval 300 ms, pingTimeout 200 ms, connectTimeout 1000 ms,
+// maxPayload 1000000, CORS any origin; namespaces / and /custom (any other gets
+// `44/<nsp>,{"message":"Invalid namespace"}`); on connect each emits `auth` with the CONNECT
+// payload; on /, `message` is answered with `message-back` and the same arguments, and
+// `message-with-ack` is acknowledged with the same arguments.
+//
+// Usage: node sio-server.js --port N   (0 picks a free port; the chosen one is printed on stdout)
+const http = require('node:http');
+const { Server } = require('socket.io');
+
+function parsePort(argv) {
+  const i = argv.indexOf('--port');
+  const raw = i >= 0 ? argv[i + 1] : '3000';
+  const port = Number(raw);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    console.error(`sio-server.js: need --port <0..65535>, got ${raw}`);
+    process.exit(2);
+  }
+  return port;
+}
+
+const port = parsePort(process.argv.slice(2));
+const httpServer = http.createServer((req, res) => {
+  res.writeHead(404).end();
+});
+
+const io = new Server(httpServer, {
+  path: '/socket.io/',
+  pingInterval: 300,
+  pingTimeout: 200,
+  connectTimeout: 1000,
+  maxHttpBufferSize: 1000000,
+  cors: { origin: '*' },
+});
+
+io.on('connection', (socket) => {
+  socket.emit('auth', socket.handshake.auth);
+  socket.on('message', (...args) => {
+    socket.emit('message-back', ...args);
+  });
+  socket.on('message-with-ack', (...args) => {
+    const ack = args.pop();
+    if (typeof ack === 'function') ack(...args);
+  });
+});
+
+io.of('/custom').on('connection', (socket) => {
+  socket.emit('auth', socket.handshake.auth);
+});
+
+httpServer.listen(port, '127.0.0.1', () => {
+  console.log(`listening on 127.0.0.1:${httpServer.address().port}`);
+});
+
+const stop = () => {
+  io.close();
+  setTimeout(() => process.exit(0), 500).unref();
+};
+process.on('SIGTERM', stop);
+process.on('SIGINT', stop);

@@ -1,0 +1,154 @@
+//! Events and acknowledgements on the main namespace, text and binary: what the conformance
+//! server sends back, byte for byte where the bytes are determined, by meaning where they are not.
+
+use super::client::Ctx;
+use super::packet::{placeholder, reconstruct, split_json};
+use crate::check::CheckResult;
+use crate::{ensure, fail};
+
+/// `42["message",1,"2",{"3":[true]}]` -> `42["message-back",1,"2",{"3":[true]}]` (test suite).
+pub async fn echo(c: Ctx) -> CheckResult {
+    let mut s = c.session().await?;
+    s.ws.send_text(r#"42["message",1,"2",{"3":[true]}]"#)
+        .await?;
+    c.expect_text(&mut s.ws, r#"42["message-back",1,"2",{"3":[true]}]"#)
+        .await
+}
+
+/// Compact JSON comes back byte for byte: key order (not sorted), UTF-8 as is, escapes, numbers.
+pub async fn exact_json(c: Ctx) -> CheckResult {
+    let mut s = c.session().await?;
+    // What JSON.stringify writes: no spaces, keys as given, non-ASCII raw, only `"`, `\\` and
+    // control characters escaped.
+    let args = r#"{"z":1,"a":{"y":[],"b":null},"m":"hé € 😀 \"q\" \\ \n \u0001","n":[-1.5,0,123456789,true,false]}"#;
+    c.expect_echo(&mut s.ws, args).await
+}
+
+/// Five events sent back to back are answered in order.
+pub async fn in_order(c: Ctx) -> CheckResult {
+    let mut s = c.session().await?;
+    for i in 0..5 {
+        s.ws.send_text(&format!("42[\"message\",{i}]")).await?;
+    }
+    for i in 0..5 {
+        c.expect_text(&mut s.ws, &format!("42[\"message-back\",{i}]"))
+            .await?;
+    }
+    Ok(())
+}
+
+/// `452-["message",<ph 0>,<ph 1>]` + 01 02 03 + 04 05 06 -> `452-["message-back",<ph 0>,<ph 1>]`
+/// + the same two frames, in order (test suite).
+pub async fn binary(c: Ctx) -> CheckResult {
+    let mut s = c.session().await?;
+    let (p0, p1) = (placeholder(0), placeholder(1));
+    s.ws.send_text(&format!("452-[\"message\",{p0},{p1}]"))
+        .await?;
+    s.ws.send_binary(&[1, 2, 3]).await?;
+    s.ws.send_binary(&[4, 5, 6]).await?;
+    c.expect_text(&mut s.ws, &format!("452-[\"message-back\",{p0},{p1}]"))
+        .await?;
+    c.expect_binary(&mut s.ws, &[1, 2, 3]).await?;
+    c.expect_binary(&mut s.ws, &[4, 5, 6]).await
+}
+
+/// `42456["message-with-ack",1,"2",{"3":[false]}]` -> `43456[1,"2",{"3":[false]}]` (test suite).
+pub async fn ack(c: Ctx) -> CheckResult {
+    let mut s = c.session().await?;
+    s.ws.send_text(r#"42456["message-with-ack",1,"2",{"3":[false]}]"#)
+        .await?;
+    c.expect_text(&mut s.ws, r#"43456[1,"2",{"3":[false]}]"#)
+        .await
+}
+
+/// An ack with no arguments is the empty array: `4212["message-with-ack"]` -> `4312[]`.
+pub async fn ack_without_arguments(c: Ctx) -> CheckResult {
+    let mut s = c.session().await?;
+    s.ws.send_text(r#"4212["message-with-ack"]"#).await?;
+    c.expect_text(&mut s.ws, "4312[]").await
+}
+
+/// `452-789["message-with-ack",<ph 0>,<ph 1>]` + two frames -> `462-789[<ph 0>,<ph 1>]` + the
+/// same two frames (test suite).
+pub async fn binary_ack(c: Ctx) -> CheckResult {
+    let mut s = c.session().await?;
+    let (p0, p1) = (placeholder(0), placeholder(1));
+    s.ws.send_text(&format!("452-789[\"message-with-ack\",{p0},{p1}]"))
+        .await?;
+    s.ws.send_binary(&[1, 2, 3]).await?;
+    s.ws.send_binary(&[4, 5, 6]).await?;
+    c.expect_text(&mut s.ws, &format!("462-789[{p0},{p1}]"))
+        .await?;
+    c.expect_binary(&mut s.ws, &[1, 2, 3]).await?;
+    c.expect_binary(&mut s.ws, &[4, 5, 6]).await
+}
+
+/// Placeholders deep inside objects and arrays, numbered in document order, come back in place
+/// with their frames in order.
+pub async fn nested_placeholders(c: Ctx) -> CheckResult {
+    let mut s = c.session().await?;
+    let args = format!(
+        "{{\"a\":{},\"b\":[1,{{\"c\":{}}}],\"d\":[[{}]]}}",
+        placeholder(0),
+        placeholder(1),
+        placeholder(2)
+    );
+    s.ws.send_text(&format!("453-[\"message\",{args}]")).await?;
+    for frame in [&[0xaa][..], &[0xbb, 0xbb], &[0xcc, 0xcc, 0xcc]] {
+        s.ws.send_binary(frame).await?;
+    }
+    c.expect_text(&mut s.ws, &format!("453-[\"message-back\",{args}]"))
+        .await?;
+    c.expect_binary(&mut s.ws, &[0xaa]).await?;
+    c.expect_binary(&mut s.ws, &[0xbb, 0xbb]).await?;
+    c.expect_binary(&mut s.ws, &[0xcc, 0xcc, 0xcc]).await
+}
+
+/// Placeholders numbered out of document order (`num` 1 before `num` 0): the answer means the
+/// same arguments, whatever numbering the server chooses.
+pub async fn placeholders_out_of_order(c: Ctx) -> CheckResult {
+    let mut s = c.session().await?;
+    let sent = format!(
+        "[\"message\",{},{{\"x\":{}}}]",
+        placeholder(1),
+        placeholder(0)
+    );
+    s.ws.send_text(&format!("452-{sent}")).await?;
+    s.ws.send_binary(&[0x0a]).await?;
+    s.ws.send_binary(&[0x0b, 0x0b]).await?;
+    let reply = c.next_text(&mut s.ws).await?;
+    let (head, json) = split_json(&reply);
+    ensure!(
+        head == "452-",
+        "expected a BINARY_EVENT with 2 attachments (`452-[...]`), got {reply:?}"
+    );
+    let first = c.next_binary(&mut s.ws).await?;
+    let second = c.next_binary(&mut s.ws).await?;
+    let got = reconstruct(json, &[first, second]).map_err(crate::check::Failure::Failed)?;
+    let sent_back = sent.replacen("\"message\"", "\"message-back\"", 1);
+    let want = reconstruct(&sent_back, &[vec![0x0a], vec![0x0b, 0x0b]])
+        .map_err(crate::check::Failure::Failed)?;
+    ensure!(
+        got == want,
+        "the answer means {got}, expected {want} (attachments put back in place)"
+    );
+    Ok(())
+}
+
+/// A 100 KiB attachment comes back whole.
+pub async fn large_binary(c: Ctx) -> CheckResult {
+    let mut s = c.session().await?;
+    let big: Vec<u8> = (0..100 * 1024).map(|i| (i % 251) as u8).collect();
+    let p0 = placeholder(0);
+    s.ws.send_text(&format!("451-[\"message\",{p0}]")).await?;
+    s.ws.send_binary(&big).await?;
+    c.expect_text(&mut s.ws, &format!("451-[\"message-back\",{p0}]"))
+        .await?;
+    match c.next_binary(&mut s.ws).await? {
+        got if got == big => Ok(()),
+        got => fail!(
+            "the 100 KiB attachment came back as {} different bytes",
+            got.len()
+        ),
+    }
+}
