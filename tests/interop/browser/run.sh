@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# The chat demo page (demo/) in headless Chromium against the demo server
+# (socketio/examples/chat.rs), driven by playwright-core with Debian's /usr/bin/chromium.
+#   bash tests/interop/browser/run.sh
+# Without /usr/bin/chromium: with CI or REQUIRE_ALL=1 set it installs the `chromium` package with
+# apt-get, otherwise it says why it skips and exits 0. Installs its npm packages and the demo's
+# (npm ci, from the committed lockfiles) when missing. Respects CARGO_TARGET_DIR.
+set -euo pipefail
+HERE="$(cd "$(dirname "$0")" && pwd)"
+ROOT="$(cd "$HERE/../../.." && pwd)"
+CHROMIUM="${CHROMIUM:-/usr/bin/chromium}"
+TTL_S=4
+
+if [ ! -x "$CHROMIUM" ]; then
+  if [ -n "${CI:-}" ] || [ "${REQUIRE_ALL:-}" = 1 ]; then
+    echo "run.sh: $CHROMIUM is missing: installing Debian's chromium (CI/REQUIRE_ALL set)"
+    sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    $sudo apt-get update -q
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q chromium
+    [ -x "$CHROMIUM" ] || { echo "run.sh: FAIL: $CHROMIUM still missing after apt-get install chromium" >&2; exit 1; }
+  else
+    echo "run.sh: SKIP: the browser test needs Debian's chromium at $CHROMIUM (apt-get install chromium);"
+    echo "run.sh: SKIP: set CI=1 or REQUIRE_ALL=1 to have it installed and the test run."
+    exit 0
+  fi
+fi
+
+if [ ! -d "$HERE/node_modules/playwright-core" ]; then
+  echo "run.sh: npm ci in $HERE"
+  (cd "$HERE" && npm ci --no-audit --no-fund)
+fi
+if [ ! -f "$ROOT/demo/node_modules/socket.io-client/dist/socket.io.min.js" ]; then
+  echo "run.sh: npm ci in $ROOT/demo"
+  (cd "$ROOT/demo" && npm ci --no-audit --no-fund)
+fi
+
+(cd "$ROOT" && cargo build -q -p socketio --example chat)
+target_dir="${CARGO_TARGET_DIR:-target}"
+case "$target_dir" in /*) ;; *) target_dir="$ROOT/$target_dir" ;; esac
+bin="$target_dir/debug/examples/chat"
+[ -x "$bin" ] || { echo "run.sh: $bin not found after the build" >&2; exit 1; }
+
+free_port() {
+  node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'
+}
+
+server_pid=""
+log="$(mktemp "${TMPDIR:-/tmp}/chat-demo-server.XXXXXX")"
+shots="$(mktemp -d "${TMPDIR:-/tmp}/chat-demo-shots.XXXXXX")"
+cleanup() {
+  if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then
+    kill "$server_pid" 2>/dev/null || true
+    for _ in $(seq 1 30); do
+      kill -0 "$server_pid" 2>/dev/null || break
+      sleep 0.1
+    done
+    kill -9 "$server_pid" 2>/dev/null || true
+    wait "$server_pid" 2>/dev/null || true
+  fi
+  rm -f "$log"
+}
+trap cleanup EXIT
+
+port="$(free_port)"
+secret="$(node -e 'console.log(require("crypto").randomBytes(32).toString("hex"))')"
+echo "run.sh: starting $bin --port $port --token-ttl-s $TTL_S"
+CHAT_JWT_SECRET="$secret" "$bin" --host 127.0.0.1 --port "$port" --static "$ROOT/demo" \
+  --token-ttl-s "$TTL_S" >"$log" 2>&1 &
+server_pid=$!
+
+url="http://127.0.0.1:$port"
+ready=""
+for _ in $(seq 1 150); do
+  if ! kill -0 "$server_pid" 2>/dev/null; then
+    echo "run.sh: the demo server exited before answering; its output:" >&2
+    cat "$log" >&2
+    exit 1
+  fi
+  if node -e 'fetch(process.argv[1]).then(r=>process.exit(r.status===200?0:1),()=>process.exit(1))' "$url/"; then
+    ready=1
+    break
+  fi
+  sleep 0.1
+done
+if [ -z "$ready" ]; then
+  echo "run.sh: the demo server did not answer $url/ within ~15 s; its output:" >&2
+  cat "$log" >&2
+  exit 1
+fi
+
+status=0
+CHAT_URL="$url" CHAT_SECRET="$secret" CHAT_TTL_S="$TTL_S" SCREENSHOT_DIR="$shots" CHROMIUM="$CHROMIUM" \
+  node "$HERE/test.mjs" || status=$?
+if [ "$status" -ne 0 ]; then
+  echo "run.sh: the browser test FAILED (status $status); server output:" >&2
+  tail -n 40 "$log" >&2
+fi
+exit "$status"
