@@ -31,9 +31,9 @@ const URLS = {
 const CONFIGURED = Boolean(SECRET && ISSUER && AUDIENCE && env.AUTH_KEYS && Object.values(URLS).every(Boolean));
 
 /** Like `describe`, but without run.sh's env it skips (saying why), or fails when REQUIRE_ALL=1. */
-function describeInterop(name, fn) {
+function describeInterop(name, fn, options = {}) {
   if (CONFIGURED) {
-    describe(name, fn);
+    describe(name, options, fn);
     return;
   }
   const why = 'AUTH_URL_* / AUTH_SECRET / AUTH_KEYS are not set: run through run.sh';
