@@ -126,4 +126,21 @@ describeInterop('expiry: the token\'s exp ends the connection', () => {
     const [disconnect] = await inbox.waitFor('disconnect');
     assert.equal(disconnect.args[0], 'io server disconnect');
   });
+
+  // KNOWN SERVER BUG (reported to the lead): the connection turns token times into instants
+  // through a wall-clock anchor kept in whole seconds (socketio/src/proto/connection.rs
+  // `wall_anchor: (Instant, u64)`, set from `as_secs()` in runtime/connection.rs), so the expiry
+  // deadline lands at exp + (the fraction of the second at which the Engine.IO session opened):
+  // up to ~1 s late. This test opens the session at .85-.95 of a second to show it every time.
+  // It is `todo` (run and reported, not counted as a failure) until the fix; then drop `todo`.
+  test('the disconnect comes within 500 ms of exp even when the session opens late in a second', {
+    timeout: 10000,
+    todo: 'server bug: expiry deadline computed from a whole-second wall-clock anchor (up to 1 s late)',
+  }, async (t) => {
+    while (Date.now() % 1000 < 850 || Date.now() % 1000 > 950) await sleep(5);
+    const { exp, expMs } = expAhead(2);
+    const { inbox } = await connect(URLS.hs, { auth: { token: mint({ exp }) } });
+    const late = await expectExpiryDisconnect(inbox, expMs, t);
+    assert.ok(late <= 500, `disconnected ${late} ms after exp`);
+  });
 }, { concurrency: true });
