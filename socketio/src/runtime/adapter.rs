@@ -3,6 +3,7 @@
 //! Every socket is in the room named by its own id, as in the Node server, so `to(socket_id)`
 //! reaches one socket.
 
+use super::cluster::ClusterSlot;
 use super::socket::Socket;
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -20,11 +21,14 @@ struct State {
 #[derive(Default)]
 pub(crate) struct Adapter {
     state: Mutex<State>,
+    /// The cluster this namespace belongs to (empty unless one is attached).
+    cluster: ClusterSlot,
 }
 
-/// Which sockets a broadcast reaches.
-#[derive(Clone, Debug, Default)]
-pub(crate) struct Selector {
+/// Which sockets a broadcast reaches: members of any of `rooms` (every socket when empty),
+/// minus members of any of `except`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Selector {
     /// Any of these rooms (all sockets when empty).
     pub rooms: Vec<Room>,
     /// None of these rooms.
@@ -36,6 +40,10 @@ impl Adapter {
         // A panic while holding the lock cannot leave the maps half-updated in a way that matters
         // more than losing every room; keep serving.
         self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub(crate) fn cluster(&self) -> &ClusterSlot {
+        &self.cluster
     }
 
     pub(crate) fn add(&self, socket: Socket) {
@@ -117,6 +125,11 @@ impl Adapter {
             }
         }
         out
+    }
+
+    /// The rooms that have members (socket ids included).
+    pub(crate) fn room_names(&self) -> Vec<Room> {
+        self.lock().rooms.keys().cloned().collect()
     }
 
     /// Number of sockets.

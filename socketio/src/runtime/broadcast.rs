@@ -1,7 +1,11 @@
-//! Broadcasts: one packet encoded once, its bytes shared by every receiver.
+//! Broadcasts: one packet encoded once, its bytes shared by every receiver. With a cluster
+//! attached, the same broadcast is also handed to it for the other nodes (unless `local`).
 
 use super::adapter::{Room, Selector};
 use super::args::IntoPayload;
+use super::cluster::{
+    remote_socket, Cluster, ClusterBroadcast, ClusterError, ClusterOp, FetchedSocket,
+};
 use super::error::{AckError, EmitError};
 use super::namespace::Namespace;
 use super::socket::Socket;
@@ -15,6 +19,7 @@ pub struct BroadcastOperator {
     namespace: Arc<Namespace>,
     selector: Selector,
     volatile: bool,
+    local: bool,
     timeout: Option<Duration>,
 }
 
@@ -33,6 +38,7 @@ impl BroadcastOperator {
             namespace,
             selector: Selector::default(),
             volatile: false,
+            local: false,
             timeout: None,
         }
     }
@@ -54,8 +60,9 @@ impl BroadcastOperator {
         self
     }
 
-    /// Only this node (the in-memory adapter is always local; kept for API parity).
-    pub fn local(self) -> Self {
+    /// Only this node: the cluster (if one is attached) is not told.
+    pub fn local(mut self) -> Self {
+        self.local = true;
         self
     }
 
@@ -71,17 +78,58 @@ impl BroadcastOperator {
         self
     }
 
+    /// The cluster to tell, unless this broadcast is local or there is none.
+    fn cluster(&self) -> Option<&Arc<dyn Cluster>> {
+        match self.local {
+            true => None,
+            false => self.namespace.adapter().cluster().get(),
+        }
+    }
+
+    /// The request timeout: the one set with [`BroadcastOperator::timeout`], else 5 s.
+    fn timeout_or_default(&self) -> Duration {
+        self.timeout.unwrap_or(Duration::from_secs(5))
+    }
+
     /// The selected sockets on this node.
     pub fn fetch_sockets(&self) -> Vec<Socket> {
         self.namespace.adapter().select(&self.selector)
     }
 
-    /// Emits to every selected socket; the packet is encoded once.
+    /// The selected sockets on every node: this node's, then those the other nodes report
+    /// before the timeout (5 s unless set with [`BroadcastOperator::timeout`]). Fails, as Node
+    /// does, when a node did not answer in time or the cluster is unreachable.
+    pub async fn fetch_all_sockets(&self) -> Result<Vec<FetchedSocket>, ClusterError> {
+        let mut sockets: Vec<FetchedSocket> = self
+            .fetch_sockets()
+            .into_iter()
+            .map(FetchedSocket::Local)
+            .collect();
+        if let Some(cluster) = self.cluster() {
+            let remote = cluster
+                .fetch_sockets(
+                    self.namespace.name(),
+                    &self.selector,
+                    self.timeout_or_default(),
+                )
+                .await?;
+            sockets.extend(
+                remote
+                    .into_iter()
+                    .map(|info| remote_socket(&self.namespace, info)),
+            );
+        }
+        Ok(sockets)
+    }
+
+    /// Emits to every selected socket; the packet is encoded once. The report counts this
+    /// node's sockets.
     pub fn emit(&self, name: &str, args: impl IntoPayload) -> Result<BroadcastReport, EmitError> {
         if is_reserved_event(name) {
             return Err(EmitError::ReservedEvent(name.to_owned()));
         }
-        let packet = encode_event(self.namespace.nsp(), None, name, &args.into_payload());
+        let args = args.into_payload();
+        let packet = encode_event(self.namespace.nsp(), None, name, &args);
         let mut report = BroadcastReport::default();
         for socket in self.fetch_sockets() {
             match socket.send_encoded(packet.clone(), self.volatile) {
@@ -90,17 +138,34 @@ impl BroadcastOperator {
                 Err(_) => {}
             }
         }
+        if let Some(cluster) = self.cluster() {
+            cluster.broadcast(self.namespace.name(), &self.to_cluster(name, args));
+        }
         Ok(report)
+    }
+
+    fn to_cluster(&self, name: &str, args: Payload) -> ClusterBroadcast {
+        ClusterBroadcast {
+            selector: self.selector.clone(),
+            volatile: self.volatile,
+            event: name.to_owned(),
+            args,
+        }
     }
 
     /// Emits to every selected socket and collects their acknowledgements until the timeout
     /// (5 s unless set with [`BroadcastOperator::timeout`]): one result per socket.
+    ///
+    /// With a cluster, the other nodes' clients are included; their ids are empty (the Node
+    /// adapter's wire format does not carry them), each answer holds the first argument of the
+    /// client's acknowledgement, and clients that did not answer in time count as
+    /// [`AckError::Timeout`].
     pub async fn emit_with_ack(
         &self,
         name: &str,
         args: impl IntoPayload,
     ) -> Vec<(String, Result<Payload, AckError>)> {
-        let timeout = self.timeout.unwrap_or(Duration::from_secs(5));
+        let timeout = self.timeout_or_default();
         let payload = args.into_payload();
         let sockets = self.fetch_sockets();
         let waits = sockets.iter().map(|s| {
@@ -112,27 +177,51 @@ impl BroadcastOperator {
                 )
             }
         });
-        join_all(waits).await
+        let cluster = match self.cluster() {
+            Some(cluster) if !is_reserved_event(name) => cluster,
+            _ => return join_all(waits).await,
+        };
+        let remote = cluster.broadcast_with_ack(
+            self.namespace.name(),
+            &self.to_cluster(name, payload.clone()),
+            timeout,
+        );
+        let (mut results, remote) = tokio::join!(join_all(waits), remote);
+        if let Ok(remote) = remote {
+            results.extend(remote.acks.into_iter().map(|a| (String::new(), Ok(a))));
+            results.extend((0..remote.missing).map(|_| (String::new(), Err(AckError::Timeout))));
+        }
+        results
     }
 
-    /// Makes the selected sockets join a room.
+    /// Makes the selected sockets (of every node) join a room.
     pub fn join(&self, room: &str) {
         for s in self.fetch_sockets() {
             s.join(room);
         }
+        self.tell_cluster(|| ClusterOp::Join(vec![Room::from(room)]));
     }
 
-    /// Makes the selected sockets leave a room.
+    /// Makes the selected sockets (of every node) leave a room.
     pub fn leave(&self, room: &str) {
         for s in self.fetch_sockets() {
             s.leave(room);
         }
+        self.tell_cluster(|| ClusterOp::Leave(vec![Room::from(room)]));
     }
 
-    /// Disconnects the selected sockets (with `close`, their whole connections).
+    /// Disconnects the selected sockets of every node (with `close`, their whole connections).
     pub fn disconnect_sockets(&self, close: bool) {
         for s in self.fetch_sockets() {
             s.disconnect(close);
+        }
+        self.tell_cluster(|| ClusterOp::Disconnect { close });
+    }
+
+    /// Has the other nodes apply an operation (built only when there is a cluster to tell).
+    fn tell_cluster(&self, op: impl FnOnce() -> ClusterOp) {
+        if let Some(cluster) = self.cluster() {
+            cluster.apply(self.namespace.name(), &self.selector, &op());
         }
     }
 }

@@ -4,6 +4,7 @@
 mod adapter;
 mod args;
 mod broadcast;
+mod cluster;
 mod connection;
 mod error;
 mod jwks_file;
@@ -11,9 +12,13 @@ mod namespace;
 mod server;
 mod socket;
 
-pub use adapter::Room;
+pub use adapter::{Room, Selector};
 pub use args::IntoPayload;
 pub use broadcast::{BroadcastOperator, BroadcastReport};
+pub use cluster::{
+    Cluster, ClusterBroadcast, ClusterError, ClusterFuture, ClusterOp, FetchedSocket, LocalNode,
+    RemoteAcks, RemoteSocket, ServerAck, ServerSideHandler, SocketInfo,
+};
 pub use error::{AckError, EmitError};
 pub use jwks_file::JwksFile;
 pub use namespace::{

@@ -1,12 +1,13 @@
 //! [`SocketIo`]: the Socket.IO server on an Engine.IO endpoint.
 
+use super::cluster::{join_cluster, Cluster};
 use super::connection::ConnectionTask;
 use super::namespace::Namespace;
 use crate::proto::{AuthPolicies, Config as ConnConfig, Namespace as Nsp};
 use engineio::runtime::{Engine, EngineConfig, SidGenerator};
 use std::collections::HashMap;
 use std::fmt;
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, OnceLock, RwLock};
 use std::time::Duration;
 
 /// Decides whether a namespace name that was not registered may be created on demand.
@@ -60,6 +61,8 @@ pub(crate) struct IoInner {
     namespaces: RwLock<HashMap<String, Arc<Namespace>>>,
     dynamic: RwLock<Vec<(NamespacePredicate, NamespaceSetup)>>,
     pub(crate) sids: SidGenerator,
+    /// The cluster every namespace joins (none unless attached).
+    cluster: OnceLock<Arc<dyn Cluster>>,
 }
 
 impl IoInner {
@@ -81,9 +84,18 @@ impl IoInner {
             return Some(ns.clone());
         }
         let ns = Namespace::new(nsp);
+        self.join_cluster(&ns);
         setup(&ns);
         namespaces.insert(name.to_owned(), ns.clone());
         Some(ns)
+    }
+}
+
+impl IoInner {
+    fn join_cluster(&self, ns: &Arc<Namespace>) {
+        if let Some(cluster) = self.cluster.get() {
+            join_cluster(ns, cluster);
+        }
     }
 }
 
@@ -131,6 +143,7 @@ impl SocketIo {
                 namespaces: RwLock::new(HashMap::new()),
                 dynamic: RwLock::new(Vec::new()),
                 sids: SidGenerator::new(),
+                cluster: OnceLock::new(),
             }),
             engine,
         };
@@ -160,8 +173,28 @@ impl SocketIo {
         }
         let nsp = Nsp::new(&name).unwrap_or_else(|_| Nsp::main());
         let ns = Namespace::new(nsp);
+        self.inner.join_cluster(&ns);
         namespaces.insert(name, ns.clone());
         ns
+    }
+
+    /// Makes this server one node of a cluster (e.g. the `socketio-redis` adapter): from now on
+    /// broadcasts, room operations and fetches of every namespace also reach the other nodes.
+    /// A server joins one cluster, once; returns false if it already had one.
+    pub fn attach_cluster(&self, cluster: Arc<dyn Cluster>) -> bool {
+        if self.inner.cluster.set(cluster.clone()).is_err() {
+            return false;
+        }
+        let namespaces: Vec<Arc<Namespace>> = self
+            .inner
+            .namespaces
+            .read()
+            .map(|n| n.values().cloned().collect())
+            .unwrap_or_default();
+        for ns in &namespaces {
+            join_cluster(ns, &cluster);
+        }
+        true
     }
 
     /// Creates namespaces on demand: a CONNECT to an unknown name that `allow` accepts creates it

@@ -1,0 +1,502 @@
+//! Scaling past one node: the [`Cluster`] interface an adapter crate implements, and the
+//! [`LocalNode`] handle through which that adapter hands the other nodes' work to this one.
+//!
+//! With no cluster attached nothing here runs: a namespace's slot stays empty and every
+//! broadcast stays in memory. Attached ([`SocketIo::attach_cluster`]), each broadcast that is not
+//! [`local`](super::BroadcastOperator::local) is delivered here *and* handed to
+//! [`Cluster::broadcast`]; the adapter carries it to the other nodes, which deliver it to their
+//! own sockets through their [`LocalNode`]. Requests (fetch sockets, join, leave, disconnect,
+//! server-side emits, broadcasts with acknowledgements) go the same way and come back as typed
+//! answers.
+//!
+//! ```text
+//!  node A: ns.to("room").emit(..) ──> local sockets
+//!                     │
+//!                     └─> Cluster::broadcast ──(Redis)──> node B's adapter ──> LocalNode::broadcast ──> B's sockets
+//! ```
+//!
+//! [`SocketIo::attach_cluster`]: super::SocketIo::attach_cluster
+
+use super::adapter::{Room, Selector};
+use super::namespace::Namespace;
+use super::socket::Socket;
+use crate::proto::{encode_event, Payload};
+use std::collections::HashMap;
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, OnceLock, RwLock, Weak};
+use std::time::Duration;
+use tokio::sync::mpsc;
+
+/// A boxed future of a cluster request.
+pub type ClusterFuture<T> = Pin<Box<dyn Future<Output = T> + Send + 'static>>;
+
+/// Handles a server-side emit from another node: the arguments after the event name, and the
+/// acknowledgement to send when the emitting node asked for one.
+pub type ServerSideHandler = Arc<dyn Fn(Vec<serde_json::Value>, Option<ServerAck>) + Send + Sync>;
+
+/// Carries one node's cluster work to the other nodes (a Redis adapter, for instance).
+///
+/// Calls that return nothing must not block: queue the message and send it from a task.
+/// Namespace names are the full names (`/`, `/chat`).
+pub trait Cluster: Send + Sync {
+    /// A namespace exists on this node: start taking the other nodes' work for it and hand it
+    /// to `node`.
+    fn add_namespace(&self, node: LocalNode);
+
+    /// A broadcast made on this node (already delivered to this node's sockets).
+    fn broadcast(&self, nsp: &str, broadcast: &ClusterBroadcast);
+
+    /// A broadcast asking every reached client for an acknowledgement: resolves with the other
+    /// nodes' acknowledgements once all arrived, or at `timeout` with what came.
+    fn broadcast_with_ack(
+        &self,
+        nsp: &str,
+        broadcast: &ClusterBroadcast,
+        timeout: Duration,
+    ) -> ClusterFuture<Result<RemoteAcks, ClusterError>>;
+
+    /// The sockets of the other nodes that `selector` reaches.
+    fn fetch_sockets(
+        &self,
+        nsp: &str,
+        selector: &Selector,
+        timeout: Duration,
+    ) -> ClusterFuture<Result<Vec<SocketInfo>, ClusterError>>;
+
+    /// Makes the other nodes apply `op` to their sockets that `selector` reaches.
+    fn apply(&self, nsp: &str, selector: &Selector, op: &ClusterOp);
+
+    /// Emits `data` (`[event name, args...]`) to the other nodes' server-side handlers.
+    fn server_side_emit(&self, nsp: &str, data: &[serde_json::Value]);
+
+    /// Emits `data` to the other nodes' server-side handlers and collects one answer per node.
+    fn server_side_emit_with_ack(
+        &self,
+        nsp: &str,
+        data: &[serde_json::Value],
+        timeout: Duration,
+    ) -> ClusterFuture<Result<Vec<serde_json::Value>, ClusterError>>;
+}
+
+/// A broadcast to deliver on another node: which sockets, and the event.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ClusterBroadcast {
+    /// The rooms to reach and to skip.
+    pub selector: Selector,
+    /// Drop the packet for clients whose send buffer is full.
+    pub volatile: bool,
+    /// The event name.
+    pub event: String,
+    /// The event's arguments (binary included).
+    pub args: Payload,
+}
+
+/// What the other nodes' clients answered to a broadcast with acknowledgement.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct RemoteAcks {
+    /// One payload per client that answered (the first argument of its acknowledgement, which
+    /// is all the Node adapter carries).
+    pub acks: Vec<Payload>,
+    /// Clients that were sent the event but did not answer before the timeout.
+    pub missing: usize,
+}
+
+/// A socket on some node, as the cluster describes it (Node's `RemoteSocket` fields).
+#[derive(Clone, Debug, PartialEq)]
+pub struct SocketInfo {
+    /// The socket id.
+    pub id: String,
+    /// Its rooms (its own id included).
+    pub rooms: Vec<Room>,
+    /// The handshake: `headers`, `address`, `query`, `auth`, ... (credentials left out).
+    pub handshake: serde_json::Value,
+    /// The socket's data (`{"claims": {...}}` for an authenticated socket of ours).
+    pub data: serde_json::Value,
+}
+
+/// Something to do to the selected sockets of every node.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ClusterOp {
+    /// Join these rooms.
+    Join(Vec<Room>),
+    /// Leave these rooms.
+    Leave(Vec<Room>),
+    /// Disconnect (with `close`, the whole connection).
+    Disconnect {
+        /// Close the underlying connection too.
+        close: bool,
+    },
+}
+
+/// Why a cluster request failed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ClusterError {
+    /// The cluster's transport is unreachable (e.g. Redis is down): nothing was asked.
+    Unavailable(String),
+    /// Not every node answered before the timeout.
+    Timeout {
+        /// Nodes that answered.
+        answered: usize,
+        /// Nodes that were expected to.
+        expected: usize,
+    },
+}
+
+impl fmt::Display for ClusterError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ClusterError::Unavailable(why) => write!(f, "cluster unavailable: {why}"),
+            ClusterError::Timeout { answered, expected } => write!(
+                f,
+                "timeout reached: only {answered} responses received out of {expected}"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for ClusterError {}
+
+/// The acknowledgement of a server-side emit another node asked for. Send it at most once.
+pub struct ServerAck {
+    reply: Box<dyn FnOnce(serde_json::Value) + Send>,
+}
+
+impl fmt::Debug for ServerAck {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ServerAck").finish_non_exhaustive()
+    }
+}
+
+impl ServerAck {
+    /// An acknowledgement that calls `reply` with the answer (for cluster implementations).
+    pub fn new(reply: impl FnOnce(serde_json::Value) + Send + 'static) -> Self {
+        Self {
+            reply: Box::new(reply),
+        }
+    }
+
+    /// Answers the emitting node.
+    pub fn send(self, value: serde_json::Value) {
+        (self.reply)(value)
+    }
+}
+
+/// A namespace's link to the cluster: empty (and free) until a cluster is attached.
+#[derive(Default)]
+pub(crate) struct ClusterSlot {
+    cluster: OnceLock<Arc<dyn Cluster>>,
+    handlers: RwLock<HashMap<String, ServerSideHandler>>,
+}
+
+impl ClusterSlot {
+    pub(crate) fn get(&self) -> Option<&Arc<dyn Cluster>> {
+        self.cluster.get()
+    }
+
+    /// Sets the cluster; false if one was set already.
+    pub(crate) fn set(&self, cluster: Arc<dyn Cluster>) -> bool {
+        self.cluster.set(cluster).is_ok()
+    }
+}
+
+/// Links a namespace to `cluster` (once), so its broadcasts reach the other nodes and theirs
+/// reach it.
+pub(crate) fn join_cluster(namespace: &Arc<Namespace>, cluster: &Arc<dyn Cluster>) {
+    if namespace.adapter().cluster().set(cluster.clone()) {
+        cluster.add_namespace(LocalNode::new(namespace));
+    }
+}
+
+/// A socket found by [`BroadcastOperator::fetch_all_sockets`](super::BroadcastOperator::fetch_all_sockets):
+/// on this node, or on another one.
+#[derive(Clone, Debug)]
+pub enum FetchedSocket {
+    /// A socket of this node.
+    Local(Socket),
+    /// A socket of another node, reached through the cluster.
+    Remote(RemoteSocket),
+}
+
+impl FetchedSocket {
+    /// The socket id.
+    pub fn id(&self) -> &str {
+        match self {
+            FetchedSocket::Local(s) => s.id(),
+            FetchedSocket::Remote(r) => &r.info.id,
+        }
+    }
+
+    /// Its rooms (its own id included).
+    pub fn rooms(&self) -> Vec<Room> {
+        match self {
+            FetchedSocket::Local(s) => s.rooms(),
+            FetchedSocket::Remote(r) => r.info.rooms.clone(),
+        }
+    }
+
+    /// Whether it lives on this node.
+    pub fn is_local(&self) -> bool {
+        matches!(self, FetchedSocket::Local(_))
+    }
+}
+
+/// A socket of another node: what it looked like when fetched, and ways to act on it through
+/// the cluster.
+#[derive(Clone, Debug)]
+pub struct RemoteSocket {
+    /// What the other node said about it.
+    pub info: SocketInfo,
+    namespace: Arc<Namespace>,
+}
+
+impl RemoteSocket {
+    /// Emits an event to it (through the cluster; no acknowledgement).
+    pub fn emit(
+        &self,
+        name: &str,
+        args: impl super::IntoPayload,
+    ) -> Result<super::BroadcastReport, super::EmitError> {
+        self.namespace.to(&self.info.id).emit(name, args)
+    }
+
+    /// Makes it join a room.
+    pub fn join(&self, room: &str) {
+        self.namespace.to(&self.info.id).join(room)
+    }
+
+    /// Makes it leave a room.
+    pub fn leave(&self, room: &str) {
+        self.namespace.to(&self.info.id).leave(room)
+    }
+
+    /// Disconnects it (with `close`, its whole connection).
+    pub fn disconnect(&self, close: bool) {
+        self.namespace.to(&self.info.id).disconnect_sockets(close)
+    }
+}
+
+pub(crate) fn remote_socket(namespace: &Arc<Namespace>, info: SocketInfo) -> FetchedSocket {
+    FetchedSocket::Remote(RemoteSocket {
+        info,
+        namespace: namespace.clone(),
+    })
+}
+
+/// What a cluster implementation uses to carry out, on this node, work that came from another
+/// node. Holds the namespace weakly: once the server is gone, every call does nothing.
+#[derive(Clone)]
+pub struct LocalNode {
+    name: Arc<str>,
+    namespace: Weak<Namespace>,
+}
+
+impl fmt::Debug for LocalNode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("LocalNode")
+            .field("nsp", &self.name)
+            .finish_non_exhaustive()
+    }
+}
+
+impl LocalNode {
+    fn new(namespace: &Arc<Namespace>) -> Self {
+        Self {
+            name: Arc::from(namespace.name()),
+            namespace: Arc::downgrade(namespace),
+        }
+    }
+
+    /// The namespace name.
+    pub fn nsp(&self) -> &str {
+        &self.name
+    }
+
+    /// Delivers a broadcast to the local sockets it selects (the packet is encoded once).
+    /// Returns how many sockets it was queued for.
+    pub fn broadcast(&self, broadcast: &ClusterBroadcast) -> usize {
+        let Some(ns) = self.namespace.upgrade() else {
+            return 0;
+        };
+        let packet = encode_event(ns.nsp(), None, &broadcast.event, &broadcast.args);
+        ns.adapter()
+            .select(&broadcast.selector)
+            .iter()
+            .filter(|s| s.send_encoded(packet.clone(), broadcast.volatile).is_ok())
+            .count()
+    }
+
+    /// Delivers a broadcast asking each local client for an acknowledgement: returns how many
+    /// clients were asked, and a channel giving each answer as it arrives (until `timeout`).
+    pub fn broadcast_with_ack(
+        &self,
+        broadcast: &ClusterBroadcast,
+        timeout: Duration,
+    ) -> (usize, mpsc::UnboundedReceiver<Payload>) {
+        let (tx, rx) = mpsc::unbounded_channel();
+        let Some(ns) = self.namespace.upgrade() else {
+            return (0, rx);
+        };
+        let sockets = ns.adapter().select(&broadcast.selector);
+        for socket in &sockets {
+            let (socket, tx) = (socket.clone(), tx.clone());
+            let (event, args) = (broadcast.event.clone(), broadcast.args.clone());
+            tokio::spawn(async move {
+                if let Ok(answer) = socket.emit_with_ack(&event, args, timeout).await {
+                    let _ = tx.send(answer);
+                }
+            });
+        }
+        (sockets.len(), rx)
+    }
+
+    /// The local sockets `selector` reaches, described for another node.
+    pub fn sockets(&self, selector: &Selector) -> Vec<SocketInfo> {
+        let Some(ns) = self.namespace.upgrade() else {
+            return Vec::new();
+        };
+        ns.adapter()
+            .select(selector)
+            .iter()
+            .map(socket_info)
+            .collect()
+    }
+
+    /// The rooms that have local members.
+    pub fn rooms(&self) -> Vec<Room> {
+        self.namespace
+            .upgrade()
+            .map(|ns| ns.adapter().room_names())
+            .unwrap_or_default()
+    }
+
+    /// Applies `op` to the local sockets `selector` reaches.
+    pub fn apply(&self, selector: &Selector, op: &ClusterOp) {
+        let Some(ns) = self.namespace.upgrade() else {
+            return;
+        };
+        apply_local(&ns, selector, op);
+    }
+
+    /// Runs this node's server-side handler of `data[0]` with the rest of `data`. Returns false
+    /// when there is none (the acknowledgement is then dropped, as Node does).
+    pub fn server_side_emit(&self, data: Vec<serde_json::Value>, ack: Option<ServerAck>) -> bool {
+        let Some(ns) = self.namespace.upgrade() else {
+            return false;
+        };
+        let mut data = data.into_iter();
+        let Some(serde_json::Value::String(name)) = data.next() else {
+            return false;
+        };
+        let handler = ns
+            .adapter()
+            .cluster()
+            .handlers
+            .read()
+            .ok()
+            .and_then(|h| h.get(&name).cloned());
+        match handler {
+            Some(handler) => {
+                handler(data.collect(), ack);
+                true
+            }
+            None => false,
+        }
+    }
+}
+
+pub(crate) fn apply_local(ns: &Namespace, selector: &Selector, op: &ClusterOp) {
+    for socket in ns.adapter().select(selector) {
+        match op {
+            ClusterOp::Join(rooms) => rooms.iter().for_each(|r| socket.join(r)),
+            ClusterOp::Leave(rooms) => rooms.iter().for_each(|r| socket.leave(r)),
+            ClusterOp::Disconnect { close } => socket.disconnect(*close),
+        }
+    }
+}
+
+/// A local socket as another node sees it. Credentials (the `authorization` and `cookie`
+/// headers, a `token` query parameter and the CONNECT payload's `token`) stay on this node.
+pub(crate) fn socket_info(socket: &Socket) -> SocketInfo {
+    use serde_json::{Map, Value};
+    let hs = socket.handshake();
+    let headers: Map<String, Value> = hs
+        .headers
+        .iter()
+        .filter(|(n, _)| n != "authorization" && n != "cookie")
+        .map(|(n, v)| (n.clone(), Value::String(v.clone())))
+        .collect();
+    let query: Map<String, Value> = engineio::proto::query::pairs(&hs.query)
+        .filter(|(k, _)| k != "token")
+        .map(|(k, v)| (k, Value::String(v)))
+        .collect();
+    let mut auth = socket.auth().deserialize::<Value>().unwrap_or(Value::Null);
+    if let Value::Object(map) = &mut auth {
+        map.remove("token");
+    }
+    let mut handshake = Map::new();
+    handshake.insert("headers".into(), Value::Object(headers));
+    handshake.insert("address".into(), Value::String(hs.remote.ip().to_string()));
+    handshake.insert("query".into(), Value::Object(query));
+    handshake.insert("auth".into(), auth);
+    let mut data = Map::new();
+    if let Some(claims) = socket.claims() {
+        data.insert("claims".into(), Value::Object(claims));
+    }
+    SocketInfo {
+        id: socket.id().to_owned(),
+        rooms: socket.rooms(),
+        handshake: Value::Object(handshake),
+        data: Value::Object(data),
+    }
+}
+
+/// Server-side emits between nodes (Node's `namespace.serverSideEmit` and `namespace.on`).
+impl Namespace {
+    /// Registers the handler of server-side emits named `name` from other nodes (replacing an
+    /// earlier one). Runs on the adapter's task: keep it short or spawn.
+    pub fn on_server_side_emit<F>(&self, name: &str, handler: F)
+    where
+        F: Fn(Vec<serde_json::Value>, Option<ServerAck>) + Send + Sync + 'static,
+    {
+        if let Ok(mut handlers) = self.adapter().cluster().handlers.write() {
+            handlers.insert(name.to_owned(), Arc::new(handler));
+        }
+    }
+
+    /// Emits an event to the other nodes' server-side handlers (not to clients). Does nothing
+    /// without a cluster. Arguments are JSON, as in Node.
+    pub fn server_side_emit(&self, name: &str, args: &[serde_json::Value]) {
+        if let Some(cluster) = self.adapter().cluster().get() {
+            cluster.server_side_emit(self.name(), &event_data(name, args));
+        }
+    }
+
+    /// Emits to the other nodes' server-side handlers and waits for one answer per node, at
+    /// most `timeout`. Without a cluster there is no other node: the answer is empty.
+    pub async fn server_side_emit_with_ack(
+        &self,
+        name: &str,
+        args: &[serde_json::Value],
+        timeout: Duration,
+    ) -> Result<Vec<serde_json::Value>, ClusterError> {
+        match self.adapter().cluster().get() {
+            Some(cluster) => {
+                cluster
+                    .server_side_emit_with_ack(self.name(), &event_data(name, args), timeout)
+                    .await
+            }
+            None => Ok(Vec::new()),
+        }
+    }
+}
+
+fn event_data(name: &str, args: &[serde_json::Value]) -> Vec<serde_json::Value> {
+    let mut data = Vec::with_capacity(args.len() + 1);
+    data.push(serde_json::Value::String(name.to_owned()));
+    data.extend_from_slice(args);
+    data
+}
