@@ -63,6 +63,11 @@ const STATIC_FILES: &[(&str, &str, &str)] = &[
         "node_modules/socket.io-client/dist/socket.io.min.js",
         "text/javascript; charset=UTF-8",
     ),
+    (
+        "/socket.io.min.js.map",
+        "node_modules/socket.io-client/dist/socket.io.min.js.map",
+        "application/json",
+    ),
 ];
 
 // ----- command line -----

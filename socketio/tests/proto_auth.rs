@@ -52,7 +52,13 @@ struct H {
 impl H {
     fn new(policies: AuthPolicies, creds: HandshakeCredentials) -> Self {
         let t0 = Instant::now();
-        let c = Connection::with_auth(t0, Config::default(), Arc::new(policies), creds, T0);
+        let c = Connection::with_auth(
+            t0,
+            Config::default(),
+            Arc::new(policies),
+            creds,
+            Duration::from_secs(T0),
+        );
         Self { t0, c }
     }
     fn at(&self, s: u64) -> Instant {
@@ -404,6 +410,24 @@ fn app_policy_needs_claims_and_a_timely_answer() {
         transmitted(&out)[0].starts_with(r#"4{"message":"authentication timeout""#),
         "{out:?}"
     );
+}
+
+#[test]
+fn expiry_is_exact_when_the_connection_opens_late_in_a_second() {
+    let t0 = Instant::now();
+    let policies = Arc::new(policy(
+        AuthMode::Handshake,
+        &[TokenSource::AuthPayload],
+        false,
+    ));
+    // The session opened 900 ms into second T0; the token expires at T0 + 2.
+    let wall = Duration::from_millis(T0 * 1000 + 900);
+    let mut c = Connection::with_auth(t0, Config::default(), policies, Default::default(), wall);
+    c.handle_text(t0, &format!(r#"0{{"token":"{}"}}"#, token("42", T0 + 2)));
+    while c.poll_output().is_some() {}
+    c.accept("/", "s1").unwrap();
+    while c.poll_output().is_some() {}
+    assert_eq!(c.poll_timeout(), Some(t0 + Duration::from_millis(1100)));
 }
 
 #[test]

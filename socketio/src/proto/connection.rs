@@ -175,7 +175,7 @@ pub struct Connection {
     auth: Arc<AuthPolicies>,
     credentials: HandshakeCredentials,
     /// The wall clock at one instant: turns token times (seconds since the epoch) into instants.
-    wall_anchor: (Instant, u64),
+    wall_anchor: (Instant, Duration),
 }
 
 impl Connection {
@@ -186,19 +186,20 @@ impl Connection {
             config,
             Arc::default(),
             HandshakeCredentials::default(),
-            0,
+            Duration::ZERO,
         )
     }
 
     /// A connection with authentication: the namespaces' policies, the tokens the Engine.IO
-    /// handshake request carried, and the wall-clock time at `now` (seconds since the epoch; the
-    /// core reads no clock).
+    /// handshake request carried, and the wall-clock time at `now` (time since the Unix epoch, with
+    /// its sub-second part, so that a token's `exp` becomes an exact deadline; the core reads no
+    /// clock).
     pub fn with_auth(
         now: Instant,
         config: Config,
         auth: Arc<AuthPolicies>,
         credentials: HandshakeCredentials,
-        unix_now: u64,
+        unix_now: Duration,
     ) -> Self {
         Self {
             config,
@@ -217,14 +218,15 @@ impl Connection {
     /// Seconds since the epoch at `now`.
     fn unix(&self, now: Instant) -> u64 {
         let (at, unix) = self.wall_anchor;
-        unix.saturating_add(now.saturating_duration_since(at).as_secs())
+        unix.saturating_add(now.saturating_duration_since(at))
+            .as_secs()
     }
 
     /// The instant of a wall-clock time (seconds since the epoch); `None` if unrepresentable.
     fn instant_of(&self, unix_time: u64) -> Option<Instant> {
         let (at, unix) = self.wall_anchor;
-        match unix_time.checked_sub(unix) {
-            Some(ahead) => at.checked_add(Duration::from_secs(ahead)),
+        match Duration::from_secs(unix_time).checked_sub(unix) {
+            Some(ahead) => at.checked_add(ahead),
             None => Some(at),
         }
     }

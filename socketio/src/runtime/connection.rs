@@ -69,16 +69,13 @@ impl ConnectionTask {
     ) -> Self {
         let (commands_tx, commands) = mpsc::channel(buffer.max(1));
         let credentials = credentials(engine.handshake(), &io.config.token_cookie);
+        // Read together, so the core can turn a token's `exp` into an exact instant.
+        let now = Instant::now();
         let unix_now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs());
-        let conn = Connection::with_auth(
-            Instant::now(),
-            config,
-            io.config.auth.clone(),
-            credentials,
-            unix_now,
-        );
+            .unwrap_or_default();
+        let conn =
+            Connection::with_auth(now, config, io.config.auth.clone(), credentials, unix_now);
         Self {
             engine_tx: engine.handle(),
             engine,

@@ -1,5 +1,0 @@
-//! Load generator (filled by the benchmarks issue).
-
-fn main() {
-    eprintln!("bench: no workloads yet");
-}
