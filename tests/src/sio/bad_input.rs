@@ -21,9 +21,13 @@ pub async fn event_payload_not_array(c: Ctx) -> CheckResult {
         .await
 }
 
-/// `42` (no payload) and `42[]` (no event name): an EVENT needs a non-empty array.
-pub async fn event_empty(c: Ctx) -> CheckResult {
-    c.closes_after(&[Frame::Text("42")], "\"42\"").await?;
+/// `42`: an EVENT without a payload ("The payload is mandatory").
+pub async fn event_without_payload(c: Ctx) -> CheckResult {
+    c.closes_after(&[Frame::Text("42")], "\"42\"").await
+}
+
+/// `42[]`: an EVENT needs a non-empty array (no event name).
+pub async fn event_empty_array(c: Ctx) -> CheckResult {
     c.closes_after(&[Frame::Text("42[]")], "\"42[]\"").await
 }
 

@@ -36,7 +36,9 @@ mod polling;
 use std::sync::Arc;
 use std::time::Duration;
 
-pub use client::{Ctx, Frame, Heard, Session};
+pub use client::{
+    is_close, polling, websocket_for, Ctx, Frame, Heard, Session, CLOSE_WITHIN, QUIET_FOR,
+};
 
 use crate::check::{run_all, Check, Report};
 use crate::eio;
@@ -201,7 +203,11 @@ pub fn checks() -> Vec<Check<Ctx>> {
             "sio.bad.event-payload-not-array",
             bad_input::event_payload_not_array
         ),
-        check!("sio.bad.event-empty", bad_input::event_empty),
+        check!(
+            "sio.bad.event-without-payload",
+            bad_input::event_without_payload
+        ),
+        check!("sio.bad.event-empty-array", bad_input::event_empty_array),
         check!(
             "sio.bad.event-name-not-string",
             bad_input::event_name_not_string

@@ -40,13 +40,16 @@ pub async fn without_trailing_comma(c: Ctx) -> CheckResult {
 }
 
 /// A namespace left can be joined again on the same connection (a client reconnecting one
-/// socket of a multiplexed manager), with a new socket id.
+/// socket of a multiplexed manager), with a new socket id. (An echo on `/` between the leave and
+/// the rejoin makes sure the leave was handled: the reference server handles a DISCONNECT one
+/// tick late and refuses a CONNECT that overtakes it.)
 pub async fn rejoin_after_disconnect(c: Ctx) -> CheckResult {
     let mut s = c.session().await?;
     let first = c
         .join_with_auth(&mut s.ws, "40/custom,", "/custom", "{}")
         .await?;
     s.ws.send_text("41/custom,").await?;
+    c.expect_echo(&mut s.ws, "\"between\"").await?;
     let second = c
         .join_with_auth(&mut s.ws, "40/custom,", "/custom", "{}")
         .await?;
@@ -71,12 +74,17 @@ pub async fn disconnect_main(c: Ctx) -> CheckResult {
     }
 }
 
-/// Leaving `/` while `/custom` stays: the connection lives on and `/` can be joined again.
+/// Leaving `/` while `/custom` stays: the connection lives on and `/` can be joined again. (A
+/// refused CONNECT to `/random` between the leave and the rejoin is a round trip that makes sure
+/// the leave was handled first.)
 pub async fn leave_main_keep_custom(c: Ctx) -> CheckResult {
     let mut s = c.session().await?;
     c.join_with_auth(&mut s.ws, "40/custom,", "/custom", "{}")
         .await?;
     s.ws.send_text("41").await?;
+    s.ws.send_text("40/random,").await?;
+    c.expect_text(&mut s.ws, r#"44/random,{"message":"Invalid namespace"}"#)
+        .await?;
     let again = c.join_with_auth(&mut s.ws, "40", "/", "{}").await?;
     if again == s.sid {
         fail!("joining / again gave the old socket id {again:?}");
