@@ -50,6 +50,12 @@ describeInterop('token sources: query and cookie', () => {
     assert.deepEqual(claims.args, [jwt.decode(token)]);
   });
 
+  test('cookie token=<jwt> on the WebSocket upgrade request (websocket only) connects', { timeout: 10000 }, async () => {
+    const { inbox } = await connect(URLS.all, { transports: ['websocket'], extraHeaders: { cookie: `token=${mint({ sub: 'cookie-ws' })}` } });
+    const [claims] = await inbox.waitFor('claims');
+    assert.equal(claims.args[0].sub, 'cookie-ws');
+  });
+
   test('cookie token=<jwt> is refused (credentials_required) by the default sources', { timeout: 10000 }, async () => {
     const err = await refused(URLS.hs, { transports: ['polling'], extraHeaders: { cookie: `token=${mint()}` } });
     assertUnauthorized(err, 'no token provided', 'credentials_required');
