@@ -115,6 +115,15 @@ pub async fn event_for_unjoined_namespace(c: Ctx) -> CheckResult {
     .await
 }
 
+/// `44{"message":"x"}` from a client: CONNECT_ERROR is the server's to send.
+pub async fn client_connect_error(c: Ctx) -> CheckResult {
+    c.closes_after(
+        &[Frame::Text(r#"44{"message":"from the client"}"#)],
+        "a CONNECT_ERROR sent by the client",
+    )
+    .await
+}
+
 /// A CONNECT payload that is not an object: `40[]`, `40"x"`, `40{` (each on a fresh connection,
 /// as the first packet).
 pub async fn connect_payload_not_object(c: Ctx) -> CheckResult {

@@ -177,6 +177,32 @@ pub async fn timeout(c: Ctx) -> CheckResult {
     c.still_serving().await
 }
 
+/// A refused CONNECT (unknown namespace) does not count as joining: with nothing joined, the
+/// session is still closed at connectTimeout.
+pub async fn refused_keeps_timeout(c: Ctx) -> CheckResult {
+    let connect_timeout = c.config().connect_timeout;
+    let slack = c.config().slack;
+    let (mut ws, _) = c.engine_session().await?;
+    let opened = Instant::now();
+    ws.send_text("40/random,").await?;
+    c.expect_text(&mut ws, r#"44/random,{"message":"Invalid namespace"}"#)
+        .await?;
+    let limit = (connect_timeout + slack).saturating_sub(opened.elapsed());
+    match c.next_within(&mut ws, limit).await? {
+        None => fail!(
+            "only a refused CONNECT sent, yet the connection was still open {} ms later \
+             (connectTimeout {} ms)",
+            (connect_timeout + slack).as_millis(),
+            connect_timeout.as_millis()
+        ),
+        Some(event) if is_close(&event) => {
+            c.note(format!("closed after {} ms", opened.elapsed().as_millis()));
+            Ok(())
+        }
+        Some(other) => fail!("after the refusal, expected nothing but a close, got {other:?}"),
+    }
+}
+
 /// A CONNECT in time keeps the session past connectTimeout: still answered afterwards.
 pub async fn in_time_stays_open(c: Ctx) -> CheckResult {
     let mut session = c.session().await?;

@@ -68,6 +68,13 @@ pub async fn ack_without_arguments(c: Ctx) -> CheckResult {
     c.expect_text(&mut s.ws, "4312[]").await
 }
 
+/// Ack id 0 is an ack id like any other: `420["message-with-ack","zero"]` -> `430["zero"]`.
+pub async fn ack_id_zero(c: Ctx) -> CheckResult {
+    let mut s = c.session().await?;
+    s.ws.send_text(r#"420["message-with-ack","zero"]"#).await?;
+    c.expect_text(&mut s.ws, r#"430["zero"]"#).await
+}
+
 /// `452-789["message-with-ack",<ph 0>,<ph 1>]` + two frames -> `462-789[<ph 0>,<ph 1>]` + the
 /// same two frames (test suite).
 pub async fn binary_ack(c: Ctx) -> CheckResult {

@@ -131,6 +131,11 @@ pub fn checks() -> Vec<Check<Ctx>> {
         ),
         check!("sio.connect.timeout", connect::timeout, long),
         check!(
+            "sio.connect.refused-keeps-timeout",
+            connect::refused_keeps_timeout,
+            long
+        ),
+        check!(
             "sio.connect.in-time-stays-open",
             connect::in_time_stays_open,
             long
@@ -149,6 +154,7 @@ pub fn checks() -> Vec<Check<Ctx>> {
             "sio.event.ack-without-arguments",
             event::ack_without_arguments
         ),
+        check!("sio.event.ack-id-zero", event::ack_id_zero),
         check!("sio.event.binary-ack", event::binary_ack),
         check!("sio.event.nested-placeholders", event::nested_placeholders),
         check!(
@@ -192,6 +198,10 @@ pub fn checks() -> Vec<Check<Ctx>> {
             polling::invalid_packet_closes
         ),
         check!(
+            "sio.polling.binary-when-none-expected-closes",
+            polling::binary_when_none_expected_closes
+        ),
+        check!(
             "sio.polling.upgrade-keeps-namespace",
             polling::upgrade_keeps_namespace
         ),
@@ -228,6 +238,10 @@ pub fn checks() -> Vec<Check<Ctx>> {
             bad_input::event_for_unjoined_namespace
         ),
         check!("sio.bad.duplicate-connect", connect::duplicate),
+        check!(
+            "sio.bad.client-connect-error",
+            bad_input::client_connect_error
+        ),
         check!(
             "sio.bad.connect-payload-not-object",
             bad_input::connect_payload_not_object

@@ -151,6 +151,15 @@ pub async fn invalid_packet_closes(c: Ctx) -> CheckResult {
     c.still_serving().await
 }
 
+/// POST `bAQID` (an attachment no BINARY_EVENT announced) closes the session.
+pub async fn binary_when_none_expected_closes(c: Ctx) -> CheckResult {
+    let sid = joined(&c).await?;
+    let _ = c.eio().send(&sid, "bAQID").await;
+    c.expect_polling_closed(&sid, "POST of an unannounced attachment \"bAQID\"")
+        .await?;
+    c.still_serving().await
+}
+
 /// A session joined over polling, upgraded (`2probe`/`3probe`/`5`), keeps its namespace: events
 /// on the WebSocket are answered there.
 pub async fn upgrade_keeps_namespace(c: Ctx) -> CheckResult {
