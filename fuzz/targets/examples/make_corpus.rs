@@ -9,7 +9,7 @@
 
 use fuzz_targets::eio_session::{self, Op as E, Setup};
 use fuzz_targets::fixtures;
-use fuzz_targets::sio_connection::{encode_program, Op as S};
+use fuzz_targets::sio_connection::{encode_program, Op as S, Setup as SioSetup};
 use jwt_auth::{sign, sign_bytes, Algorithm, Claims, Header, SigningKey, SystemRandom};
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -20,7 +20,10 @@ fn main() {
     let vectors = std::env::var_os("VECTORS_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| root.join("../shared/vectors"));
-    let mut corpus = Corpus { dir: fuzz.join("corpus"), count: 0 };
+    let mut corpus = Corpus {
+        dir: fuzz.join("corpus"),
+        count: 0,
+    };
 
     http_head(&mut corpus);
     eio_packet(&mut corpus);
@@ -30,7 +33,11 @@ fn main() {
     sio_connection(&mut corpus);
     jwt_verify(&mut corpus, &vectors);
     jwt_keys(&mut corpus, &root.join("jwt-auth/tests/keys"), &vectors);
-    println!("wrote {} seeds under {}", corpus.count, corpus.dir.display());
+    println!(
+        "wrote {} seeds under {}",
+        corpus.count,
+        corpus.dir.display()
+    );
 }
 
 struct Corpus {
@@ -71,7 +78,11 @@ fn http_head(c: &mut Corpus) {
     for (name, head) in heads {
         c.put("http_head", name, &with_prefix(255, head.as_bytes()));
     }
-    c.put("http_head", "small-limit", &with_prefix(1, heads[0].1.as_bytes()));
+    c.put(
+        "http_head",
+        "small-limit",
+        &with_prefix(1, heads[0].1.as_bytes()),
+    );
 }
 
 fn eio_packet(c: &mut Corpus) {
@@ -100,7 +111,10 @@ fn eio_payload(c: &mut Corpus) {
         ("one", "4hello"),
         ("batch", "4test1\x1e4test2\x1e4test3"),
         ("binary", "4hello\x1ebAQIDBA=="),
-        ("utf8", "4h\u{e9}llo \u{20ac} \u{1f600}\x1e4\u{4e2d}\u{6587}"),
+        (
+            "utf8",
+            "4h\u{e9}llo \u{20ac} \u{1f600}\x1e4\u{4e2d}\u{6587}",
+        ),
         ("pong-close", "3\x1e1"),
         ("base64-edges", "b\x1ebAA\x1ebAAE=\x1eb/+8="),
         ("noop", "6"),
@@ -121,68 +135,144 @@ fn eio_session_seeds(c: &mut Corpus) {
         upgrade_timeout: 30,
         max_payload: 100,
     };
-    let websocket = Setup { websocket: true, ..polling };
+    let websocket = Setup {
+        websocket: true,
+        ..polling
+    };
     let text = |s: &str| s.as_bytes().to_vec();
     let programs: Vec<(&str, Setup, Vec<E>)> = vec![
-        ("echo", polling, vec![
-            E::PollGet,
-            E::PostStarted,
-            E::PostBody { pick: 0, body: text("4hello\x1ebAQIDBA==") },
-            E::SendText(text("hello")),
-            E::PollGet,
-            E::SendBinary(vec![1, 2, 3]),
-        ]),
-        ("heartbeat", polling, vec![
-            E::PollGet,
-            E::Fire,
-            E::PostStarted,
-            E::PostBody { pick: 0, body: text("3") },
-            E::PollGet,
-            E::Advance { ms: 60 },
-            E::Fire,
-            E::Fire,
-        ]),
-        ("upgrade", polling, vec![
-            E::PollGet,
-            E::WsOpened,
-            E::WsText { pick: 0, text: text("2probe") },
-            E::PollGet,
-            E::WsText { pick: 0, text: text("5") },
-            E::SendText(text("after")),
-            E::WsText { pick: 0, text: text("4hi") },
-            E::WsClosed { pick: 0, error: false },
-        ]),
-        ("upgrade-timeout", polling, vec![E::WsOpened, E::PollGet, E::Advance { ms: 40 }, E::Fire]),
-        ("websocket", websocket, vec![
-            E::WsText { pick: 0, text: text("4hi") },
-            E::WsBinary { pick: 0, bytes: vec![0, 1] },
-            E::Fire,
-            E::WsText { pick: 0, text: text("3") },
-            E::SendText(text("x")),
-            E::Fire,
-            E::Fire,
-        ]),
+        (
+            "echo",
+            polling,
+            vec![
+                E::PollGet,
+                E::PostStarted,
+                E::PostBody {
+                    pick: 0,
+                    body: text("4hello\x1ebAQIDBA=="),
+                },
+                E::SendText(text("hello")),
+                E::PollGet,
+                E::SendBinary(vec![1, 2, 3]),
+            ],
+        ),
+        (
+            "heartbeat",
+            polling,
+            vec![
+                E::PollGet,
+                E::Fire,
+                E::PostStarted,
+                E::PostBody {
+                    pick: 0,
+                    body: text("3"),
+                },
+                E::PollGet,
+                E::Advance { ms: 60 },
+                E::Fire,
+                E::Fire,
+            ],
+        ),
+        (
+            "upgrade",
+            polling,
+            vec![
+                E::PollGet,
+                E::WsOpened,
+                E::WsText {
+                    pick: 0,
+                    text: text("2probe"),
+                },
+                E::PollGet,
+                E::WsText {
+                    pick: 0,
+                    text: text("5"),
+                },
+                E::SendText(text("after")),
+                E::WsText {
+                    pick: 0,
+                    text: text("4hi"),
+                },
+                E::WsClosed {
+                    pick: 0,
+                    error: false,
+                },
+            ],
+        ),
+        (
+            "upgrade-timeout",
+            polling,
+            vec![E::WsOpened, E::PollGet, E::Advance { ms: 40 }, E::Fire],
+        ),
+        (
+            "websocket",
+            websocket,
+            vec![
+                E::WsText {
+                    pick: 0,
+                    text: text("4hi"),
+                },
+                E::WsBinary {
+                    pick: 0,
+                    bytes: vec![0, 1],
+                },
+                E::Fire,
+                E::WsText {
+                    pick: 0,
+                    text: text("3"),
+                },
+                E::SendText(text("x")),
+                E::Fire,
+                E::Fire,
+            ],
+        ),
         ("overlap", polling, vec![E::PollGet, E::PollGet]),
-        ("too-large", polling, vec![E::PostStarted, E::PostTooLarge { pick: 0 }]),
-        ("abort", polling, vec![E::PollGet, E::RequestAborted { pick: 1 }]),
-        ("server-close", polling, vec![
-            E::SendText(text("a")),
-            E::SendText(text("b")),
-            E::Close,
-            E::SendText(text("c")),
-            E::PollGet,
-        ]),
+        (
+            "too-large",
+            polling,
+            vec![E::PostStarted, E::PostTooLarge { pick: 0 }],
+        ),
+        (
+            "abort",
+            polling,
+            vec![E::PollGet, E::RequestAborted { pick: 1 }],
+        ),
+        (
+            "server-close",
+            polling,
+            vec![
+                E::SendText(text("a")),
+                E::SendText(text("b")),
+                E::Close,
+                E::SendText(text("c")),
+                E::PollGet,
+            ],
+        ),
         ("close-timeout", polling, vec![E::Close, E::Fire]),
-        ("full", polling, vec![
-            E::SendText(text("1")),
-            E::SendText(text("2")),
-            E::SendText(text("3")),
-            E::SendText(text("4")),
-            E::SendText(text("5")),
-            E::Fire,
-            E::Close,
-        ]),
-        ("client-close", websocket, vec![E::WsText { pick: 0, text: text("1") }, E::WsOpened]),
+        (
+            "full",
+            polling,
+            vec![
+                E::SendText(text("1")),
+                E::SendText(text("2")),
+                E::SendText(text("3")),
+                E::SendText(text("4")),
+                E::SendText(text("5")),
+                E::Fire,
+                E::Close,
+            ],
+        ),
+        (
+            "client-close",
+            websocket,
+            vec![
+                E::WsText {
+                    pick: 0,
+                    text: text("1"),
+                },
+                E::WsOpened,
+            ],
+        ),
     ];
     for (name, setup, ops) in programs {
         c.put("eio_session", name, &eio_session::encode(&setup, &ops));
@@ -208,80 +298,219 @@ fn sio_packet(c: &mut Corpus) {
     for (name, p) in packets {
         c.put("sio_packet", name, &with_prefix(255, p));
     }
-    c.put("sio_packet", "too-big", &with_prefix(4, b"51-[\"b\",{\"_placeholder\":true,\"num\":0}]\xff12345"));
+    c.put(
+        "sio_packet",
+        "too-big",
+        &with_prefix(4, b"51-[\"b\",{\"_placeholder\":true,\"num\":0}]\xff12345"),
+    );
 }
 
 fn sio_connection(c: &mut Corpus) {
-    let claims = Claims::new().with("sub", "alice").with("exp", fixtures::NOW + 3600);
-    let hmac = SigningKey::hmac(fixtures::HMAC_SECRET).unwrap();
-    let token = sign(&Header::new(Algorithm::HS256), &claims, &hmac, &SystemRandom::new()).unwrap();
+    let token = fixtures::hs256_token("alice", fixtures::NOW + 3600);
+    let other = fixtures::hs256_token("bob", fixtures::NOW + 3600);
     let text = |s: &str| S::Text(s.as_bytes().to_vec());
-    let admin_auth = format!(r#"0/admin,{{"token":"{token}"}}"#);
-    let programs: Vec<(&str, Vec<S>)> = vec![
-        ("main", vec![
-            text("0"),
-            S::Answer { nsp: 0 },
-            text(r#"2["hi",1]"#),
-            text(r#"25["ask"]"#),
-            S::Ack { nsp: 0, id: 5 },
-            S::Emit { nsp: 0, name: b"news".to_vec(), binary: false },
-            S::EmitWithAck { nsp: 0, timeout: 0 },
-            text("30[]"),
-            S::Disconnect { nsp: 0 },
-        ]),
-        ("admin-token", vec![
-            text(&admin_auth),
-            S::Answer { nsp: 1 },
-            text(r#"2/admin,["x"]"#),
-            S::Emit { nsp: 1, name: b"bin".to_vec(), binary: true },
-            S::TransportClosed { reason: 2 },
-        ]),
-        ("admin-bad-token", vec![
-            text(r#"0/admin,{"token":"bad"}"#),
-            S::Answer { nsp: 1 },
-            text(r#"2/admin,["x"]"#),
-        ]),
-        ("binary", vec![
-            text("0"),
-            S::Answer { nsp: 0 },
-            text(r#"51-["b",{"_placeholder":true,"num":0}]"#),
-            S::Binary(b"xy".to_vec()),
-            text("1"),
-        ]),
-        ("connect-timeout", vec![S::Fire]),
-        ("ack-timeout", vec![
-            text("0/chat,"),
-            S::Answer { nsp: 2 },
-            S::SendWithAck { nsp: 2, id: 9, timeout: 10 },
-            S::EmitWithAck { nsp: 2, timeout: 20 },
-            S::Advance { ms: 15 },
-            S::Fire,
-            S::DisconnectAll,
-        ]),
-        ("close", vec![text("0"), S::Answer { nsp: 0 }, text("0/chat,"), S::Close { reason: 8 }]),
-        ("dynamic", vec![text("0/room-42,{}"), S::Answer { nsp: 3 }, text("2/room-42,[\"x\"]")]),
+    let accept = |nsp| S::Answer { nsp, how: 0 };
+    let plain = SioSetup {
+        connect_timeout: 200,
+        limits: 255,
+        authorization: 0,
+    };
+    let header = SioSetup {
+        authorization: 1,
+        ..plain
+    };
+    let short = SioSetup {
+        authorization: 3,
+        ..plain
+    };
+    let programs: Vec<(&str, SioSetup, Vec<S>)> = vec![
+        (
+            "main",
+            plain,
+            vec![
+                text("0"),
+                accept(0),
+                text(r#"2["hi",1]"#),
+                text(r#"25["ask"]"#),
+                S::Ack { nsp: 0, id: 5 },
+                S::Emit {
+                    nsp: 0,
+                    name: b"news".to_vec(),
+                    binary: false,
+                },
+                S::EmitWithAck { nsp: 0, timeout: 0 },
+                text("30[]"),
+                S::Disconnect { nsp: 0 },
+            ],
+        ),
+        (
+            "admin-token",
+            plain,
+            vec![
+                text(&format!(r#"0/admin,{{"token":"{token}"}}"#)),
+                accept(1),
+                text(r#"2/admin,["x"]"#),
+                S::Emit {
+                    nsp: 1,
+                    name: b"bin".to_vec(),
+                    binary: true,
+                },
+                S::TransportClosed { reason: 2 },
+            ],
+        ),
+        (
+            "admin-header",
+            header,
+            vec![text("0/admin,"), accept(1), text(r#"2/admin,["x"]"#)],
+        ),
+        (
+            "admin-bad-token",
+            plain,
+            vec![
+                text(r#"0/admin,{"token":"bad"}"#),
+                accept(1),
+                text(r#"2/admin,["x"]"#),
+            ],
+        ),
+        (
+            "admin-expires",
+            short,
+            vec![
+                text("0/admin,"),
+                accept(1),
+                S::Advance { ms: 1000 },
+                S::Fire,
+                S::Emit {
+                    nsp: 1,
+                    name: b"late".to_vec(),
+                    binary: false,
+                },
+            ],
+        ),
+        (
+            "events",
+            plain,
+            vec![
+                text("0/events,"),
+                accept(2),
+                text(r#"2/events,["early"]"#),
+                text(&format!(
+                    r#"2/events,["authenticate",{{"token":"{token}"}}]"#
+                )),
+                text(r#"2/events,["x"]"#),
+                text(&format!(
+                    r#"2/events,["authenticate",{{"token":"{token}"}}]"#
+                )),
+                text(&format!(
+                    r#"2/events,["authenticate",{{"token":"{other}"}}]"#
+                )),
+            ],
+        ),
+        (
+            "events-timeout",
+            plain,
+            vec![text("0/events,"), accept(2), S::Fire],
+        ),
+        (
+            "app",
+            plain,
+            vec![
+                text(r#"0/app,{"user":"x"}"#),
+                S::Answer { nsp: 3, how: 1 },
+                text(r#"2/app,["x"]"#),
+                S::Advance { ms: 1500 },
+                S::Fire,
+            ],
+        ),
+        (
+            "app-timeout",
+            plain,
+            vec![text("0/app,"), S::Fire, S::Answer { nsp: 3, how: 1 }],
+        ),
+        (
+            "binary",
+            plain,
+            vec![
+                text("0"),
+                accept(0),
+                text(r#"51-["b",{"_placeholder":true,"num":0}]"#),
+                S::Binary(b"xy".to_vec()),
+                text("1"),
+            ],
+        ),
+        ("connect-timeout", plain, vec![S::Fire]),
+        (
+            "ack-timeout",
+            plain,
+            vec![
+                text("0/chat,"),
+                accept(4),
+                S::SendWithAck {
+                    nsp: 4,
+                    id: 9,
+                    timeout: 10,
+                },
+                S::EmitWithAck {
+                    nsp: 4,
+                    timeout: 20,
+                },
+                S::Advance { ms: 15 },
+                S::Fire,
+                S::DisconnectAll,
+            ],
+        ),
+        (
+            "reject-close",
+            plain,
+            vec![
+                text("0"),
+                S::Answer { nsp: 0, how: 2 },
+                text("0/chat,"),
+                accept(4),
+                S::Close { reason: 8 },
+            ],
+        ),
+        (
+            "dynamic",
+            plain,
+            vec![text("0/room-42,{}"), accept(5), text("2/room-42,[\"x\"]")],
+        ),
     ];
-    for (name, ops) in programs {
-        c.put("sio_connection", name, &encode_program(200, 255, &ops));
+    for (name, setup, ops) in programs {
+        c.put("sio_connection", name, &encode_program(&setup, &ops));
     }
 }
 
 fn jwt_verify(c: &mut Corpus, vectors: &Path) {
     let rng = SystemRandom::new();
-    let claims = Claims::new().with("sub", "alice").with("exp", fixtures::NOW + 3600);
+    let claims = Claims::new()
+        .with("sub", "alice")
+        .with("exp", fixtures::NOW + 3600);
     for key in fixtures::signing_keys() {
         let kid = key.kid().unwrap_or("none").to_owned();
         for alg in key.algorithms().iter() {
             let header = Header::new(alg).with_kid(kid.clone());
             let token = sign(&header, &claims, &key, &rng).unwrap();
-            c.put("jwt_verify", &format!("{}-{kid}", alg.name()), &with_prefix(0, token.as_bytes()));
+            c.put(
+                "jwt_verify",
+                &format!("{}-{kid}", alg.name()),
+                &with_prefix(0, token.as_bytes()),
+            );
         }
         let alg = key.algorithms().iter().next().unwrap();
         let expired = Claims::new().with("exp", fixtures::NOW - 3600);
         let token = sign(&Header::new(alg), &expired, &key, &rng).unwrap();
-        c.put("jwt_verify", &format!("expired-{kid}"), &with_prefix(0, token.as_bytes()));
+        c.put(
+            "jwt_verify",
+            &format!("expired-{kid}"),
+            &with_prefix(0, token.as_bytes()),
+        );
         let token = sign_bytes(&Header::new(alg), b"not json", &key, &rng).unwrap();
-        c.put("jwt_verify", &format!("jws-{kid}"), &with_prefix(0, token.as_bytes()));
+        c.put(
+            "jwt_verify",
+            &format!("jws-{kid}"),
+            &with_prefix(0, token.as_bytes()),
+        );
     }
     for key in 0..4u8 {
         // Sign mode: key, algorithm, kid flag, payload, tampering position and mask.
@@ -290,24 +519,41 @@ fn jwt_verify(c: &mut Corpus, vectors: &Path) {
         seed.extend_from_slice(&[7, 0, 0x20]);
         c.put("jwt_verify", &format!("sign-{key}"), &seed);
     }
-    c.put("jwt_verify", "alg-none", &with_prefix(0, b"eyJhbGciOiJub25lIn0.eyJleHAiOjF9."));
-    let Some(wycheproof) = read_json(&vectors.join("wycheproof/json_web_signature_test.json")) else {
+    c.put(
+        "jwt_verify",
+        "alg-none",
+        &with_prefix(0, b"eyJhbGciOiJub25lIn0.eyJleHAiOjF9."),
+    );
+    let Some(wycheproof) = read_json(&vectors.join("wycheproof/json_web_signature_test.json"))
+    else {
         return;
     };
-    let tests = wycheproof["testGroups"].as_array().into_iter().flatten().flat_map(|g| {
-        g["tests"].as_array().into_iter().flatten()
-    });
+    let tests = wycheproof["testGroups"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|g| g["tests"].as_array().into_iter().flatten());
     for test in tests.step_by(10) {
         if let (Some(id), Some(jws)) = (test["tcId"].as_u64(), test["jws"].as_str()) {
-            c.put("jwt_verify", &format!("wycheproof-{id}"), &with_prefix(0, jws.as_bytes()));
+            c.put(
+                "jwt_verify",
+                &format!("wycheproof-{id}"),
+                &with_prefix(0, jws.as_bytes()),
+            );
         }
     }
     let cookbook = vectors.join("jose-cookbook/jws");
     for entry in fs::read_dir(&cookbook).into_iter().flatten().flatten() {
         let path = entry.path();
-        if let Some(compact) = read_json(&path).and_then(|j| j["output"]["compact"].as_str().map(str::to_owned)) {
+        if let Some(compact) =
+            read_json(&path).and_then(|j| j["output"]["compact"].as_str().map(str::to_owned))
+        {
             let name = path.file_stem().unwrap().to_string_lossy().into_owned();
-            c.put("jwt_verify", &format!("cookbook-{name}"), &with_prefix(0, compact.as_bytes()));
+            c.put(
+                "jwt_verify",
+                &format!("cookbook-{name}"),
+                &with_prefix(0, compact.as_bytes()),
+            );
         }
     }
 }
@@ -323,30 +569,74 @@ fn jwt_keys(c: &mut Corpus, keys: &Path, vectors: &Path) {
             continue;
         }
         let private = pem.contains("PRIVATE");
-        c.put("jwt_keys", &name, &with_prefix(if private { 5 } else { 0 }, pem.as_bytes()));
+        c.put(
+            "jwt_keys",
+            &name,
+            &with_prefix(if private { 5 } else { 0 }, pem.as_bytes()),
+        );
         let der = base64_body(&pem);
-        let selector = if private { 6 } else if pem.contains("RSA PUBLIC") { 2 } else { 1 };
-        c.put("jwt_keys", &format!("{name}.der"), &with_prefix(selector, &der));
+        let selector = if private {
+            6
+        } else if pem.contains("RSA PUBLIC") {
+            2
+        } else {
+            1
+        };
+        c.put(
+            "jwt_keys",
+            &format!("{name}.der"),
+            &with_prefix(selector, &der),
+        );
     }
-    c.put("jwt_keys", "hmac-base64", &with_prefix(8, b"c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LXNlY3JldA=="));
+    c.put(
+        "jwt_keys",
+        "hmac-base64",
+        &with_prefix(8, b"c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LXNlY3JldA=="),
+    );
     if let Some(jwk) = read_json(&vectors.join("jose-cookbook/jwk/3_3.rsa_public_key.json")) {
-        c.put("jwt_keys", "cookbook-rsa-jwk", &with_prefix(3, jwk.to_string().as_bytes()));
+        c.put(
+            "jwt_keys",
+            "cookbook-rsa-jwk",
+            &with_prefix(3, jwk.to_string().as_bytes()),
+        );
     }
     if let Some(jwk) = read_json(&vectors.join("jose-cookbook/jwk/3_1.ec_public_key.json")) {
-        c.put("jwt_keys", "cookbook-p521-jwk", &with_prefix(3, jwk.to_string().as_bytes()));
+        c.put(
+            "jwt_keys",
+            "cookbook-p521-jwk",
+            &with_prefix(3, jwk.to_string().as_bytes()),
+        );
     }
-    let Some(wycheproof) = read_json(&vectors.join("wycheproof/json_web_signature_test.json")) else {
+    let Some(wycheproof) = read_json(&vectors.join("wycheproof/json_web_signature_test.json"))
+    else {
         return;
     };
-    for (i, group) in wycheproof["testGroups"].as_array().into_iter().flatten().enumerate() {
+    for (i, group) in wycheproof["testGroups"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .enumerate()
+    {
         let private = &group["private"];
         if private["keys"].is_array() {
-            c.put("jwt_keys", &format!("wycheproof-jwks-{i}"), &with_prefix(4, private.to_string().as_bytes()));
+            c.put(
+                "jwt_keys",
+                &format!("wycheproof-jwks-{i}"),
+                &with_prefix(4, private.to_string().as_bytes()),
+            );
         } else if private.is_object() {
-            c.put("jwt_keys", &format!("wycheproof-private-{i}"), &with_prefix(7, private.to_string().as_bytes()));
+            c.put(
+                "jwt_keys",
+                &format!("wycheproof-private-{i}"),
+                &with_prefix(7, private.to_string().as_bytes()),
+            );
             let public = &group["public"];
             if public.is_object() {
-                c.put("jwt_keys", &format!("wycheproof-public-{i}"), &with_prefix(3, public.to_string().as_bytes()));
+                c.put(
+                    "jwt_keys",
+                    &format!("wycheproof-public-{i}"),
+                    &with_prefix(3, public.to_string().as_bytes()),
+                );
             }
         }
     }
@@ -365,5 +655,7 @@ fn read_json(path: &Path) -> Option<serde_json::Value> {
 fn base64_body(pem: &str) -> Vec<u8> {
     use base64::Engine as _;
     let body: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
-    base64::engine::general_purpose::STANDARD.decode(body).unwrap()
+    base64::engine::general_purpose::STANDARD
+        .decode(body)
+        .unwrap()
 }

@@ -13,12 +13,19 @@ pub fn run(data: &[u8]) {
     if let Ok(packet) = Packet::decode_text(wire.clone()) {
         let encoded = packet.encode_text();
         let again = Packet::decode_text(encoded.clone());
-        assert_eq!(again.as_ref(), Ok(&packet), "decode(encode(p)) != p for {encoded:?}");
+        assert_eq!(
+            again.as_ref(),
+            Ok(&packet),
+            "decode(encode(p)) != p for {encoded:?}"
+        );
         if matches!(
             packet,
             Packet::Open(_) | Packet::Ping(_) | Packet::Pong(_) | Packet::Message(_)
         ) {
-            assert_eq!(encoded, wire, "a text-carrying packet did not encode to its input");
+            assert_eq!(
+                encoded, wire,
+                "a text-carrying packet did not encode to its input"
+            );
         }
     }
 

@@ -18,21 +18,41 @@ pub fn run(data: &[u8]) {
     let max = usize::from(limit) * 2;
     let result = payload::decode(Bytes::copy_from_slice(body), max);
     if body.len() > max {
-        assert_eq!(result, Err(DecodeError::TooLarge), "a body over max accepted");
+        assert_eq!(
+            result,
+            Err(DecodeError::TooLarge),
+            "a body over max accepted"
+        );
         return;
     }
     let Ok(packets) = result else {
         return;
     };
     let segments = body.iter().filter(|&&b| b == SEPARATOR).count() + 1;
-    assert_eq!(packets.len(), segments, "packet count differs from segment count");
+    assert_eq!(
+        packets.len(),
+        segments,
+        "packet count differs from segment count"
+    );
 
     let encoded = payload::encode(&packets);
     // Re-encoding may grow a body (unpadded base64 gains its `=`), so no limit here.
     let again = payload::decode(encoded.clone(), usize::MAX);
-    assert_eq!(again.as_ref(), Ok(&packets), "decode(encode(p)) != p for {encoded:?}");
-    assert_eq!(payload::encode(&packets), encoded, "encoding is not deterministic");
+    assert_eq!(
+        again.as_ref(),
+        Ok(&packets),
+        "decode(encode(p)) != p for {encoded:?}"
+    );
+    assert_eq!(
+        payload::encode(&packets),
+        encoded,
+        "encoding is not deterministic"
+    );
     if let Ok(again) = again {
-        assert_eq!(payload::encode(&again), encoded, "encoding is not a fixed point");
+        assert_eq!(
+            payload::encode(&again),
+            encoded,
+            "encoding is not a fixed point"
+        );
     }
 }

@@ -52,3 +52,15 @@ pub fn public_verifier(signing: &[SigningKey]) -> Verifier {
         Err(e) => panic!("fixture key set refused: {e}"),
     }
 }
+
+/// An HS256 token for `sub` that expires at `exp`, signed with [`HMAC_SECRET`].
+pub fn hs256_token(sub: &str, exp: u64) -> String {
+    let claims = jwt_auth::Claims::new().with("sub", sub).with("exp", exp);
+    let header = jwt_auth::Header::new(jwt_auth::Algorithm::HS256);
+    match SigningKey::hmac(HMAC_SECRET)
+        .and_then(|key| jwt_auth::sign(&header, &claims, &key, &SystemRandom::new()))
+    {
+        Ok(token) => token,
+        Err(e) => panic!("fixture token not signed: {e}"),
+    }
+}

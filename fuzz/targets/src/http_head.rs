@@ -32,9 +32,15 @@ pub fn run(data: &[u8]) {
             wire.len()
         ),
         Ok(Some((request, len))) => {
-            assert!(len <= wire.len(), "head length {len} > input {}", wire.len());
+            assert!(
+                len <= wire.len(),
+                "head length {len} > input {}",
+                wire.len()
+            );
             assert!(len <= max_head, "head length {len} > limit {max_head}");
-            let again = wire.get(..len).map(|head| parse_head(head, max_head, remote));
+            let again = wire
+                .get(..len)
+                .map(|head| parse_head(head, max_head, remote));
             match again {
                 Some(Ok(Some((same, same_len)))) => {
                     assert_eq!(same_len, len, "the head's own bytes give another length");
@@ -68,10 +74,17 @@ fn assert_same_request(a: &HttpRequest, b: &HttpRequest) {
 }
 
 fn check_request(request: &HttpRequest) {
-    assert!(!request.method.is_empty(), "a complete head without a method");
+    assert!(
+        !request.method.is_empty(),
+        "a complete head without a method"
+    );
     assert!(!request.path.contains('?'), "the path keeps its query");
     for (name, _) in &request.headers {
-        assert_eq!(*name, name.to_ascii_lowercase(), "header names are lower case");
+        assert_eq!(
+            *name,
+            name.to_ascii_lowercase(),
+            "header names are lower case"
+        );
     }
     if let Err(e) = request.content_length() {
         check_body_error(&e);
@@ -85,7 +98,13 @@ fn check_request(request: &HttpRequest) {
         "w" => Some(Transport::WebSocket),
         _ => None,
     };
-    match route(&request.method, &request.query, upgrade, &Config::default(), lookup) {
+    match route(
+        &request.method,
+        &request.query,
+        upgrade,
+        &Config::default(),
+        lookup,
+    ) {
         Ok(Route::Handshake(transport)) => {
             assert_eq!(request.method, "GET", "a handshake that is not a GET");
             assert!(
@@ -108,7 +127,11 @@ fn check_request(request: &HttpRequest) {
         ),
     }
     if let Ok(accept_value) = accept(&request.method, header) {
-        assert_eq!(accept_value.len(), 28, "Sec-WebSocket-Accept is base64 of 20 bytes");
+        assert_eq!(
+            accept_value.len(),
+            28,
+            "Sec-WebSocket-Accept is base64 of 20 bytes"
+        );
         assert!(upgrade, "an upgrade accepted without Upgrade: websocket");
     }
 }

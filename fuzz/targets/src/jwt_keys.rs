@@ -62,11 +62,16 @@ fn check_set(set: &KeySet) {
     let keys = set.keys();
     assert!(!keys.is_empty(), "an empty key set loaded");
     let symmetric = keys.iter().filter(|k| k.is_symmetric()).count();
-    assert!(symmetric == 0 || symmetric == keys.len(), "a mixed key set loaded");
+    assert!(
+        symmetric == 0 || symmetric == keys.len(),
+        "a mixed key set loaded"
+    );
     for (i, key) in keys.iter().enumerate() {
         if let Some(kid) = key.kid() {
             assert!(
-                keys.iter().skip(i + 1).all(|other| other.kid() != Some(kid)),
+                keys.iter()
+                    .skip(i + 1)
+                    .all(|other| other.kid() != Some(kid)),
                 "kid {kid:?} twice"
             );
             assert!(set.get(kid).is_some(), "kid {kid:?} not found");
@@ -81,12 +86,22 @@ fn check_signing(key: Option<SigningKey>) {
     };
     let rng = SystemRandom::new();
     let public = key.verifying_key();
-    assert_eq!(public.algorithms(), key.algorithms(), "the verifying key's algorithms");
+    assert_eq!(
+        public.algorithms(),
+        key.algorithms(),
+        "the verifying key's algorithms"
+    );
     for alg in Algorithm::ALL {
         match key.sign_raw(alg, MESSAGE, &rng) {
             Ok(sig) => {
-                assert!(key.algorithms().contains(alg), "signed with {alg:?}, not its own");
-                assert!(public.verify_raw(alg, MESSAGE, &sig).is_ok(), "{alg:?} round trip");
+                assert!(
+                    key.algorithms().contains(alg),
+                    "signed with {alg:?}, not its own"
+                );
+                assert!(
+                    public.verify_raw(alg, MESSAGE, &sig).is_ok(),
+                    "{alg:?} round trip"
+                );
                 assert!(
                     public.verify_raw(alg, b"another message", &sig).is_err(),
                     "{alg:?} signature verifies another message"

@@ -118,7 +118,11 @@ fn assert_signed(token: &str, alg: Algorithm) {
         .as_ref()
         .and_then(|h| h.get("alg"))
         .and_then(serde_json::Value::as_str);
-    assert_eq!(named, Some(alg.name()), "accepted with {alg:?}, header says {named:?}");
+    assert_eq!(
+        named,
+        Some(alg.name()),
+        "accepted with {alg:?}, header says {named:?}"
+    );
     let Ok(sig) = URL_SAFE_NO_PAD.decode(signature_b64) else {
         panic!("accepted a signature that is not strict base64url: {signature_b64:?}");
     };
@@ -137,7 +141,12 @@ fn signed_by_fixture(alg: Algorithm, message: &[u8], sig: &[u8]) -> bool {
             .is_ok()
     };
     let mac = |algorithm: hmac::Algorithm| {
-        hmac::verify(&hmac::Key::new(algorithm, fixtures::HMAC_SECRET), message, sig).is_ok()
+        hmac::verify(
+            &hmac::Key::new(algorithm, fixtures::HMAC_SECRET),
+            message,
+            sig,
+        )
+        .is_ok()
     };
     match alg {
         Algorithm::HS256 => mac(hmac::HMAC_SHA256),
@@ -178,7 +187,11 @@ fn sign_and_tamper(r: &mut Reader<'_>) {
         Ok(token) => token,
         Err(e) => panic!("signing with {alg:?} failed: {e}"),
     };
-    let verifier = if alg.is_hmac() { &keys.hmac } else { &keys.public };
+    let verifier = if alg.is_hmac() {
+        &keys.hmac
+    } else {
+        &keys.public
+    };
     // Without a kid, a key set still finds the one key for the algorithm (RSA has six, but
     // they all belong to one key).
     match verifier.verify_jws(&token, &()) {
@@ -186,7 +199,10 @@ fn sign_and_tamper(r: &mut Reader<'_>) {
             assert_eq!(verified.algorithm(), alg);
             assert_eq!(verified.claims().as_slice(), payload, "payload changed");
         }
-        Err(e) => panic!("a token signed with {alg:?} by {:?} was refused: {e}", key.kid()),
+        Err(e) => panic!(
+            "a token signed with {alg:?} by {:?} was refused: {e}",
+            key.kid()
+        ),
     }
     verify_any(&token);
 

@@ -1,19 +1,22 @@
-//! `sio_connection`: a Socket.IO [`Connection`] with JWT authentication, driven through arbitrary
-//! sequences of client messages, application commands and clock ticks, checked after every step.
+//! `sio_connection`: a Socket.IO [`Connection`] with its built-in authentication, driven through
+//! arbitrary sequences of client messages, application decisions and commands and clock ticks,
+//! checked after every step.
 //!
-//! The application of this harness answers each CONNECT the way an authenticating server does:
-//! `/` and `/chat` are public; `/admin` is joined only with `{"token": <JWT>}` whose HS256
-//! signature and claims [`fixtures::hmac_verifier`](crate::fixtures::hmac_verifier) accepts;
-//! anything else is refused with a CONNECT_ERROR.
+//! The namespaces' policies are fixed: `/admin` needs a JWT at the handshake (CONNECT payload or
+//! `Authorization` header), `/events` a JWT in an `authenticate` event (refresh allowed), `/app`
+//! the application's own check; `/`, `/chat` and any other namespace are public. Tokens are
+//! HS256 with [`fixtures::HMAC_SECRET`]; the wall clock starts at [`fixtures::NOW`].
 //!
-//! Input: a setup byte pair (connect timeout, limits), then [`Op`]s until the bytes run out.
+//! Input: a setup (connect timeout, limits, handshake `Authorization`), then [`Op`]s until the
+//! bytes run out.
 //!
 //! Invariants, checked against a model fed only by the outputs and the command results:
 //!
-//! - an [`Event`](Output::Event), ACK or timeout is only ever delivered for a connected namespace,
-//!   and a command succeeds exactly when its namespace is in the required state;
-//! - the namespaces the connection reports as connected are the model's, and `/admin` is only
-//!   connected after a verified token;
+//! - an [`Event`](Output::Event), ACK or ACK timeout is only ever delivered for a connected
+//!   namespace, and emitting, acknowledging and disconnecting succeed exactly on connected ones;
+//! - the namespaces the connection reports as connected are the model's; a namespace joins only
+//!   with the identity its policy demands (a verified JWT, the application's claims, or
+//!   anonymous), and only after the client asked for it;
 //! - every namespace that leaves gets a `Disconnected` with a reason (the given one when the
 //!   transport closes); `Close` carries a reason and comes once, after every namespace has left,
 //!   and nothing at all is output after it;
@@ -25,21 +28,100 @@
 use crate::fixtures;
 use crate::reader::{Reader, Writer};
 use bytes::Bytes;
-use jwt_auth::Verifier;
 use socketio::proto::{
-    connect_error, decode_text, encode, encode_event, Config, Connection, Decoded,
-    DisconnectReason, Encoded, Limits, Namespace, NamespaceState, Output, Payload, RawJson,
+    connect_error, decode_text, encode, encode_event, is_reserved_event, AppClaims, AuthMode,
+    AuthPolicies, AuthPolicy, Config, Connection, Data, Decoded, DisconnectReason, Encoded,
+    HandshakeCredentials, Identity, JwtPolicy, Limits, Namespace, Output, Payload, RawJson,
     MAX_DEPTH_CAP,
 };
 use std::collections::BTreeSet;
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 /// Namespaces every run knows; more are learned from the client's CONNECT packets.
-const NAMESPACES: [&str; 3] = ["/", "/admin", "/chat"];
-/// The namespace that needs a token.
-const PRIVATE: &str = "/admin";
+pub const NAMESPACES: [&str; 5] = ["/", "/admin", "/events", "/app", "/chat"];
 /// Most namespaces the harness keeps track of.
-const MAX_NAMESPACES: usize = 8;
+const MAX_NAMESPACES: usize = 10;
+/// How long a JWT in event mode, or the application's check, may take.
+const AUTH_TIMEOUT: Duration = Duration::from_millis(500);
+
+/// What a namespace's policy demands of a connection's identity.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Demand {
+    Jwt,
+    App,
+    Nothing,
+}
+
+fn demand(nsp: &str) -> Demand {
+    match nsp {
+        "/admin" | "/events" => Demand::Jwt,
+        "/app" => Demand::App,
+        _ => Demand::Nothing,
+    }
+}
+
+fn identity_fits(nsp: &str, identity: &Identity) -> bool {
+    match (demand(nsp), identity) {
+        (Demand::Jwt, Identity::Jwt(verified)) => verified.algorithm().is_hmac(),
+        (Demand::App, Identity::App(_)) => true,
+        (Demand::Nothing, Identity::Anonymous) => true,
+        _ => false,
+    }
+}
+
+/// The fixed policies and tokens (built once: signing and key setup are not what is fuzzed).
+struct Fixtures {
+    policies: Arc<AuthPolicies>,
+    /// Valid for an hour.
+    token: String,
+    /// Expires two seconds after the start.
+    short_token: String,
+}
+
+fn fixtures() -> &'static Fixtures {
+    static FIXTURES: OnceLock<Fixtures> = OnceLock::new();
+    FIXTURES.get_or_init(|| {
+        let jwt = |mode| {
+            AuthPolicy::Jwt(Arc::new(JwtPolicy {
+                mode,
+                refresh: true,
+                timeout: AUTH_TIMEOUT,
+                ..JwtPolicy::new(fixtures::hmac_verifier())
+            }))
+        };
+        let policies = AuthPolicies {
+            default: AuthPolicy::None,
+            namespaces: vec![
+                ("/admin".into(), jwt(AuthMode::Handshake)),
+                ("/events".into(), jwt(AuthMode::Event)),
+                (
+                    "/app".into(),
+                    AuthPolicy::App {
+                        timeout: AUTH_TIMEOUT,
+                    },
+                ),
+            ],
+        };
+        Fixtures {
+            policies: Arc::new(policies),
+            token: fixtures::hs256_token("alice", fixtures::NOW + 3600),
+            short_token: fixtures::hs256_token("alice", fixtures::NOW + 2),
+        }
+    })
+}
+
+/// The setup of a run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Setup {
+    /// Connect timeout in ms, minus 1.
+    pub connect_timeout: u8,
+    /// The limits selector (as in [`crate::sio_packet::limits`]).
+    pub limits: u8,
+    /// The handshake's `Authorization` header: 0 none, 1 a valid token, 2 garbage, 3 a token
+    /// that expires two seconds in (modulo 4).
+    pub authorization: u8,
+}
 
 /// One step.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -60,10 +142,12 @@ pub enum Op {
     },
     /// The clock jumps to `poll_timeout()`, then `handle_timeout`.
     Fire,
-    /// The application answers the CONNECT of a namespace (by the harness's auth policy).
+    /// The application answers a CONNECT.
     Answer {
         /// Which namespace.
         nsp: u8,
+        /// 0: `accept`, 1: `accept_with` the application's claims, 2: `reject` (modulo 3).
+        how: u8,
     },
     /// The application emits an event (binary when `binary` is set).
     Emit {
@@ -133,7 +217,10 @@ impl Op {
             2 => Op::TransportClosed { reason: r.u8() },
             3 => Op::Advance { ms: r.u16() },
             4 => Op::Fire,
-            5 => Op::Answer { nsp: r.u8() },
+            5 => Op::Answer {
+                nsp: r.u8(),
+                how: r.u8(),
+            },
             6 => Op::Emit {
                 nsp: r.u8(),
                 name: r.bytes().to_vec(),
@@ -165,7 +252,7 @@ impl Op {
             Op::TransportClosed { reason } => w.u8(2).u8(*reason),
             Op::Advance { ms } => w.u8(3).u16(*ms),
             Op::Fire => w.u8(4),
-            Op::Answer { nsp } => w.u8(5).u8(*nsp),
+            Op::Answer { nsp, how } => w.u8(5).u8(*nsp).u8(*how),
             Op::Emit { nsp, name, binary } => w.u8(6).u8(*nsp).bytes(name).u8(u8::from(*binary)),
             Op::EmitWithAck { nsp, timeout } => w.u8(7).u8(*nsp).u16(*timeout),
             Op::Ack { nsp, id } => w.u8(8).u8(*nsp).u8(*id),
@@ -177,29 +264,33 @@ impl Op {
     }
 }
 
-/// Encodes a program (for seed corpora): connect timeout in ms (minus 1), the limits selector
-/// (as in [`crate::sio_packet::limits`]), then the ops.
-pub fn encode_program(connect_timeout: u8, limits: u8, ops: &[Op]) -> Vec<u8> {
-    let w = Writer::new().u8(connect_timeout).u8(limits);
+/// Encodes a program (for seed corpora).
+pub fn encode_program(setup: &Setup, ops: &[Op]) -> Vec<u8> {
+    let w = Writer::new()
+        .u8(setup.connect_timeout)
+        .u8(setup.limits)
+        .u8(setup.authorization);
     ops.iter().fold(w, |w, op| op.write(w)).finish()
 }
 
 /// What the harness knows independently of the connection.
 struct Model {
     namespaces: Vec<String>,
+    /// CONNECT requests not refused or left since.
+    asked: BTreeSet<String>,
     connected: BTreeSet<String>,
-    connecting: BTreeSet<String>,
     /// ACKs the application waits for: (namespace, id).
     acks: BTreeSet<(String, u64)>,
-    /// Auth payloads of pending CONNECTs.
-    auth: Vec<(String, Option<RawJson>)>,
     closed: bool,
 }
 
 impl Model {
     fn nsp(&self, pick: u8) -> String {
         let i = usize::from(pick) % self.namespaces.len().max(1);
-        self.namespaces.get(i).cloned().unwrap_or_else(|| "/".into())
+        self.namespaces
+            .get(i)
+            .cloned()
+            .unwrap_or_else(|| "/".into())
     }
 
     fn learn(&mut self, nsp: &Namespace) {
@@ -208,30 +299,49 @@ impl Model {
             self.namespaces.push(name.to_owned());
         }
     }
+
+    fn is_connected(&self, nsp: &str) -> bool {
+        !self.closed && self.connected.contains(nsp)
+    }
 }
 
 /// Runs one input.
 pub fn run(data: &[u8]) {
+    let fixtures = fixtures();
     let mut r = Reader::new(data);
     let config = Config {
         connect_timeout: Duration::from_millis(1 + u64::from(r.u8())),
         limits: crate::sio_packet::limits(r.u8()),
     };
-    let verifier = fixtures::hmac_verifier();
+    let authorization = match r.u8() % 4 {
+        0 => None,
+        1 => Some(format!("Bearer {}", fixtures.token)),
+        2 => Some("Bearer not.a.token".to_owned()),
+        _ => Some(format!("Bearer {}", fixtures.short_token)),
+    };
+    let credentials = HandshakeCredentials {
+        authorization,
+        ..HandshakeCredentials::default()
+    };
     let mut now = Instant::now();
-    let mut conn = Connection::new(now, config);
+    let mut conn = Connection::with_auth(
+        now,
+        config,
+        fixtures.policies.clone(),
+        credentials,
+        Duration::from_secs(fixtures::NOW),
+    );
     let mut model = Model {
         namespaces: NAMESPACES.iter().map(|&n| n.to_owned()).collect(),
+        asked: BTreeSet::new(),
         connected: BTreeSet::new(),
-        connecting: BTreeSet::new(),
         acks: BTreeSet::new(),
-        auth: Vec::new(),
         closed: false,
     };
     while !r.is_empty() {
         let op = Op::read(&mut r);
         let was_closed = model.closed;
-        let transport_reason = step(&mut conn, &mut model, &verifier, &mut now, op);
+        let transport_reason = step(&mut conn, &mut model, &mut now, op);
         let outputs = std::iter::from_fn(|| conn.poll_output()).collect::<Vec<_>>();
         assert!(
             !was_closed || outputs.is_empty(),
@@ -251,7 +361,6 @@ pub fn run(data: &[u8]) {
 fn step(
     conn: &mut Connection,
     model: &mut Model,
-    verifier: &Verifier,
     now: &mut Instant,
     op: Op,
 ) -> Option<DisconnectReason> {
@@ -273,24 +382,58 @@ fn step(
             }
             tick(conn, *now);
         }
-        Op::Answer { nsp } => answer(conn, model, verifier, &model.nsp(nsp)),
+        Op::Answer { nsp, how } => {
+            let nsp = model.nsp(nsp);
+            let asked = !model.closed && model.asked.contains(&nsp);
+            let result = match how % 3 {
+                0 => conn.accept(&nsp, "socket-id"),
+                1 => {
+                    let claims = AppClaims {
+                        claims: serde_json::Map::new(),
+                        expires_at: Some(fixtures::NOW + 1),
+                    };
+                    conn.accept_with(&nsp, "socket-id", claims)
+                }
+                _ => {
+                    let result = conn.reject(&nsp, connect_error("not allowed", None));
+                    if result.is_ok() {
+                        model.asked.remove(&nsp);
+                    }
+                    result
+                }
+            };
+            assert!(
+                result.is_err() || asked,
+                "answered a CONNECT for {nsp:?} that nobody asked for"
+            );
+        }
         Op::Emit { nsp, name, binary } => {
             let nsp = model.nsp(nsp);
             let name = String::from_utf8_lossy(&name).into_owned();
             let args = if binary {
-                Payload::from_data(&[socketio::proto::Data::Binary(Bytes::from(name.clone()))])
+                Payload::from_data(&[Data::Binary(Bytes::from(name.clone()))])
             } else {
                 Payload::json(vec![RawJson::string(&name)]).unwrap_or_default()
             };
             let result = conn.emit(&nsp, &name, &args);
-            let allowed = !socketio::proto::is_reserved_event(&name);
-            expect(result.is_ok(), model.is_connected(&nsp) && allowed, "emit", &nsp);
+            let allowed = !is_reserved_event(&name);
+            expect(
+                result.is_ok(),
+                model.is_connected(&nsp) && allowed,
+                "emit",
+                &nsp,
+            );
         }
         Op::EmitWithAck { nsp, timeout } => {
             let nsp = model.nsp(nsp);
             let timeout = (timeout > 0).then(|| Duration::from_millis(u64::from(timeout)));
             let result = conn.emit_with_ack(*now, &nsp, "ask", &Payload::empty(), timeout);
-            expect(result.is_ok(), model.is_connected(&nsp), "emit_with_ack", &nsp);
+            expect(
+                result.is_ok(),
+                model.is_connected(&nsp),
+                "emit_with_ack",
+                &nsp,
+            );
             if let Ok(id) = result {
                 assert!(model.acks.insert((nsp, id)), "ack id {id} allocated twice");
             }
@@ -312,7 +455,12 @@ fn step(
             expect(sent.is_ok(), model.is_connected(&nsp), "send", &nsp);
             let expected = conn.expect_ack(*now, &nsp, id, timeout);
             let fresh = !model.acks.contains(&(nsp.clone(), id));
-            expect(expected.is_ok(), model.is_connected(&nsp) && fresh, "expect_ack", &nsp);
+            expect(
+                expected.is_ok(),
+                model.is_connected(&nsp) && fresh,
+                "expect_ack",
+                &nsp,
+            );
             if expected.is_ok() {
                 model.acks.insert((nsp, id));
             }
@@ -335,54 +483,20 @@ fn step(
     None
 }
 
-impl Model {
-    fn is_connected(&self, nsp: &str) -> bool {
-        !self.closed && self.connected.contains(nsp)
-    }
-}
-
 fn expect(ok: bool, should: bool, command: &str, nsp: &str) {
-    assert_eq!(ok, should, "{command} on {nsp:?}: succeeded = {ok}, expected {should}");
-}
-
-/// The harness's auth policy: public namespaces join, `/admin` needs a verified token.
-fn answer(conn: &mut Connection, model: &mut Model, verifier: &Verifier, nsp: &str) {
-    let pending = !model.closed && model.connecting.contains(nsp);
-    let auth = model
-        .auth
-        .iter()
-        .find(|(n, _)| n == nsp)
-        .and_then(|(_, auth)| auth.clone());
-    let authorized = nsp != PRIVATE || token_verifies(verifier, auth.as_ref());
-    let result = if authorized {
-        conn.accept(nsp, "socket-id")
-    } else {
-        conn.reject(nsp, connect_error("not authorized", None))
-    };
-    expect(result.is_ok(), pending, "answering CONNECT", nsp);
-    if result.is_ok() {
-        model.connecting.remove(nsp);
-        model.auth.retain(|(n, _)| n != nsp);
-        if authorized {
-            model.connected.insert(nsp.to_owned());
-        }
-    }
-}
-
-fn token_verifies(verifier: &Verifier, auth: Option<&RawJson>) -> bool {
-    let Some(Ok(serde_json::Value::Object(auth))) = auth.map(RawJson::deserialize) else {
-        return false;
-    };
-    match auth.get("token") {
-        Some(serde_json::Value::String(token)) => verifier.verify(token, fixtures::NOW).is_ok(),
-        _ => false,
-    }
+    assert_eq!(
+        ok, should,
+        "{command} on {nsp:?}: succeeded = {ok}, expected {should}"
+    );
 }
 
 fn tick(conn: &mut Connection, now: Instant) {
     conn.handle_timeout(now);
     if let Some(next) = conn.poll_timeout() {
-        assert!(next > now, "after handle_timeout({now:?}) the next deadline {next:?} is due");
+        assert!(
+            next > now,
+            "after handle_timeout({now:?}) the next deadline {next:?} is due"
+        );
     }
 }
 
@@ -390,37 +504,90 @@ fn observe(model: &mut Model, output: Output, transport_reason: Option<Disconnec
     assert!(!model.closed, "{output:?} after Close");
     match output {
         Output::Transmit(encoded) => check_transmit(&encoded),
-        Output::ConnectRequest { nsp, auth } => {
+        Output::ConnectRequest { nsp, .. } => {
             let name = nsp.as_str().to_owned();
-            assert!(!model.connected.contains(&name), "CONNECT request for joined {name}");
-            assert!(model.connecting.insert(name.clone()), "two CONNECT requests for {name}");
+            assert!(
+                !model.connected.contains(&name),
+                "CONNECT request for joined {name}"
+            );
             model.learn(&nsp);
-            model.auth.push((name, auth));
+            model.asked.insert(name);
+        }
+        Output::Connected { nsp, identity, .. } => {
+            let name = nsp.as_str().to_owned();
+            assert!(
+                model.asked.contains(&name),
+                "{name} joined without a CONNECT"
+            );
+            assert!(model.connected.insert(name.clone()), "{name} joined twice");
+            assert!(
+                identity_fits(&name, &identity),
+                "{name} joined with {identity:?}, its policy demands {:?}",
+                demand(&name)
+            );
+        }
+        Output::Reauthenticated { nsp, identity } => {
+            let name = nsp.as_str();
+            assert!(
+                model.connected.contains(name),
+                "{name} re-authenticated, not joined"
+            );
+            assert!(
+                identity_fits(name, &identity),
+                "{name} refreshed with {identity:?}"
+            );
+        }
+        Output::AuthFailed { nsp, .. } => {
+            // A joined namespace whose token expired also gets a Disconnected (checked below).
+            model.asked.remove(nsp.as_str());
         }
         Output::Event(event) => {
             let nsp = event.nsp.as_str();
-            assert!(model.connected.contains(nsp), "event {:?} for {nsp}, not connected", event.name);
+            assert!(
+                model.connected.contains(nsp),
+                "event {:?} for {nsp}, not connected",
+                event.name
+            );
         }
         Output::AckReceived { nsp, id, .. } => {
             let nsp = nsp.as_str().to_owned();
-            assert!(model.connected.contains(&nsp), "ACK for {nsp}, not connected");
-            assert!(model.acks.remove(&(nsp.clone(), id)), "ACK {id} on {nsp} nobody waits for");
+            assert!(
+                model.connected.contains(&nsp),
+                "ACK for {nsp}, not connected"
+            );
+            assert!(
+                model.acks.remove(&(nsp.clone(), id)),
+                "ACK {id} on {nsp} nobody waits for"
+            );
         }
         Output::AckTimedOut { nsp, id } => {
             let nsp = nsp.as_str().to_owned();
-            assert!(model.connected.contains(&nsp), "ACK timeout for {nsp}, not connected");
-            assert!(model.acks.remove(&(nsp.clone(), id)), "timeout of ACK {id} on {nsp}");
+            assert!(
+                model.connected.contains(&nsp),
+                "ACK timeout for {nsp}, not connected"
+            );
+            assert!(
+                model.acks.remove(&(nsp.clone(), id)),
+                "timeout of ACK {id} on {nsp}"
+            );
         }
         Output::Disconnected { nsp, reason } => {
             let nsp = nsp.as_str().to_owned();
-            assert!(model.connected.remove(&nsp), "Disconnected for {nsp}, not connected");
+            assert!(
+                model.connected.remove(&nsp),
+                "Disconnected for {nsp}, not connected"
+            );
+            model.asked.remove(&nsp);
             model.acks.retain(|(n, _)| *n != nsp);
             if let Some(expected) = transport_reason {
                 assert_eq!(reason, expected, "namespace {nsp} left with another reason");
             }
         }
         Output::Close(reason) => {
-            assert!(transport_reason.is_none(), "Close after the transport closed");
+            assert!(
+                transport_reason.is_none(),
+                "Close after the transport closed"
+            );
             assert!(
                 model.connected.is_empty(),
                 "Close({reason:?}) while {:?} never got Disconnected",
@@ -447,9 +614,11 @@ fn check_transmit(encoded: &Encoded) {
         };
     }
     match decoded {
-        Ok(Decoded::Complete(packet)) => {
-            assert_eq!(&encode(&packet), encoded, "transmitted packet re-encodes differently")
-        }
+        Ok(Decoded::Complete(packet)) => assert_eq!(
+            &encode(&packet),
+            encoded,
+            "transmitted packet re-encodes differently"
+        ),
         other => panic!("transmitted {text:?} does not decode: {other:?}"),
     }
 }
@@ -457,20 +626,26 @@ fn check_transmit(encoded: &Encoded) {
 fn check(conn: &Connection, model: &Model) {
     assert_eq!(conn.is_closed(), model.closed, "closed state");
     for nsp in &model.namespaces {
-        let state = conn.namespace(nsp);
+        let connected = conn.namespace(nsp).is_some_and(|s| s.is_connected());
         assert_eq!(
-            state.is_some_and(NamespaceState::is_connected),
+            connected,
             model.connected.contains(nsp),
             "connected state of {nsp}"
         );
-        assert_eq!(
-            matches!(state, Some(NamespaceState::Connecting)),
-            model.connecting.contains(nsp) && !model.closed,
-            "connecting state of {nsp}"
-        );
+        if let Some(identity) = conn.identity(nsp) {
+            assert!(identity_fits(nsp, identity), "{nsp} holds {identity:?}");
+        }
     }
     if model.closed {
-        assert_eq!(conn.poll_timeout(), None, "a closed connection has a deadline");
-        assert_eq!(conn.namespaces().count(), 0, "a closed connection has namespaces");
+        assert_eq!(
+            conn.poll_timeout(),
+            None,
+            "a closed connection has a deadline"
+        );
+        assert_eq!(
+            conn.namespaces().count(),
+            0,
+            "a closed connection has namespaces"
+        );
     }
 }

@@ -11,7 +11,7 @@
 //! (same limits, same attachments) gives the same packet, and encoding that gives the same bytes.
 
 use bytes::Bytes;
-use socketio::proto::{decode_text, encode, Decoded, DecodeError, Limits, Packet, RawJson};
+use socketio::proto::{decode_text, encode, DecodeError, Decoded, Limits, Packet, RawJson};
 
 /// The separator between the text and the attachments in the input.
 pub const PART_SEPARATOR: u8 = 0xFF;
@@ -63,7 +63,10 @@ fn decode_all(text: &str, attachments: &[Bytes], limits: &Limits) -> Option<Pack
         Ok(Decoded::Partial(partial)) => partial,
         Err(DecodeError::TooManyAttachments { announced, max }) => {
             assert_eq!(max, limits.max_attachments);
-            assert!(announced > max as u64, "{announced} attachments refused, max {max}");
+            assert!(
+                announced > max as u64,
+                "{announced} attachments refused, max {max}"
+            );
             return None;
         }
         Err(_) => return None,
@@ -77,14 +80,24 @@ fn decode_all(text: &str, attachments: &[Bytes], limits: &Limits) -> Option<Pack
     let mut total = 0usize;
     for (i, attachment) in attachments.iter().enumerate() {
         total += attachment.len();
-        assert_eq!(partial.missing(), announced - i, "missing() after {i} pushes");
+        assert_eq!(
+            partial.missing(),
+            announced - i,
+            "missing() after {i} pushes"
+        );
         match partial.push(attachment.clone()) {
             Ok(Decoded::Partial(next)) => {
-                assert!(total <= limits.max_attachment_bytes, "{total} bytes accepted");
+                assert!(
+                    total <= limits.max_attachment_bytes,
+                    "{total} bytes accepted"
+                );
                 partial = next;
             }
             Ok(Decoded::Complete(packet)) => {
-                assert!(total <= limits.max_attachment_bytes, "{total} bytes accepted");
+                assert!(
+                    total <= limits.max_attachment_bytes,
+                    "{total} bytes accepted"
+                );
                 assert_eq!(i + 1, announced, "complete after {} of {announced}", i + 1);
                 let carried = match &packet {
                     Packet::Event { args, .. } | Packet::Ack { args, .. } => {
@@ -109,9 +122,10 @@ fn decode_all(text: &str, attachments: &[Bytes], limits: &Limits) -> Option<Pack
 fn check_payload(packet: &Packet) {
     let args = match packet {
         Packet::Event { args, .. } | Packet::Ack { args, .. } => args,
-        Packet::Connect { data: Some(data), .. } | Packet::ConnectError { data, .. } => {
-            return check_compact(data)
+        Packet::Connect {
+            data: Some(data), ..
         }
+        | Packet::ConnectError { data, .. } => return check_compact(data),
         _ => return,
     };
     for arg in args.args() {

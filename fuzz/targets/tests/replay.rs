@@ -44,7 +44,11 @@ fn replay(folder: &str, require_seeds: bool) {
             }
         }
     }
-    assert!(failures.is_empty(), "inputs that break their target:\n{}", failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "inputs that break their target:\n{}",
+        failures.join("\n")
+    );
 }
 
 #[test]
