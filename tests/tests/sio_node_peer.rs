@@ -20,7 +20,8 @@ use conformance::target::Target;
 const NODE_DEVIATIONS: &[(&str, &str)] = &[
     (
         "sio.bad.ack-id-overflow",
-        "socket.io-parser reads the ack id as a double: 2^64 is acknowledged as 18446744073709552000",
+        "socket.io-parser reads the ack id as a double: 2^64 is acknowledged as \
+         18446744073709552000",
     ),
     (
         "sio.bad.event-without-payload",

@@ -213,9 +213,9 @@ impl Ctx {
         }
     }
 
-    /// The server must close the connection within `CLOSE_WITHIN` (2 s); pings are answered meanwhile
-    /// (so a ping timeout cannot pass for it). Socket.IO DISCONNECT packets and the Engine.IO
-    /// close packet may come first; anything else fails the check.
+    /// The server must close the connection within `CLOSE_WITHIN` (2 s); pings are answered
+    /// meanwhile (so a ping timeout cannot pass for it). Socket.IO DISCONNECT packets and the
+    /// Engine.IO close packet may come first; anything else fails the check.
     pub async fn expect_closed(&self, ws: &mut WebSocket, after: &str) -> CheckResult {
         let deadline = Instant::now() + CLOSE_WITHIN;
         loop {
@@ -253,9 +253,14 @@ impl Ctx {
     pub async fn closes_after(&self, frames: &[Frame<'_>], what: &str) -> CheckResult {
         let mut session = self.session().await?;
         for frame in frames {
-            match frame {
-                Frame::Text(t) => session.ws.send_text(t).await?,
-                Frame::Binary(b) => session.ws.send_binary(b).await?,
+            let sent = match frame {
+                Frame::Text(t) => session.ws.send_text(t).await,
+                Frame::Binary(b) => session.ws.send_binary(b).await,
+            };
+            if let Err(e) = sent {
+                // The server may close on the first bad frame, before the rest is written.
+                self.note(format!("the server stopped reading: {e}"));
+                break;
             }
         }
         self.expect_closed(&mut session.ws, what).await?;
