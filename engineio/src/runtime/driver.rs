@@ -225,7 +225,10 @@ fn request_id(input: &Input) -> Option<RequestId> {
 /// Closes a WebSocket in the background (close frame, then the TCP connection), bounded in time.
 fn close_later(mut stream: Box<WsStream>) {
     tokio::spawn(async move {
-        let _ = tokio::time::timeout(std::time::Duration::from_secs(2), stream.close(None)).await;
+        // Called by its path: with futures-sink's `alloc` feature (which the `redis` crate turns on)
+        // `Box<WsStream>` is a Sink itself and `stream.close` would be `SinkExt::close`.
+        let close = WsStream::close(&mut stream, None);
+        let _ = tokio::time::timeout(std::time::Duration::from_secs(2), close).await;
     });
 }
 
