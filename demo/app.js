@@ -21,6 +21,7 @@
     unread: new Map(),
     online: [],
     refreshing: false,
+    refreshAttempts: 0,
     refreshes: 0,
     endReason: null, // the `unauthorized` message, when the server ends the session
     ended: false,
@@ -77,8 +78,13 @@
       const { answer, receivedAt } = await postJson("/refresh", {}, state.token);
       if (state.socket !== socket || state.ended) return;
       setToken(answer, receivedAt);
-      // The server checks the new token (same user) and answers `authenticated`.
+      // The server checks the new token (same user) and answers `authenticated`; if no answer
+      // comes, try again on a later tick.
       socket.emit("authenticate", { token: state.token });
+      const attempt = ++state.refreshAttempts;
+      setTimeout(() => {
+        if (state.refreshAttempts === attempt) state.refreshing = false;
+      }, 5000);
     } catch (e) {
       showNotice(`Could not refresh the token: ${e.message}`, "warn");
       state.refreshing = false;
@@ -260,8 +266,11 @@
 
     socket.on("welcome", (info) => {
       state.user = info.user;
+      // After a reconnection the server starts over in the lobby.
       state.rooms = Array.from(new Set([LOBBY, ...(info.rooms || [])]));
+      if (!state.rooms.includes(state.active)) state.active = LOBBY;
       renderRooms();
+      renderMessages();
       showChat();
     });
 
@@ -318,7 +327,7 @@
       const code = err.data && err.data.code ? ` (${err.data.code})` : "";
       state.token = null;
       setStatus("refused", "offline");
-      showNotice(`The server refused the connection: ${err.message}${code}.`, "bad", true);
+      showNotice(`The server refused the connection: ${err.message}${code}.`, "bad");
       showLogin();
       tick();
     });

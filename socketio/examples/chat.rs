@@ -319,9 +319,14 @@ async fn route(tokens: Arc<Tokens>, dir: Arc<PathBuf>, req: HttpRequest) -> Http
     match req.path.as_str() {
         "/login" => login(&tokens, &req),
         "/refresh" => refresh(&tokens, &req),
-        path if req.method == "GET" || req.method == "HEAD" => static_file(&dir, path)
+        path if req.method == "GET" => static_file(&dir, path)
             .await
             .unwrap_or_else(HttpResponse::not_found),
+        // The answer to a HEAD carries no body (the server writes whatever body it is given).
+        path if req.method == "HEAD" => match static_file(&dir, path).await {
+            Some(response) => response.body(bytes::Bytes::new()),
+            None => HttpResponse::new(404),
+        },
         _ => HttpResponse::not_found(),
     }
 }
