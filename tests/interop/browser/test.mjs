@@ -190,6 +190,48 @@ async function main() {
       check(carolGot.includes("team-x/alice: for team-x only"), `carol's messages: ${JSON.stringify(carolGot)}`);
     });
 
+    await scenario("server rules: 1000 characters at most, only rooms one is in, a user online once", async () => {
+      // A second connection from alice's page with the page's own `io`: bob in another tab.
+      const answers = await pages.alice.evaluate(async () => {
+        const login = await fetch("/login", {
+          method: "POST",
+          headers: { "Content-Type": "application/json" },
+          body: JSON.stringify({ user: "bob" }),
+        });
+        const { token } = await login.json();
+        const s = io({ auth: { token }, forceNew: true, transports: ["websocket"] });
+        await new Promise((resolve, reject) => {
+          s.once("connect", resolve);
+          s.once("connect_error", reject);
+        });
+        const ask = (event, arg) => s.timeout(2000).emitWithAck(event, arg);
+        const out = {
+          tooLong: await ask("message", { room: "lobby", text: "x".repeat(1001) }),
+          notMember: await ask("message", { room: "team-x", text: "let me in" }),
+          badRoom: await ask("join", "user:alice"),
+          join: await ask("join", "probe-room"),
+          maxLength: await ask("message", { room: "probe-room", text: "y".repeat(1000) }),
+          leaveLobby: await ask("leave", "lobby"),
+        };
+        out.onlineWithTwoBobs = [...document.querySelectorAll("#online li")].map((li) => li.dataset.user);
+        s.disconnect();
+        return out;
+      });
+      check(answers.tooLong.ok === false && /1000/.test(answers.tooLong.error), `1001 characters: ${JSON.stringify(answers.tooLong)}`);
+      check(answers.notMember.ok === false, `a room bob is not in: ${JSON.stringify(answers.notMember)}`);
+      check(answers.badRoom.ok === false, `joining user:alice: ${JSON.stringify(answers.badRoom)}`);
+      check(answers.join.ok === true && answers.join.rooms.includes("probe-room"), `join: ${JSON.stringify(answers.join)}`);
+      check(answers.maxLength.ok === true, `1000 characters: ${JSON.stringify(answers.maxLength)}`);
+      check(answers.leaveLobby.ok === false, `leaving the lobby: ${JSON.stringify(answers.leaveLobby)}`);
+      check(answers.onlineWithTwoBobs.filter((u) => u === "bob").length === 1, `online: ${answers.onlineWithTwoBobs}`);
+      const carolGot = await pages.carol.evaluate(() => window.chatDemo.received);
+      check(!carolGot.some((m) => m.includes("let me in")), "a message to a room the sender is not in was delivered");
+      // bob's second tab closed; his first is still there, so he is still online.
+      await sleep(300);
+      await seesOnline(pages.alice, "bob");
+      check(await connected(pages.bob), "bob's first tab was disconnected");
+    });
+
     // The next two run side by side: both wait out the token's lifetime.
     pages.dave = await newPage(browser, "dave");
     pages.erin = await newPage(browser, "erin");
