@@ -87,6 +87,8 @@ describeInterop('handshake mode: connect_error with UnauthorizedError data', () 
     // jsonwebtoken says the same for a missing `aud` as for a wrong one.
     ['no audience', () => ({ auth: { token: mint({ aud: undefined }) } }), `jwt audience invalid. expected: ${AUDIENCE}`, 'invalid_token'],
     ['wrong issuer', () => ({ auth: { token: mint({ iss: 'mallory' }) } }), `jwt issuer invalid. expected: ${ISSUER}`, 'invalid_token'],
+    // The conformance server keeps jwt-auth's default of requiring `exp` (jsonwebtoken does not).
+    ['no exp', () => ({ auth: { token: mint({ exp: undefined }) } }), 'jwt exp required', 'invalid_token'],
     ['not active yet (nbf in an hour)', () => ({ auth: { token: mint({ nbf: nowS() + 3600 }) } }), 'jwt not active', 'invalid_token'],
     ['alg: none (unsigned)', () => ({ auth: { token: jwt.sign({ sub: 'x', iss: ISSUER, aud: AUDIENCE, exp: nowS() + 60 }, null, { algorithm: 'none' }) } }), 'jwt signature is required', 'invalid_token'],
     ['malformed: one segment', () => ({ auth: { token: 'not-a-jwt' } }), 'jwt malformed', 'invalid_token'],
