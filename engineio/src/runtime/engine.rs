@@ -265,10 +265,12 @@ impl Engine {
         // A request whose body we do not read cannot keep the connection.
         let unread_body = !matches!(routed, Ok(Route::PollPost { .. }))
             && req.content_length().map_or(true, |n| n > 0);
+        let head_only = req.method == "HEAD";
         let respond = |stream: TcpStream, buf: BytesMut, response: HttpResponse, keep: bool| async move {
             let mut stream = stream;
             let keep = keep && keep_alive;
-            match http::write_response(&mut stream, &response, keep).await {
+            let method = if head_only { "HEAD" } else { "GET" };
+            match http::write_response_to(&mut stream, method, &response, keep).await {
                 Ok(()) if keep => After::KeepAlive(stream, buf),
                 _ => After::Done,
             }

@@ -310,7 +310,9 @@ fn reason(status: u16) -> &'static str {
 }
 
 /// Serialises a response head and body into one buffer.
-pub fn encode_response(response: &HttpResponse, keep_alive: bool) -> BytesMut {
+/// `omit_body` is for a `HEAD` request: the headers (`Content-Length` included) are those of the
+/// `GET`, the body is not sent.
+pub fn encode_response(response: &HttpResponse, keep_alive: bool, omit_body: bool) -> BytesMut {
     use std::fmt::Write;
     let mut head = String::with_capacity(160);
     let _ = write!(
@@ -333,6 +335,9 @@ pub fn encode_response(response: &HttpResponse, keep_alive: bool) -> BytesMut {
     head.push_str("\r\n");
     let mut out = BytesMut::with_capacity(head.len() + response.body.len());
     out.extend_from_slice(head.as_bytes());
+    if omit_body {
+        return out;
+    }
     out.extend_from_slice(&response.body);
     out
 }
@@ -343,7 +348,17 @@ pub async fn write_response<S: AsyncWrite + Unpin>(
     response: &HttpResponse,
     keep_alive: bool,
 ) -> std::io::Result<()> {
-    let bytes = encode_response(response, keep_alive);
+    write_response_to(stream, "GET", response, keep_alive).await
+}
+
+/// Writes the response to a request with `method`: without the body for `HEAD`.
+pub async fn write_response_to<S: AsyncWrite + Unpin>(
+    stream: &mut S,
+    method: &str,
+    response: &HttpResponse,
+    keep_alive: bool,
+) -> std::io::Result<()> {
+    let bytes = encode_response(response, keep_alive, method == "HEAD");
     stream.write_all(&bytes).await?;
     stream.flush().await
 }
@@ -384,6 +399,15 @@ mod tests {
             parse_head(raw.as_bytes(), 1 << 20, addr()),
             Err(HttpError::HeadTooLarge)
         ));
+    }
+
+    #[test]
+    fn head_responses_have_no_body() {
+        let response = HttpResponse::text(200, "hello");
+        let get = encode_response(&response, true, false);
+        let head = encode_response(&response, true, true);
+        assert!(get.ends_with(b"\r\n\r\nhello"));
+        assert!(head.ends_with(b"Content-Length: 5\r\nConnection: keep-alive\r\n\r\n"));
     }
 
     #[test]

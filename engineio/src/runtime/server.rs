@@ -232,8 +232,9 @@ async fn connection(
             Ok(Err(e)) => return refuse(stream, &e).await,
             Err(_) => return refuse(stream, &HttpError::Timeout).await,
         }
+        let method = req.method.clone();
         let response = (shared.fallback)(req).await;
-        if http::write_response(&mut stream, &response, keep_alive)
+        if http::write_response_to(&mut stream, &method, &response, keep_alive)
             .await
             .is_err()
             || !keep_alive
