@@ -3,7 +3,7 @@
 // itself, but a manual connect() works. A dropped transport: the client reconnects by itself.
 const assert = require('node:assert/strict');
 const { test, afterEach } = require('node:test');
-const { TRANSPORTS, describeInterop, connectOver, closeAll, call, sleep, upgraded } = require('./helpers');
+const { TRANSPORTS, describeInterop, connect, connectOver, closeAll, call, sleep, upgraded } = require('./helpers');
 
 // Quick reconnection, so a reconnection that should not happen would happen within the wait.
 const QUICK = { reconnectionDelay: 100, reconnectionDelayMax: 200, randomizationFactor: 0 };
@@ -39,6 +39,23 @@ for (const name of Object.keys(TRANSPORTS)) {
         assert.deepEqual(await call(socket, 'ack-echo', ['back']), ['back']);
       });
     }
+
+    test('kick-me {close:true} sent right on connect (mid-upgrade for upgraded), 15 times: always io server disconnect', { timeout: 20000 }, async () => {
+      // The DISCONNECT must reach the client before the Engine.IO close: delivered in the same
+      // polling response as the close packet, socket.io-client handles the close first (it
+      // delivers decoded packets on the next tick) and reports 'transport close'; dropped during
+      // an upgrade, the client sees only the transport close.
+      const reasons = [];
+      for (let i = 0; i < 15; i++) {
+        const { socket, inbox } = await connect('/', { ...TRANSPORTS[name], reconnection: false });
+        socket.emit('kick-me', { close: true });
+        const [[reason]] = await inbox.waitFor('disconnect');
+        reasons.push(reason);
+        closeAll();
+      }
+      const wrong = reasons.filter((r) => r !== 'io server disconnect');
+      assert.deepEqual(wrong, [], `${wrong.length} of 15 kicks ended with another reason: ${reasons.join(', ')}`);
+    });
 
     test('a dropped transport (engine closed under the client) reconnects by itself', { timeout: 10000 }, async (t) => {
       const { socket, inbox } = await connectOver(name, '/', QUICK);
