@@ -84,7 +84,9 @@ impl KeySet {
     }
 
     /// The key for this header: the one with its `kid`; without a `kid`, the only key that
-    /// verifies its `alg`. Anything else is [`Error::KeyNotFound`].
+    /// verifies its `alg`. No key of the set can verify that `alg` at all (an HS256 token against
+    /// RSA keys, say): [`Error::InvalidAlgorithm`], as Node's `jsonwebtoken` says. An unknown `kid`
+    /// or several candidates: [`Error::KeyNotFound`].
     pub fn find(&self, header: &Header<'_>) -> Result<Arc<Key>, Error> {
         match header.kid() {
             Some(kid) => self.get(kid).cloned().ok_or(Error::KeyNotFound),
@@ -92,6 +94,7 @@ impl KeySet {
                 let mut candidates = self.keys.iter().filter(|k| k.allows(header.alg));
                 match (candidates.next(), candidates.next()) {
                     (Some(only), None) => Ok(only.clone()),
+                    (None, _) if !self.keys.is_empty() => Err(Error::InvalidAlgorithm),
                     _ => Err(Error::KeyNotFound),
                 }
             }

@@ -238,3 +238,25 @@ fn verified_claims_deserialize_into_the_callers_type() {
         "invalid_claims"
     );
 }
+
+#[test]
+fn key_set_without_a_key_for_the_alg_says_invalid_algorithm() {
+    // An HS256 token (no kid) against a set of public keys: algorithm confusion, refused with
+    // Node's `invalid algorithm` rather than a missing key.
+    let set = KeySet::new([public_key("rsa2048.spki.pem"), public_key("p256.spki.pem")]).unwrap();
+    let verifier = Verifier::with_key_set(set, Validation::new());
+    let hmac = SigningKey::hmac([9u8; 32]).unwrap();
+    let err = verifier
+        .verify(&signed(&hmac, Algorithm::HS256), NOW)
+        .unwrap_err();
+    assert_eq!(err, Error::InvalidAlgorithm);
+    assert_eq!(err.to_string(), "invalid algorithm");
+    // A kid that is not in the set is still a missing key.
+    let with_kid = SigningKey::hmac([9u8; 32]).unwrap().with_kid("nope");
+    assert_eq!(
+        verifier
+            .verify(&signed(&with_kid, Algorithm::HS256), NOW)
+            .unwrap_err(),
+        Error::KeyNotFound
+    );
+}

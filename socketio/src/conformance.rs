@@ -3,7 +3,8 @@
 //! Path `/socket.io/`, pingInterval 300 ms, pingTimeout 200 ms, connectTimeout 1000 ms, maxPayload
 //! 1000000; namespaces `/` and `/custom` (any other is refused with `Invalid namespace`); on connect
 //! each emits `auth` with the CONNECT payload; on `/`, `message` is answered with `message-back`
-//! and the same arguments, and `message-with-ack` is acknowledged with the same arguments. The
+//! and the same arguments, `message-with-ack` is acknowledged with the same arguments, and
+//! `broadcast` is sent to every socket of `/` (sender included) with the same arguments. The
 //! Engine.IO echo server is served on the same port at `/engine.io/`.
 //!
 //! With [`AuthOptions`] that name a key, both namespaces require a JWT; after a successful
@@ -37,6 +38,11 @@ pub fn setup(io: &SocketIo) {
         emit_auth(&socket);
         socket.on("message", |socket, args, _ack| {
             let _ = socket.emit("message-back", args);
+        });
+        // Every socket of `/` (the sender included) gets `broadcast` with the same arguments;
+        // lets a client check that a socket still authenticating receives no broadcast.
+        socket.on("broadcast", |socket, args, _ack| {
+            let _ = socket.namespace().broadcast().emit("broadcast", args);
         });
         socket.on("message-with-ack", |_socket, args, ack| {
             if let Some(ack) = ack {

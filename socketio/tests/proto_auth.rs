@@ -159,6 +159,14 @@ fn handshake_mode_refusals_carry_unauthorized_error_data() {
             r#"4{"message":"jwt expired","data":{"message":"jwt expired","code":"invalid_token","type":"UnauthorizedError","reason":"token_expired"}}"#
         ]
     );
+    // Expired 10 s ago: inside the verifier's default leeway, but the connection's deadline would
+    // already be gone, so it is refused at CONNECT rather than dropped right after.
+    let just_expired = token("42", T0 - 10);
+    let out = h.text(1, &format!(r#"0{{"token":"{just_expired}"}}"#));
+    assert!(
+        transmitted(&out)[0].starts_with(r#"4{"message":"jwt expired""#),
+        "{out:?}"
+    );
     let tampered = token("42", T0 + 60).replace('.', ".x");
     let out = h.text(2, &format!(r#"0{{"token":"{tampered}"}}"#));
     assert!(

@@ -719,12 +719,20 @@ impl Connection {
         });
     }
 
+    /// Verifies a token. One the verifier accepts only thanks to its leeway (`exp` already passed)
+    /// is refused too: its expiry is the connection's deadline, and that deadline is gone.
     fn verify(&self, policy: &JwtPolicy, token: &str, now: Instant) -> Result<Identity, AuthError> {
-        policy
+        let unix = self.unix(now);
+        let verified = policy
             .verifier
-            .verify(token, self.unix(now))
-            .map(|v| Identity::Jwt(Arc::new(v)))
-            .map_err(|e| AuthError::from_jwt(&e))
+            .verify(token, unix)
+            .map_err(|e| AuthError::from_jwt(&e))?;
+        if let Some(expired_at) = verified.expires_at().filter(|&exp| exp <= unix) {
+            return Err(AuthError::from_jwt(&jwt_auth::Error::Expired {
+                expired_at,
+            }));
+        }
+        Ok(Identity::Jwt(Arc::new(verified)))
     }
 
     /// The JWT policy of `nsp` if it allows refreshing the token in-band.

@@ -168,13 +168,10 @@ describeInterop('event mode: a socket still authenticating gets nothing (checked
 describeInterop('event mode: no broadcast reaches a socket still authenticating', () => {
   afterEach(closeAll);
 
-  // NEEDS A SERVER EVENT (asked of the lead): on `/`, `broadcast` -> the server emits `broadcast`
-  // with the same arguments to every socket of `/`, the sender included (io.of("/").emit). Until
-  // the conformance server has it, this test runs as `todo` (reported, not counted); when it
-  // exists, drop `todo`. The test above checks what exists now (no message-back, no claims).
+  // The conformance server's `broadcast` event: on `/`, it emits `broadcast` with the same
+  // arguments to every socket of `/`, the sender included.
   test('A (authenticated) triggers a broadcast: A gets it, B (awaiting its token) does not; after B authenticates both do', {
     timeout: 10000,
-    todo: 'the conformance server has no `broadcast` event yet',
   }, async () => {
     const a = await connectEvent();
     const b = await connectEvent();
