@@ -10,7 +10,7 @@
 use fuzz_targets::eio_session::{self, Op as E, Setup};
 use fuzz_targets::fixtures;
 use fuzz_targets::sio_connection::{encode_program, Op as S, Setup as SioSetup};
-use jwt_auth::{sign, sign_bytes, Algorithm, Claims, Header, SigningKey, SystemRandom};
+use jwt_auth::{sign, sign_bytes, Claims, Header, SystemRandom};
 use std::fs;
 use std::path::{Path, PathBuf};
 
