@@ -1,0 +1,325 @@
+//! The markdown report: medians per workload and server, ratios of ours to each peer, and the
+//! issue's targets with whether they are met.
+
+use crate::servers::Kind;
+use crate::stats::median;
+use crate::workload::{Measurement, Plan, Workload};
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+/// The medians of the repeats of one workload on one server.
+#[derive(Clone, Debug, Default)]
+pub struct Summary {
+    /// Repeats that produced a measurement.
+    pub runs: usize,
+    /// Operations per second.
+    pub rate: f64,
+    /// Median latency, microseconds.
+    pub p50_us: f64,
+    /// 99th percentile latency, microseconds.
+    pub p99_us: f64,
+    /// Server CPU microseconds per operation.
+    pub cpu_us: f64,
+    /// Server RSS growth per connection, KiB.
+    pub rss_kib: f64,
+    /// Failed operations over all repeats.
+    pub errors: u64,
+    /// Repeats that failed to run, with why.
+    pub failures: Vec<String>,
+}
+
+impl Summary {
+    /// The medians of some runs.
+    pub fn of(runs: &mut [Measurement], failures: Vec<String>) -> Self {
+        let pick = |f: &dyn Fn(&Measurement) -> f64, runs: &[Measurement]| {
+            median(&runs.iter().map(f).collect::<Vec<_>>())
+        };
+        let p50: Vec<f64> = runs
+            .iter_mut()
+            .map(|m| m.latencies.quantile_us(0.5))
+            .collect();
+        let p99: Vec<f64> = runs
+            .iter_mut()
+            .map(|m| m.latencies.quantile_us(0.99))
+            .collect();
+        Self {
+            runs: runs.len(),
+            rate: pick(&|m| m.rate(), runs),
+            p50_us: median(&p50),
+            p99_us: median(&p99),
+            cpu_us: pick(&|m| m.cpu_us_per_op(), runs),
+            rss_kib: pick(&|m| m.rss_per_conn_kib.unwrap_or(f64::NAN), runs),
+            errors: runs.iter().map(|m| m.errors).sum(),
+            failures,
+        }
+    }
+}
+
+/// Every summary of a comparison.
+pub type Results = BTreeMap<(Workload, Kind), Summary>;
+
+/// One of the issue's targets.
+struct Check {
+    what: &'static str,
+    measured: f64,
+    unit: &'static str,
+    limit: f64,
+    /// Met when `measured <= limit` (else when `measured >= limit`).
+    at_most: bool,
+}
+
+fn get(results: &Results, w: Workload, k: Kind) -> Option<&Summary> {
+    results.get(&(w, k)).filter(|s| s.runs > 0)
+}
+
+fn ratio(results: &Results, w: Workload, peer: Kind, f: fn(&Summary) -> f64) -> f64 {
+    match (get(results, w, Kind::Ours), get(results, w, peer)) {
+        (Some(ours), Some(theirs)) => f(ours) / f(theirs),
+        _ => f64::NAN,
+    }
+}
+
+/// The JWT's server CPU per connection: auth churn minus plain churn.
+fn jwt_cost(results: &Results, k: Kind) -> f64 {
+    match (
+        get(results, Workload::AuthChurn, k),
+        get(results, Workload::Churn, k),
+    ) {
+        (Some(auth), Some(plain)) => auth.cpu_us - plain.cpu_us,
+        _ => f64::NAN,
+    }
+}
+
+fn checks(results: &Results) -> Vec<Check> {
+    use Kind::{RawWs, Socketioxide};
+    let cpu = |s: &Summary| s.cpu_us;
+    let rate = |s: &Summary| s.rate;
+    vec![
+        Check {
+            what: "echo (1 in flight): server CPU/msg vs socketioxide",
+            measured: ratio(results, Workload::Echo1, Socketioxide, cpu),
+            unit: "x",
+            limit: 0.8,
+            at_most: true,
+        },
+        Check {
+            what: "echo (1 in flight): server CPU/msg vs raw tungstenite echo",
+            measured: ratio(results, Workload::Echo1, RawWs, cpu),
+            unit: "x",
+            limit: 1.2,
+            at_most: true,
+        },
+        Check {
+            what: "echo (8 in flight): server CPU/msg vs socketioxide",
+            measured: ratio(results, Workload::Echo8, Socketioxide, cpu),
+            unit: "x",
+            limit: 0.5,
+            at_most: true,
+        },
+        Check {
+            what: "fan-out: server CPU/delivery vs socketioxide",
+            measured: ratio(results, Workload::Fanout, Socketioxide, cpu),
+            unit: "x",
+            limit: 0.7,
+            at_most: true,
+        },
+        Check {
+            what: "idle: server RSS per connection",
+            measured: get(results, Workload::Idle, Kind::Ours).map_or(f64::NAN, |s| s.rss_kib),
+            unit: " KiB",
+            limit: 8.0,
+            at_most: true,
+        },
+        Check {
+            what: "auth churn: conns/s vs socketioxide",
+            measured: ratio(results, Workload::AuthChurn, Socketioxide, rate),
+            unit: "x",
+            limit: 1.2,
+            at_most: false,
+        },
+        Check {
+            what: "auth churn: JWT server CPU per connection (auth churn - churn)",
+            measured: jwt_cost(results, Kind::Ours),
+            unit: " us",
+            limit: 10.0,
+            at_most: true,
+        },
+        Check {
+            what: "polling: msgs/s vs socketioxide",
+            measured: ratio(results, Workload::Polling, Socketioxide, rate),
+            unit: "x",
+            limit: 1.2,
+            at_most: false,
+        },
+    ]
+}
+
+fn num(v: f64) -> String {
+    if v.is_nan() {
+        "-".to_owned()
+    } else if v.abs() >= 1000.0 {
+        format!("{v:.0}")
+    } else if v.abs() >= 100.0 {
+        format!("{v:.1}")
+    } else {
+        format!("{v:.2}")
+    }
+}
+
+fn times(v: f64) -> String {
+    if v.is_nan() {
+        "-".to_owned()
+    } else {
+        format!("{v:.2}x")
+    }
+}
+
+/// Whether the issue's targets all hold (`None` when one could not be measured).
+pub fn all_targets_met(results: &Results) -> Option<bool> {
+    let checks = checks(results);
+    if checks.iter().any(|c| c.measured.is_nan()) {
+        return None;
+    }
+    Some(checks.iter().all(met))
+}
+
+fn met(c: &Check) -> bool {
+    if c.at_most {
+        c.measured <= c.limit
+    } else {
+        c.measured >= c.limit
+    }
+}
+
+/// The report in markdown.
+pub fn markdown(
+    results: &Results,
+    plan: &Plan,
+    repeats: usize,
+    context: &[(&str, String)],
+) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "# Benchmark results\n");
+    for (name, value) in context {
+        let _ = writeln!(out, "- {name}: {value}");
+    }
+    let _ = writeln!(
+        out,
+        "- method: a fresh server per run pinned to CPU 0, the load generator on CPU 1; warm-up {:.1} s, \
+         window {:.1} s; each cell is the median of {repeats} run(s); CPU is the server's utime+stime \
+         from /proc/<pid>/stat over the window; ratios are ours / peer (for CPU and latency lower is \
+         better, for rates higher is better)\n",
+        plan.warmup.as_secs_f64(),
+        plan.window.as_secs_f64()
+    );
+    let kinds = Kind::ALL;
+    let _ = write!(out, "| workload | metric |");
+    for k in kinds {
+        let _ = write!(out, " {} |", k.title());
+    }
+    let _ = writeln!(out, " ours / Node | ours / socketioxide | ours / raw |");
+    let _ = write!(out, "|---|---|");
+    for _ in kinds {
+        let _ = write!(out, "---:|");
+    }
+    let _ = writeln!(out, "---:|---:|---:|");
+    type Metric = (&'static str, fn(&Summary) -> f64);
+    for w in Workload::ALL {
+        if !kinds.iter().any(|k| results.contains_key(&(w, *k))) {
+            continue;
+        }
+        let rate_name = match w.op() {
+            "msg" => "msgs/s",
+            "delivery" => "deliveries/s",
+            _ => "conns/s",
+        };
+        let mut metrics: Vec<(String, fn(&Summary) -> f64)> = Vec::new();
+        let base: [Metric; 3] = [
+            ("p50 latency (us)", |s| s.p50_us),
+            ("p99 latency (us)", |s| s.p99_us),
+            ("server CPU (us)", |s| s.cpu_us),
+        ];
+        metrics.push((rate_name.to_owned(), |s| s.rate));
+        for (name, f) in base {
+            let name = if name == "server CPU (us)" {
+                format!("server CPU per {} (us)", w.op())
+            } else {
+                name.to_owned()
+            };
+            metrics.push((name, f));
+        }
+        if w == Workload::Idle {
+            metrics.push(("server RSS per conn (KiB)".to_owned(), |s| s.rss_kib));
+        }
+        for (i, (name, f)) in metrics.iter().enumerate() {
+            let title = if i == 0 { w.title(plan) } else { String::new() };
+            let _ = write!(out, "| {title} | {name} |");
+            for k in kinds {
+                let cell = get(results, w, k).map_or(f64::NAN, f);
+                let _ = write!(out, " {} |", num(cell));
+            }
+            for peer in [Kind::Node, Kind::Socketioxide, Kind::RawWs] {
+                let _ = write!(out, " {} |", times(ratio(results, w, peer, *f)));
+            }
+            let _ = writeln!(out);
+        }
+    }
+    let _ = write!(
+        out,
+        "| JWT cost (auth churn - churn) | server CPU per conn (us) |"
+    );
+    for k in kinds {
+        let _ = write!(out, " {} |", num(jwt_cost(results, k)));
+    }
+    let _ = writeln!(out, " | | |\n");
+
+    let problems: Vec<String> = results
+        .iter()
+        .filter(|(_, s)| s.errors > 0 || !s.failures.is_empty())
+        .map(|((w, k), s)| {
+            let mut line = format!(
+                "{} on {}: {} failed operations",
+                w.name(),
+                k.name(),
+                s.errors
+            );
+            for f in &s.failures {
+                let _ = write!(line, "; run failed: {f}");
+            }
+            line
+        })
+        .collect();
+    if !problems.is_empty() {
+        let _ = writeln!(out, "Errors:\n");
+        for p in problems {
+            let _ = writeln!(out, "- {p}");
+        }
+        let _ = writeln!(out);
+    }
+
+    let _ = writeln!(out, "## Targets (issue 7)\n");
+    let _ = writeln!(out, "| target | limit | measured | met |");
+    let _ = writeln!(out, "|---|---:|---:|:---:|");
+    for c in checks(results) {
+        let limit = format!(
+            "{} {}{}",
+            if c.at_most { "<=" } else { ">=" },
+            c.limit,
+            c.unit
+        );
+        let measured = if c.measured.is_nan() {
+            "-".to_owned()
+        } else {
+            format!("{:.2}{}", c.measured, c.unit)
+        };
+        let verdict = if c.measured.is_nan() {
+            "n/a"
+        } else if met(&c) {
+            "yes"
+        } else {
+            "**no**"
+        };
+        let _ = writeln!(out, "| {} | {limit} | {measured} | {verdict} |", c.what);
+    }
+    out
+}

@@ -1,0 +1,107 @@
+//! Echo with acknowledgements over WebSocket: every client keeps `in_flight` `echo` events
+//! asking for an ack outstanding, and sends the next as soon as one is answered (new events of
+//! one read batch go out in one write).
+//!
+//! Against the raw WebSocket echo (`raw`), the same frames are sent without the Engine.IO and
+//! Socket.IO handshakes, and the echoed frame stands for the ack.
+
+use super::{bounded, collect, window, ClientReport, Measurement, Phase, Plan, Target, MEASURE};
+use super::{STOP, WARMUP};
+use crate::sio;
+use crate::ws::{WsClient, TEXT};
+use std::io;
+use std::time::{Duration, Instant};
+
+/// The argument of every `echo` (a short JSON string, as a chat message would be).
+pub const ARG: &str = "\"bench payload 0123456789abcdef\"";
+
+/// Runs the echo workload.
+pub async fn run(
+    target: Target,
+    plan: &Plan,
+    in_flight: usize,
+    raw: bool,
+) -> io::Result<Measurement> {
+    let addr = target.addr;
+    let clients = bounded(plan.clients, plan.connectors, move |_| async move {
+        if raw {
+            WsClient::connect(addr, "/").await
+        } else {
+            sio::connect(addr, None).await
+        }
+    })
+    .await
+    .into_iter()
+    .collect::<io::Result<Vec<_>>>()?;
+    let phase = Phase::default();
+    let tasks = clients
+        .into_iter()
+        .map(|ws| tokio::spawn(client(ws, in_flight.max(1), phase.clone())))
+        .collect();
+    let (elapsed, cpu) = window(target, &phase, plan).await;
+    let total = collect(tasks, Duration::from_secs(2)).await;
+    Ok(Measurement {
+        ops: total.ops,
+        elapsed,
+        cpu,
+        latencies: total.latencies,
+        errors: total.errors,
+        rss_per_conn_kib: None,
+    })
+}
+
+async fn client(mut ws: WsClient, in_flight: usize, phase: Phase) -> ClientReport {
+    let mut report = ClientReport::default();
+    let mut pending: Vec<(u64, Instant)> = Vec::with_capacity(in_flight);
+    let mut next_id = 0u64;
+    let mut frame = Vec::with_capacity(64);
+    let mut send = |ws: &mut WsClient, pending: &mut Vec<(u64, Instant)>| {
+        frame.clear();
+        sio::event(&mut frame, Some(next_id), "echo", ARG);
+        ws.queue_text(&frame);
+        pending.push((next_id, Instant::now()));
+        next_id += 1;
+    };
+    for _ in 0..in_flight {
+        send(&mut ws, &mut pending);
+    }
+    loop {
+        if !ws.has_frame() && ws.flush().await.is_err() {
+            report.errors += 1;
+            return report;
+        }
+        let frame = match ws.next().await {
+            Ok(Some(frame)) => frame,
+            Ok(None) | Err(_) => {
+                if phase.get() != STOP {
+                    report.errors += 1;
+                }
+                return report;
+            }
+        };
+        if frame.opcode != TEXT {
+            continue;
+        }
+        let payload = ws.payload(&frame);
+        if payload == b"2" {
+            ws.queue_text(b"3");
+            continue;
+        }
+        let Some(id) = sio::ack_id(payload) else {
+            continue;
+        };
+        let Some(at) = pending.iter().position(|(i, _)| *i == id) else {
+            continue;
+        };
+        let (_, sent) = pending.swap_remove(at);
+        match phase.get() {
+            WARMUP => {}
+            MEASURE => {
+                report.ops += 1;
+                report.latencies.record(sent.elapsed().as_nanos() as u64);
+            }
+            _ => return report,
+        }
+        send(&mut ws, &mut pending);
+    }
+}
