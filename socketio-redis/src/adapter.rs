@@ -196,7 +196,7 @@ impl Inner {
             let nsp = self
                 .all()
                 .into_iter()
-                .find(|n| n.channels.broadcast_pattern() == pattern);
+                .find(|n| n.channels.pattern == pattern);
             if let Some(nsp) = nsp {
                 self.on_broadcast(&nsp, payload);
             }
@@ -620,9 +620,7 @@ async fn subscribe_new(
     drop(i);
     for nsp in todo {
         let c = &nsp.channels;
-        sink.psubscribe(c.broadcast_pattern())
-            .await
-            .map_err(|_| ())?;
+        sink.psubscribe(c.pattern.as_str()).await.map_err(|_| ())?;
         sink.subscribe(&[
             c.request.as_str(),
             c.response.as_str(),

@@ -47,22 +47,21 @@ pub(crate) struct Channels {
     pub response: String,
     /// `key-response#nsp#uid#`: responses meant for this node only.
     pub own_response: String,
+    /// `key#nsp#*`: the pattern that catches every broadcast of the namespace.
+    pub pattern: String,
 }
 
 impl Channels {
     pub(crate) fn new(key: &str, nsp: &str, uid: &str) -> Self {
         let response = format!("{key}-response#{nsp}#");
+        let broadcast = format!("{key}#{nsp}#");
         Self {
-            broadcast: format!("{key}#{nsp}#"),
+            pattern: format!("{broadcast}*"),
+            broadcast,
             request: format!("{key}-request#{nsp}#"),
             own_response: format!("{response}{uid}#"),
             response,
         }
-    }
-
-    /// The pattern that catches every broadcast of the namespace.
-    pub(crate) fn broadcast_pattern(&self) -> String {
-        format!("{}*", self.broadcast)
     }
 
     /// Where a broadcast to `selector` is published: the room's channel for exactly one room.
@@ -631,5 +630,184 @@ pub(crate) fn ack_payload(arg: Option<Data>) -> Payload {
     match arg {
         Some(arg) => Payload::from_data(&[arg]),
         None => Payload::empty(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn channel_names_are_the_node_adapters() {
+        let c = Channels::new("socket.io", "/chat", "abc123");
+        assert_eq!(c.broadcast, "socket.io#/chat#");
+        assert_eq!(c.pattern, "socket.io#/chat#*");
+        assert_eq!(c.request, "socket.io-request#/chat#");
+        assert_eq!(c.response, "socket.io-response#/chat#");
+        assert_eq!(c.own_response, "socket.io-response#/chat#abc123#");
+        let one = Selector {
+            rooms: vec![Room::from("r1")],
+            except: vec![],
+        };
+        assert_eq!(c.broadcast_for(&one), "socket.io#/chat#r1#");
+        assert_eq!(c.broadcast_for(&Selector::default()), "socket.io#/chat#");
+        assert_eq!(
+            c.response_to(Some("xyz"), true),
+            "socket.io-response#/chat#xyz#"
+        );
+        assert_eq!(
+            c.response_to(Some("xyz"), false),
+            "socket.io-response#/chat#"
+        );
+    }
+
+    #[test]
+    fn a_broadcast_is_uid_packet_opts_and_reads_back() {
+        let b = ClusterBroadcast {
+            selector: Selector {
+                rooms: vec![Room::from("r")],
+                except: vec![Room::from("x")],
+            },
+            volatile: true,
+            event: "ev".into(),
+            args: Payload::from_data(&[Data::Binary(bytes::Bytes::from_static(&[7]))]),
+        };
+        let bytes = encode_broadcast("uid1", "/", &b).unwrap();
+        // fixarray(3), "uid1", fixmap(3) "type" 2 ...
+        assert_eq!(&bytes[..7], &[0x93, 0xa4, b'u', b'i', b'd', b'1', 0x83]);
+        let tree = msgpack::decode(&bytes).unwrap();
+        let Data::Array(items) = &tree else { panic!() };
+        assert_eq!(field(&items[1], "type"), Some(&Data::Number(2u64.into())));
+        assert_eq!(field(&items[1], "nsp"), Some(&Data::String("/".into())));
+        let flags = field(&items[2], "flags").unwrap();
+        assert_eq!(field(flags, "volatile"), Some(&Data::Bool(true)));
+        let back = decode_broadcast(&bytes).unwrap();
+        assert_eq!(back.uid, "uid1");
+        assert_eq!(back.nsp, "/");
+        assert_eq!(back.broadcast, b);
+    }
+
+    #[test]
+    fn node_requests_decode() {
+        let fetch =
+            br#"{"uid":"n1","requestId":"q1","type":5,"opts":{"rooms":["a"],"except":["b"]}}"#;
+        assert_eq!(
+            decode_request(fetch).unwrap(),
+            (
+                Some("n1".into()),
+                Request::Fetch {
+                    request_id: "q1".into(),
+                    selector: Selector {
+                        rooms: vec![Room::from("a")],
+                        except: vec![Room::from("b")]
+                    }
+                }
+            )
+        );
+        // the emitter's form: no uid
+        let join = br#"{"type":2,"opts":{"rooms":[],"except":[]},"rooms":["j"]}"#;
+        assert_eq!(
+            decode_request(join).unwrap(),
+            (
+                None,
+                Request::Apply {
+                    selector: Selector::default(),
+                    op: ClusterOp::Join(vec![Room::from("j")]),
+                    request_id: None
+                }
+            )
+        );
+        let disconnect = br#"{"type":4,"opts":{"rooms":["s1"],"except":[]},"close":true}"#;
+        assert!(matches!(
+            decode_request(disconnect).unwrap().1,
+            Request::Apply {
+                op: ClusterOp::Disconnect { close: true },
+                ..
+            }
+        ));
+        let sse = br#"{"uid":"n1","type":6,"data":["hello",1],"requestId":"z"}"#;
+        assert_eq!(
+            decode_request(sse).unwrap().1,
+            Request::ServerSideEmit {
+                request_id: Some("z".into()),
+                data: vec![json!("hello"), json!(1)]
+            }
+        );
+        // type 7 is MessagePack, as we write it
+        let b = ClusterBroadcast {
+            selector: Selector::default(),
+            volatile: false,
+            event: "ask".into(),
+            args: Payload::from_data(&[Data::String("q".into())]),
+        };
+        let req = broadcast_request("me", "id7", "/", &b, Duration::from_millis(1500)).unwrap();
+        assert_eq!(
+            decode_request(&req).unwrap(),
+            (
+                Some("me".into()),
+                Request::Broadcast {
+                    request_id: "id7".into(),
+                    nsp: "/".into(),
+                    broadcast: b,
+                    timeout: Some(Duration::from_millis(1500))
+                }
+            )
+        );
+    }
+
+    #[test]
+    fn responses_decode_json_and_msgpack() {
+        assert_eq!(
+            decode_response(br#"{"type":8,"requestId":"r","clientCount":3}"#).unwrap(),
+            Response::ClientCount {
+                request_id: "r".into(),
+                count: 3
+            }
+        );
+        let ack = ack_response("r", &Payload::from_data(&[Data::String("yes".into())]));
+        assert_eq!(ack[0], 0x83, "a MessagePack map, not JSON");
+        assert_eq!(
+            decode_response(&ack).unwrap(),
+            Response::Ack {
+                request_id: "r".into(),
+                arg: Some(Data::String("yes".into()))
+            }
+        );
+        let fetched = fetch_response(
+            "f",
+            vec![SocketInfo {
+                id: "s".into(),
+                rooms: vec![Room::from("s"), Room::from("t")],
+                handshake: json!({"headers": {}}),
+                data: json!({}),
+            }],
+        );
+        let Response::Sockets { sockets, .. } = decode_response(&fetched).unwrap() else {
+            panic!()
+        };
+        let info = read_socket(sockets[0].clone()).unwrap();
+        assert_eq!(info.id, "s");
+        assert_eq!(info.rooms, vec![Room::from("s"), Room::from("t")]);
+    }
+
+    #[test]
+    fn junk_is_an_error_not_a_panic() {
+        for junk in [
+            &b""[..],
+            b"{",
+            b"{}",
+            b"{\"type\":\"x\"}",
+            b"{\"type\":99}",
+            b"{\"type\":5}",
+            b"{\"type\":6,\"data\":1}",
+            b"\x93\xa1a\x80\x80",
+            b"\x92\x01\x02",
+            b"\xc1",
+        ] {
+            assert!(decode_request(junk).is_err(), "{junk:?}");
+            let _ = decode_response(junk);
+            assert!(decode_broadcast(junk).is_err(), "{junk:?}");
+        }
     }
 }

@@ -325,3 +325,44 @@ async fn redis_restart_keeps_local_service_and_recovers() {
     a.stop().await;
     b.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn junk_on_the_channels_is_counted_and_ignored() {
+    let Some((redis, a, b)) = two_nodes().await else {
+        return;
+    };
+    let mut b1 = Client::connect(b.port).await;
+    let client = socketio_redis::redis::Client::open(redis.url()).unwrap();
+    let mut conn = client.get_multiplexed_async_connection().await.unwrap();
+    let junk: [&[u8]; 5] = [
+        b"",
+        b"{",
+        b"\x93\xa1x\xc1",
+        b"{\"type\":99}",
+        &[0xdd, 0xff, 0xff, 0xff, 0xff],
+    ];
+    for channel in [
+        "socket.io#/#",
+        "socket.io#/#room#",
+        "socket.io-request#/#",
+        "socket.io-response#/#",
+    ] {
+        for j in junk {
+            let _: i64 = socketio_redis::redis::cmd("PUBLISH")
+                .arg(channel)
+                .arg(j)
+                .query_async(&mut conn)
+                .await
+                .unwrap();
+        }
+    }
+    a.io.of("/").broadcast().emit("still-fine", ()).unwrap();
+    assert!(b1.expect("still-fine", WAIT).await.is_some());
+    assert!(
+        b.adapter.metrics().malformed >= 10,
+        "{:?}",
+        b.adapter.metrics()
+    );
+    a.stop().await;
+    b.stop().await;
+}

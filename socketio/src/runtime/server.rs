@@ -89,9 +89,7 @@ impl IoInner {
         namespaces.insert(name.to_owned(), ns.clone());
         Some(ns)
     }
-}
 
-impl IoInner {
     fn join_cluster(&self, ns: &Arc<Namespace>) {
         if let Some(cluster) = self.cluster.get() {
             join_cluster(ns, cluster);
