@@ -500,3 +500,184 @@ fn event_data(name: &str, args: &[serde_json::Value]) -> Vec<serde_json::Value> 
     data.extend_from_slice(args);
     data
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use crate::runtime::{SocketIo, SocketIoConfig};
+    use std::sync::Mutex;
+
+    /// Records what the core hands to the cluster.
+    #[derive(Default)]
+    struct Recorder {
+        calls: Mutex<Vec<String>>,
+    }
+
+    impl Recorder {
+        fn push(&self, call: String) {
+            self.calls.lock().unwrap().push(call);
+        }
+        fn take(&self) -> Vec<String> {
+            std::mem::take(&mut *self.calls.lock().unwrap())
+        }
+    }
+
+    impl Cluster for Recorder {
+        fn add_namespace(&self, node: LocalNode) {
+            self.push(format!("add {}", node.nsp()));
+        }
+        fn broadcast(&self, nsp: &str, b: &ClusterBroadcast) {
+            self.push(format!(
+                "broadcast {nsp} {} {:?} {:?} volatile={}",
+                b.event, b.selector.rooms, b.selector.except, b.volatile
+            ));
+        }
+        fn broadcast_with_ack(
+            &self,
+            nsp: &str,
+            b: &ClusterBroadcast,
+            timeout: Duration,
+        ) -> ClusterFuture<Result<RemoteAcks, ClusterError>> {
+            self.push(format!("ack {nsp} {} {timeout:?}", b.event));
+            Box::pin(async {
+                Ok(RemoteAcks {
+                    acks: vec![Payload::empty()],
+                    missing: 1,
+                })
+            })
+        }
+        fn fetch_sockets(
+            &self,
+            nsp: &str,
+            selector: &Selector,
+            _: Duration,
+        ) -> ClusterFuture<Result<Vec<SocketInfo>, ClusterError>> {
+            self.push(format!("fetch {nsp} {:?}", selector.rooms));
+            Box::pin(async {
+                Ok(vec![SocketInfo {
+                    id: "remote-1".into(),
+                    rooms: vec![Room::from("remote-1")],
+                    handshake: serde_json::Value::Null,
+                    data: serde_json::Value::Null,
+                }])
+            })
+        }
+        fn apply(&self, nsp: &str, selector: &Selector, op: &ClusterOp) {
+            self.push(format!("apply {nsp} {:?} {op:?}", selector.rooms));
+        }
+        fn server_side_emit(&self, nsp: &str, data: &[serde_json::Value]) {
+            self.push(format!("sse {nsp} {data:?}"));
+        }
+        fn server_side_emit_with_ack(
+            &self,
+            nsp: &str,
+            _: &[serde_json::Value],
+            _: Duration,
+        ) -> ClusterFuture<Result<Vec<serde_json::Value>, ClusterError>> {
+            self.push(format!("sse-ack {nsp}"));
+            Box::pin(async {
+                Err(ClusterError::Timeout {
+                    answered: 0,
+                    expected: 1,
+                })
+            })
+        }
+    }
+
+    #[tokio::test]
+    async fn the_core_hands_cluster_work_to_the_attached_cluster() {
+        let io = SocketIo::new(SocketIoConfig::default());
+        // Without a cluster: nothing to tell, the answers are local.
+        let ns = io.of("/");
+        assert!(ns.broadcast().fetch_all_sockets().await.unwrap().is_empty());
+        assert_eq!(
+            ns.server_side_emit_with_ack("x", &[], Duration::from_millis(1))
+                .await,
+            Ok(vec![])
+        );
+
+        let recorder = Arc::new(Recorder::default());
+        assert!(io.attach_cluster(recorder.clone()));
+        assert!(!io.attach_cluster(recorder.clone()), "one cluster, once");
+        io.of("/chat");
+        assert_eq!(recorder.take(), ["add /", "add /chat"]);
+
+        ns.to("r").except("x").volatile().emit("ev", ()).unwrap();
+        ns.broadcast().local().emit("quiet", ()).unwrap();
+        ns.to("r").join("j");
+        ns.to("r").local().leave("j");
+        ns.broadcast().disconnect_sockets(true);
+        ns.server_side_emit("hello", &[serde_json::json!(1)]);
+        assert_eq!(
+            recorder.take(),
+            [
+                r#"broadcast / ev ["r"] ["x"] volatile=true"#,
+                r#"apply / ["r"] Join(["j"])"#,
+                r#"apply / [] Disconnect { close: true }"#,
+                r#"sse / [String("hello"), Number(1)]"#,
+            ]
+        );
+
+        let fetched = ns.to("r").fetch_all_sockets().await.unwrap();
+        assert_eq!(fetched.len(), 1);
+        assert_eq!(fetched[0].id(), "remote-1");
+        assert!(!fetched[0].is_local());
+        assert!(ns
+            .to("r")
+            .local()
+            .fetch_all_sockets()
+            .await
+            .unwrap()
+            .is_empty());
+
+        let acks = ns
+            .broadcast()
+            .timeout(Duration::from_millis(50))
+            .emit_with_ack("ask", ())
+            .await;
+        assert_eq!(
+            acks.len(),
+            2,
+            "one answer and one missing, from the cluster"
+        );
+        assert!(acks.iter().all(|(id, _)| id.is_empty()));
+        assert_eq!(
+            ns.server_side_emit_with_ack("x", &[], Duration::from_millis(1))
+                .await,
+            Err(ClusterError::Timeout {
+                answered: 0,
+                expected: 1
+            })
+        );
+        assert_eq!(
+            recorder.take(),
+            [r#"fetch / ["r"]"#, "ack / ask 50ms", "sse-ack /"]
+        );
+    }
+
+    #[tokio::test]
+    async fn server_side_handlers_run_by_name() {
+        let io = SocketIo::new(SocketIoConfig::default());
+        let ns = io.of("/");
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let s = seen.clone();
+        ns.on_server_side_emit("hello", move |args, ack| {
+            s.lock().unwrap().push(args);
+            if let Some(ack) = ack {
+                ack.send(serde_json::json!("hi"));
+            }
+        });
+        let node = LocalNode::new(&ns);
+        let answer = Arc::new(Mutex::new(None));
+        let a = answer.clone();
+        let ack = ServerAck::new(move |v| *a.lock().unwrap() = Some(v));
+        assert!(node.server_side_emit(vec!["hello".into(), 1.into()], Some(ack)));
+        assert!(!node.server_side_emit(vec!["other".into()], None));
+        assert!(!node.server_side_emit(vec![], None));
+        assert_eq!(*seen.lock().unwrap(), vec![vec![serde_json::json!(1)]]);
+        assert_eq!(*answer.lock().unwrap(), Some(serde_json::json!("hi")));
+        drop(io);
+        drop(ns);
+    }
+}
