@@ -52,6 +52,9 @@ cargo check -p socketio --no-default-features
 step "cargo test --workspace"
 cargo test --workspace
 
+step "fuzz every target for ${FUZZ_SECONDS:-30} s (cargo-fuzz on stable, see fuzz/README.md)"
+bash scripts/fuzz.sh "${FUZZ_SECONDS:-30}"
+
 failed=0
 for run in tests/interop/*/run.sh; do
   [ -f "$run" ] || continue

@@ -263,18 +263,21 @@ fn server_close_during_parked_get_and_without() {
         ]
     );
 
-    // No GET parked: the close waits for the next GET.
+    // No GET parked: what is queued goes out on the next GET, and the close packet on its own on
+    // the one after (a client may act on a close before the messages of the same payload).
     let mut h = Harness::polling();
     h.s.send(Data::Text("bye".into())).unwrap();
     h.s.close(h.at(1));
     assert!(h.drain().is_empty());
     assert!(!h.s.is_closed());
     assert_eq!(h.s.send(Data::Text("late".into())), Err(SendError::Closed));
-    let out = h.handle(5, Input::PollGet(1));
+    assert_eq!(h.handle(5, Input::PollGet(1)), vec![payload(1, "4bye")]);
+    assert!(!h.s.is_closed());
+    let out = h.handle(6, Input::PollGet(2));
     assert_eq!(
         out,
         vec![
-            payload(1, "4bye\x1e1"),
+            payload(2, "1"),
             Output::Event(Event::Closed(CloseReason::ServerClose))
         ]
     );
@@ -392,6 +395,48 @@ fn upgrade_timeout_and_failed_probe_keep_polling() {
 }
 
 #[test]
+fn server_close_during_the_upgrade_waits_for_the_websocket() {
+    let mut h = Harness::polling();
+    h.handle(1, Input::PollGet(1)); // parked
+    h.handle(2, Input::WsOpened(7));
+    h.handle(3, Input::WsFrame(7, WsFrame::Text(Bytes::from("2probe")))); // GET 1 released with a noop
+                                                                          // The application says goodbye and closes while the client pauses polling.
+    h.s.send(Data::Text("41".into())).unwrap();
+    h.s.close(h.at(4));
+    assert!(
+        h.drain().is_empty(),
+        "nothing is lost on the paused polling transport"
+    );
+    assert_eq!(h.s.send(Data::Text("late".into())), Err(SendError::Closed));
+    let out = h.handle(5, Input::WsFrame(7, WsFrame::Text(Bytes::from("5"))));
+    assert_eq!(
+        out,
+        vec![
+            Output::Event(Event::Upgraded),
+            text_frame(7, "441"),
+            text_frame(7, "1"),
+            Output::WsClose { ws: 7 },
+            Output::Event(Event::Closed(CloseReason::ServerClose)),
+        ]
+    );
+
+    // If the probe fails instead, polling delivers the rest, then the close.
+    let mut h = Harness::polling();
+    h.handle(1, Input::WsOpened(7));
+    h.s.send(Data::Text("41".into())).unwrap();
+    h.s.close(h.at(2));
+    assert_eq!(h.handle(3, Input::WsClosed { ws: 7, error: true }), vec![]);
+    assert_eq!(h.handle(4, Input::PollGet(1)), vec![payload(1, "441")]);
+    assert_eq!(
+        h.handle(5, Input::PollGet(2)),
+        vec![
+            payload(2, "1"),
+            Output::Event(Event::Closed(CloseReason::ServerClose))
+        ]
+    );
+}
+
+#[test]
 fn second_websocket_is_closed() {
     let mut h = Harness::polling();
     h.handle(1, Input::WsOpened(7));
@@ -474,4 +519,37 @@ fn aborted_parked_get_closes() {
             TransportFault::RequestAborted
         )))]
     );
+}
+
+#[test]
+fn pings_do_not_pile_up_for_a_client_that_never_polls() {
+    let mut h = Harness::polling();
+    for round in 0..5u64 {
+        let t = 300 + round * 310;
+        h.tick(t);
+        h.handle(t + 5, Input::PostStarted(round * 2 + 1));
+        h.handle(t + 5, Input::PostBody(round * 2 + 1, Bytes::from("3")));
+    }
+    assert_eq!(h.s.buffered(), 1, "one ping waits, not five");
+}
+
+#[test]
+fn closing_schedules_no_ping() {
+    let mut h = Harness::polling();
+    h.s.close(h.at(1));
+    // The ping was due at 300 ms; while closing only the close deadline (1 + 200 ms) remains.
+    assert_eq!(h.s.poll_timeout(), Some(h.at(201)));
+    assert!(h.tick(150).is_empty());
+}
+
+#[test]
+fn text_with_the_record_separator_is_refused() {
+    let mut h = Harness::polling();
+    assert_eq!(
+        h.s.send(Data::Text("a\x1e1".into())),
+        Err(SendError::RecordSeparator)
+    );
+    assert_eq!(h.s.buffered(), 0);
+    h.s.send(Data::Binary(Bytes::from_static(b"a\x1e1")))
+        .unwrap();
 }

@@ -110,7 +110,22 @@ impl SigningKey {
                     .map_err(|_| KeyRejected::Rejected("Ed25519 key is not 32 bytes"))?,
             )),
         };
-        Ok(SigningKey { material, public })
+        let key = SigningKey { material, public };
+        if matches!(key.material, SigningMaterial::Rsa(_)) {
+            // ring accepts some inconsistent RSA private keys (a corrupted CRT value) that then
+            // fail every signature: find out at load time, not at the first token.
+            let probe = b"jwt-auth signing key check";
+            let works = key
+                .sign_raw(Algorithm::RS256, probe, &ring::rand::SystemRandom::new())
+                .and_then(|sig| key.public.verify_raw(Algorithm::RS256, probe, &sig))
+                .is_ok();
+            if !works {
+                return Err(KeyRejected::Rejected(
+                    "RSA private key cannot sign (inconsistent key values)",
+                ));
+            }
+        }
+        Ok(key)
     }
 
     /// Sets the key id (also on [`SigningKey::verifying_key`]).

@@ -130,6 +130,9 @@ pub enum SendError {
     Closed,
     /// `max_buffered_packets` are already waiting for a client that does not read.
     Full,
+    /// A text message containing the record separator `\x1e`, which cannot be framed in a
+    /// polling payload (Engine.IO v4 has no escape for it; Node has the same limit).
+    RecordSeparator,
 }
 
 impl fmt::Display for SendError {
@@ -137,6 +140,7 @@ impl fmt::Display for SendError {
         f.write_str(match self {
             SendError::Closed => "session is closed",
             SendError::Full => "send buffer is full",
+            SendError::RecordSeparator => "text message contains the record separator \\x1e",
         })
     }
 }
@@ -162,10 +166,15 @@ enum State {
         /// The probe answered `2probe` with `3probe`.
         probed: bool,
         deadline: Instant,
+        /// The server closed meanwhile: the rest goes out on the WebSocket once the client sends
+        /// `5` (its polling is paused), then the close; if the probe fails, polling closes.
+        closing: bool,
     },
     /// All traffic on one WebSocket.
     WebSocket { ws: WsId },
-    /// The server closed a polling session; the close packet waits for the next GET.
+    /// The server closed a polling session: queued messages go out first, then the close packet
+    /// answers a later GET on its own (a client may act on the close before the messages that
+    /// came in the same payload, as `engine.io-client` does).
     Closing { polls: Polls, deadline: Instant },
     /// Ended.
     Closed(CloseReason),
@@ -277,11 +286,19 @@ impl Session {
 
     /// Queues a message for the client.
     pub fn send(&mut self, data: Data) -> Result<(), SendError> {
-        if matches!(self.state, State::Closing { .. } | State::Closed(_)) {
+        if matches!(
+            self.state,
+            State::Closing { .. } | State::Closed(_) | State::Upgrading { closing: true, .. }
+        ) {
             return Err(SendError::Closed);
         }
         if self.outbox.len() >= self.config.max_buffered_packets {
             return Err(SendError::Full);
+        }
+        if let Data::Text(text) = &data {
+            if text.as_bytes().contains(&payload::SEPARATOR) {
+                return Err(SendError::RecordSeparator);
+            }
         }
         self.outbox.push_back(Packet::Message(data));
         self.flush();
@@ -290,35 +307,49 @@ impl Session {
 
     /// Closes the session from the server side: what is queued goes out first, then a close packet.
     pub fn close(&mut self, now: Instant) {
-        let polls =
-            match std::mem::replace(&mut self.state, State::Closed(CloseReason::ServerClose)) {
-                State::Closed(reason) => {
-                    self.state = State::Closed(reason);
-                    return;
-                }
-                closing @ State::Closing { .. } => {
-                    self.state = closing;
-                    return;
-                }
-                State::WebSocket { ws } => {
-                    self.outbox.push_back(Packet::Close);
-                    self.flush_websocket(ws);
-                    self.outputs.push_back(Output::WsClose { ws });
-                    self.finish(CloseReason::ServerClose);
-                    return;
-                }
-                State::Upgrading { polls, probe, .. } => {
-                    self.outputs.push_back(Output::WsClose { ws: probe });
-                    polls
-                }
-                State::Polling(polls) => polls,
-            };
-        self.outbox.push_back(Packet::Close);
+        match &mut self.state {
+            State::Closed(_) | State::Closing { .. } => {}
+            State::WebSocket { ws } => {
+                let ws = *ws;
+                self.close_websocket(ws);
+            }
+            State::Upgrading { closing, .. } => {
+                *closing = true;
+                self.flush();
+            }
+            State::Polling(polls) => {
+                let polls = *polls;
+                self.enter_closing(now, polls);
+            }
+        }
+    }
+
+    /// Polling, closing: no more pings (the close deadline bounds the wait for the next GET).
+    fn enter_closing(&mut self, now: Instant, polls: Polls) {
         self.state = State::Closing {
             polls,
             deadline: now + self.config.ping_timeout,
         };
+        self.next_ping = None;
         self.flush();
+    }
+
+    /// Sends what is queued and a close packet on the WebSocket, then closes it.
+    fn close_websocket(&mut self, ws: WsId) {
+        self.outbox.push_back(Packet::Close);
+        self.flush_websocket(ws);
+        self.outputs.push_back(Output::WsClose { ws });
+        self.finish(CloseReason::ServerClose);
+    }
+
+    /// The probe failed: polling goes on, or finishes closing if the server closed meanwhile.
+    fn probe_failed(&mut self, now: Instant, polls: Polls, closing: bool) {
+        if closing {
+            self.enter_closing(now, polls);
+        } else {
+            self.state = State::Polling(polls);
+            self.flush();
+        }
     }
 
     /// Feeds one transport input.
@@ -352,7 +383,7 @@ impl Session {
             }
             Input::WsOpened(ws) => self.on_ws_opened(now, ws),
             Input::WsFrame(ws, frame) => self.on_ws_frame(now, ws, frame),
-            Input::WsClosed { ws, error } => self.on_ws_closed(ws, error),
+            Input::WsClosed { ws, error } => self.on_ws_closed(now, ws, error),
         }
     }
 
@@ -374,10 +405,11 @@ impl Session {
                 polls,
                 probe,
                 deadline,
+                closing,
                 ..
             } if now >= deadline => {
                 self.outputs.push_back(Output::WsClose { ws: probe });
-                self.state = State::Polling(polls);
+                self.probe_failed(now, polls, closing);
             }
             _ => {}
         }
@@ -385,7 +417,10 @@ impl Session {
         {
             self.next_ping = None;
             self.pong_deadline = Some(now + self.config.ping_timeout);
-            self.outbox.push_back(Packet::Ping(Text::default()));
+            // A client that pongs without polling must not make pings pile up.
+            if !self.outbox.iter().any(|p| matches!(p, Packet::Ping(_))) {
+                self.outbox.push_back(Packet::Ping(Text::default()));
+            }
             self.flush();
         }
     }
@@ -502,6 +537,7 @@ impl Session {
                     probe: ws,
                     probed: false,
                     deadline: now + self.config.upgrade_timeout,
+                    closing: false,
                 }
             }
             // A second WebSocket, or one for a closing session.
@@ -520,7 +556,12 @@ impl Session {
                     Err(e) => self.fail(CloseReason::ParseError(e)),
                 },
             },
-            State::Upgrading { polls, probe, .. } if probe == ws => {
+            State::Upgrading {
+                polls,
+                probe,
+                closing,
+                ..
+            } if probe == ws => {
                 let packet = match frame {
                     WsFrame::Text(bytes) => Packet::decode_text(bytes).ok(),
                     WsFrame::Binary(_) => None,
@@ -549,12 +590,16 @@ impl Session {
                         }
                         self.state = State::WebSocket { ws };
                         self.outputs.push_back(Output::Event(Event::Upgraded));
-                        self.flush();
+                        if closing {
+                            self.close_websocket(ws);
+                        } else {
+                            self.flush();
+                        }
                     }
                     // Anything else on a probe: the probe failed; polling goes on.
                     _ => {
                         self.outputs.push_back(Output::WsClose { ws });
-                        self.state = State::Polling(polls);
+                        self.probe_failed(now, polls, closing);
                     }
                 }
             }
@@ -562,7 +607,7 @@ impl Session {
         }
     }
 
-    fn on_ws_closed(&mut self, ws: WsId, error: bool) {
+    fn on_ws_closed(&mut self, now: Instant, ws: WsId, error: bool) {
         match self.state {
             State::WebSocket { ws: active } if active == ws => {
                 let reason = if error {
@@ -572,9 +617,12 @@ impl Session {
                 };
                 self.fail(reason);
             }
-            State::Upgrading { polls, probe, .. } if probe == ws => {
-                self.state = State::Polling(polls)
-            }
+            State::Upgrading {
+                polls,
+                probe,
+                closing,
+                ..
+            } if probe == ws => self.probe_failed(now, polls, closing),
             _ => {}
         }
     }
@@ -621,43 +669,32 @@ impl Session {
 
     /// Moves queued packets to the transport that can take them now.
     fn flush(&mut self) {
-        match self.state {
-            State::WebSocket { ws } => self.flush_websocket(ws),
-            State::Polling(Polls {
-                parked: Some(request),
-                ..
-            })
-            | State::Upgrading {
-                polls:
-                    Polls {
-                        parked: Some(request),
-                        ..
-                    },
-                ..
-            }
-            | State::Closing {
-                polls:
-                    Polls {
-                        parked: Some(request),
-                        ..
-                    },
-                ..
-            } => {
-                if self.outbox.is_empty() {
-                    return;
-                }
-                let body = payload::encode(self.outbox.iter());
-                let closes = self.outbox.iter().any(|p| *p == Packet::Close);
-                self.outbox.clear();
-                if let Some(polls) = self.polls_mut() {
-                    polls.parked = None;
-                }
-                self.reply(request, PollReply::Payload(body));
-                if closes && matches!(self.state, State::Closing { .. }) {
-                    self.finish(CloseReason::ServerClose);
-                }
-            }
-            _ => {}
+        let parked = match self.state {
+            State::WebSocket { ws } => return self.flush_websocket(ws),
+            State::Polling(polls)
+            | State::Upgrading { polls, .. }
+            | State::Closing { polls, .. } => polls.parked,
+            State::Closed(_) => None,
+        };
+        let Some(request) = parked else { return };
+        let closing = matches!(self.state, State::Closing { .. });
+        if self.outbox.is_empty() && !closing {
+            return;
+        }
+        if let Some(polls) = self.polls_mut() {
+            polls.parked = None;
+        }
+        if self.outbox.is_empty() {
+            // Closing, and everything queued has gone out: the close packet, on its own.
+            self.reply(
+                request,
+                PollReply::Payload(payload::encode([&Packet::Close])),
+            );
+            self.finish(CloseReason::ServerClose);
+        } else {
+            let body = payload::encode(self.outbox.iter());
+            self.outbox.clear();
+            self.reply(request, PollReply::Payload(body));
         }
     }
 

@@ -41,6 +41,16 @@ pub(crate) enum Command {
     Close,
 }
 
+/// Refuses text the polling transport could not frame (see [`SendError::RecordSeparator`]).
+fn check_text(data: &Data) -> Result<(), SendError> {
+    match data {
+        Data::Text(text) if text.as_bytes().contains(&crate::proto::payload::SEPARATOR) => {
+            Err(SendError::RecordSeparator)
+        }
+        _ => Ok(()),
+    }
+}
+
 /// A cloneable handle that sends to, or closes, one session from any task.
 #[derive(Clone, Debug)]
 pub struct SocketHandle {
@@ -61,6 +71,7 @@ impl SocketHandle {
     /// Queues a message. Fails with [`SendError::Full`] when the client is not keeping up (the
     /// session's send buffer is bounded) and [`SendError::Closed`] once the session ended.
     pub fn send(&self, data: Data) -> Result<(), SendError> {
+        check_text(&data)?;
         self.commands
             .try_send(Command::Send(data))
             .map_err(|e| match e {
@@ -71,6 +82,7 @@ impl SocketHandle {
 
     /// Queues a message, waiting while the session's send buffer is full.
     pub async fn send_wait(&self, data: Data) -> Result<(), SendError> {
+        check_text(&data)?;
         self.commands
             .send(Command::Send(data))
             .await

@@ -357,9 +357,13 @@ fn step(session: &mut Session, model: &mut Model, now: &mut Instant, op: Op) {
 
 fn send(session: &mut Session, model: &Model, data: Data) {
     let before = session.buffered();
+    let framable = match &data {
+        Data::Text(text) => !text.as_bytes().contains(&0x1e),
+        Data::Binary(_) => true,
+    };
     match session.send(data) {
         Ok(()) => assert!(
-            before < model.max_buffered,
+            framable && before < model.max_buffered,
             "a message was queued behind {before} packets (max {})",
             model.max_buffered
         ),
@@ -372,6 +376,9 @@ fn send(session: &mut Session, model: &Model, data: Data) {
             session.is_closed() || model.app_closed,
             "send refused as closed by a session that is neither closed nor closing"
         ),
+        // Text with the record separator cannot be framed in a polling payload: refused, never
+        // queued (it would split into other packets on the client).
+        Err(SendError::RecordSeparator) => assert!(!framable, "framable text refused"),
         Err(e) => panic!("unexpected send error {e:?}"),
     }
 }
