@@ -15,6 +15,19 @@ missing() {
 }
 
 step "install test dependencies"
+# Debian packages: redis-server (socketio-redis tests, mixed-fleet interop) and chromium (the demo
+# page test). Installed when CI/REQUIRE_ALL is set; otherwise the suites that need them say why they skip.
+apt_missing=()
+command -v redis-server >/dev/null 2>&1 || apt_missing+=(redis-server)
+[ -x /usr/bin/chromium ] || apt_missing+=(chromium)
+if [ "${#apt_missing[@]}" -gt 0 ]; then
+  if [ "$REQUIRE_ALL" = "1" ]; then
+    echo "apt-get install ${apt_missing[*]}"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${apt_missing[@]}" >/dev/null
+  else
+    missing "Debian packages not installed: ${apt_missing[*]} (their suites skip)"
+  fi
+fi
 if command -v npm >/dev/null 2>&1; then
   for lock in tests/interop/*/package-lock.json tests/peer/package-lock.json; do
     [ -f "$lock" ] || continue
