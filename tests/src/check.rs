@@ -248,6 +248,26 @@ where
     report
 }
 
+/// One entry of a check table: `check!("area.name", module::function)`, with `long` for checks
+/// that wait on timeouts (run outside the concurrency limit).
+macro_rules! check {
+    ($name:literal, $f:path) => {
+        $crate::check::Check {
+            name: $name,
+            run: |ctx| Box::pin($f(ctx)),
+            long: false,
+        }
+    };
+    ($name:literal, $f:path, long) => {
+        $crate::check::Check {
+            name: $name,
+            run: |ctx| Box::pin($f(ctx)),
+            long: true,
+        }
+    };
+}
+pub(crate) use check;
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -24,7 +24,7 @@ use std::time::Duration;
 
 pub use client::{Ctx, Pending};
 
-use crate::check::{run_all, Check, Report};
+use crate::check::{check, run_all, Check, Report};
 use crate::target::Target;
 
 /// What the server under test is configured with, and how patient the checks are.
@@ -63,23 +63,6 @@ impl Config {
             forbidden_query: None,
         }
     }
-}
-
-macro_rules! check {
-    ($name:literal, $f:path) => {
-        Check {
-            name: $name,
-            run: |ctx| Box::pin($f(ctx)),
-            long: false,
-        }
-    };
-    ($name:literal, $f:path, long) => {
-        Check {
-            name: $name,
-            run: |ctx| Box::pin($f(ctx)),
-            long: true,
-        }
-    };
 }
 
 /// Every Engine.IO check, in report order.

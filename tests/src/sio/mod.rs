@@ -40,7 +40,7 @@ pub use client::{
     is_close, polling, websocket_for, Ctx, Frame, Heard, Session, CLOSE_WITHIN, QUIET_FOR,
 };
 
-use crate::check::{run_all, Check, Report};
+use crate::check::{check, run_all, Check, Report};
 use crate::eio;
 use crate::target::Target;
 
@@ -83,23 +83,6 @@ impl Config {
         config.slack = self.slack;
         config
     }
-}
-
-macro_rules! check {
-    ($name:literal, $f:path) => {
-        Check {
-            name: $name,
-            run: |ctx| Box::pin($f(ctx)),
-            long: false,
-        }
-    };
-    ($name:literal, $f:path, long) => {
-        Check {
-            name: $name,
-            run: |ctx| Box::pin($f(ctx)),
-            long: true,
-        }
-    };
 }
 
 /// Every Socket.IO check, in report order.
