@@ -7,8 +7,9 @@
 # Extra arguments after `--` go to test_interop.py (e.g. `-- -k websocket`).
 set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
-ROOT="$(cd "$(dirname "$0")/../../.." && pwd)"
 cd "$HERE"
+# shellcheck source=../lib.sh
+source "$HERE/../lib.sh"
 
 peer=ours
 extra=()
@@ -46,32 +47,13 @@ if [ "$peer" = node ] && [ ! -d ../socketio/node_modules/socket.io ]; then
   exit 2
 fi
 
-free_port() {
-  node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'
-}
-
 server_pid=""
-cleanup() {
-  if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then
-    kill "$server_pid" 2>/dev/null || true
-    for _ in $(seq 1 30); do
-      kill -0 "$server_pid" 2>/dev/null || break
-      sleep 0.1
-    done
-    kill -9 "$server_pid" 2>/dev/null || true
-    wait "$server_pid" 2>/dev/null || true
-  fi
-}
-trap cleanup EXIT
+trap 'stop_server "$server_pid"' EXIT
 
 port="$(free_port)"
 log="$(mktemp "${TMPDIR:-/tmp}/socketio-python-interop-server.XXXXXX")"
 if [ "$peer" = ours ]; then
-  (cd "$ROOT" && cargo build -q -p socketio --example interop_server)
-  target_dir="${CARGO_TARGET_DIR:-target}"
-  case "$target_dir" in /*) ;; *) target_dir="$ROOT/$target_dir" ;; esac
-  bin="$target_dir/debug/examples/interop_server"
-  [ -x "$bin" ] || { echo "run.sh: $bin not found after build" >&2; exit 1; }
+  bin="$(cargo_binary socketio example interop_server)"
   echo "run.sh: starting our server $bin --port $port"
   "$bin" --port "$port" >"$log" 2>&1 &
 else
@@ -82,24 +64,7 @@ server_pid=$!
 
 url="http://127.0.0.1:$port"
 probe="$url/socket.io/?EIO=4&transport=polling"
-ready=""
-for _ in $(seq 1 150); do
-  if ! kill -0 "$server_pid" 2>/dev/null; then
-    echo "run.sh: $label server exited before answering; its output:" >&2
-    cat "$log" >&2
-    exit 1
-  fi
-  if node -e 'fetch(process.argv[1]).then(r=>process.exit(r.status===200?0:1),()=>process.exit(1))' "$probe"; then
-    ready=1
-    break
-  fi
-  sleep 0.1
-done
-if [ -z "$ready" ]; then
-  echo "run.sh: $label server did not answer $probe within ~15 s; its output:" >&2
-  cat "$log" >&2
-  exit 1
-fi
+wait_ready "$server_pid" "$probe" "$log" "$label server"
 
 status=0
 echo "run.sh: python-socketio $("$PY" -c 'import importlib.metadata as m; print(m.version("python-socketio"))') against $label at $url"
