@@ -5,8 +5,13 @@
 //!                 [--quick] [--repeats N] [--workloads echo1,echo8,fanout,idle,churn,auth,polling]
 //!                 [--servers ours,node,socketioxide,raw] [--out FILE] [--machine TEXT] [--command TEXT]
 //! loadgen run --workload NAME --addr HOST:PORT --pid PID [--raw] [--quick] [--window-ms N]
-//!             [--warmup-ms N] [--secret S]
+//!             [--warmup-ms N] [--secret S] [--on-window-open CMD --on-window-close CMD]
 //! ```
+//!
+//! Both take `--window-ms`, `--warmup-ms`, `--clients`, `--receivers`, `--idle` and
+//! `--connectors` to change the plan. With `--on-window-open`/`--on-window-close`, `run` runs
+//! those shell commands as the window opens and closes: with `callgrind_control -z PID` and
+//! `callgrind_control -d PID` the server's instructions are counted in the window only.
 //!
 //! `compare` starts a fresh server per run (pinned with `taskset -c CPUS`), runs every workload
 //! against every server `--repeats` times (3 by default, 1 with `--quick`), and writes the
@@ -106,6 +111,15 @@ fn plan(flags: &Flags) -> Result<Plan, String> {
     }
     if let Some(n) = flags.number("receivers")? {
         plan.receivers = n as usize;
+    }
+    if let Some(n) = flags.number("clients")? {
+        plan.clients = n as usize;
+    }
+    if let Some(n) = flags.number("connectors")? {
+        plan.connectors = n as usize;
+    }
+    if let (Some(open), Some(close)) = (flags.get("on-window-open"), flags.get("on-window-close")) {
+        plan.hooks = Some((open.to_owned(), close.to_owned()));
     }
     Ok(plan)
 }

@@ -40,6 +40,9 @@ pub struct Plan {
     pub idle: usize,
     /// Concurrent connection loops of the churn workloads (and connectors of the idle one).
     pub connectors: usize,
+    /// Shell commands run as the window opens and as it closes (e.g. `callgrind_control -z PID`
+    /// and `callgrind_control -d PID`, to count the server's instructions in the window only).
+    pub hooks: Option<(String, String)>,
 }
 
 impl Plan {
@@ -52,6 +55,7 @@ impl Plan {
             receivers: 1000,
             idle: 10_000,
             connectors: 32,
+            hooks: None,
         }
     }
 
@@ -64,6 +68,7 @@ impl Plan {
             receivers: 100,
             idle: 500,
             connectors: 16,
+            hooks: None,
         }
     }
 }
@@ -125,6 +130,9 @@ impl Phase {
 /// Runs the warm-up and the window: returns the window's length and the server CPU time in it.
 pub async fn window(target: Target, phase: &Phase, plan: &Plan) -> (Duration, Duration) {
     tokio::time::sleep(plan.warmup).await;
+    if let Some((open, _)) = &plan.hooks {
+        hook(open);
+    }
     let cpu0 = procfs::cpu_time(target.pid).unwrap_or_default();
     let t0 = Instant::now();
     phase.set(MEASURE);
@@ -132,7 +140,18 @@ pub async fn window(target: Target, phase: &Phase, plan: &Plan) -> (Duration, Du
     phase.set(STOP);
     let elapsed = t0.elapsed();
     let cpu1 = procfs::cpu_time(target.pid).unwrap_or_default();
+    if let Some((_, close)) = &plan.hooks {
+        hook(close);
+    }
     (elapsed, cpu1.saturating_sub(cpu0))
+}
+
+fn hook(command: &str) {
+    match std::process::Command::new("sh").arg("-c").arg(command).status() {
+        Ok(status) if status.success() => {}
+        Ok(status) => eprintln!("hook `{command}`: {status}"),
+        Err(e) => eprintln!("hook `{command}`: {e}"),
+    }
 }
 
 /// What one client task reports.

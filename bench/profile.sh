@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Counts a server's instructions per operation under callgrind (the counts repeat exactly here,
+# unlike CPU time on a shared machine), for one workload, in the measured window only.
+#
+#   bench/profile.sh ours|socketioxide|raw WORKLOAD [loadgen flags...]
+#   e.g. bench/profile.sh ours echo8 --clients 10 --window-ms 3000
+#
+# Writes $CARGO_TARGET_DIR/callgrind.<server>.<workload>.* and prints instructions per operation
+# and the top functions (inclusive). Run bench/compare.sh (or its builds) first.
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(cd "$here/.." && pwd)"
+target="${CARGO_TARGET_DIR:-$root/target}"
+server="$1"; workload="$2"; shift 2
+case "$server" in
+  ours) bin="$target/release/bench-server" ;;
+  socketioxide) bin="$target/release/socketioxide-bench-server" ;;
+  raw) bin="$target/release/raw-ws-echo" ;;
+  *) echo "profile.sh: server is ours, socketioxide or raw" >&2; exit 1 ;;
+esac
+port=$((20000 + RANDOM % 20000))
+out="$target/callgrind.$server.$workload"
+rm -f "$out".*
+secret_env=()
+[ "$workload" = auth ] && secret_env=(BENCH_JWT_SECRET=bench-secret-0123456789abcdef-0123456789abcdef)
+env PORT="$port" "${secret_env[@]}" taskset -c 0 valgrind --tool=callgrind --quiet \
+  --callgrind-out-file="$out.%p" "$bin" >/dev/null &
+pid=$!
+# SIGTERM: a background job of a script ignores SIGINT.
+trap 'kill $pid 2>/dev/null || true' EXIT
+for _ in $(seq 1 200); do
+  (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null && break
+  sleep 0.1
+done
+raw=(); [ "$server" = raw ] && raw=(--raw)
+result="$(taskset -c 1 "$target/release/loadgen" run --workload "$workload" --addr "127.0.0.1:$port" \
+  --pid "$pid" "${raw[@]}" --warmup-ms 1000 --window-ms 3000 \
+  --on-window-open "callgrind_control -z $pid >/dev/null" \
+  --on-window-close "callgrind_control -d $pid >/dev/null" "$@")"
+echo "$result"
+ops="${result%% ops*}"
+dump="$(ls -t "$out".* | grep -v '\.[0-9]*$' | head -1 || true)"
+[ -n "$dump" ] || dump="$(ls -t "$out".* | head -1)"
+total="$(callgrind_annotate "$dump" 2>/dev/null | sed -n 's/^\([0-9,]*\) .*PROGRAM TOTALS.*/\1/p' | tr -d ,)"
+echo "dump $dump: $total instructions, $ops ops: $((total / (ops > 0 ? ops : 1))) instructions per op"
+callgrind_annotate --inclusive=yes "$dump" 2>/dev/null | sed -n '1,/^-.*$/d; p' | head -60
