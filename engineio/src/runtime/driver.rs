@@ -3,7 +3,7 @@
 
 use super::socket::Command;
 use crate::proto::{Event, Input, Output, PollReply, RequestId, Session, Transport, WsFrame, WsId};
-use futures_util::{SinkExt, StreamExt};
+use futures_util::{FutureExt, SinkExt, StreamExt};
 use std::future::poll_fn;
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::Arc;
@@ -13,6 +13,9 @@ use tokio::net::TcpStream;
 use tokio::sync::{mpsc, oneshot};
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::WebSocketStream;
+
+/// Most inputs taken in one burst before the outputs are carried out.
+const MAX_BATCH: usize = 64;
 
 /// A WebSocket connection of a session.
 pub(crate) type WsStream = WebSocketStream<TcpStream>;
@@ -89,34 +92,63 @@ impl Driver {
                 () = sleep_until(deadline) => Wake::Timeout,
             };
             let now = Instant::now();
-            match wake {
-                Wake::Input(Some(DriverInput::Poll { input, reply })) => {
-                    if let (Some(reply), Some(id)) = (reply, request_id(&input)) {
-                        self.replies.push((id, reply));
-                    }
-                    self.session.handle(now, input);
-                }
-                Wake::Input(Some(DriverInput::WebSocket { id, stream })) => {
-                    self.websockets.push((id, stream));
-                    self.session.handle(now, Input::WsOpened(id));
-                }
-                // The engine shuts down: close like the application would.
-                Wake::Input(Some(DriverInput::Close) | None) => self.session.close(now),
-                Wake::Command(Some(Command::Send(data))) => {
-                    // Refusals are reported to the application by the bounded command channel.
-                    let _ = self.session.send(data);
-                }
-                Wake::Command(Some(Command::Close)) | Wake::Command(None) => {
-                    self.session.close(now)
-                }
-                Wake::Frame(ws, frame) => self.on_frame(now, ws, frame),
-                Wake::Timeout => self.session.handle_timeout(now),
-            }
+            self.on_wake(now, wake);
+            self.take_ready(now);
         }
         // Anyone still waiting for an answer gets "unknown session" from the dropped sender.
         self.replies.clear();
         for (_, ws) in self.websockets.drain(..) {
             close_later(ws);
+        }
+    }
+
+    fn on_wake(&mut self, now: Instant, wake: Wake) {
+        match wake {
+            Wake::Input(Some(DriverInput::Poll { input, reply })) => {
+                if let (Some(reply), Some(id)) = (reply, request_id(&input)) {
+                    self.replies.push((id, reply));
+                }
+                self.session.handle(now, input);
+            }
+            Wake::Input(Some(DriverInput::WebSocket { id, stream })) => {
+                self.websockets.push((id, stream));
+                self.session.handle(now, Input::WsOpened(id));
+            }
+            // The engine shuts down: close like the application would.
+            Wake::Input(Some(DriverInput::Close) | None) => self.session.close(now),
+            Wake::Command(Some(Command::Send(data))) => {
+                // Refusals are reported to the application by the bounded command channel.
+                let _ = self.session.send(data);
+            }
+            Wake::Command(Some(Command::Close)) | Wake::Command(None) => self.session.close(now),
+            Wake::Frame(ws, frame) => self.on_frame(now, ws, frame),
+            Wake::Timeout => self.session.handle_timeout(now),
+        }
+    }
+
+    /// Takes what is already waiting (commands, frames, requests) without sleeping, so that one
+    /// drain and one flush per WebSocket carry a whole burst.
+    fn take_ready(&mut self, now: Instant) {
+        for _ in 0..MAX_BATCH {
+            if self.session.is_closed() {
+                return;
+            }
+            // Commands wait in their channel while the session's send buffer is full.
+            let command = if self.session.buffered() < self.max_buffered {
+                self.commands.try_recv().ok()
+            } else {
+                None
+            };
+            let wake = if let Some(command) = command {
+                Wake::Command(Some(command))
+            } else if let Ok(input) = self.inputs.try_recv() {
+                Wake::Input(Some(input))
+            } else if let Some((id, frame)) = next_frame(&mut self.websockets).now_or_never() {
+                Wake::Frame(id, frame)
+            } else {
+                return;
+            };
+            self.on_wake(now, wake);
         }
     }
 

@@ -101,28 +101,46 @@ impl ConnectionTask {
                 () = sleep_until(deadline) => Wake::Timeout,
             };
             let now = Instant::now();
-            match wake {
-                Wake::Engine(Some(EngineEvent::Message(EngineData::Text(text)))) => {
-                    self.conn.handle_text(now, text.as_str())
+            self.on_wake(now, wake);
+            // Take what is already waiting, so one drain carries a whole burst.
+            for _ in 0..MAX_BATCH {
+                let wake = if let Ok(command) = self.commands.try_recv() {
+                    Wake::Command(Some(command))
+                } else if let Some(event) = now_or_never(self.engine.next_event()) {
+                    Wake::Engine(event)
+                } else {
+                    break;
+                };
+                self.on_wake(now, wake);
+                if self.conn.is_closed() {
+                    break;
                 }
-                Wake::Engine(Some(EngineEvent::Message(EngineData::Binary(bytes)))) => {
-                    self.conn.handle_binary(now, bytes)
-                }
-                Wake::Engine(Some(EngineEvent::Upgraded)) => {}
-                Wake::Engine(Some(EngineEvent::Closed(reason))) => {
-                    self.conn.handle_transport_closed(disconnect_reason(reason))
-                }
-                Wake::Engine(None) => self
-                    .conn
-                    .handle_transport_closed(DisconnectReason::TransportClose),
-                Wake::Command(Some(command)) => self.on_command(now, command),
-                // Unreachable: this task holds a sender.
-                Wake::Command(None) => {}
-                Wake::Timeout => self.conn.handle_timeout(now),
             }
         }
         // Dropping the reply senders tells the waiters the socket disconnected.
         self.acks.clear();
+    }
+
+    fn on_wake(&mut self, now: Instant, wake: Wake) {
+        match wake {
+            Wake::Engine(Some(EngineEvent::Message(EngineData::Text(text)))) => {
+                self.conn.handle_text(now, text.as_str())
+            }
+            Wake::Engine(Some(EngineEvent::Message(EngineData::Binary(bytes)))) => {
+                self.conn.handle_binary(now, bytes)
+            }
+            Wake::Engine(Some(EngineEvent::Upgraded)) => {}
+            Wake::Engine(Some(EngineEvent::Closed(reason))) => {
+                self.conn.handle_transport_closed(disconnect_reason(reason))
+            }
+            Wake::Engine(None) => self
+                .conn
+                .handle_transport_closed(DisconnectReason::TransportClose),
+            Wake::Command(Some(command)) => self.on_command(now, command),
+            // Unreachable: this task holds a sender.
+            Wake::Command(None) => {}
+            Wake::Timeout => self.conn.handle_timeout(now),
+        }
     }
 
     fn on_command(&mut self, now: Instant, command: ConnCommand) {
@@ -366,6 +384,19 @@ fn disconnect_reason(reason: EngineClose) -> DisconnectReason {
         EngineClose::ParseError(_) => DisconnectReason::ParseError,
         EngineClose::ServerClose => DisconnectReason::ForcedClose,
         _ => DisconnectReason::TransportError,
+    }
+}
+
+/// Most inputs taken in one burst before the outputs are carried out.
+const MAX_BATCH: usize = 64;
+
+/// Polls a future once, without waiting: its output if it is ready now.
+fn now_or_never<F: std::future::Future>(future: F) -> Option<F::Output> {
+    let mut future = std::pin::pin!(future);
+    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    match future.as_mut().poll(&mut cx) {
+        std::task::Poll::Ready(output) => Some(output),
+        std::task::Poll::Pending => None,
     }
 }
 
