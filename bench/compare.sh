@@ -55,7 +55,7 @@ taskset -c 1 "$target/release/loadgen" compare \
   --socketioxide "$target/release/socketioxide-bench-server" \
   --cpus 0 \
   --machine "$machine" \
-  --command "bench/compare.sh $*" \
+  --command "bench/compare.sh${*:+ $*}" \
   --out "$out" \
   "${args[@]}"
 echo "== wrote $out" >&2

@@ -9,6 +9,7 @@
 //! builds everything and runs it.
 #![forbid(unsafe_code)]
 
+pub mod ours;
 pub mod polling;
 pub mod procfs;
 pub mod report;

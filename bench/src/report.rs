@@ -55,6 +55,9 @@ impl Summary {
     }
 }
 
+/// A metric of a summary, for one table row.
+type Pick = fn(&Summary) -> f64;
+
 /// Every summary of a comparison.
 pub type Results = BTreeMap<(Workload, Kind), Summary>;
 
@@ -72,7 +75,7 @@ fn get(results: &Results, w: Workload, k: Kind) -> Option<&Summary> {
     results.get(&(w, k)).filter(|s| s.runs > 0)
 }
 
-fn ratio(results: &Results, w: Workload, peer: Kind, f: fn(&Summary) -> f64) -> f64 {
+fn ratio(results: &Results, w: Workload, peer: Kind, f: Pick) -> f64 {
     match (get(results, w, Kind::Ours), get(results, w, peer)) {
         (Some(ours), Some(theirs)) => f(ours) / f(theirs),
         _ => f64::NAN,
@@ -223,7 +226,7 @@ pub fn markdown(
         let _ = write!(out, "---:|");
     }
     let _ = writeln!(out, "---:|---:|---:|");
-    type Metric = (&'static str, fn(&Summary) -> f64);
+    type Metric = (&'static str, Pick);
     for w in Workload::ALL {
         if !kinds.iter().any(|k| results.contains_key(&(w, *k))) {
             continue;
@@ -233,7 +236,7 @@ pub fn markdown(
             "delivery" => "deliveries/s",
             _ => "conns/s",
         };
-        let mut metrics: Vec<(String, fn(&Summary) -> f64)> = Vec::new();
+        let mut metrics: Vec<(String, Pick)> = Vec::new();
         let base: [Metric; 3] = [
             ("p50 latency (us)", |s| s.p50_us),
             ("p99 latency (us)", |s| s.p99_us),

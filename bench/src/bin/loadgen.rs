@@ -144,8 +144,13 @@ where
 
 fn describe(m: &mut Measurement, op: &str) -> String {
     format!(
-        "{:.0} {op}s/s, p50 {:.0} us, p99 {:.0} us, server CPU {:.2} us/{op}{}{}",
+        "{:.0} {}/s, p50 {:.0} us, p99 {:.0} us, server CPU {:.2} us/{op}{}{}",
         m.rate(),
+        if op == "delivery" {
+            "deliveries".to_owned()
+        } else {
+            format!("{op}s")
+        },
         m.latencies.quantile_us(0.5),
         m.latencies.quantile_us(0.99),
         m.cpu_us_per_op(),

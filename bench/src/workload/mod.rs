@@ -147,7 +147,11 @@ pub async fn window(target: Target, phase: &Phase, plan: &Plan) -> (Duration, Du
 }
 
 fn hook(command: &str) {
-    match std::process::Command::new("sh").arg("-c").arg(command).status() {
+    match std::process::Command::new("sh")
+        .arg("-c")
+        .arg(command)
+        .status()
+    {
         Ok(status) if status.success() => {}
         Ok(status) => eprintln!("hook `{command}`: {status}"),
         Err(e) => eprintln!("hook `{command}`: {e}"),

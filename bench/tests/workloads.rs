@@ -1,0 +1,50 @@
+//! Every workload of the load generator against our bench server, in-process and tiny: the load
+//! generator speaks the protocol right (each workload completes operations without errors), the
+//! server verifies tokens, and `/proc` is read.
+
+use bench::token::SECRET;
+use bench::workload::{Plan, Target, Workload};
+use std::time::Duration;
+
+fn tiny() -> Plan {
+    Plan {
+        warmup: Duration::from_millis(50),
+        window: Duration::from_millis(200),
+        clients: 4,
+        receivers: 8,
+        idle: 20,
+        connectors: 4,
+        hooks: None,
+    }
+}
+
+async fn run(workload: Workload) -> bench::workload::Measurement {
+    let secret = workload.needs_jwt().then_some(SECRET);
+    let server = bench::ours::start(([127, 0, 0, 1], 0).into(), secret)
+        .await
+        .unwrap_or_else(|e| panic!("start: {e}"));
+    let target = Target {
+        addr: server.local_addr(),
+        pid: std::process::id(),
+    };
+    let m = workload
+        .run(target, &tiny(), false, SECRET)
+        .await
+        .unwrap_or_else(|e| panic!("{}: {e}", workload.name()));
+    server.shutdown().await;
+    m
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_workload_completes_operations_without_errors() {
+    for workload in Workload::ALL {
+        let mut m = run(workload).await;
+        assert!(m.ops > 0, "{}: no operation completed", workload.name());
+        assert_eq!(m.errors, 0, "{}: {} errors", workload.name(), m.errors);
+        assert!(m.latencies.quantile_us(0.5) > 0.0, "{}", workload.name());
+        if workload == Workload::Idle {
+            assert_eq!(m.ops, 20);
+            assert!(m.rss_per_conn_kib.is_some());
+        }
+    }
+}
