@@ -63,7 +63,7 @@ impl Default for EngineConfig {
             cors: Cors::default(),
             event_buffer: 64,
             command_buffer: 256,
-            ws_read_buffer: 4096,
+            ws_read_buffer: 2048,
             accept_backlog: 1024,
             allow_request: None,
         }
@@ -237,7 +237,9 @@ impl Engine {
         let max = self.inner.config.protocol.max_payload;
         WebSocketConfig::default()
             .read_buffer_size(self.inner.config.ws_read_buffer)
-            .write_buffer_size(0)
+            // Frames collect in the write buffer and go out with the flush at the end of each
+            // drain: one write per burst, not one per frame.
+            .write_buffer_size(64 * 1024)
             .max_message_size(Some(max))
             .max_frame_size(Some(max))
     }
