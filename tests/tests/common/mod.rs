@@ -1,0 +1,115 @@
+//! What the tests that run the checks against the Node reference servers share: starting a peer
+//! from `tests/peer/`, skipping (or failing under `REQUIRE_ALL=1`) without Node, and judging a
+//! report against the peer's known deviations.
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use conformance::check::{Outcome, Report};
+
+/// Kills the peer when the test ends, however it ends.
+pub struct Peer(Child);
+
+impl Drop for Peer {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Why `test` cannot run: skipped with the reason, or a failure when `REQUIRE_ALL=1`.
+pub fn skip_or_fail(test: &str, why: &str) {
+    if std::env::var("REQUIRE_ALL").is_ok_and(|v| v == "1") {
+        panic!("REQUIRE_ALL=1 but {why}");
+    }
+    eprintln!("SKIPPED {test}: {why}");
+}
+
+/// `tests/peer/`.
+pub fn peer_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("peer")
+}
+
+/// Why the Node peer with `package` cannot run here, if it cannot.
+pub fn missing_node(package: &str) -> Option<String> {
+    if Command::new("node").arg("--version").output().is_err() {
+        return Some("`node` is not installed".into());
+    }
+    if !peer_dir().join("node_modules").join(package).is_dir() {
+        return Some(format!(
+            "tests/peer/node_modules/{package} is missing (run `npm ci --prefix tests/peer`)"
+        ));
+    }
+    None
+}
+
+/// Starts `node <script> --port 0` in `tests/peer/` and returns it with the port it printed.
+pub fn start_peer(script: &str) -> Result<(Peer, u16), String> {
+    let mut child = Command::new("node")
+        .arg(script)
+        .args(["--port", "0"])
+        .current_dir(peer_dir())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .map_err(|e| format!("cannot run node: {e}"))?;
+    let stdout = child.stdout.take().ok_or("no stdout from node")?;
+    let peer = Peer(child);
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let mut line = String::new();
+        let _ = BufReader::new(stdout).read_line(&mut line);
+        let _ = tx.send(line);
+    });
+    let line = rx
+        .recv_timeout(Duration::from_secs(15))
+        .map_err(|_| "the Node peer did not say where it listens".to_string())?;
+    let port = line
+        .trim()
+        .rsplit(':')
+        .next()
+        .and_then(|p| p.parse().ok())
+        .ok_or_else(|| format!("unexpected first line from the Node peer: {line:?}"))?;
+    Ok((peer, port))
+}
+
+/// Prints the report and asserts that the peer failed no check but its known `deviations`
+/// (name, why), and skipped none.
+pub fn assert_only_known_deviations(report: &Report, deviations: &[(&str, &str)]) {
+    let mut summary = Vec::new();
+    let _ = report.write_summary(&mut summary);
+    println!("{}", String::from_utf8_lossy(&summary));
+    let unexpected: Vec<&str> = report
+        .failures()
+        .into_iter()
+        .filter(|name| !deviations.iter().any(|(d, _)| d == name))
+        .collect();
+    if !unexpected.is_empty() {
+        let mut transcripts = Vec::new();
+        let _ = report.write_transcripts(&mut transcripts, |o| matches!(o, Outcome::Failed(_)));
+        println!("{}", String::from_utf8_lossy(&transcripts));
+    }
+    for (name, why) in deviations {
+        let failed = report.failures().contains(name);
+        let state = if failed {
+            "fails as expected"
+        } else {
+            "now passes"
+        };
+        println!("known Node deviation {name}: {state} ({why})");
+    }
+    assert_eq!(
+        unexpected,
+        Vec::<&str>::new(),
+        "checks failed against the Node reference server"
+    );
+    assert_eq!(
+        report.skipped(),
+        0,
+        "every check should run against the peer"
+    );
+}
