@@ -22,7 +22,7 @@ mod websocket;
 use std::sync::Arc;
 use std::time::Duration;
 
-pub use client::{Ctx, Pending};
+pub use client::{polling, websocket_for, Ctx, Pending};
 
 use crate::check::{check, run_all, Check, Report};
 use crate::target::Target;

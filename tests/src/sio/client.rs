@@ -341,28 +341,8 @@ pub enum Frame<'a> {
     Binary(&'a [u8]),
 }
 
-/// The query of a polling request for session `sid`.
-pub fn polling(sid: &str) -> String {
-    format!("?EIO=4&transport=polling&sid={}", encode_query_value(sid))
-}
-
-/// The query of a WebSocket upgrade request for session `sid`.
-pub fn websocket_for(sid: &str) -> String {
-    format!("?EIO=4&transport=websocket&sid={}", encode_query_value(sid))
-}
-
-/// Percent-encodes everything but the URL-unreserved characters.
-fn encode_query_value(value: &str) -> String {
-    let mut out = String::new();
-    for b in value.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
-            out.push(char::from(b));
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
+/// The queries of a session's requests: the Engine.IO client's.
+pub use crate::eio::{polling, websocket_for};
 
 #[cfg(test)]
 mod tests {
