@@ -261,6 +261,11 @@ impl Session {
         self.outbox.len()
     }
 
+    /// The bound on [`Session::buffered`] that [`Session::send`] keeps (`max_buffered_packets`).
+    pub fn max_buffered(&self) -> usize {
+        self.config.max_buffered_packets
+    }
+
     /// Whether a GET is parked (at most one ever is).
     pub fn has_parked_get(&self) -> bool {
         self.polls().is_some_and(|p| p.parked.is_some())
@@ -286,13 +291,20 @@ impl Session {
 
     /// Queues a message for the client.
     pub fn send(&mut self, data: Data) -> Result<(), SendError> {
+        self.send_within(data, self.config.max_buffered_packets)
+    }
+
+    /// [`Session::send`] with another bound on the queue: `limit` packets instead of
+    /// `max_buffered_packets` (a runtime lets answers to the client's own input go a little past
+    /// it rather than lose them).
+    pub fn send_within(&mut self, data: Data, limit: usize) -> Result<(), SendError> {
         if matches!(
             self.state,
             State::Closing { .. } | State::Closed(_) | State::Upgrading { closing: true, .. }
         ) {
             return Err(SendError::Closed);
         }
-        if self.outbox.len() >= self.config.max_buffered_packets {
+        if self.outbox.len() >= limit {
             return Err(SendError::Full);
         }
         if let Data::Text(text) = &data {

@@ -1,6 +1,7 @@
 //! One task per session: feeds the [`Session`] core with requests, frames, commands and time, and
 //! carries out what it outputs. No protocol rule lives here.
 
+use super::app::{self, AppContext, SessionApp};
 use super::socket::Command;
 use crate::proto::{Event, Input, Output, PollReply, RequestId, Session, Transport, WsFrame, WsId};
 use futures_util::{FutureExt, SinkExt, StreamExt};
@@ -56,11 +57,19 @@ impl TransportCell {
     }
 }
 
+/// Where the session's events go.
+pub(crate) enum EventSink {
+    /// To a [`super::Socket`] in another task.
+    Channel(mpsc::Sender<Event>),
+    /// To an application running in this task.
+    App(Box<dyn SessionApp>),
+}
+
 pub(crate) struct Driver {
     pub(crate) session: Session,
     pub(crate) inputs: mpsc::Receiver<DriverInput>,
     pub(crate) commands: mpsc::Receiver<Command>,
-    pub(crate) events: mpsc::Sender<Event>,
+    pub(crate) events: EventSink,
     pub(crate) transport: Arc<TransportCell>,
     pub(crate) websockets: Vec<(WsId, Box<WsStream>)>,
     pub(crate) replies: Vec<(RequestId, oneshot::Sender<PollReply>)>,
@@ -77,21 +86,35 @@ enum Wake {
 impl Driver {
     /// Runs the session to its end.
     pub(crate) async fn run(mut self) {
+        // One timer for the session's life, moved only when the deadline changes.
+        let mut armed: Option<Instant> = None;
+        let sleep = tokio::time::sleep_until(tokio::time::Instant::now());
+        tokio::pin!(sleep);
+        let mut now = Instant::now();
         loop {
-            self.drain().await;
+            self.drain(now).await;
             self.transport.set(self.session.transport());
             if self.session.is_closed() {
                 break;
             }
-            let deadline = self.session.poll_timeout();
+            let deadline = self.deadline();
+            if deadline != armed {
+                if let Some(d) = deadline {
+                    sleep.as_mut().reset(tokio::time::Instant::from_std(d));
+                }
+                armed = deadline;
+            }
             let accepting_commands = self.session.buffered() < self.max_buffered;
+            // Inputs, commands and time before frames: a busy client cannot starve the rest, and
+            // the batch in `take_ready` keeps frames from starving in turn.
             let wake = tokio::select! {
+                biased;
                 input = self.inputs.recv() => Wake::Input(input),
                 command = self.commands.recv(), if accepting_commands => Wake::Command(command),
+                () = &mut sleep, if armed.is_some() => Wake::Timeout,
                 (id, frame) = next_frame(&mut self.websockets) => Wake::Frame(id, frame),
-                () = sleep_until(deadline) => Wake::Timeout,
             };
-            let now = Instant::now();
+            now = Instant::now();
             self.on_wake(now, wake);
             self.take_ready(now);
         }
@@ -116,13 +139,45 @@ impl Driver {
             }
             // The engine shuts down: close like the application would.
             Wake::Input(Some(DriverInput::Close) | None) => self.session.close(now),
-            Wake::Command(Some(Command::Send(data))) => {
-                // Refusals are reported to the application by the bounded command channel.
-                let _ = self.session.send(data);
+            Wake::Command(Some(Command::App(message))) => {
+                if let EventSink::App(app) = &mut self.events {
+                    let mut cx = AppContext {
+                        now,
+                        session: &mut self.session,
+                        commands: &mut self.commands,
+                    };
+                    app.on_message(message, &mut cx);
+                }
             }
-            Wake::Command(Some(Command::Close)) | Wake::Command(None) => self.session.close(now),
+            Wake::Command(Some(command)) => app::apply(&mut self.session, now, command),
+            Wake::Command(None) => self.session.close(now),
             Wake::Frame(ws, frame) => self.on_frame(now, ws, frame),
-            Wake::Timeout => self.session.handle_timeout(now),
+            Wake::Timeout => {
+                self.session.handle_timeout(now);
+                if let EventSink::App(app) = &mut self.events {
+                    if app.poll_timeout().is_some_and(|d| d <= now) {
+                        let mut cx = AppContext {
+                            now,
+                            session: &mut self.session,
+                            commands: &mut self.commands,
+                        };
+                        app.on_timeout(&mut cx);
+                    }
+                }
+            }
+        }
+    }
+
+    /// The session's or the application's deadline, whichever comes first.
+    fn deadline(&self) -> Option<Instant> {
+        let session = self.session.poll_timeout();
+        let app = match &self.events {
+            EventSink::App(app) => app.poll_timeout(),
+            EventSink::Channel(_) => None,
+        };
+        match (session, app) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
         }
     }
 
@@ -181,7 +236,7 @@ impl Driver {
     }
 
     /// Carries out every pending output, then flushes the WebSockets written to.
-    async fn drain(&mut self) {
+    async fn drain(&mut self, now: Instant) {
         let mut written: Vec<WsId> = Vec::new();
         while let Some(output) = self.session.poll_output() {
             match output {
@@ -220,11 +275,21 @@ impl Driver {
                         close_later(stream);
                     }
                 }
-                Output::Event(event) => {
+                Output::Event(event) => match &mut self.events {
+                    EventSink::App(app) => {
+                        let mut cx = AppContext {
+                            now,
+                            session: &mut self.session,
+                            commands: &mut self.commands,
+                        };
+                        app.on_event(event, &mut cx);
+                    }
                     // The application may have dropped its socket; the session then still runs
                     // until the close that the dropped command channel asks for.
-                    let _ = self.events.send(event).await;
-                }
+                    EventSink::Channel(events) => {
+                        let _ = events.send(event).await;
+                    }
+                },
             }
         }
         for ws in written {
@@ -262,13 +327,6 @@ fn close_later(mut stream: Box<WsStream>) {
         let close = WsStream::close(&mut stream, None);
         let _ = tokio::time::timeout(std::time::Duration::from_secs(2), close).await;
     });
-}
-
-async fn sleep_until(deadline: Option<Instant>) {
-    match deadline {
-        Some(d) => tokio::time::sleep_until(tokio::time::Instant::from_std(d)).await,
-        None => std::future::pending().await,
-    }
 }
 
 /// The next frame from any of the session's WebSockets (at most two: the active one and a probe).

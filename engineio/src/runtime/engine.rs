@@ -1,7 +1,8 @@
 //! An Engine.IO endpoint: its settings, its sessions, and the handling of requests on its path.
 
+use super::app::{AppFactory, NewSession, SessionApp};
 use super::cors::Cors;
-use super::driver::{Driver, DriverInput, TransportCell, WsStream};
+use super::driver::{Driver, DriverInput, EventSink, TransportCell, WsStream};
 use super::http::{self, HttpError, HttpRequest, HttpResponse};
 use super::sid::SidGenerator;
 use super::socket::{Handshake, Socket, SocketHandle};
@@ -13,7 +14,7 @@ use crate::proto::{
 use bytes::BytesMut;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 use tokio::net::TcpStream;
 use tokio::sync::{mpsc, oneshot};
@@ -141,6 +142,8 @@ struct Inner {
     ids: AtomicU64,
     accept_tx: mpsc::Sender<Socket>,
     accept_rx: tokio::sync::Mutex<mpsc::Receiver<Socket>>,
+    /// When set, each session runs its application in its own task instead of being accepted.
+    app: OnceLock<AppFactory>,
     closing: AtomicBool,
 }
 
@@ -179,6 +182,7 @@ impl Engine {
                 ids: AtomicU64::new(1),
                 accept_tx,
                 accept_rx: tokio::sync::Mutex::new(accept_rx),
+                app: OnceLock::new(),
                 closing: AtomicBool::new(false),
             }),
         }
@@ -187,6 +191,17 @@ impl Engine {
     /// The endpoint's settings.
     pub fn config(&self) -> &EngineConfig {
         &self.inner.config
+    }
+
+    /// Runs an application in each new session's own task (one task per connection, no channel
+    /// between the session and the application), instead of handing sessions to
+    /// [`Engine::accept`]. Set once, before the first session; returns false if already set.
+    pub fn serve_with<F>(&self, factory: F) -> bool
+    where
+        F: Fn(NewSession) -> Box<dyn SessionApp> + Send + Sync + 'static,
+    {
+        let factory: AppFactory = Arc::new(factory);
+        self.inner.app.set(factory).is_ok()
     }
 
     /// The next new session; `None` after shutdown.
@@ -541,7 +556,6 @@ impl Engine {
         let sid: Arc<str> = Arc::from(session.sid());
         let (inputs_tx, inputs) = mpsc::channel(16);
         let (commands_tx, commands) = mpsc::channel(config.command_buffer.max(1));
-        let (events, events_rx) = mpsc::channel(config.event_buffer.max(1));
         let cell = Arc::new(TransportCell::default());
         cell.set(session.transport());
         let handshake = Arc::new(Handshake {
@@ -550,14 +564,21 @@ impl Engine {
             remote: req.remote,
             transport,
         });
-        let socket = Socket::new(
-            SocketHandle::new(sid.clone(), commands_tx),
-            handshake,
-            events_rx,
-        );
-        if self.inner.accept_tx.send(socket).await.is_err() {
-            return false;
-        }
+        let handle = SocketHandle::new(sid.clone(), commands_tx);
+        let events = if let Some(factory) = self.inner.app.get() {
+            EventSink::App(factory(NewSession {
+                handle,
+                handshake,
+                now: Instant::now(),
+            }))
+        } else {
+            let (events, events_rx) = mpsc::channel(config.event_buffer.max(1));
+            let socket = Socket::new(handle, handshake, events_rx);
+            if self.inner.accept_tx.send(socket).await.is_err() {
+                return false;
+            }
+            EventSink::Channel(events)
+        };
         if let Ok(mut sessions) = self.inner.sessions.lock() {
             sessions.insert(
                 sid.clone(),

@@ -1,6 +1,7 @@
 //! The tokio runtime: a TCP listener, HTTP/1.1 keep-alive on httparse, long-poll parking, WebSocket
 //! through tungstenite, and one driver task per session that runs the [`crate::proto::Session`].
 
+mod app;
 mod cors;
 mod driver;
 mod engine;
@@ -9,6 +10,7 @@ mod server;
 mod sid;
 mod socket;
 
+pub use app::{AppContext, AppFactory, AppMessage, NewSession, SessionApp};
 pub use cors::{Cors, Origins};
 pub use engine::{AllowRequest, Engine, EngineConfig};
 pub use http::{HttpRequest, HttpResponse};

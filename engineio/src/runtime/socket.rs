@@ -1,5 +1,6 @@
 //! What the application holds for one session: its handshake, its messages, and a handle to send.
 
+use super::app::AppMessage;
 use crate::proto::{CloseReason, Data, Event, SendError, Text, Transport};
 use bytes::Bytes;
 use std::net::SocketAddr;
@@ -35,10 +36,24 @@ impl Handshake {
 }
 
 /// An application command for the session's driver.
-#[derive(Debug)]
 pub(crate) enum Command {
     Send(Data),
+    /// Messages that must go out together, in order (a Socket.IO packet and its attachments).
+    SendAll(Box<[Data]>),
     Close,
+    /// For the session's [`super::SessionApp`].
+    App(AppMessage),
+}
+
+impl std::fmt::Debug for Command {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Send(data) => f.debug_tuple("Send").field(data).finish(),
+            Self::SendAll(all) => f.debug_tuple("SendAll").field(all).finish(),
+            Self::Close => f.write_str("Close"),
+            Self::App(_) => f.write_str("App(..)"),
+        }
+    }
 }
 
 /// Refuses text the polling transport could not frame (see [`SendError::RecordSeparator`]).
@@ -72,12 +87,35 @@ impl SocketHandle {
     /// session's send buffer is bounded) and [`SendError::Closed`] once the session ended.
     pub fn send(&self, data: Data) -> Result<(), SendError> {
         check_text(&data)?;
+        self.try_command(Command::Send(data))
+    }
+
+    /// Queues messages that go out together and in order, with nothing from other tasks between
+    /// them (a Socket.IO packet and its binary attachments). Fails as [`SocketHandle::send`].
+    pub fn send_all(&self, all: Vec<Data>) -> Result<(), SendError> {
+        all.iter().try_for_each(check_text)?;
+        self.try_command(Command::SendAll(all.into_boxed_slice()))
+    }
+
+    /// Sends a message to the session's [`super::SessionApp`] (dropped if it has none). Fails
+    /// with [`SendError::Full`] or [`SendError::Closed`] as [`SocketHandle::send`].
+    pub fn send_app(&self, message: AppMessage) -> Result<(), SendError> {
+        self.try_command(Command::App(message))
+    }
+
+    /// Sends a message to the session's [`super::SessionApp`], waiting while its queue is full.
+    pub async fn send_app_wait(&self, message: AppMessage) -> Result<(), SendError> {
         self.commands
-            .try_send(Command::Send(data))
-            .map_err(|e| match e {
-                mpsc::error::TrySendError::Full(_) => SendError::Full,
-                mpsc::error::TrySendError::Closed(_) => SendError::Closed,
-            })
+            .send(Command::App(message))
+            .await
+            .map_err(|_| SendError::Closed)
+    }
+
+    fn try_command(&self, command: Command) -> Result<(), SendError> {
+        self.commands.try_send(command).map_err(|e| match e {
+            mpsc::error::TrySendError::Full(_) => SendError::Full,
+            mpsc::error::TrySendError::Closed(_) => SendError::Closed,
+        })
     }
 
     /// Queues a message, waiting while the session's send buffer is full.

@@ -1,25 +1,25 @@
-//! One task per Engine.IO session: feeds the [`Connection`] core with the session's messages, the
-//! application's commands and the time, and carries out what it outputs.
+//! The Socket.IO connection of one Engine.IO session, run inside the session's own task (one task
+//! per connection): feeds the [`Connection`] core with the session's messages, the application's
+//! commands and the time, and carries out what it outputs.
 
 use super::error::AckError;
 use super::namespace::{AuthCheck, ConnectCheck, ConnectContext, ConnectError};
 use super::server::IoInner;
 use super::socket::{AckSender, Socket};
 use crate::proto::{
-    AppClaims, AuthPolicy, Config, Connection, DisconnectReason, Encoded, HandshakeCredentials,
-    Identity, Namespace as Nsp, Output, Payload, RawJson,
+    AppClaims, AuthPolicy, Connection, DisconnectReason, Encoded, HandshakeCredentials, Identity,
+    Namespace as Nsp, Output, Payload, RawJson,
 };
 use engineio::proto::{CloseReason as EngineClose, Data as EngineData, Event as EngineEvent, Text};
-use engineio::runtime::{Handshake, Socket as EngineSocket, SocketHandle};
+use engineio::runtime::{AppContext, AppMessage, Handshake, NewSession, SessionApp, SocketHandle};
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::oneshot;
 
-/// What sockets and checks ask of their connection's task.
+/// What sockets and checks ask of their connection (sent as an [`AppMessage`] through the
+/// session's [`SocketHandle`], so it keeps its place among the socket's emits).
 pub(crate) enum ConnCommand {
-    /// Send a packet encoded elsewhere (an emit, an ack, a broadcast) on a namespace.
-    Send { nsp: Nsp, packet: Encoded },
     /// Emit asking for an acknowledgement.
     EmitWithAck {
         nsp: Nsp,
@@ -41,113 +41,62 @@ pub(crate) enum ConnCommand {
     },
 }
 
-pub(crate) struct ConnectionTask {
+/// Sends an encoded packet (its text and attachments together) to a session.
+pub(crate) fn send_packet(
+    engine: &SocketHandle,
+    packet: &Encoded,
+) -> Result<(), engineio::proto::SendError> {
+    let Ok(text) = Text::from_utf8(packet.text().clone()) else {
+        return Ok(());
+    };
+    if packet.attachments().is_empty() {
+        return engine.send(EngineData::Text(text));
+    }
+    let mut all = Vec::with_capacity(1 + packet.attachments().len());
+    all.push(EngineData::Text(text));
+    all.extend(packet.attachments().iter().cloned().map(EngineData::Binary));
+    engine.send_all(all)
+}
+
+pub(crate) struct ConnectionApp {
     io: Arc<IoInner>,
-    engine: EngineSocket,
-    engine_tx: SocketHandle,
+    engine: SocketHandle,
+    handshake: Arc<Handshake>,
     conn: Connection,
-    commands: mpsc::Receiver<ConnCommand>,
-    commands_tx: mpsc::Sender<ConnCommand>,
     sockets: HashMap<Nsp, Socket>,
     /// Accepted joins whose socket is not made yet (the event mode waits for the token).
     pending: HashMap<Nsp, ConnectContext>,
     acks: HashMap<(Nsp, u64), oneshot::Sender<Result<Payload, AckError>>>,
 }
 
-enum Wake {
-    Engine(Option<EngineEvent>),
-    Command(Option<ConnCommand>),
-    Timeout,
-}
-
-impl ConnectionTask {
-    pub(crate) fn new(
-        io: Arc<IoInner>,
-        engine: EngineSocket,
-        config: Config,
-        buffer: usize,
-    ) -> Self {
-        let (commands_tx, commands) = mpsc::channel(buffer.max(1));
-        let credentials = credentials(engine.handshake(), &io.config.token_cookie);
-        // Read together, so the core can turn a token's `exp` into an exact instant.
-        let now = Instant::now();
+impl ConnectionApp {
+    pub(crate) fn new(io: Arc<IoInner>, session: NewSession) -> Self {
+        let credentials = credentials(&session.handshake, &io.config.token_cookie);
+        // Read together with the session's `now`, so the core can turn a token's `exp` into an
+        // exact instant.
         let unix_now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .unwrap_or_default();
-        let conn =
-            Connection::with_auth(now, config, io.config.auth.clone(), credentials, unix_now);
+        let conn = Connection::with_auth(
+            session.now,
+            io.config.connection,
+            io.config.auth.clone(),
+            credentials,
+            unix_now,
+        );
         Self {
-            engine_tx: engine.handle(),
-            engine,
+            engine: session.handle,
+            handshake: session.handshake,
             conn,
             io,
-            commands,
-            commands_tx,
             sockets: HashMap::new(),
             pending: HashMap::new(),
             acks: HashMap::new(),
         }
     }
 
-    pub(crate) async fn run(mut self) {
-        loop {
-            if !self.drain().await {
-                break;
-            }
-            let deadline = self.conn.poll_timeout();
-            let wake = tokio::select! {
-                event = self.engine.next_event() => Wake::Engine(event),
-                command = self.commands.recv() => Wake::Command(command),
-                () = sleep_until(deadline) => Wake::Timeout,
-            };
-            let now = Instant::now();
-            self.on_wake(now, wake);
-            // Take what is already waiting, so one drain carries a whole burst.
-            for _ in 0..MAX_BATCH {
-                let wake = if let Ok(command) = self.commands.try_recv() {
-                    Wake::Command(Some(command))
-                } else if let Some(event) = now_or_never(self.engine.next_event()) {
-                    Wake::Engine(event)
-                } else {
-                    break;
-                };
-                self.on_wake(now, wake);
-                if self.conn.is_closed() {
-                    break;
-                }
-            }
-        }
-        // Dropping the reply senders tells the waiters the socket disconnected.
-        self.acks.clear();
-    }
-
-    fn on_wake(&mut self, now: Instant, wake: Wake) {
-        match wake {
-            Wake::Engine(Some(EngineEvent::Message(EngineData::Text(text)))) => {
-                self.conn.handle_text(now, text.as_str())
-            }
-            Wake::Engine(Some(EngineEvent::Message(EngineData::Binary(bytes)))) => {
-                self.conn.handle_binary(now, bytes)
-            }
-            Wake::Engine(Some(EngineEvent::Upgraded)) => {}
-            Wake::Engine(Some(EngineEvent::Closed(reason))) => {
-                self.conn.handle_transport_closed(disconnect_reason(reason))
-            }
-            Wake::Engine(None) => self
-                .conn
-                .handle_transport_closed(DisconnectReason::TransportClose),
-            Wake::Command(Some(command)) => self.on_command(now, command),
-            // Unreachable: this task holds a sender.
-            Wake::Command(None) => {}
-            Wake::Timeout => self.conn.handle_timeout(now),
-        }
-    }
-
     fn on_command(&mut self, now: Instant, command: ConnCommand) {
         match command {
-            ConnCommand::Send { nsp, packet } => {
-                let _ = self.conn.send(nsp.as_str(), packet);
-            }
             ConnCommand::EmitWithAck {
                 nsp,
                 name,
@@ -182,6 +131,12 @@ impl ConnectionTask {
         }
     }
 
+    fn on_app_message(&mut self, now: Instant, message: AppMessage) {
+        if let Ok(command) = message.downcast::<ConnCommand>() {
+            self.on_command(now, *command);
+        }
+    }
+
     /// Accepts a join the checks let through; the socket is made on [`Output::Connected`].
     fn accept(&mut self, nsp: Nsp, ctx: ConnectContext, claims: Option<AppClaims>) {
         let sid = self.io.sids.next_sid();
@@ -199,7 +154,7 @@ impl ConnectionTask {
     }
 
     /// A namespace is joined: make the application's socket and hand it to the connection handler.
-    fn on_connected(&mut self, nsp: Nsp, sid: String, identity: Identity) {
+    fn on_connected(&mut self, cx: &mut AppContext<'_>, nsp: Nsp, sid: String, identity: Identity) {
         let (Some(namespace), Some(ctx)) =
             (self.io.namespace(nsp.as_str()), self.pending.remove(&nsp))
         else {
@@ -208,7 +163,7 @@ impl ConnectionTask {
         let socket = Socket::new(
             Arc::from(sid),
             namespace.clone(),
-            self.commands_tx.clone(),
+            self.engine.clone(),
             ctx.handshake.clone(),
             ctx.auth.clone(),
             identity.clone(),
@@ -219,25 +174,25 @@ impl ConnectionTask {
             socket.join(&format!("{prefix}{sub}"));
         }
         self.sockets.insert(nsp, socket.clone());
-        // The CONNECT reply was queued before this output; it goes out before anything the handler
-        // emits, because the handler's emits come back through this task's command channel.
+        // The CONNECT reply went to the session before this output; what the handler emits is
+        // queued behind it.
         if let Some(handler) = namespace.connection_handler() {
             handler(socket);
-            self.run_queued_commands();
+            self.run_queued(cx);
         }
     }
 
-    /// Carries out what a handler just asked for (its emits, its ack), so that it goes out in the
-    /// order the handler ran, before the next input is looked at — as in the Node server.
-    fn run_queued_commands(&mut self) {
-        let now = Instant::now();
-        while let Ok(command) = self.commands.try_recv() {
-            self.on_command(now, command);
+    /// Carries out what a handler just asked for (its emits, its ack, its disconnect), so that it
+    /// goes out in the order the handler ran, before the next input is looked at — as in the
+    /// Node server.
+    fn run_queued(&mut self, cx: &mut AppContext<'_>) {
+        while let Some(message) = cx.next_message() {
+            self.on_app_message(cx.now(), message);
         }
     }
 
-    /// Carries out every pending output. Returns false once the connection is closed.
-    async fn drain(&mut self) -> bool {
+    /// Carries out every pending output.
+    fn drain(&mut self, cx: &mut AppContext<'_>) {
         while let Some(output) = self.conn.poll_output() {
             match output {
                 Output::Transmit(packet) => {
@@ -245,16 +200,11 @@ impl ConnectionTask {
                     let Ok(text) = Text::from_utf8(text) else {
                         continue;
                     };
-                    if self
-                        .engine_tx
-                        .send_wait(EngineData::Text(text))
-                        .await
-                        .is_err()
-                    {
+                    if cx.send(EngineData::Text(text)).is_err() {
                         continue;
                     }
                     for bytes in attachments {
-                        let _ = self.engine_tx.send_wait(EngineData::Binary(bytes)).await;
+                        let _ = cx.send(EngineData::Binary(bytes));
                     }
                 }
                 Output::ConnectRequest {
@@ -262,7 +212,9 @@ impl ConnectionTask {
                     auth,
                     identity,
                 } => self.on_connect_request(nsp, auth, identity),
-                Output::Connected { nsp, sid, identity } => self.on_connected(nsp, sid, identity),
+                Output::Connected { nsp, sid, identity } => {
+                    self.on_connected(cx, nsp, sid, identity)
+                }
                 Output::Reauthenticated { nsp, identity } => {
                     if let Some(socket) = self.sockets.get(&nsp) {
                         socket.set_identity(identity);
@@ -277,9 +229,9 @@ impl ConnectionTask {
                     };
                     let ack = event
                         .ack_id
-                        .map(|id| AckSender::new(self.commands_tx.clone(), event.nsp.clone(), id));
+                        .map(|id| AckSender::new(self.engine.clone(), event.nsp.clone(), id));
                     socket.dispatch(&event.name, event.args, ack);
-                    self.run_queued_commands();
+                    self.run_queued(cx);
                 }
                 Output::AckReceived { nsp, id, args } => {
                     if let Some(reply) = self.acks.remove(&(nsp, id)) {
@@ -298,12 +250,9 @@ impl ConnectionTask {
                         socket.dispatch_disconnect(reason);
                     }
                 }
-                Output::Close(_) => {
-                    self.engine_tx.close();
-                }
+                Output::Close(_) => cx.close(),
             }
         }
-        !self.conn.is_closed()
     }
 
     fn on_connect_request(&mut self, nsp: Nsp, auth: Option<RawJson>, identity: Option<Identity>) {
@@ -317,7 +266,7 @@ impl ConnectionTask {
         let auth = auth.unwrap_or_else(RawJson::empty_object);
         let ctx = ConnectContext::new(
             nsp.as_str().to_owned(),
-            self.engine.handshake().clone(),
+            self.handshake.clone(),
             auth,
             identity,
         );
@@ -330,13 +279,47 @@ impl ConnectionTask {
             self.accept(nsp, ctx, None);
             return;
         }
-        let commands = self.commands_tx.clone();
+        let engine = self.engine.clone();
         tokio::spawn(async move {
             let result = run_checks(checks, app_auth, ctx.clone()).await;
-            let _ = commands
-                .send(ConnCommand::Checked { nsp, ctx, result })
-                .await;
+            let checked = ConnCommand::Checked { nsp, ctx, result };
+            let _ = engine.send_app_wait(Box::new(checked)).await;
         });
+    }
+}
+
+impl SessionApp for ConnectionApp {
+    fn on_event(&mut self, event: EngineEvent, cx: &mut AppContext<'_>) {
+        let now = cx.now();
+        match event {
+            EngineEvent::Message(EngineData::Text(text)) => {
+                self.conn.handle_text(now, text.as_str())
+            }
+            EngineEvent::Message(EngineData::Binary(bytes)) => self.conn.handle_binary(now, bytes),
+            EngineEvent::Upgraded => {}
+            EngineEvent::Closed(reason) => {
+                self.conn.handle_transport_closed(disconnect_reason(reason));
+            }
+        }
+        self.drain(cx);
+        if self.conn.is_closed() {
+            // Dropping the reply senders tells the waiters the socket disconnected.
+            self.acks.clear();
+        }
+    }
+
+    fn on_message(&mut self, message: AppMessage, cx: &mut AppContext<'_>) {
+        self.on_app_message(cx.now(), message);
+        self.drain(cx);
+    }
+
+    fn poll_timeout(&self) -> Option<Instant> {
+        self.conn.poll_timeout()
+    }
+
+    fn on_timeout(&mut self, cx: &mut AppContext<'_>) {
+        self.conn.handle_timeout(cx.now());
+        self.drain(cx);
     }
 }
 
@@ -384,25 +367,5 @@ fn disconnect_reason(reason: EngineClose) -> DisconnectReason {
         EngineClose::ParseError(_) => DisconnectReason::ParseError,
         EngineClose::ServerClose => DisconnectReason::ForcedClose,
         _ => DisconnectReason::TransportError,
-    }
-}
-
-/// Most inputs taken in one burst before the outputs are carried out.
-const MAX_BATCH: usize = 64;
-
-/// Polls a future once, without waiting: its output if it is ready now.
-fn now_or_never<F: std::future::Future>(future: F) -> Option<F::Output> {
-    let mut future = std::pin::pin!(future);
-    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
-    match future.as_mut().poll(&mut cx) {
-        std::task::Poll::Ready(output) => Some(output),
-        std::task::Poll::Pending => None,
-    }
-}
-
-async fn sleep_until(deadline: Option<Instant>) {
-    match deadline {
-        Some(d) => tokio::time::sleep_until(tokio::time::Instant::from_std(d)).await,
-        None => std::future::pending().await,
     }
 }

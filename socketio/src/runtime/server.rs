@@ -1,7 +1,7 @@
 //! [`SocketIo`]: the Socket.IO server on an Engine.IO endpoint.
 
 use super::cluster::{join_cluster, Cluster};
-use super::connection::ConnectionTask;
+use super::connection::ConnectionApp;
 use super::namespace::Namespace;
 use crate::proto::{AuthPolicies, Config as ConnConfig, Namespace as Nsp};
 use engineio::runtime::{Engine, EngineConfig, SidGenerator};
@@ -134,7 +134,10 @@ impl fmt::Debug for SocketIo {
 impl SocketIo {
     /// A server with the main namespace `/` registered.
     pub fn new(config: SocketIoConfig) -> Self {
-        let engine = Engine::new(config.engine.clone());
+        let mut engine_config = config.engine.clone();
+        // Emits and acks go straight to the session's queue.
+        engine_config.command_buffer = config.send_buffer;
+        let engine = Engine::new(engine_config);
         let io = Self {
             inner: Arc::new(IoInner {
                 config,
@@ -146,6 +149,9 @@ impl SocketIo {
             engine,
         };
         io.of("/");
+        let inner = io.inner.clone();
+        io.engine
+            .serve_with(move |session| Box::new(ConnectionApp::new(inner.clone(), session)));
         io
     }
 
@@ -207,20 +213,7 @@ impl SocketIo {
         }
     }
 
-    /// Starts taking Engine.IO sessions: one task per connection.
-    pub fn start(&self) {
-        let io = self.inner.clone();
-        let engine = self.engine.clone();
-        tokio::spawn(async move {
-            while let Some(socket) = engine.accept().await {
-                let task = ConnectionTask::new(
-                    io.clone(),
-                    socket,
-                    io.config.connection,
-                    io.config.send_buffer,
-                );
-                tokio::spawn(task.run());
-            }
-        });
-    }
+    /// Kept for compatibility: the server takes Engine.IO sessions from the moment it is made,
+    /// each running its Socket.IO connection in the session's own task (one task per connection).
+    pub fn start(&self) {}
 }

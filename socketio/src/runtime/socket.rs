@@ -3,21 +3,22 @@
 use super::adapter::Room;
 use super::args::IntoPayload;
 use super::broadcast::BroadcastOperator;
-use super::connection::ConnCommand;
+use super::connection::{send_packet, ConnCommand};
 use super::error::{AckError, EmitError};
 use super::namespace::Namespace;
 use crate::proto::{
     encode_ack, encode_event, is_reserved_event, DisconnectReason, Identity, Namespace as Nsp,
     Payload, RawJson,
 };
-use engineio::runtime::Handshake;
+use engineio::proto::SendError;
+use engineio::runtime::{Handshake, SocketHandle};
 use std::any::{Any, TypeId};
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::oneshot;
 
 /// Handles one event: the socket, the arguments, and the acknowledgement to send if the client
 /// asked for one.
@@ -41,7 +42,7 @@ pub(crate) struct SocketInner {
     id: Arc<str>,
     nsp: Nsp,
     namespace: Arc<Namespace>,
-    conn: mpsc::Sender<ConnCommand>,
+    engine: SocketHandle,
     handshake: Arc<Handshake>,
     auth: RawJson,
     identity: Mutex<Identity>,
@@ -73,7 +74,7 @@ impl Socket {
     pub(crate) fn new(
         id: Arc<str>,
         namespace: Arc<Namespace>,
-        conn: mpsc::Sender<ConnCommand>,
+        engine: SocketHandle,
         handshake: Arc<Handshake>,
         auth: RawJson,
         identity: Identity,
@@ -84,7 +85,7 @@ impl Socket {
                 id,
                 nsp: namespace.nsp().clone(),
                 namespace,
-                conn,
+                engine,
                 handshake,
                 auth,
                 identity: Mutex::new(identity),
@@ -250,15 +251,11 @@ impl Socket {
                 Err(EmitError::Disconnected)
             };
         }
-        let command = ConnCommand::Send {
-            nsp: self.inner.nsp.clone(),
-            packet,
-        };
-        match self.inner.conn.try_send(command) {
+        match send_packet(&self.inner.engine, &packet) {
             Ok(()) => Ok(()),
-            Err(mpsc::error::TrySendError::Full(_)) if volatile => Ok(()),
-            Err(mpsc::error::TrySendError::Full(_)) => Err(EmitError::Full),
-            Err(mpsc::error::TrySendError::Closed(_)) => Err(EmitError::Disconnected),
+            Err(SendError::Full) if volatile => Ok(()),
+            Err(SendError::Full) => Err(EmitError::Full),
+            Err(_) => Err(EmitError::Disconnected),
         }
     }
 
@@ -281,10 +278,13 @@ impl Socket {
             timeout,
             reply,
         };
-        self.inner.conn.try_send(command).map_err(|e| match e {
-            mpsc::error::TrySendError::Full(_) => AckError::Emit(EmitError::Full),
-            mpsc::error::TrySendError::Closed(_) => AckError::Emit(EmitError::Disconnected),
-        })?;
+        self.inner
+            .engine
+            .send_app(Box::new(command))
+            .map_err(|e| match e {
+                SendError::Full => AckError::Emit(EmitError::Full),
+                _ => AckError::Emit(EmitError::Disconnected),
+            })?;
         answer.await.unwrap_or(Err(AckError::Disconnected))
     }
 
@@ -325,10 +325,17 @@ impl Socket {
                 nsp: self.inner.nsp.clone(),
             }
         };
-        let conn = self.inner.conn.clone();
-        if let Err(mpsc::error::TrySendError::Full(command)) = conn.try_send(command) {
+        let engine = self.inner.engine.clone();
+        if let Err(SendError::Full) = engine.send_app(Box::new(command)) {
+            let command = if close {
+                ConnCommand::DisconnectAll
+            } else {
+                ConnCommand::Disconnect {
+                    nsp: self.inner.nsp.clone(),
+                }
+            };
             tokio::spawn(async move {
-                let _ = conn.send(command).await;
+                let _ = engine.send_app_wait(Box::new(command)).await;
             });
         }
     }
@@ -357,14 +364,14 @@ fn check_name(name: &str) -> Result<(), EmitError> {
 /// be sent once.
 #[derive(Debug)]
 pub struct AckSender {
-    conn: mpsc::Sender<ConnCommand>,
+    engine: SocketHandle,
     nsp: Nsp,
     id: u64,
 }
 
 impl AckSender {
-    pub(crate) fn new(conn: mpsc::Sender<ConnCommand>, nsp: Nsp, id: u64) -> Self {
-        Self { conn, nsp, id }
+    pub(crate) fn new(engine: SocketHandle, nsp: Nsp, id: u64) -> Self {
+        Self { engine, nsp, id }
     }
 
     /// The acknowledgement id.
@@ -375,14 +382,9 @@ impl AckSender {
     /// Sends the acknowledgement with `args`.
     pub fn send(self, args: impl IntoPayload) -> Result<(), EmitError> {
         let packet = encode_ack(&self.nsp, self.id, &args.into_payload());
-        self.conn
-            .try_send(ConnCommand::Send {
-                nsp: self.nsp,
-                packet,
-            })
-            .map_err(|e| match e {
-                mpsc::error::TrySendError::Full(_) => EmitError::Full,
-                mpsc::error::TrySendError::Closed(_) => EmitError::Disconnected,
-            })
+        send_packet(&self.engine, &packet).map_err(|e| match e {
+            SendError::Full => EmitError::Full,
+            _ => EmitError::Disconnected,
+        })
     }
 }
