@@ -2,12 +2,12 @@
 //! [`super::Socket`]: one task per connection, and no channel between the session and the layer
 //! above it (the Socket.IO server uses this).
 
+use super::mailbox;
 use super::socket::{Command, Handshake, SocketHandle};
 use crate::proto::{Data, Event, SendError, Session};
 use std::any::Any;
 use std::sync::Arc;
 use std::time::Instant;
-use tokio::sync::mpsc;
 
 /// A message for a session's application, sent from another task with
 /// [`SocketHandle::send_app`]; the application downcasts it to its own type.
@@ -49,7 +49,7 @@ pub trait SessionApp: Send + 'static {
 pub struct AppContext<'a> {
     pub(crate) now: Instant,
     pub(crate) session: &'a mut Session,
-    pub(crate) commands: &'a mut mpsc::Receiver<Command>,
+    pub(crate) commands: &'a mut mailbox::Receiver<Command>,
 }
 
 impl std::fmt::Debug for AppContext<'_> {
@@ -86,7 +86,7 @@ impl AppContext<'_> {
     /// Carries out what other tasks queued with the [`SocketHandle`] so far, in order, and stops
     /// at the first application message, which it returns.
     pub fn next_message(&mut self) -> Option<AppMessage> {
-        while let Ok(command) = self.commands.try_recv() {
+        while let Some(command) = self.commands.try_recv() {
             match command {
                 Command::App(message) => return Some(message),
                 other => apply(self.session, self.now, other),

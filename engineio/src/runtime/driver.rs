@@ -2,6 +2,7 @@
 //! carries out what it outputs. No protocol rule lives here.
 
 use super::app::{self, AppContext, SessionApp};
+use super::mailbox;
 use super::socket::Command;
 use crate::proto::{Event, Input, Output, PollReply, RequestId, Session, Transport, WsFrame, WsId};
 use futures_util::{FutureExt, SinkExt, StreamExt};
@@ -67,8 +68,8 @@ pub(crate) enum EventSink {
 
 pub(crate) struct Driver {
     pub(crate) session: Session,
-    pub(crate) inputs: mpsc::Receiver<DriverInput>,
-    pub(crate) commands: mpsc::Receiver<Command>,
+    pub(crate) inputs: mailbox::Receiver<DriverInput>,
+    pub(crate) commands: mailbox::Receiver<Command>,
     pub(crate) events: EventSink,
     pub(crate) transport: Arc<TransportCell>,
     pub(crate) websockets: Vec<(WsId, Box<WsStream>)>,
@@ -190,13 +191,13 @@ impl Driver {
             }
             // Commands wait in their channel while the session's send buffer is full.
             let command = if self.session.buffered() < self.max_buffered {
-                self.commands.try_recv().ok()
+                self.commands.try_recv()
             } else {
                 None
             };
             let wake = if let Some(command) = command {
                 Wake::Command(Some(command))
-            } else if let Ok(input) = self.inputs.try_recv() {
+            } else if let Some(input) = self.inputs.try_recv() {
                 Wake::Input(Some(input))
             } else if let Some((id, frame)) = next_frame(&mut self.websockets).now_or_never() {
                 Wake::Frame(id, frame)

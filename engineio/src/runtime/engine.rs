@@ -4,6 +4,7 @@ use super::app::{AppFactory, NewSession, SessionApp};
 use super::cors::Cors;
 use super::driver::{Driver, DriverInput, EventSink, TransportCell, WsStream};
 use super::http::{self, HttpError, HttpRequest, HttpResponse};
+use super::mailbox::{self, mailbox};
 use super::sid::SidGenerator;
 use super::socket::{Handshake, Socket, SocketHandle};
 use super::ServerConfig;
@@ -131,7 +132,7 @@ impl EngineConfig {
 }
 
 struct Entry {
-    inputs: mpsc::Sender<DriverInput>,
+    inputs: mailbox::Sender<DriverInput>,
     transport: Arc<TransportCell>,
 }
 
@@ -222,7 +223,7 @@ impl Engine {
     /// Closes every session and refuses new ones; returns once all sessions ended or `grace` passed.
     pub async fn close(&self, grace: Duration) {
         self.inner.closing.store(true, Ordering::SeqCst);
-        let senders: Vec<mpsc::Sender<DriverInput>> = match self.inner.sessions.lock() {
+        let senders: Vec<mailbox::Sender<DriverInput>> = match self.inner.sessions.lock() {
             Ok(mut sessions) => sessions.drain().map(|(_, e)| e.inputs).collect(),
             Err(_) => Vec::new(),
         };
@@ -239,7 +240,7 @@ impl Engine {
         self.inner.ids.fetch_add(1, Ordering::Relaxed)
     }
 
-    fn entry(&self, sid: &str) -> Option<mpsc::Sender<DriverInput>> {
+    fn entry(&self, sid: &str) -> Option<mailbox::Sender<DriverInput>> {
         self.inner
             .sessions
             .lock()
@@ -554,8 +555,8 @@ impl Engine {
     ) -> bool {
         let config = &self.inner.config;
         let sid: Arc<str> = Arc::from(session.sid());
-        let (inputs_tx, inputs) = mpsc::channel(16);
-        let (commands_tx, commands) = mpsc::channel(config.command_buffer.max(1));
+        let (inputs_tx, inputs) = mailbox(16);
+        let (commands_tx, commands) = mailbox(config.command_buffer);
         let cell = Arc::new(TransportCell::default());
         cell.set(session.transport());
         let handshake = Arc::new(Handshake {

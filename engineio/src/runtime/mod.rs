@@ -6,6 +6,7 @@ mod cors;
 mod driver;
 mod engine;
 pub mod http;
+mod mailbox;
 mod server;
 mod sid;
 mod socket;

@@ -1,6 +1,7 @@
 //! What the application holds for one session: its handshake, its messages, and a handle to send.
 
 use super::app::AppMessage;
+use super::mailbox::{self, TrySendError};
 use crate::proto::{CloseReason, Data, Event, SendError, Text, Transport};
 use bytes::Bytes;
 use std::net::SocketAddr;
@@ -70,11 +71,11 @@ fn check_text(data: &Data) -> Result<(), SendError> {
 #[derive(Clone, Debug)]
 pub struct SocketHandle {
     sid: Arc<str>,
-    commands: mpsc::Sender<Command>,
+    commands: mailbox::Sender<Command>,
 }
 
 impl SocketHandle {
-    pub(crate) fn new(sid: Arc<str>, commands: mpsc::Sender<Command>) -> Self {
+    pub(crate) fn new(sid: Arc<str>, commands: mailbox::Sender<Command>) -> Self {
         Self { sid, commands }
     }
 
@@ -113,8 +114,8 @@ impl SocketHandle {
 
     fn try_command(&self, command: Command) -> Result<(), SendError> {
         self.commands.try_send(command).map_err(|e| match e {
-            mpsc::error::TrySendError::Full(_) => SendError::Full,
-            mpsc::error::TrySendError::Closed(_) => SendError::Closed,
+            TrySendError::Full(_) => SendError::Full,
+            TrySendError::Closed(_) => SendError::Closed,
         })
     }
 

@@ -1,0 +1,269 @@
+//! A bounded queue from many tasks to one session's task.
+//!
+//! Made for many idle sessions and for a receiver that is often busy: it allocates nothing until
+//! something is queued (tokio's channels allocate a block of 32 slots up front), and a send wakes
+//! the receiver only while it is waiting, not while it is already running (a receiver that takes
+//! with [`Receiver::try_recv`] stops being woken until it waits again).
+
+use std::collections::VecDeque;
+use std::future::poll_fn;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::task::{Context, Poll, Waker};
+use tokio::sync::Notify;
+
+struct State<T> {
+    queue: VecDeque<T>,
+    capacity: usize,
+    /// The receiver's waker while it waits.
+    waker: Option<Waker>,
+    senders: usize,
+    receiver_alive: bool,
+}
+
+struct Shared<T> {
+    state: Mutex<State<T>>,
+    /// Senders waiting for room, and waiters of [`Sender::closed`].
+    changed: Notify,
+}
+
+impl<T> Shared<T> {
+    fn lock(&self) -> MutexGuard<'_, State<T>> {
+        // Nothing panics while holding the lock; a poisoned queue is still a consistent queue.
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// Why [`Sender::try_send`] gave the value back.
+#[derive(Debug)]
+pub(crate) enum TrySendError<T> {
+    /// The queue holds `capacity` values.
+    Full(T),
+    /// The receiver is gone.
+    Closed(T),
+}
+
+/// Makes a queue holding at most `capacity` values (at least one).
+pub(crate) fn mailbox<T>(capacity: usize) -> (Sender<T>, Receiver<T>) {
+    let shared = Arc::new(Shared {
+        state: Mutex::new(State {
+            queue: VecDeque::new(),
+            capacity: capacity.max(1),
+            waker: None,
+            senders: 1,
+            receiver_alive: true,
+        }),
+        changed: Notify::new(),
+    });
+    (Sender(shared.clone()), Receiver(shared))
+}
+
+/// The sending side; cheap to clone.
+pub(crate) struct Sender<T>(Arc<Shared<T>>);
+
+impl<T> Clone for Sender<T> {
+    fn clone(&self) -> Self {
+        self.0.lock().senders += 1;
+        Self(self.0.clone())
+    }
+}
+
+impl<T> Drop for Sender<T> {
+    fn drop(&mut self) {
+        let waker = {
+            let mut state = self.0.lock();
+            state.senders -= 1;
+            if state.senders == 0 {
+                state.waker.take()
+            } else {
+                None
+            }
+        };
+        if let Some(waker) = waker {
+            waker.wake();
+        }
+    }
+}
+
+impl<T> std::fmt::Debug for Sender<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Sender").finish_non_exhaustive()
+    }
+}
+
+impl<T> Sender<T> {
+    /// Queues `value` unless the queue is full or the receiver gone.
+    pub(crate) fn try_send(&self, value: T) -> Result<(), TrySendError<T>> {
+        let waker = {
+            let mut state = self.0.lock();
+            if !state.receiver_alive {
+                return Err(TrySendError::Closed(value));
+            }
+            if state.queue.len() >= state.capacity {
+                return Err(TrySendError::Full(value));
+            }
+            state.queue.push_back(value);
+            state.waker.take()
+        };
+        if let Some(waker) = waker {
+            waker.wake();
+        }
+        Ok(())
+    }
+
+    /// Queues `value`, waiting while the queue is full; gives it back if the receiver is gone.
+    pub(crate) async fn send(&self, mut value: T) -> Result<(), T> {
+        loop {
+            let notified = self.0.changed.notified();
+            tokio::pin!(notified);
+            // Registered before the attempt, so a slot freed in between is not missed.
+            notified.as_mut().enable();
+            match self.try_send(value) {
+                Ok(()) => return Ok(()),
+                Err(TrySendError::Closed(v)) => return Err(v),
+                Err(TrySendError::Full(v)) => value = v,
+            }
+            notified.await;
+        }
+    }
+
+    /// Whether the receiver is gone.
+    pub(crate) fn is_closed(&self) -> bool {
+        !self.0.lock().receiver_alive
+    }
+
+    /// Waits until the receiver is gone.
+    pub(crate) async fn closed(&self) {
+        loop {
+            let notified = self.0.changed.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            if self.is_closed() {
+                return;
+            }
+            notified.await;
+        }
+    }
+}
+
+/// The receiving side: one per queue.
+pub(crate) struct Receiver<T>(Arc<Shared<T>>);
+
+impl<T> Drop for Receiver<T> {
+    fn drop(&mut self) {
+        let dropped = {
+            let mut state = self.0.lock();
+            state.receiver_alive = false;
+            state.waker = None;
+            std::mem::take(&mut state.queue)
+        };
+        // The values may own senders of this queue: drop them without the lock.
+        drop(dropped);
+        self.0.changed.notify_waiters();
+    }
+}
+
+impl<T> Receiver<T> {
+    /// The next value if one is queued. Stops waking this receiver until it waits again.
+    pub(crate) fn try_recv(&mut self) -> Option<T> {
+        let (value, room) = {
+            let mut state = self.0.lock();
+            state.waker = None;
+            let was_full = state.queue.len() >= state.capacity;
+            let value = state.queue.pop_front();
+            shrink_if_idle(&mut state.queue);
+            let room = was_full && value.is_some();
+            (value, room)
+        };
+        if room {
+            self.0.changed.notify_waiters();
+        }
+        value
+    }
+
+    /// The next value; `None` once the queue is empty and every sender is gone.
+    pub(crate) async fn recv(&mut self) -> Option<T> {
+        poll_fn(|cx| self.poll_recv(cx)).await
+    }
+
+    fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Option<T>> {
+        let (poll, room) = {
+            let mut state = self.0.lock();
+            let was_full = state.queue.len() >= state.capacity;
+            match state.queue.pop_front() {
+                Some(value) => {
+                    state.waker = None;
+                    shrink_if_idle(&mut state.queue);
+                    (Poll::Ready(Some(value)), was_full)
+                }
+                None if state.senders == 0 => (Poll::Ready(None), false),
+                None => {
+                    match &mut state.waker {
+                        Some(waker) if waker.will_wake(cx.waker()) => {}
+                        slot => *slot = Some(cx.waker().clone()),
+                    }
+                    (Poll::Pending, false)
+                }
+            }
+        };
+        if room {
+            self.0.changed.notify_waiters();
+        }
+        poll
+    }
+}
+
+/// Gives back the memory of a burst once the queue is empty again, so an idle session keeps
+/// none of it.
+fn shrink_if_idle<T>(queue: &mut VecDeque<T>) {
+    if queue.is_empty() && queue.capacity() > 8 {
+        *queue = VecDeque::new();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn order_bound_and_close() {
+        let (tx, mut rx) = mailbox::<u32>(2);
+        tx.try_send(1).unwrap();
+        tx.try_send(2).unwrap();
+        assert!(matches!(tx.try_send(3), Err(TrySendError::Full(3))));
+        // A waiting send goes in once there is room.
+        let tx2 = tx.clone();
+        let waiting = tokio::spawn(async move { tx2.send(3).await });
+        tokio::task::yield_now().await;
+        assert_eq!(rx.try_recv(), Some(1));
+        waiting.await.unwrap().unwrap();
+        assert_eq!(rx.recv().await, Some(2));
+        assert_eq!(rx.recv().await, Some(3));
+        assert_eq!(rx.try_recv(), None);
+        drop(tx);
+        assert_eq!(rx.recv().await, None);
+    }
+
+    #[tokio::test]
+    async fn receiver_gone() {
+        let (tx, rx) = mailbox::<u32>(1);
+        let waiter = {
+            let tx = tx.clone();
+            tokio::spawn(async move { tx.closed().await })
+        };
+        tokio::task::yield_now().await;
+        drop(rx);
+        waiter.await.unwrap();
+        assert!(tx.is_closed());
+        assert!(matches!(tx.try_send(1), Err(TrySendError::Closed(1))));
+        assert_eq!(tx.send(2).await, Err(2));
+    }
+
+    #[tokio::test]
+    async fn wakes_a_waiting_receiver() {
+        let (tx, mut rx) = mailbox::<u32>(4);
+        let reader = tokio::spawn(async move { rx.recv().await });
+        tokio::task::yield_now().await;
+        tx.try_send(7).unwrap();
+        assert_eq!(reader.await.unwrap(), Some(7));
+    }
+}
