@@ -221,6 +221,7 @@ fn shrink_if_idle<T>(queue: &mut VecDeque<T>) {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
