@@ -154,6 +154,10 @@ impl Driver {
             Wake::Command(None) => self.session.close(now),
             Wake::Frame(ws, frame) => self.on_frame(now, ws, frame),
             Wake::Timeout => {
+                // Timeouts are rare (a ping every interval): a quiet session gives back what its
+                // queues grew to in past bursts.
+                self.commands.release_memory();
+                self.inputs.release_memory();
                 self.session.handle_timeout(now);
                 if let EventSink::App(app) = &mut self.events {
                     if app.poll_timeout().is_some_and(|d| d <= now) {

@@ -170,7 +170,6 @@ impl<T> Receiver<T> {
             state.waker = None;
             let was_full = state.queue.len() >= state.capacity;
             let value = state.queue.pop_front();
-            shrink_if_idle(&mut state.queue);
             let room = was_full && value.is_some();
             (value, room)
         };
@@ -178,6 +177,15 @@ impl<T> Receiver<T> {
             self.0.changed.notify_waiters();
         }
         value
+    }
+
+    /// Gives back the memory of past bursts if the queue is empty (a session calls this when it
+    /// has been quiet for a while; doing it on every empty queue would reallocate on each burst).
+    pub(crate) fn release_memory(&mut self) {
+        let mut state = self.0.lock();
+        if state.queue.is_empty() && state.queue.capacity() > 4 {
+            state.queue = VecDeque::new();
+        }
     }
 
     /// The next value; `None` once the queue is empty and every sender is gone.
@@ -192,7 +200,6 @@ impl<T> Receiver<T> {
             match state.queue.pop_front() {
                 Some(value) => {
                     state.waker = None;
-                    shrink_if_idle(&mut state.queue);
                     (Poll::Ready(Some(value)), was_full)
                 }
                 None if state.senders == 0 => (Poll::Ready(None), false),
@@ -209,14 +216,6 @@ impl<T> Receiver<T> {
             self.0.changed.notify_waiters();
         }
         poll
-    }
-}
-
-/// Gives back the memory of a burst once the queue is empty again, so an idle session keeps
-/// none of it.
-fn shrink_if_idle<T>(queue: &mut VecDeque<T>) {
-    if queue.is_empty() && queue.capacity() > 8 {
-        *queue = VecDeque::new();
     }
 }
 

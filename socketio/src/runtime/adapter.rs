@@ -11,10 +11,24 @@ use std::sync::{Arc, Mutex, MutexGuard};
 /// A room name.
 pub type Room = Arc<str>;
 
+/// A socket and the rooms it joined (its own room, named by its id, is implied).
+struct Member {
+    socket: Socket,
+    rooms: Vec<Room>,
+}
+
 #[derive(Default)]
 struct State {
-    sockets: HashMap<Arc<str>, Socket>,
+    sockets: HashMap<Arc<str>, Member>,
+    /// Joined rooms and their members; the rooms named by socket ids are not stored here.
     rooms: HashMap<Room, HashSet<Arc<str>>>,
+}
+
+impl State {
+    /// Whether socket `id` is in `room` (`members` being the room's stored members).
+    fn is_in(id: &str, room: &str, members: Option<&HashSet<Arc<str>>>) -> bool {
+        id == room || members.is_some_and(|m| m.contains(id))
+    }
 }
 
 /// Rooms and sockets of one namespace on this node.
@@ -48,35 +62,57 @@ impl Adapter {
 
     pub(crate) fn add(&self, socket: Socket) {
         let id: Arc<str> = Arc::from(socket.id());
-        let mut state = self.lock();
-        state
-            .rooms
-            .entry(id.clone())
-            .or_default()
-            .insert(id.clone());
-        state.sockets.insert(id, socket);
+        let member = Member {
+            socket,
+            rooms: Vec::new(),
+        };
+        self.lock().sockets.insert(id, member);
     }
 
     pub(crate) fn remove(&self, id: &str) {
         let mut state = self.lock();
-        state.sockets.remove(id);
-        state.rooms.retain(|_, members| {
-            members.remove(id);
-            !members.is_empty()
-        });
+        let Some(member) = state.sockets.remove(id) else {
+            return;
+        };
+        for room in &member.rooms {
+            if let Some(members) = state.rooms.get_mut(room) {
+                members.remove(id);
+                if members.is_empty() {
+                    state.rooms.remove(room);
+                }
+            }
+        }
     }
 
     pub(crate) fn join(&self, id: &str, room: &str) {
         let mut state = self.lock();
-        let Some((key, _)) = state.sockets.get_key_value(id) else {
+        let state = &mut *state;
+        let Some((key, member)) = state.sockets.get_key_value(id) else {
             return;
         };
+        if room == id || member.rooms.iter().any(|r| &**r == room) {
+            return;
+        }
         let key = key.clone();
-        state.rooms.entry(Arc::from(room)).or_default().insert(key);
+        let room: Room = match state.rooms.get_key_value(room) {
+            Some((existing, _)) => existing.clone(),
+            None => Room::from(room),
+        };
+        state.rooms.entry(room.clone()).or_default().insert(key);
+        if let Some(member) = state.sockets.get_mut(id) {
+            member.rooms.push(room);
+        }
     }
 
     pub(crate) fn leave(&self, id: &str, room: &str) {
         let mut state = self.lock();
+        let Some(member) = state.sockets.get_mut(id) else {
+            return;
+        };
+        let Some(index) = member.rooms.iter().position(|r| &**r == room) else {
+            return;
+        };
+        member.rooms.swap_remove(index);
         if let Some(members) = state.rooms.get_mut(room) {
             members.remove(id);
             if members.is_empty() {
@@ -88,48 +124,73 @@ impl Adapter {
     /// The rooms a socket is in (its own id included).
     pub(crate) fn rooms_of(&self, id: &str) -> Vec<Room> {
         let state = self.lock();
-        state
-            .rooms
-            .iter()
-            .filter(|(_, m)| m.contains(id))
-            .map(|(r, _)| r.clone())
-            .collect()
+        let Some((key, member)) = state.sockets.get_key_value(id) else {
+            return Vec::new();
+        };
+        let mut rooms = Vec::with_capacity(1 + member.rooms.len());
+        rooms.push(key.clone());
+        rooms.extend(member.rooms.iter().cloned());
+        rooms
     }
 
     /// The sockets a selector reaches.
     pub(crate) fn select(&self, selector: &Selector) -> Vec<Socket> {
+        let mut out = Vec::new();
+        self.for_each(selector, |socket| out.push(socket.clone()));
+        out
+    }
+
+    /// Calls `f` with each socket a selector reaches, once each, under the adapter's lock (so `f`
+    /// must not use the adapter): a broadcast walks the members without collecting them.
+    pub(crate) fn for_each(&self, selector: &Selector, mut f: impl FnMut(&Socket)) {
         let state = self.lock();
-        let excluded: HashSet<&Arc<str>> = selector
+        let except: Vec<(&Room, Option<&HashSet<Arc<str>>>)> = selector
             .except
             .iter()
-            .filter_map(|r| state.rooms.get(r))
-            .flatten()
+            .map(|r| (r, state.rooms.get(r)))
             .collect();
+        let excluded = |id: &str| except.iter().any(|(r, m)| State::is_in(id, r, *m));
         if selector.rooms.is_empty() {
-            return state
-                .sockets
-                .iter()
-                .filter(|(id, _)| !excluded.contains(id))
-                .map(|(_, s)| s.clone())
-                .collect();
+            for (id, member) in &state.sockets {
+                if !excluded(id) {
+                    f(&member.socket);
+                }
+            }
+            return;
         }
-        let mut seen: HashSet<&Arc<str>> = HashSet::new();
-        let mut out = Vec::new();
-        for room in &selector.rooms {
-            for id in state.rooms.get(room).into_iter().flatten() {
-                if !excluded.contains(id) && seen.insert(id) {
-                    if let Some(socket) = state.sockets.get(id) {
-                        out.push(socket.clone());
-                    }
+        let rooms: Vec<(&Room, Option<&HashSet<Arc<str>>>)> = selector
+            .rooms
+            .iter()
+            .map(|r| (r, state.rooms.get(r)))
+            .collect();
+        for (i, (room, members)) in rooms.iter().enumerate() {
+            // A socket in several of the rooms is reached from the first of them only.
+            let earlier = |id: &str| rooms[..i].iter().any(|(r, m)| State::is_in(id, r, *m));
+            if let Some((id, member)) = state.sockets.get_key_value(&***room) {
+                if !excluded(id) && !earlier(id) {
+                    f(&member.socket);
+                }
+            }
+            for id in members.iter().copied().flatten() {
+                if excluded(id) || earlier(id) {
+                    continue;
+                }
+                if let Some(member) = state.sockets.get(id) {
+                    f(&member.socket);
                 }
             }
         }
-        out
     }
 
     /// The rooms that have members (socket ids included).
     pub(crate) fn room_names(&self) -> Vec<Room> {
-        self.lock().rooms.keys().cloned().collect()
+        let state = self.lock();
+        state
+            .rooms
+            .keys()
+            .chain(state.sockets.keys())
+            .cloned()
+            .collect()
     }
 
     /// Number of sockets.

@@ -6,6 +6,7 @@ use super::args::IntoPayload;
 use super::cluster::{
     remote_socket, Cluster, ClusterBroadcast, ClusterError, ClusterOp, FetchedSocket,
 };
+use super::connection::Outgoing;
 use super::error::{AckError, EmitError};
 use super::namespace::Namespace;
 use super::socket::Socket;
@@ -129,15 +130,15 @@ impl BroadcastOperator {
             return Err(EmitError::ReservedEvent(name.to_owned()));
         }
         let args = args.into_payload();
-        let packet = encode_event(self.namespace.nsp(), None, name, &args);
+        let packet = Outgoing::new(encode_event(self.namespace.nsp(), None, name, &args));
         let mut report = BroadcastReport::default();
-        for socket in self.fetch_sockets() {
-            match socket.send_encoded(packet.clone(), self.volatile) {
+        self.namespace.adapter().for_each(&self.selector, |socket| {
+            match socket.send_encoded(&packet, self.volatile) {
                 Ok(()) => report.sent += 1,
                 Err(EmitError::Full) => report.full += 1,
                 Err(_) => {}
             }
-        }
+        });
         if let Some(cluster) = self.cluster() {
             cluster.broadcast(self.namespace.name(), &self.to_cluster(name, args));
         }

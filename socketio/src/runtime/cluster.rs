@@ -18,6 +18,7 @@
 //! [`SocketIo::attach_cluster`]: super::SocketIo::attach_cluster
 
 use super::adapter::{Room, Selector};
+use super::connection::Outgoing;
 use super::namespace::Namespace;
 use super::socket::Socket;
 use crate::proto::{encode_event, Payload};
@@ -321,12 +322,19 @@ impl LocalNode {
         let Some(ns) = self.namespace.upgrade() else {
             return 0;
         };
-        let packet = encode_event(ns.nsp(), None, &broadcast.event, &broadcast.args);
-        ns.adapter()
-            .select(&broadcast.selector)
-            .iter()
-            .filter(|s| s.send_encoded(packet.clone(), broadcast.volatile).is_ok())
-            .count()
+        let packet = Outgoing::new(encode_event(
+            ns.nsp(),
+            None,
+            &broadcast.event,
+            &broadcast.args,
+        ));
+        let mut sent = 0;
+        ns.adapter().for_each(&broadcast.selector, |s| {
+            if s.send_encoded(&packet, broadcast.volatile).is_ok() {
+                sent += 1;
+            }
+        });
+        sent
     }
 
     /// Delivers a broadcast asking each local client for an acknowledgement: returns how many

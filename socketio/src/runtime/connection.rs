@@ -10,7 +10,10 @@ use crate::proto::{
     AppClaims, AuthPolicy, Connection, DisconnectReason, Encoded, HandshakeCredentials, Identity,
     Namespace as Nsp, Output, Payload, RawJson,
 };
-use engineio::proto::{CloseReason as EngineClose, Data as EngineData, Event as EngineEvent, Text};
+use bytes::Bytes;
+use engineio::proto::{
+    CloseReason as EngineClose, Data as EngineData, Event as EngineEvent, SendError, Text,
+};
 use engineio::runtime::{AppContext, AppMessage, Handshake, NewSession, SessionApp, SocketHandle};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -41,21 +44,30 @@ pub(crate) enum ConnCommand {
     },
 }
 
-/// Sends an encoded packet (its text and attachments together) to a session.
-pub(crate) fn send_packet(
-    engine: &SocketHandle,
-    packet: &Encoded,
-) -> Result<(), engineio::proto::SendError> {
-    let Ok(text) = Text::from_utf8(packet.text().clone()) else {
-        return Ok(());
-    };
-    if packet.attachments().is_empty() {
-        return engine.send(EngineData::Text(text));
+/// An encoded packet made ready for sessions once, however many receive it.
+pub(crate) struct Outgoing {
+    text: Text,
+    attachments: Vec<Bytes>,
+}
+
+impl Outgoing {
+    pub(crate) fn new(packet: Encoded) -> Self {
+        let (text, attachments) = packet.into_parts();
+        // The encoder writes UTF-8 only; an empty text would be a bug, not a panic.
+        let text = Text::from_utf8(text).unwrap_or_else(|_| Text::from_static(""));
+        Self { text, attachments }
     }
-    let mut all = Vec::with_capacity(1 + packet.attachments().len());
-    all.push(EngineData::Text(text));
-    all.extend(packet.attachments().iter().cloned().map(EngineData::Binary));
-    engine.send_all(all)
+
+    /// Sends the text and its attachments together to a session.
+    pub(crate) fn send_to(&self, engine: &SocketHandle) -> Result<(), SendError> {
+        if self.attachments.is_empty() {
+            return engine.send(EngineData::Text(self.text.clone()));
+        }
+        let mut all = Vec::with_capacity(1 + self.attachments.len());
+        all.push(EngineData::Text(self.text.clone()));
+        all.extend(self.attachments.iter().cloned().map(EngineData::Binary));
+        engine.send_all(all)
+    }
 }
 
 pub(crate) struct ConnectionApp {

@@ -3,7 +3,7 @@
 use super::adapter::Room;
 use super::args::IntoPayload;
 use super::broadcast::BroadcastOperator;
-use super::connection::{send_packet, ConnCommand};
+use super::connection::{ConnCommand, Outgoing};
 use super::error::{AckError, EmitError};
 use super::namespace::Namespace;
 use crate::proto::{
@@ -229,21 +229,17 @@ impl Socket {
     pub fn emit(&self, name: &str, args: impl IntoPayload) -> Result<(), EmitError> {
         check_name(name)?;
         let packet = encode_event(&self.inner.nsp, None, name, &args.into_payload());
-        self.send_encoded(packet, false)
+        self.send_encoded(&Outgoing::new(packet), false)
     }
 
     /// Emits an event that is dropped, rather than refused, when the send buffer is full.
     pub fn emit_volatile(&self, name: &str, args: impl IntoPayload) -> Result<(), EmitError> {
         check_name(name)?;
         let packet = encode_event(&self.inner.nsp, None, name, &args.into_payload());
-        self.send_encoded(packet, true)
+        self.send_encoded(&Outgoing::new(packet), true)
     }
 
-    pub(crate) fn send_encoded(
-        &self,
-        packet: crate::proto::Encoded,
-        volatile: bool,
-    ) -> Result<(), EmitError> {
+    pub(crate) fn send_encoded(&self, packet: &Outgoing, volatile: bool) -> Result<(), EmitError> {
         if !self.connected() {
             return if volatile {
                 Ok(())
@@ -251,7 +247,7 @@ impl Socket {
                 Err(EmitError::Disconnected)
             };
         }
-        match send_packet(&self.inner.engine, &packet) {
+        match packet.send_to(&self.inner.engine) {
             Ok(()) => Ok(()),
             Err(SendError::Full) if volatile => Ok(()),
             Err(SendError::Full) => Err(EmitError::Full),
@@ -382,9 +378,11 @@ impl AckSender {
     /// Sends the acknowledgement with `args`.
     pub fn send(self, args: impl IntoPayload) -> Result<(), EmitError> {
         let packet = encode_ack(&self.nsp, self.id, &args.into_payload());
-        send_packet(&self.engine, &packet).map_err(|e| match e {
-            SendError::Full => EmitError::Full,
-            _ => EmitError::Disconnected,
-        })
+        Outgoing::new(packet)
+            .send_to(&self.engine)
+            .map_err(|e| match e {
+                SendError::Full => EmitError::Full,
+                _ => EmitError::Disconnected,
+            })
     }
 }
