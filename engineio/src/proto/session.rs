@@ -251,6 +251,17 @@ impl Session {
         }
     }
 
+    /// Gives back the memory its queues grew to, if they are empty (for a runtime to call when
+    /// the session goes quiet; calling it after every output would reallocate on every burst).
+    pub fn release_memory(&mut self) {
+        if self.outbox.is_empty() {
+            self.outbox = VecDeque::new();
+        }
+        if self.outputs.is_empty() {
+            self.outputs = VecDeque::new();
+        }
+    }
+
     /// Whether the session has ended.
     pub fn is_closed(&self) -> bool {
         matches!(self.state, State::Closed(_))

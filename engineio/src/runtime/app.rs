@@ -50,6 +50,7 @@ pub struct AppContext<'a> {
     pub(crate) now: Instant,
     pub(crate) session: &'a mut Session,
     pub(crate) commands: &'a mut mailbox::Receiver<Command>,
+    pub(crate) release_memory: &'a mut bool,
 }
 
 impl std::fmt::Debug for AppContext<'_> {
@@ -76,6 +77,13 @@ impl AppContext<'_> {
     pub fn send(&mut self, data: Data) -> Result<(), SendError> {
         let limit = self.session.max_buffered().saturating_mul(APP_OVERDRAFT);
         self.session.send_within(data, limit)
+    }
+
+    /// Asks the session to give back the memory its queues grew to once what is pending went out
+    /// (when the application goes quiet, e.g. after a connect; the session also does it on its
+    /// own on each heartbeat).
+    pub fn release_memory(&mut self) {
+        *self.release_memory = true;
     }
 
     /// Closes the session: what is queued goes out first, then the close packet.

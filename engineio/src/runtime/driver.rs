@@ -75,6 +75,10 @@ pub(crate) struct Driver {
     pub(crate) websockets: Vec<(WsId, Box<WsStream>)>,
     pub(crate) replies: Vec<(RequestId, oneshot::Sender<PollReply>)>,
     pub(crate) max_buffered: usize,
+    /// The application asked to give back queue memory at the end of this drain.
+    pub(crate) release_memory: bool,
+    /// Keeps the session in its engine's table while the driver lives.
+    pub(crate) _registration: super::engine::Registration,
 }
 
 enum Wake {
@@ -146,6 +150,7 @@ impl Driver {
                         now,
                         session: &mut self.session,
                         commands: &mut self.commands,
+                        release_memory: &mut self.release_memory,
                     };
                     app.on_message(message, &mut cx);
                 }
@@ -156,8 +161,7 @@ impl Driver {
             Wake::Timeout => {
                 // Timeouts are rare (a ping every interval): a quiet session gives back what its
                 // queues grew to in past bursts.
-                self.commands.release_memory();
-                self.inputs.release_memory();
+                self.release_memory();
                 self.session.handle_timeout(now);
                 if let EventSink::App(app) = &mut self.events {
                     if app.poll_timeout().is_some_and(|d| d <= now) {
@@ -165,12 +169,20 @@ impl Driver {
                             now,
                             session: &mut self.session,
                             commands: &mut self.commands,
+                            release_memory: &mut self.release_memory,
                         };
                         app.on_timeout(&mut cx);
                     }
                 }
             }
         }
+    }
+
+    fn release_memory(&mut self) {
+        self.release_memory = false;
+        self.commands.release_memory();
+        self.inputs.release_memory();
+        self.session.release_memory();
     }
 
     /// The session's or the application's deadline, whichever comes first.
@@ -242,7 +254,7 @@ impl Driver {
 
     /// Carries out every pending output, then flushes the WebSockets written to.
     async fn drain(&mut self, now: Instant) {
-        let mut written: Vec<WsId> = Vec::new();
+        let mut written = Written::default();
         while let Some(output) = self.session.poll_output() {
             match output {
                 Output::Reply { request, reply } => {
@@ -267,8 +279,8 @@ impl Driver {
                         self.remove_ws(ws);
                         self.session
                             .handle(Instant::now(), Input::WsClosed { ws, error: true });
-                    } else if !written.contains(&ws) {
-                        written.push(ws);
+                    } else {
+                        written.add(ws);
                     }
                 }
                 Output::WsClose { ws } => {
@@ -286,6 +298,7 @@ impl Driver {
                             now,
                             session: &mut self.session,
                             commands: &mut self.commands,
+                            release_memory: &mut self.release_memory,
                         };
                         app.on_event(event, &mut cx);
                     }
@@ -297,7 +310,7 @@ impl Driver {
                 },
             }
         }
-        for ws in written {
+        for ws in written.into_iter() {
             if let Some((_, stream)) = self.websockets.iter_mut().find(|(id, _)| *id == ws) {
                 if stream.flush().await.is_err() {
                     self.remove_ws(ws);
@@ -306,11 +319,42 @@ impl Driver {
                 }
             }
         }
+        if self.release_memory {
+            self.release_memory();
+        }
         if !self.session.is_closed() && self.session.poll_timeout().is_none() {
             // Unreachable for an open session (a ping or pong deadline is always set), but keep
             // the invariant explicit rather than sleeping forever.
             self.session.handle_timeout(Instant::now());
         }
+    }
+}
+
+/// The WebSockets written to in one drain (one or two: the active one and a probe), without
+/// allocating for them.
+#[derive(Default)]
+struct Written {
+    first: [Option<WsId>; 2],
+    more: Vec<WsId>,
+}
+
+impl Written {
+    fn add(&mut self, ws: WsId) {
+        if self.contains(&ws) {
+            return;
+        }
+        match self.first.iter_mut().find(|slot| slot.is_none()) {
+            Some(slot) => *slot = Some(ws),
+            None => self.more.push(ws),
+        }
+    }
+
+    fn contains(&self, ws: &WsId) -> bool {
+        self.first.contains(&Some(*ws)) || self.more.contains(ws)
+    }
+
+    fn into_iter(self) -> impl Iterator<Item = WsId> {
+        self.first.into_iter().flatten().chain(self.more)
     }
 }
 

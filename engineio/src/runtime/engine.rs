@@ -38,8 +38,11 @@ pub struct EngineConfig {
     pub event_buffer: usize,
     /// Messages the application may queue per session before [`SocketHandle::send`] says `Full`.
     pub command_buffer: usize,
-    /// Read buffer of each WebSocket, in bytes (tungstenite's default of 128 KiB is far too much
-    /// for many idle connections).
+    /// Read buffer of each WebSocket, in bytes: the most read from the socket at once, kept for
+    /// the connection's life. Default 1 KiB: most Socket.IO messages are small and most
+    /// connections idle (tungstenite's default of 128 KiB is far too much for many of them); a
+    /// larger frame still arrives whole (the buffer grows for it), in more reads. Raise it for
+    /// large payloads.
     pub ws_read_buffer: usize,
     /// Handshakes accepted but not yet taken with [`Engine::accept`].
     pub accept_backlog: usize,
@@ -65,7 +68,7 @@ impl Default for EngineConfig {
             cors: Cors::default(),
             event_buffer: 64,
             command_buffer: 256,
-            ws_read_buffer: 2048,
+            ws_read_buffer: 1024,
             accept_backlog: 1024,
             allow_request: None,
         }
@@ -600,15 +603,29 @@ impl Engine {
                 .unwrap_or_default(),
             replies: Vec::new(),
             max_buffered: config.protocol.max_buffered_packets,
+            release_memory: false,
+            _registration: Registration {
+                engine: self.clone(),
+                sid,
+            },
         };
-        let engine = self.clone();
-        tokio::spawn(async move {
-            driver.run().await;
-            if let Ok(mut sessions) = engine.inner.sessions.lock() {
-                sessions.remove(&sid);
-            }
-        });
+        // The driver's future is the whole task (a block around it would hold the driver twice).
+        tokio::spawn(driver.run());
         true
+    }
+}
+
+/// A session's entry in its engine's table, removed when the session's driver ends.
+pub(crate) struct Registration {
+    engine: Engine,
+    sid: Arc<str>,
+}
+
+impl Drop for Registration {
+    fn drop(&mut self) {
+        if let Ok(mut sessions) = self.engine.inner.sessions.lock() {
+            sessions.remove(&self.sid);
+        }
     }
 }
 

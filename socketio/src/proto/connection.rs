@@ -1,6 +1,7 @@
 //! [`Connection`]: the Socket.IO state machine of one Engine.IO session, without I/O or clock.
 
-use std::collections::{BTreeMap, VecDeque};
+use super::namespace_map::NamespaceMap;
+use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -168,7 +169,7 @@ enum Phase {
 pub struct Connection {
     config: Config,
     phase: Phase,
-    namespaces: BTreeMap<Namespace, NamespaceState>,
+    namespaces: NamespaceMap,
     /// A BINARY packet waiting for attachments.
     partial: Option<PartialPacket>,
     outputs: VecDeque<Output>,
@@ -206,7 +207,7 @@ impl Connection {
             phase: Phase::AwaitingConnect {
                 deadline: now.checked_add(config.connect_timeout),
             },
-            namespaces: BTreeMap::new(),
+            namespaces: NamespaceMap::default(),
             partial: None,
             outputs: VecDeque::new(),
             auth,
@@ -375,6 +376,14 @@ impl Connection {
     }
 
     // ----- state -----
+
+    /// Gives back the memory the output queue grew to, if it is empty (for a runtime to call when
+    /// the connection goes quiet, e.g. once its namespaces are joined).
+    pub fn release_memory(&mut self) {
+        if self.outputs.is_empty() {
+            self.outputs = VecDeque::new();
+        }
+    }
 
     /// Whether the connection is closed.
     pub fn is_closed(&self) -> bool {

@@ -75,6 +75,7 @@ mod decode;
 mod encode;
 mod error;
 mod json;
+mod namespace_map;
 mod namespace_state;
 mod packet;
 mod payload;

@@ -75,10 +75,14 @@ pub(crate) struct ConnectionApp {
     engine: SocketHandle,
     handshake: Arc<Handshake>,
     conn: Connection,
-    sockets: HashMap<Nsp, Socket>,
+    /// The joined namespaces' sockets (one or two: a `Vec` is smaller and faster than a table).
+    sockets: Vec<(Nsp, Socket)>,
     /// Accepted joins whose socket is not made yet (the event mode waits for the token).
-    pending: HashMap<Nsp, ConnectContext>,
+    /// (A `Vec`: one or two at a time, and no table kept once they are joined.)
+    pending: Vec<(Nsp, ConnectContext)>,
     acks: HashMap<(Nsp, u64), oneshot::Sender<Result<Payload, AckError>>>,
+    /// A namespace was joined in this call: give back what the connect burst grew.
+    settled: bool,
 }
 
 impl ConnectionApp {
@@ -101,9 +105,10 @@ impl ConnectionApp {
             handshake: session.handshake,
             conn,
             io,
-            sockets: HashMap::new(),
-            pending: HashMap::new(),
+            sockets: Vec::new(),
+            pending: Vec::new(),
             acks: HashMap::new(),
+            settled: false,
         }
     }
 
@@ -157,7 +162,8 @@ impl ConnectionApp {
             None => self.conn.accept(nsp.as_str(), &sid),
         };
         if accepted.is_ok() {
-            self.pending.insert(nsp, ctx);
+            self.remove_pending(&nsp);
+            self.pending.push((nsp, ctx));
         } else {
             let _ = self
                 .conn
@@ -168,7 +174,7 @@ impl ConnectionApp {
     /// A namespace is joined: make the application's socket and hand it to the connection handler.
     fn on_connected(&mut self, cx: &mut AppContext<'_>, nsp: Nsp, sid: String, identity: Identity) {
         let (Some(namespace), Some(ctx)) =
-            (self.io.namespace(nsp.as_str()), self.pending.remove(&nsp))
+            (self.io.namespace(nsp.as_str()), self.remove_pending(&nsp))
         else {
             return;
         };
@@ -185,7 +191,9 @@ impl ConnectionApp {
         if let (Some(prefix), Some(sub)) = (namespace.user_room_prefix(), identity.subject()) {
             socket.join(&format!("{prefix}{sub}"));
         }
-        self.sockets.insert(nsp, socket.clone());
+        self.remove_socket(&nsp);
+        self.sockets.push((nsp, socket.clone()));
+        self.settled = true;
         // The CONNECT reply went to the session before this output; what the handler emits is
         // queued behind it.
         if let Some(handler) = namespace.connection_handler() {
@@ -203,8 +211,38 @@ impl ConnectionApp {
         }
     }
 
-    /// Carries out every pending output.
+    fn socket(&self, nsp: &Nsp) -> Option<&Socket> {
+        self.sockets.iter().find(|(n, _)| n == nsp).map(|(_, s)| s)
+    }
+
+    fn remove_socket(&mut self, nsp: &Nsp) -> Option<Socket> {
+        let index = self.sockets.iter().position(|(n, _)| n == nsp)?;
+        Some(self.sockets.swap_remove(index).1)
+    }
+
+    fn remove_pending(&mut self, nsp: &Nsp) -> Option<ConnectContext> {
+        let index = self.pending.iter().position(|(n, _)| n == nsp)?;
+        let (_, ctx) = self.pending.swap_remove(index);
+        if self.pending.is_empty() {
+            self.pending = Vec::new();
+        }
+        Some(ctx)
+    }
+
+    /// Carries out every pending output; once a namespace is joined, gives back the memory the
+    /// connect burst grew (an idle connection keeps only what it needs).
     fn drain(&mut self, cx: &mut AppContext<'_>) {
+        self.drain_outputs(cx);
+        if std::mem::take(&mut self.settled) {
+            self.conn.release_memory();
+            if self.acks.is_empty() {
+                self.acks = HashMap::new();
+            }
+            cx.release_memory();
+        }
+    }
+
+    fn drain_outputs(&mut self, cx: &mut AppContext<'_>) {
         while let Some(output) = self.conn.poll_output() {
             match output {
                 Output::Transmit(packet) => {
@@ -228,15 +266,15 @@ impl ConnectionApp {
                     self.on_connected(cx, nsp, sid, identity)
                 }
                 Output::Reauthenticated { nsp, identity } => {
-                    if let Some(socket) = self.sockets.get(&nsp) {
+                    if let Some(socket) = self.socket(&nsp) {
                         socket.set_identity(identity);
                     }
                 }
                 Output::AuthFailed { nsp, .. } => {
-                    self.pending.remove(&nsp);
+                    self.remove_pending(&nsp);
                 }
                 Output::Event(event) => {
-                    let Some(socket) = self.sockets.get(&event.nsp).cloned() else {
+                    let Some(socket) = self.socket(&event.nsp).cloned() else {
                         continue;
                     };
                     let ack = event
@@ -258,7 +296,7 @@ impl ConnectionApp {
                 Output::Disconnected { nsp, reason } => {
                     // Dropping the reply senders tells the waiters the socket disconnected.
                     self.acks.retain(|(n, _), _| *n != nsp);
-                    if let Some(socket) = self.sockets.remove(&nsp) {
+                    if let Some(socket) = self.remove_socket(&nsp) {
                         socket.dispatch_disconnect(reason);
                     }
                 }

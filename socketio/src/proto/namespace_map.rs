@@ -1,0 +1,75 @@
+//! The namespaces of one connection, by name: a sorted `Vec`, since a connection has one or two
+//! (a `BTreeMap` allocates a node of eleven slots, over a kilobyte, for the first one).
+
+use super::namespace_state::NamespaceState;
+use super::packet::Namespace;
+
+/// A connection's namespaces and their states, in name order.
+#[derive(Debug, Default)]
+pub(crate) struct NamespaceMap {
+    entries: Vec<(Namespace, NamespaceState)>,
+}
+
+impl NamespaceMap {
+    fn find(&self, nsp: &str) -> Result<usize, usize> {
+        self.entries
+            .binary_search_by(|(name, _)| name.as_str().cmp(nsp))
+    }
+
+    pub(crate) fn get(&self, nsp: &str) -> Option<&NamespaceState> {
+        self.get_key_value(nsp).map(|(_, state)| state)
+    }
+
+    pub(crate) fn get_key_value(&self, nsp: &str) -> Option<(&Namespace, &NamespaceState)> {
+        let index = self.find(nsp).ok()?;
+        let (name, state) = &self.entries[index];
+        Some((name, state))
+    }
+
+    pub(crate) fn get_mut(&mut self, nsp: &str) -> Option<&mut NamespaceState> {
+        let index = self.find(nsp).ok()?;
+        Some(&mut self.entries[index].1)
+    }
+
+    /// Sets the state of `nsp`, giving back the one it replaces.
+    pub(crate) fn insert(
+        &mut self,
+        nsp: Namespace,
+        state: NamespaceState,
+    ) -> Option<NamespaceState> {
+        match self.find(nsp.as_str()) {
+            Ok(index) => Some(std::mem::replace(&mut self.entries[index].1, state)),
+            Err(index) => {
+                self.entries.insert(index, (nsp, state));
+                None
+            }
+        }
+    }
+
+    pub(crate) fn remove(&mut self, nsp: &str) -> Option<NamespaceState> {
+        let index = self.find(nsp).ok()?;
+        let (_, state) = self.entries.remove(index);
+        if self.entries.is_empty() {
+            // A connection that left every namespace keeps no memory for them.
+            self.entries = Vec::new();
+        }
+        Some(state)
+    }
+
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (&Namespace, &NamespaceState)> {
+        self.entries.iter().map(|(name, state)| (name, state))
+    }
+
+    pub(crate) fn values(&self) -> impl Iterator<Item = &NamespaceState> {
+        self.entries.iter().map(|(_, state)| state)
+    }
+}
+
+impl IntoIterator for NamespaceMap {
+    type Item = (Namespace, NamespaceState);
+    type IntoIter = std::vec::IntoIter<(Namespace, NamespaceState)>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.entries.into_iter()
+    }
+}
