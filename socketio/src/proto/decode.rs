@@ -120,13 +120,12 @@ pub fn decode_text(text: &str, limits: &Limits) -> Result<Decoded, DecodeError> 
             let p = payload.ok_or(DecodeError::PayloadMissing(ty))?;
             let scanned = scan_as(ty, p, limits, &[Kind::Array], "an array")?;
             check_placeholders(&scanned.placeholders, attachments)?;
-            let mut args = split_elements(&scanned).into_iter();
-            let (first, first_kind) = args.next().ok_or(DecodeError::EmptyEvent)?;
-            let name = event_name(&first, first_kind)?;
+            let (first, first_kind) = element(&scanned, 0).ok_or(DecodeError::EmptyEvent)?;
+            let name = event_name(first, first_kind)?;
             if is_reserved_event(&name) {
                 return Err(DecodeError::ReservedEventName(name));
             }
-            let args: Vec<RawJson> = args.map(|(a, _)| a).collect();
+            let args = arguments(&scanned, 1);
             if attachments == 0 {
                 let args = Payload::from_checked(args, Vec::new());
                 Ok(Decoded::Complete(Packet::Event {
@@ -150,10 +149,7 @@ pub fn decode_text(text: &str, limits: &Limits) -> Result<Decoded, DecodeError> 
             let p = payload.ok_or(DecodeError::PayloadMissing(ty))?;
             let scanned = scan_as(ty, p, limits, &[Kind::Array], "an array")?;
             check_placeholders(&scanned.placeholders, attachments)?;
-            let args: Vec<RawJson> = split_elements(&scanned)
-                .into_iter()
-                .map(|(a, _)| a)
-                .collect();
+            let args = arguments(&scanned, 0);
             if attachments == 0 {
                 let args = Payload::from_checked(args, Vec::new());
                 Ok(Decoded::Complete(Packet::Ack { nsp, id, args }))
@@ -248,22 +244,34 @@ fn scan_as(
     Ok(scanned)
 }
 
-fn split_elements(scanned: &Scanned) -> Vec<(RawJson, Kind)> {
-    scanned
-        .elements
-        .iter()
-        .filter_map(|(range, kind)| {
-            let text = scanned.text.get(range.clone())?;
-            Some((RawJson::from_trusted(text.to_owned()), *kind))
-        })
-        .collect()
+/// The text and kind of the array element `index`.
+fn element(scanned: &Scanned, index: usize) -> Option<(&str, Kind)> {
+    let (range, kind) = scanned.elements.get(index)?;
+    Some((scanned.text.get(range.clone())?, *kind))
 }
 
-fn event_name(first: &RawJson, kind: Kind) -> Result<String, DecodeError> {
+/// The array elements from `from` on, each as its own [`RawJson`].
+fn arguments(scanned: &Scanned, from: usize) -> Vec<RawJson> {
+    let rest = scanned.elements.get(from..).unwrap_or_default();
+    let mut args = Vec::with_capacity(rest.len());
+    for (range, _) in rest {
+        if let Some(text) = scanned.text.get(range.clone()) {
+            args.push(RawJson::from_trusted(text.to_owned()));
+        }
+    }
+    args
+}
+
+fn event_name(first: &str, kind: Kind) -> Result<String, DecodeError> {
     match kind {
-        Kind::String => first.deserialize().map_err(|_| DecodeError::BadEventName),
+        // A string without escapes is its own text between the quotes (the scanner checked it).
+        Kind::String if !first.contains('\\') => first
+            .get(1..first.len().saturating_sub(1))
+            .map(str::to_owned)
+            .ok_or(DecodeError::BadEventName),
+        Kind::String => serde_json::from_str(first).map_err(|_| DecodeError::BadEventName),
         // Node keys listeners by property name, so a numeric name acts as text; keep its JSON text.
-        Kind::Number => Ok(first.as_str().to_owned()),
+        Kind::Number => Ok(first.to_owned()),
         _ => Err(DecodeError::BadEventName),
     }
 }

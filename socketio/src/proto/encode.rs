@@ -6,7 +6,7 @@
 
 use bytes::Bytes;
 
-use super::json::write_string;
+use super::json::{string_len, write_string};
 use super::packet::{Namespace, Packet, PacketType};
 use super::payload::Payload;
 use super::raw_json::RawJson;
@@ -66,7 +66,14 @@ pub fn encode_event(nsp: &Namespace, id: Option<u64>, name: &str, args: &Payload
         true => PacketType::BinaryEvent,
         false => PacketType::Event,
     };
-    let mut out = header(ty, args.attachments().len(), nsp, id);
+    let body = 2
+        + string_len(name)
+        + args
+            .args()
+            .iter()
+            .map(|a| 1 + a.as_str().len())
+            .sum::<usize>();
+    let mut out = header(ty, args.attachments().len(), nsp, id, body);
     out.push('[');
     write_string(&mut out, name);
     for arg in args.args() {
@@ -83,7 +90,9 @@ pub fn encode_ack(nsp: &Namespace, id: u64, args: &Payload) -> Encoded {
         true => PacketType::BinaryAck,
         false => PacketType::Ack,
     };
-    let mut out = header(ty, args.attachments().len(), nsp, Some(id));
+    let commas = args.args().len().saturating_sub(1);
+    let body = 2 + commas + args.args().iter().map(|a| a.as_str().len()).sum::<usize>();
+    let mut out = header(ty, args.attachments().len(), nsp, Some(id), body);
     out.push('[');
     for (i, arg) in args.args().iter().enumerate() {
         if i > 0 {
@@ -96,18 +105,39 @@ pub fn encode_ack(nsp: &Namespace, id: u64, args: &Payload) -> Encoded {
 }
 
 fn plain(ty: PacketType, nsp: &Namespace, data: Option<&RawJson>) -> Encoded {
-    let mut out = header(ty, 0, nsp, None);
+    let body = data.map_or(0, |d| d.as_str().len());
+    let mut out = header(ty, 0, nsp, None, body);
     if let Some(data) = data {
         out.push_str(data.as_str());
     }
     finish(out, &[])
 }
 
-fn header(ty: PacketType, attachments: usize, nsp: &Namespace, id: Option<u64>) -> String {
-    let mut out = String::with_capacity(16 + nsp.as_str().len());
+/// The packet's header, in a string with room for exactly `body` more bytes (so the text is
+/// allocated once, and handed to [`Bytes`] without another allocation).
+fn header(
+    ty: PacketType,
+    attachments: usize,
+    nsp: &Namespace,
+    id: Option<u64>,
+    body: usize,
+) -> String {
+    let binary = ty.is_binary();
+    let len =
+        1 + if binary {
+            digits(attachments as u64) + 1
+        } else {
+            0
+        } + if nsp.is_main() {
+            0
+        } else {
+            nsp.as_str().len() + 1
+        } + id.map_or(0, digits)
+            + body;
+    let mut out = String::with_capacity(len);
     out.push(ty.digit());
-    if ty.is_binary() {
-        out.push_str(&attachments.to_string());
+    if binary {
+        push_u64(&mut out, attachments as u64);
         out.push('-');
     }
     if !nsp.is_main() {
@@ -115,12 +145,37 @@ fn header(ty: PacketType, attachments: usize, nsp: &Namespace, id: Option<u64>) 
         out.push(',');
     }
     if let Some(id) = id {
-        out.push_str(&id.to_string());
+        push_u64(&mut out, id);
     }
     out
 }
 
+/// Decimal digits of `n`.
+fn digits(n: u64) -> usize {
+    n.checked_ilog10().map_or(1, |d| d as usize + 1)
+}
+
+/// Writes `n` in decimal without an intermediate `String`.
+fn push_u64(out: &mut String, n: u64) {
+    let mut buf = [0u8; 20];
+    let mut i = buf.len();
+    let mut n = n;
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    for &b in &buf[i..] {
+        out.push(char::from(b));
+    }
+}
+
 fn finish(text: String, attachments: &[Bytes]) -> Encoded {
+    // Sized exactly by `header`: `Bytes` then takes the allocation as it is.
+    debug_assert_eq!(text.len(), text.capacity(), "encoded length mis-counted");
     Encoded {
         text: Bytes::from(text),
         attachments: attachments.to_vec(),

@@ -440,6 +440,11 @@ fn flush_high(out: &mut String, pending: &mut Option<u32>) {
 /// Writes `s` as a JSON string literal (escaping as `JSON.stringify` does).
 pub(crate) fn write_string(out: &mut String, s: &str) {
     out.push('"');
+    if !s.bytes().any(needs_escape) {
+        out.push_str(s);
+        out.push('"');
+        return;
+    }
     for c in s.chars() {
         match c {
             '"' => out.push_str("\\\""),
@@ -456,6 +461,24 @@ pub(crate) fn write_string(out: &mut String, s: &str) {
         }
     }
     out.push('"');
+}
+
+/// Whether [`write_string`] escapes this byte.
+fn needs_escape(b: u8) -> bool {
+    b < 0x20 || b == b'"' || b == b'\\'
+}
+
+/// The length of `s` written by [`write_string`].
+pub(crate) fn string_len(s: &str) -> usize {
+    let escaped: usize = s
+        .bytes()
+        .map(|b| match b {
+            b'"' | b'\\' | b'\n' | b'\r' | b'\t' | 0x08 | 0x0c => 1,
+            b if b < 0x20 => 5,
+            _ => 0,
+        })
+        .sum();
+    s.len() + escaped + 2
 }
 
 #[cfg(test)]
