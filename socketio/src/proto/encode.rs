@@ -5,6 +5,7 @@
 //! when attachments are present, as Node's encoder does.
 
 use bytes::Bytes;
+use engineio::proto::Text;
 
 use super::json::{string_len, write_string};
 use super::packet::{Namespace, Packet, PacketType};
@@ -17,20 +18,20 @@ use super::raw_json::RawJson;
 /// every receiver.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Encoded {
-    text: Bytes,
+    /// Built from a `String`, so the Engine.IO text needs no second UTF-8 check.
+    text: Text,
     attachments: Vec<Bytes>,
 }
 
 impl Encoded {
     /// The Socket.IO text (UTF-8), without the Engine.IO `4` (message) prefix.
     pub fn text(&self) -> &Bytes {
-        &self.text
+        self.text.as_bytes()
     }
 
     /// The text as `&str`.
     pub fn as_str(&self) -> &str {
-        // Built from a `String` in this module, so always UTF-8.
-        std::str::from_utf8(&self.text).unwrap_or_default()
+        self.text.as_str()
     }
 
     /// The binary attachments, each sent as one Engine.IO binary message after the text.
@@ -40,6 +41,11 @@ impl Encoded {
 
     /// Splits into the text and the attachments.
     pub fn into_parts(self) -> (Bytes, Vec<Bytes>) {
+        (self.text.into_bytes(), self.attachments)
+    }
+
+    /// Splits into the Engine.IO text message and the attachments (no UTF-8 check needed).
+    pub fn into_message(self) -> (Text, Vec<Bytes>) {
         (self.text, self.attachments)
     }
 }
@@ -177,7 +183,7 @@ fn finish(text: String, attachments: &[Bytes]) -> Encoded {
     // Sized exactly by `header`: `Bytes` then takes the allocation as it is.
     debug_assert_eq!(text.len(), text.capacity(), "encoded length mis-counted");
     Encoded {
-        text: Bytes::from(text),
+        text: Text::from(text),
         attachments: attachments.to_vec(),
     }
 }

@@ -236,6 +236,12 @@ impl Scanner<'_> {
         self.pos += 1;
         let mut escaped = false;
         loop {
+            // Skip the plain run up to the next quote, backslash or control byte at once.
+            let rest = self.src.get(self.pos..).unwrap_or_default();
+            self.pos += rest
+                .iter()
+                .position(|&b| b == b'"' || b == b'\\' || b < 0x20)
+                .unwrap_or(rest.len());
             match self.peek() {
                 None => return Err(self.syntax()),
                 Some(b'"') => break,

@@ -52,9 +52,7 @@ pub(crate) struct Outgoing {
 
 impl Outgoing {
     pub(crate) fn new(packet: Encoded) -> Self {
-        let (text, attachments) = packet.into_parts();
-        // The encoder writes UTF-8 only; an empty text would be a bug, not a panic.
-        let text = Text::from_utf8(text).unwrap_or_else(|_| Text::from_static(""));
+        let (text, attachments) = packet.into_message();
         Self { text, attachments }
     }
 
@@ -246,10 +244,7 @@ impl ConnectionApp {
         while let Some(output) = self.conn.poll_output() {
             match output {
                 Output::Transmit(packet) => {
-                    let (text, attachments) = packet.into_parts();
-                    let Ok(text) = Text::from_utf8(text) else {
-                        continue;
-                    };
+                    let (text, attachments) = packet.into_message();
                     if cx.send(EngineData::Text(text)).is_err() {
                         continue;
                     }
