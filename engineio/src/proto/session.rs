@@ -215,6 +215,25 @@ impl Session {
         session
     }
 
+    /// Takes the open packet of a session made by [`Session::new_websocket`], for a runtime that
+    /// writes it in one go with the handshake response; `None` once taken (or for polling).
+    pub fn take_open_frame(&mut self) -> Option<Bytes> {
+        match self.outputs.front() {
+            Some(Output::WsSend {
+                frame: WsFrame::Text(_),
+                ..
+            }) if matches!(self.state, State::WebSocket { .. }) => {}
+            _ => return None,
+        }
+        match self.outputs.pop_front() {
+            Some(Output::WsSend {
+                frame: WsFrame::Text(bytes),
+                ..
+            }) => Some(bytes),
+            _ => None,
+        }
+    }
+
     fn new(now: Instant, sid: String, config: Config, state: State) -> Self {
         Self {
             sid,

@@ -74,6 +74,35 @@ pub fn accept(
     Ok(accept_key(key))
 }
 
+/// The `101 Switching Protocols` response for `accept` (see [`accept`]), followed by
+/// `first_text` as the connection's first server frame if given (an unmasked, unfragmented text
+/// frame, RFC 6455 section 5.2): one write carries the handshake and the Engine.IO open packet.
+pub fn switching_protocols(accept: &str, first_text: Option<&[u8]>) -> Vec<u8> {
+    const HEAD: &str = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ";
+    let payload = first_text.unwrap_or_default();
+    let mut out = Vec::with_capacity(HEAD.len() + accept.len() + 4 + 10 + payload.len());
+    out.extend_from_slice(HEAD.as_bytes());
+    out.extend_from_slice(accept.as_bytes());
+    out.extend_from_slice(b"\r\n\r\n");
+    if let Some(payload) = first_text {
+        // FIN and opcode 1 (text), then the length in 7, 7+16 or 7+64 bits; no mask from a server.
+        out.push(0x81);
+        match payload.len() {
+            n @ 0..=125 => out.push(n as u8),
+            n @ 126..=0xFFFF => {
+                out.push(126);
+                out.extend_from_slice(&(n as u16).to_be_bytes());
+            }
+            n => {
+                out.push(127);
+                out.extend_from_slice(&(n as u64).to_be_bytes());
+            }
+        }
+        out.extend_from_slice(payload);
+    }
+    out
+}
+
 /// `base64(sha1(key + GUID))`.
 pub fn accept_key(key: &str) -> String {
     let mut input = String::with_capacity(key.len() + GUID.len());
@@ -85,6 +114,24 @@ pub fn accept_key(key: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn switching_protocols_with_a_first_frame() {
+        let head = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: k=\r\n\r\n";
+        assert_eq!(switching_protocols("k=", None), head.as_bytes());
+        let with = switching_protocols("k=", Some(b"0{}"));
+        assert_eq!(&with[..head.len()], head.as_bytes());
+        assert_eq!(&with[head.len()..], b"\x81\x030{}");
+        // 16-bit and 64-bit lengths.
+        let mid = vec![b'x'; 300];
+        let frame = &switching_protocols("k=", Some(&mid))[head.len()..];
+        assert_eq!(&frame[..4], &[0x81, 126, 0x01, 0x2c]);
+        assert_eq!(frame.len(), 4 + 300);
+        let big = vec![b'x'; 70_000];
+        let frame = &switching_protocols("k=", Some(&big))[head.len()..];
+        assert_eq!(&frame[..10], &[0x81, 127, 0, 0, 0, 0, 0, 0x01, 0x11, 0x70]);
+        assert_eq!(frame.len(), 10 + 70_000);
+    }
 
     #[test]
     fn rfc6455_example() {

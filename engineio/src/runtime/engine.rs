@@ -368,14 +368,20 @@ impl Engine {
                     )
                     .await;
                 }
-                if self.upgrade(&req, &mut stream, &mut buf).await.is_none() {
+                let id = self.next_id();
+                let sid = self.inner.sids.next_sid();
+                let mut session =
+                    Session::new_websocket(Instant::now(), sid, config.protocol.clone(), id);
+                // The open packet goes out with the 101: one write, not two.
+                let open = session.take_open_frame();
+                if self
+                    .upgrade(&req, &mut stream, open.as_deref())
+                    .await
+                    .is_none()
+                {
                     return After::Done;
                 }
                 let ws_stream = self.websocket(stream, buf).await;
-                let id = self.next_id();
-                let sid = self.inner.sids.next_sid();
-                let session =
-                    Session::new_websocket(Instant::now(), sid, config.protocol.clone(), id);
                 self.open(session, &req, Transport::WebSocket, Some((id, ws_stream)))
                     .await;
                 After::Done
@@ -390,7 +396,7 @@ impl Engine {
                     )
                     .await;
                 };
-                if self.upgrade(&req, &mut stream, &mut buf).await.is_none() {
+                if self.upgrade(&req, &mut stream, None).await.is_none() {
                     return After::Done;
                 }
                 let ws_stream = self.websocket(stream, buf).await;
@@ -514,20 +520,19 @@ impl Engine {
         }
     }
 
-    /// Validates a WebSocket upgrade and writes the `101` (or a `400` and gives up).
+    /// Validates a WebSocket upgrade and writes the `101`, with `first_text` as the first frame if
+    /// given (or writes a `400` and gives up).
     async fn upgrade(
         &self,
         req: &HttpRequest,
         stream: &mut TcpStream,
-        _buf: &mut BytesMut,
+        first_text: Option<&[u8]>,
     ) -> Option<()> {
+        use tokio::io::AsyncWriteExt;
         match websocket_handshake::accept(&req.method, |n| req.header(n)) {
             Ok(accept) => {
-                let response = HttpResponse::new(101)
-                    .header("Upgrade", "websocket")
-                    .header("Connection", "Upgrade")
-                    .header("Sec-WebSocket-Accept", accept);
-                http::write_response(stream, &response, true).await.ok()
+                let bytes = websocket_handshake::switching_protocols(&accept, first_text);
+                stream.write_all(&bytes).await.ok()
             }
             Err(e) => {
                 let response = HttpResponse::json(400, RequestError::BadRequest.body())

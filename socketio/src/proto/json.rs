@@ -47,7 +47,8 @@ pub(crate) fn scan(input: &str, max_depth: usize) -> Result<Scanned, JsonError> 
     let mut s = Scanner {
         src: input.as_bytes(),
         pos: 0,
-        out: Vec::with_capacity(input.len()),
+        out: Vec::new(),
+        compacted: false,
         max_depth: max_depth.min(MAX_DEPTH_CAP),
         placeholders: Vec::new(),
         elements: Vec::new(),
@@ -58,8 +59,13 @@ pub(crate) fn scan(input: &str, max_depth: usize) -> Result<Scanned, JsonError> 
     if s.pos != s.src.len() {
         return Err(s.syntax());
     }
-    // Only whole tokens of a valid UTF-8 input were copied, so this cannot fail; map it anyway.
-    let text = String::from_utf8(s.out).map_err(|_| JsonError::Syntax { offset: 0 })?;
+    let text = if s.compacted {
+        // Only whole tokens of a valid UTF-8 input were copied, so this cannot fail; map it anyway.
+        String::from_utf8(s.out).map_err(|_| JsonError::Syntax { offset: 0 })?
+    } else {
+        // No whitespace was removed: the compact text is the input.
+        input.to_owned()
+    };
     Ok(Scanned {
         text,
         kind: info.kind,
@@ -90,7 +96,11 @@ impl Info {
 struct Scanner<'a> {
     src: &'a [u8],
     pos: usize,
+    /// The compact text, once whitespace made it differ from `src` (see `compacted`).
     out: Vec<u8>,
+    /// Whether whitespace was skipped; until then the compact text is `src[..pos]` and `out` is
+    /// not written (most clients send compact JSON).
+    compacted: bool,
     max_depth: usize,
     placeholders: Vec<u64>,
     elements: Vec<(Range<usize>, Kind)>,
@@ -106,8 +116,24 @@ impl Scanner<'_> {
     }
 
     fn skip_ws(&mut self) {
+        let start = self.pos;
         while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.peek() {
             self.pos += 1;
+        }
+        if self.pos > start && !self.compacted {
+            self.compacted = true;
+            self.out = Vec::with_capacity(self.src.len());
+            self.out
+                .extend_from_slice(self.src.get(..start).unwrap_or_default());
+        }
+    }
+
+    /// The length of the compact text so far.
+    fn out_len(&self) -> usize {
+        if self.compacted {
+            self.out.len()
+        } else {
+            self.pos
         }
     }
 
@@ -115,7 +141,9 @@ impl Scanner<'_> {
     fn expect(&mut self, b: u8) -> Result<(), JsonError> {
         if self.peek() == Some(b) {
             self.pos += 1;
-            self.out.push(b);
+            if self.compacted {
+                self.out.push(b);
+            }
             Ok(())
         } else {
             Err(self.syntax())
@@ -128,7 +156,9 @@ impl Scanner<'_> {
             .src
             .get(start..self.pos)
             .ok_or(JsonError::Syntax { offset: start })?;
-        self.out.extend_from_slice(bytes);
+        if self.compacted {
+            self.out.extend_from_slice(bytes);
+        }
         Ok(())
     }
 
@@ -165,7 +195,9 @@ impl Scanner<'_> {
         let end = self.pos + word.len();
         if self.src.get(self.pos..end) == Some(word) {
             self.pos = end;
-            self.out.extend_from_slice(word);
+            if self.compacted {
+                self.out.extend_from_slice(word);
+            }
             Ok(())
         } else {
             Err(self.syntax())
@@ -288,11 +320,11 @@ impl Scanner<'_> {
         }
         loop {
             self.skip_ws();
-            let element_start = self.out.len();
+            let element_start = self.out_len();
             let info = self.value(depth, false)?;
             if top {
                 self.elements
-                    .push((element_start..self.out.len(), info.kind));
+                    .push((element_start..self.out_len(), info.kind));
             }
             self.skip_ws();
             match self.peek() {
@@ -501,6 +533,24 @@ mod tests {
         let s = ok(" { \"b\" : 1 , \"a\" : [ true , null , \"x y\" ] } ");
         assert_eq!(s.text, r#"{"b":1,"a":[true,null,"x y"]}"#);
         assert_eq!(s.kind, Kind::Object);
+    }
+
+    #[test]
+    fn whitespace_after_compact_elements_keeps_their_spans() {
+        // The first elements are recorded before any whitespace is met (the output is then the
+        // input itself); the span of the later ones is in the compacted text.
+        let s = ok(r#"["ev",{"a":1}, 2 ,"x y"]"#);
+        assert_eq!(s.text, r#"["ev",{"a":1},2,"x y"]"#);
+        let parts: Vec<&str> = s.elements.iter().map(|(r, _)| &s.text[r.clone()]).collect();
+        assert_eq!(parts, [r#""ev""#, r#"{"a":1}"#, "2", r#""x y""#]);
+        let compact = ok(r#"["ev",{"a":1},2]"#);
+        assert_eq!(compact.text, r#"["ev",{"a":1},2]"#);
+        let parts: Vec<&str> = compact
+            .elements
+            .iter()
+            .map(|(r, _)| &compact.text[r.clone()])
+            .collect();
+        assert_eq!(parts, [r#""ev""#, r#"{"a":1}"#, "2"]);
     }
 
     #[test]
