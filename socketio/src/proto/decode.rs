@@ -96,7 +96,9 @@ pub fn decode_text(text: &str, limits: &Limits) -> Result<Decoded, DecodeError> 
             let data = match payload {
                 None => None,
                 Some(p) => Some(RawJson::from_trusted(
-                    scan_as(ty, p, limits, &[Kind::Object], "an object")?.text,
+                    scan_as(ty, p, limits, &[Kind::Object], "an object")?
+                        .text
+                        .into_owned(),
                 )),
             };
             Ok(Decoded::Complete(Packet::Connect { nsp, data }))
@@ -113,7 +115,7 @@ pub fn decode_text(text: &str, limits: &Limits) -> Result<Decoded, DecodeError> 
             let p = payload.ok_or(DecodeError::PayloadMissing(ty))?;
             let kinds = [Kind::Object, Kind::String];
             let scanned = scan_as(ty, p, limits, &kinds, "an object or a string")?;
-            let data = RawJson::from_trusted(scanned.text);
+            let data = RawJson::from_trusted(scanned.text.into_owned());
             Ok(Decoded::Complete(Packet::ConnectError { nsp, data }))
         }
         PacketType::Event | PacketType::BinaryEvent => {
@@ -227,13 +229,13 @@ fn forbid_id(ty: PacketType, id: Option<u64>) -> Result<(), DecodeError> {
 }
 
 /// Scans `payload` and checks that its top-level kind is one of `kinds`.
-fn scan_as(
+fn scan_as<'a>(
     ty: PacketType,
-    payload: &str,
+    payload: &'a str,
     limits: &Limits,
     kinds: &[Kind],
     expected: &'static str,
-) -> Result<Scanned, DecodeError> {
+) -> Result<Scanned<'a>, DecodeError> {
     let scanned = json::scan(payload, limits.max_depth)?;
     if !kinds.contains(&scanned.kind) {
         return Err(DecodeError::WrongPayloadType {
@@ -245,13 +247,13 @@ fn scan_as(
 }
 
 /// The text and kind of the array element `index`.
-fn element(scanned: &Scanned, index: usize) -> Option<(&str, Kind)> {
+fn element<'s>(scanned: &'s Scanned<'_>, index: usize) -> Option<(&'s str, Kind)> {
     let (range, kind) = scanned.elements.get(index)?;
     Some((scanned.text.get(range.clone())?, *kind))
 }
 
 /// The array elements from `from` on, each as its own [`RawJson`].
-fn arguments(scanned: &Scanned, from: usize) -> Vec<RawJson> {
+fn arguments(scanned: &Scanned<'_>, from: usize) -> Vec<RawJson> {
     let rest = scanned.elements.get(from..).unwrap_or_default();
     let mut args = Vec::with_capacity(rest.len());
     for (range, _) in rest {

@@ -11,6 +11,7 @@
 //! The recursion depth is bounded by `max_depth`, which is itself capped at [`MAX_DEPTH_CAP`], so
 //! hostile input cannot overflow the stack.
 
+use std::borrow::Cow;
 use std::ops::Range;
 
 use super::error::JsonError;
@@ -31,9 +32,9 @@ pub(crate) enum Kind {
 
 /// What scanning one JSON text found.
 #[derive(Debug)]
-pub(crate) struct Scanned {
-    /// The text without insignificant whitespace.
-    pub text: String,
+pub(crate) struct Scanned<'a> {
+    /// The text without insignificant whitespace (the input itself when it had none).
+    pub text: Cow<'a, str>,
     /// Kind of the top-level value.
     pub kind: Kind,
     /// If the top-level value is an array: the span of each element in `text`, with its kind.
@@ -43,7 +44,7 @@ pub(crate) struct Scanned {
 }
 
 /// Scans `input` as one JSON value.
-pub(crate) fn scan(input: &str, max_depth: usize) -> Result<Scanned, JsonError> {
+pub(crate) fn scan(input: &str, max_depth: usize) -> Result<Scanned<'_>, JsonError> {
     let mut s = Scanner {
         src: input.as_bytes(),
         pos: 0,
@@ -61,10 +62,10 @@ pub(crate) fn scan(input: &str, max_depth: usize) -> Result<Scanned, JsonError> 
     }
     let text = if s.compacted {
         // Only whole tokens of a valid UTF-8 input were copied, so this cannot fail; map it anyway.
-        String::from_utf8(s.out).map_err(|_| JsonError::Syntax { offset: 0 })?
+        Cow::Owned(String::from_utf8(s.out).map_err(|_| JsonError::Syntax { offset: 0 })?)
     } else {
         // No whitespace was removed: the compact text is the input.
-        input.to_owned()
+        Cow::Borrowed(input)
     };
     Ok(Scanned {
         text,
@@ -524,7 +525,7 @@ mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
 
-    fn ok(s: &str) -> Scanned {
+    fn ok(s: &str) -> Scanned<'_> {
         scan(s, 32).unwrap()
     }
 

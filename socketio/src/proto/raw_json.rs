@@ -20,7 +20,7 @@ impl RawJson {
     /// Validates `text` as one JSON value and removes insignificant whitespace.
     pub fn parse(text: &str) -> Result<Self, ApiMisuse> {
         let scanned = json::scan(text, MAX_DEPTH_CAP).map_err(ApiMisuse::InvalidJson)?;
-        Ok(Self(scanned.text.into_boxed_str()))
+        Ok(Self(scanned.text.into_owned().into_boxed_str()))
     }
 
     /// Serializes `value` with `serde_json` (compact; struct fields keep their declared order).
