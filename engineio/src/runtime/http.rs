@@ -231,10 +231,20 @@ pub fn parse_head(
 ) -> Result<Option<(HttpRequest, usize)>, HttpError> {
     let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
     let mut req = httparse::Request::new(&mut headers);
+    match parse_with(&mut req, bytes, max_head)? {
+        Some(len) => Ok(Some((to_request(&req, remote)?, len))),
+        None => Ok(None),
+    }
+}
+
+/// The httparse step of [`parse_head`].
+fn parse_with<'b>(
+    req: &mut httparse::Request<'_, 'b>,
+    bytes: &'b [u8],
+    max_head: usize,
+) -> Result<Option<usize>, HttpError> {
     match req.parse(bytes) {
-        Ok(httparse::Status::Complete(len)) if len <= max_head => {
-            Ok(Some((to_request(&req, remote)?, len)))
-        }
+        Ok(httparse::Status::Complete(len)) if len <= max_head => Ok(Some(len)),
         Ok(httparse::Status::Complete(_)) => Err(HttpError::HeadTooLarge),
         Ok(httparse::Status::Partial) if bytes.len() >= max_head => Err(HttpError::HeadTooLarge),
         Ok(httparse::Status::Partial) => Ok(None),
@@ -313,33 +323,73 @@ fn reason(status: u16) -> &'static str {
 /// `omit_body` is for a `HEAD` request: the headers (`Content-Length` included) are those of the
 /// `GET`, the body is not sent.
 pub fn encode_response(response: &HttpResponse, keep_alive: bool, omit_body: bool) -> BytesMut {
-    use std::fmt::Write;
-    let mut head = String::with_capacity(160);
-    let _ = write!(
-        head,
-        "HTTP/1.1 {} {}\r\n",
+    BytesMut::from(Bytes::from(encode(
         response.status,
-        reason(response.status)
-    );
-    for (name, value) in &response.headers {
-        let _ = write!(head, "{name}: {value}\r\n");
+        &response.headers,
+        &response.body,
+        keep_alive,
+        omit_body,
+    )))
+}
+
+/// The bytes of a response: the status line, `headers` in order, then (except for a `101`)
+/// `Content-Length` and `Connection`, the blank line, and the body unless `omit_body`.
+/// One allocation of the right size; no formatting machinery.
+pub(crate) fn encode<N: AsRef<str>, V: AsRef<str>>(
+    status: u16,
+    headers: &[(N, V)],
+    body: &[u8],
+    keep_alive: bool,
+    omit_body: bool,
+) -> Vec<u8> {
+    const CONNECTION: [&[u8]; 2] = [b"Connection: close\r\n", b"Connection: keep-alive\r\n"];
+    let reason = reason(status);
+    let header_bytes: usize = headers
+        .iter()
+        .map(|(n, v)| n.as_ref().len() + v.as_ref().len() + 4)
+        .sum();
+    // "HTTP/1.1 " + status + " " + reason + CRLF, headers, "Content-Length: " + 20 digits + CRLF,
+    // the longest Connection line, CRLF, body.
+    let capacity = 9 + 5 + 1 + reason.len() + 2 + header_bytes + 16 + 20 + 2 + 24 + 2;
+    let body_len = if omit_body { 0 } else { body.len() };
+    let mut out = Vec::with_capacity(capacity + body_len);
+    out.extend_from_slice(b"HTTP/1.1 ");
+    put_decimal(&mut out, usize::from(status));
+    out.push(b' ');
+    out.extend_from_slice(reason.as_bytes());
+    out.extend_from_slice(b"\r\n");
+    for (name, value) in headers {
+        out.extend_from_slice(name.as_ref().as_bytes());
+        out.extend_from_slice(b": ");
+        out.extend_from_slice(value.as_ref().as_bytes());
+        out.extend_from_slice(b"\r\n");
     }
-    if response.status != 101 {
-        let _ = write!(head, "Content-Length: {}\r\n", response.body.len());
-        head.push_str(if keep_alive {
-            "Connection: keep-alive\r\n"
-        } else {
-            "Connection: close\r\n"
-        });
+    if status != 101 {
+        out.extend_from_slice(b"Content-Length: ");
+        put_decimal(&mut out, body.len());
+        out.extend_from_slice(b"\r\n");
+        out.extend_from_slice(CONNECTION[usize::from(keep_alive)]);
     }
-    head.push_str("\r\n");
-    let mut out = BytesMut::with_capacity(head.len() + response.body.len());
-    out.extend_from_slice(head.as_bytes());
-    if omit_body {
-        return out;
+    out.extend_from_slice(b"\r\n");
+    if !omit_body {
+        out.extend_from_slice(body);
     }
-    out.extend_from_slice(&response.body);
     out
+}
+
+/// Appends `n` in decimal.
+fn put_decimal(out: &mut Vec<u8>, mut n: usize) {
+    let mut digits = [0u8; 20];
+    let mut start = digits.len();
+    for slot in digits.iter_mut().rev() {
+        *slot = b'0' + (n % 10) as u8;
+        n /= 10;
+        start -= 1;
+        if n == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(digits.get(start..).unwrap_or_default());
 }
 
 /// Writes a response.
@@ -358,8 +408,22 @@ pub async fn write_response_to<S: AsyncWrite + Unpin>(
     response: &HttpResponse,
     keep_alive: bool,
 ) -> std::io::Result<()> {
-    let bytes = encode_response(response, keep_alive, method == "HEAD");
-    stream.write_all(&bytes).await?;
+    let bytes = encode(
+        response.status,
+        &response.headers,
+        &response.body,
+        keep_alive,
+        method == "HEAD",
+    );
+    write_all(stream, &bytes).await
+}
+
+/// Writes encoded bytes (from [`encode`]) and flushes.
+pub(crate) async fn write_all<S: AsyncWrite + Unpin>(
+    stream: &mut S,
+    bytes: &[u8],
+) -> std::io::Result<()> {
+    stream.write_all(bytes).await?;
     stream.flush().await
 }
 
@@ -440,5 +504,74 @@ mod tests {
             req("Content-Length: 99999999999999999999999\r\n").content_length(),
             Err(HttpError::BadContentLength)
         ));
+    }
+
+    /// The encoder before it wrote bytes directly, kept to check the output byte for byte.
+    fn encode_with_format(response: &HttpResponse, keep_alive: bool, omit_body: bool) -> Vec<u8> {
+        use std::fmt::Write;
+        let mut head = String::new();
+        let _ = write!(
+            head,
+            "HTTP/1.1 {} {}\r\n",
+            response.status,
+            reason(response.status)
+        );
+        for (name, value) in &response.headers {
+            let _ = write!(head, "{name}: {value}\r\n");
+        }
+        if response.status != 101 {
+            let _ = write!(head, "Content-Length: {}\r\n", response.body.len());
+            head.push_str(if keep_alive {
+                "Connection: keep-alive\r\n"
+            } else {
+                "Connection: close\r\n"
+            });
+        }
+        head.push_str("\r\n");
+        let mut out = head.into_bytes();
+        if !omit_body {
+            out.extend_from_slice(&response.body);
+        }
+        out
+    }
+
+    #[test]
+    fn encodes_like_format() {
+        let responses = [
+            HttpResponse::text(200, "4hello"),
+            HttpResponse::new(200)
+                .header("Content-Type", "text/html")
+                .body("ok"),
+            HttpResponse::json(400, r#"{"code":1,"message":"Session ID unknown"}"#),
+            HttpResponse::new(204).header("Vary", "Origin"),
+            HttpResponse::new(101).header("Upgrade", "websocket"),
+            HttpResponse::new(0),
+            HttpResponse::new(7).body(vec![b'x'; 10]),
+            HttpResponse::new(599).body(vec![b'x'; 100_000]),
+            HttpResponse::new(u16::MAX).header("A", "").header("", "b"),
+        ];
+        for response in &responses {
+            for keep in [false, true] {
+                for omit in [false, true] {
+                    let expected = encode_with_format(response, keep, omit);
+                    assert_eq!(
+                        encode(
+                            response.status,
+                            &response.headers,
+                            &response.body,
+                            keep,
+                            omit
+                        ),
+                        expected
+                    );
+                    assert_eq!(&encode_response(response, keep, omit)[..], &expected[..]);
+                }
+            }
+        }
+        for n in [0, 1, 9, 10, 99, 100, 12345, usize::MAX] {
+            let mut out = Vec::new();
+            put_decimal(&mut out, n);
+            assert_eq!(out, n.to_string().into_bytes());
+        }
     }
 }
