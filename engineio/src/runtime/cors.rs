@@ -48,10 +48,15 @@ impl Cors {
 
     fn allowed_origin(&self, req: &HttpRequest) -> Option<String> {
         let origin = req.header("origin")?;
+        self.allows(&origin).then_some(origin)
+    }
+
+    /// Whether a request with this `Origin` gets CORS headers.
+    fn allows(&self, origin: &str) -> bool {
         match &self.origins {
-            Origins::None => None,
-            Origins::Any => Some(origin),
-            Origins::List(list) => list.contains(&origin).then_some(origin),
+            Origins::None => false,
+            Origins::Any => true,
+            Origins::List(list) => list.iter().any(|o| o == origin),
         }
     }
 
@@ -60,17 +65,22 @@ impl Cors {
         let Some(origin) = self.allowed_origin(req) else {
             return Vec::new();
         };
-        let mut headers = vec![
-            ("Access-Control-Allow-Origin".to_owned(), origin),
-            ("Vary".to_owned(), "Origin".to_owned()),
-        ];
-        if self.credentials {
-            headers.push((
-                "Access-Control-Allow-Credentials".to_owned(),
-                "true".to_owned(),
-            ));
+        self.response_headers(Some(&origin))
+            .iter()
+            .map(|(n, v)| ((*n).to_owned(), (*v).to_owned()))
+            .collect()
+    }
+
+    /// [`Cors::headers`] for a request with this `Origin` header (several joined with `, `),
+    /// borrowed: nothing is allocated per response.
+    pub(crate) fn response_headers<'a>(&self, origin: Option<&'a str>) -> CorsHeaders<'a> {
+        match origin {
+            Some(origin) if self.allows(origin) => CorsHeaders {
+                origin: Some(origin),
+                credentials: self.credentials,
+            },
+            _ => CorsHeaders::default(),
         }
-        headers
     }
 
     /// Headers for a preflight (`OPTIONS`) response to `req`.
@@ -98,5 +108,31 @@ impl Cors {
             ));
         }
         headers
+    }
+}
+
+/// The CORS headers of an ordinary response, in the order they are sent.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct CorsHeaders<'a> {
+    origin: Option<&'a str>,
+    credentials: bool,
+}
+
+impl<'a> CorsHeaders<'a> {
+    /// `Access-Control-Allow-Origin`, `Vary`, then `Access-Control-Allow-Credentials` if asked.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (&'static str, &'a str)> {
+        let origin = self.origin.map(|o| {
+            [
+                ("Access-Control-Allow-Origin", o),
+                ("Vary", "Origin"),
+                ("Access-Control-Allow-Credentials", "true"),
+            ]
+        });
+        let take = match self.origin {
+            Some(_) if self.credentials => 3,
+            Some(_) => 2,
+            None => 0,
+        };
+        origin.into_iter().flatten().take(take)
     }
 }

@@ -1,9 +1,9 @@
 //! An Engine.IO endpoint: its settings, its sessions, and the handling of requests on its path.
 
 use super::app::{AppFactory, NewSession, SessionApp};
-use super::cors::Cors;
+use super::cors::{Cors, CorsHeaders};
 use super::driver::{Driver, DriverInput, EventSink, TransportCell, WsStream};
-use super::http::{self, HttpError, HttpRequest, HttpResponse};
+use super::http::{self, Head, HttpError, HttpRequest, HttpResponse};
 use super::mailbox::{self, mailbox};
 use super::sid::SidGenerator;
 use super::socket::{Handshake, Socket, SocketHandle};
@@ -12,7 +12,7 @@ use crate::proto::websocket_handshake;
 use crate::proto::{
     route, Config, Input, PollReply, RequestError, Route, Session, Transport, WsId,
 };
-use bytes::BytesMut;
+use bytes::{Bytes, BytesMut};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
@@ -266,62 +266,69 @@ impl Engine {
     /// Handles one request on this endpoint's path.
     pub(crate) async fn handle(
         &self,
-        req: HttpRequest,
+        head: Head,
         mut stream: TcpStream,
         mut buf: BytesMut,
         server: &ServerConfig,
     ) -> After {
         let config = &self.inner.config;
-        let keep_alive = req.keep_alive();
-        let cors = config.cors.headers(&req);
-        let wants_ws = websocket_handshake::wants_websocket(|n| req.header(n));
-        let routed = route(&req.method, &req.query, wants_ws, &config.protocol, |sid| {
-            self.inner
-                .sessions
-                .lock()
-                .ok()?
-                .get(sid)
-                .and_then(|e| e.transport.get())
-        });
+        let keep_alive = head.keep_alive();
+        let origin = head.origin();
+        let cors = config.cors.response_headers(origin.as_deref());
+        let wants_ws = head.wants_websocket();
+        // The session's mailbox, taken with the same lookup that routes the request.
+        let mut mailbox = None;
+        let routed = route(
+            head.method(),
+            head.query(),
+            wants_ws,
+            &config.protocol,
+            |sid| {
+                let sessions = self.inner.sessions.lock().ok()?;
+                let entry = sessions.get(sid)?;
+                mailbox = Some(entry.inputs.clone());
+                entry.transport.get()
+            },
+        );
         // A request whose body we do not read cannot keep the connection.
         let unread_body = !matches!(routed, Ok(Route::PollPost { .. }))
-            && req.content_length().map_or(true, |n| n > 0);
-        let head_only = req.method == "HEAD";
-        let respond = |stream: TcpStream, buf: BytesMut, response: HttpResponse, keep: bool| async move {
-            let mut stream = stream;
+            && head.content_length().map_or(true, |n| n > 0);
+        let head_only = head.method() == "HEAD";
+        let respond = |stream: TcpStream, buf: BytesMut, reply: Reply, keep: bool| {
             let keep = keep && keep_alive;
-            let method = if head_only { "HEAD" } else { "GET" };
-            match http::write_response_to(&mut stream, method, &response, keep).await {
-                Ok(()) if keep => After::KeepAlive(stream, buf),
-                _ => After::Done,
-            }
-        };
-        let with_cors = |mut response: HttpResponse| {
-            response.headers.extend(cors.iter().cloned());
-            response
+            let headers = reply.headers(&cors);
+            let bytes = http::encode(
+                reply.status,
+                headers.as_slice(),
+                &reply.body,
+                keep,
+                head_only,
+            );
+            finish(stream, buf, bytes, keep)
         };
         let route = match routed {
             Ok(route) => route,
-            Err(e) => {
-                return respond(stream, buf, with_cors(error_response(e)), !unread_body).await
-            }
+            Err(e) => return respond(stream, buf, error_response(e), !unread_body).await,
         };
         if self.inner.closing.load(Ordering::SeqCst) {
-            return respond(
-                stream,
-                buf,
-                with_cors(HttpResponse::text(503, "shutting down")),
-                false,
-            )
-            .await;
+            return respond(stream, buf, Reply::text(503, "shutting down"), false).await;
         }
         match route {
             Route::Preflight => {
                 let mut response = HttpResponse::new(204);
-                response.headers = config.cors.preflight_headers(&req);
-                respond(stream, buf, response, !unread_body).await
+                response.headers = config.cors.preflight_headers(&head.request());
+                let keep = !unread_body && keep_alive;
+                let bytes = http::encode(
+                    response.status,
+                    &response.headers,
+                    &response.body,
+                    keep,
+                    head_only,
+                );
+                finish(stream, buf, bytes, keep).await
             }
             Route::Handshake(Transport::Polling) => {
+                let req = head.request();
                 if config
                     .allow_request
                     .as_ref()
@@ -330,7 +337,7 @@ impl Engine {
                     return respond(
                         stream,
                         buf,
-                        with_cors(error_response(RequestError::Forbidden)),
+                        error_response(RequestError::Forbidden),
                         !unread_body,
                     )
                     .await;
@@ -344,29 +351,19 @@ impl Engine {
                     _ => PollReply::Error(RequestError::BadRequest),
                 };
                 if !self.open(session, &req, Transport::Polling, None).await {
-                    return respond(
-                        stream,
-                        buf,
-                        with_cors(HttpResponse::text(503, "shutting down")),
-                        false,
-                    )
-                    .await;
+                    return respond(stream, buf, Reply::text(503, "shutting down"), false).await;
                 }
-                respond(stream, buf, with_cors(reply_response(first)), !unread_body).await
+                respond(stream, buf, reply_response(first), !unread_body).await
             }
             Route::Handshake(Transport::WebSocket) => {
+                let req = head.request();
                 if config
                     .allow_request
                     .as_ref()
                     .is_some_and(|allow| !allow(&req))
                 {
-                    return respond(
-                        stream,
-                        buf,
-                        with_cors(error_response(RequestError::Forbidden)),
-                        false,
-                    )
-                    .await;
+                    return respond(stream, buf, error_response(RequestError::Forbidden), false)
+                        .await;
                 }
                 let id = self.next_id();
                 let sid = self.inner.sids.next_sid();
@@ -387,14 +384,10 @@ impl Engine {
                 After::Done
             }
             Route::WebSocket { sid } => {
+                let req = head.request();
                 let Some(inputs) = self.entry(&sid) else {
-                    return respond(
-                        stream,
-                        buf,
-                        with_cors(error_response(RequestError::UnknownSid)),
-                        false,
-                    )
-                    .await;
+                    return respond(stream, buf, error_response(RequestError::UnknownSid), false)
+                        .await;
                 };
                 if self.upgrade(&req, &mut stream, None).await.is_none() {
                     return After::Done;
@@ -409,12 +402,14 @@ impl Engine {
                     .await;
                 After::Done
             }
-            Route::PollGet { sid } => {
-                let Some(inputs) = self.entry(&sid) else {
+            Route::PollGet { .. } => {
+                // Always there: routing to a poll found the session. A session that ended since
+                // refuses the send below.
+                let Some(inputs) = mailbox else {
                     return respond(
                         stream,
                         buf,
-                        with_cors(error_response(RequestError::UnknownSid)),
+                        error_response(RequestError::UnknownSid),
                         !unread_body,
                     )
                     .await;
@@ -432,15 +427,13 @@ impl Engine {
                     return respond(
                         stream,
                         buf,
-                        with_cors(error_response(RequestError::UnknownSid)),
+                        error_response(RequestError::UnknownSid),
                         !unread_body,
                     )
                     .await;
                 }
                 match wait_parked(&mut stream, &mut buf, rx, server.max_head_bytes).await {
-                    Some(reply) => {
-                        respond(stream, buf, with_cors(reply_response(reply)), !unread_body).await
-                    }
+                    Some(reply) => respond(stream, buf, reply_response(reply), !unread_body).await,
                     None => {
                         let _ = inputs
                             .send(DriverInput::Poll {
@@ -452,22 +445,14 @@ impl Engine {
                     }
                 }
             }
-            Route::PollPost { sid } => {
-                let length = match req.content_length() {
+            Route::PollPost { .. } => {
+                let length = match head.content_length() {
                     Ok(n) => n,
-                    Err(e) => {
-                        return respond(stream, buf, with_cors(http_error_response(&e)), false)
-                            .await
-                    }
+                    Err(e) => return respond(stream, buf, http_error_response(&e), false).await,
                 };
-                let Some(inputs) = self.entry(&sid) else {
-                    return respond(
-                        stream,
-                        buf,
-                        with_cors(error_response(RequestError::UnknownSid)),
-                        false,
-                    )
-                    .await;
+                let Some(inputs) = mailbox else {
+                    return respond(stream, buf, error_response(RequestError::UnknownSid), false)
+                        .await;
                 };
                 let id = self.next_id();
                 let (tx, rx) = oneshot::channel();
@@ -480,18 +465,13 @@ impl Engine {
                     .await
                     .is_err()
                 {
-                    return respond(
-                        stream,
-                        buf,
-                        with_cors(error_response(RequestError::UnknownSid)),
-                        false,
-                    )
-                    .await;
+                    return respond(stream, buf, error_response(RequestError::UnknownSid), false)
+                        .await;
                 }
                 if length > config.protocol.max_payload {
                     let _ = inputs.send(poll(Input::PostTooLarge(id))).await;
                     let reply = rx.await.unwrap_or(PollReply::TooLarge);
-                    return respond(stream, buf, with_cors(reply_response(reply)), false).await;
+                    return respond(stream, buf, reply_response(reply), false).await;
                 }
                 let body = tokio::time::timeout(
                     server.body_timeout,
@@ -505,7 +485,7 @@ impl Engine {
                         return respond(
                             stream,
                             buf,
-                            with_cors(http_error_response(&HttpError::Timeout)),
+                            http_error_response(&HttpError::Timeout),
                             false,
                         )
                         .await;
@@ -515,7 +495,7 @@ impl Engine {
                 let reply = rx
                     .await
                     .unwrap_or(PollReply::Error(RequestError::UnknownSid));
-                respond(stream, buf, with_cors(reply_response(reply)), true).await
+                respond(stream, buf, reply_response(reply), true).await
             }
         }
     }
@@ -653,21 +633,80 @@ async fn wait_parked(
     }
 }
 
-fn error_response(e: RequestError) -> HttpResponse {
-    HttpResponse::json(e.status(), e.body())
+/// Writes a response's bytes; the connection goes on if `keep` and the write succeeded.
+async fn finish(mut stream: TcpStream, buf: BytesMut, bytes: Vec<u8>, keep: bool) -> After {
+    match http::write_all(&mut stream, &bytes).await {
+        Ok(()) if keep => After::KeepAlive(stream, buf),
+        _ => After::Done,
+    }
 }
 
-fn http_error_response(e: &HttpError) -> HttpResponse {
-    HttpResponse::text(e.status().unwrap_or(400), e.to_string())
+/// A response on the Engine.IO path (besides the preflight's): status, type and body, sent with
+/// the CORS headers. Built without a header list.
+struct Reply {
+    status: u16,
+    content_type: &'static str,
+    body: Bytes,
 }
 
-fn reply_response(reply: PollReply) -> HttpResponse {
+impl Reply {
+    /// What [`HttpResponse::text`] would be.
+    fn text(status: u16, body: impl Into<Bytes>) -> Self {
+        Self {
+            status,
+            content_type: "text/plain; charset=UTF-8",
+            body: body.into(),
+        }
+    }
+
+    /// `Content-Type`, then the CORS headers: at most four, none copied.
+    fn headers<'a>(&self, cors: &CorsHeaders<'a>) -> HeaderList<'a> {
+        let mut list = HeaderList {
+            headers: [("", ""); 4],
+            len: 1,
+        };
+        list.headers[0] = ("Content-Type", self.content_type);
+        for (slot, header) in list.headers[1..].iter_mut().zip(cors.iter()) {
+            *slot = header;
+            list.len += 1;
+        }
+        list
+    }
+}
+
+/// The headers of a [`Reply`], on the stack.
+struct HeaderList<'a> {
+    headers: [(&'static str, &'a str); 4],
+    len: usize,
+}
+
+impl<'a> HeaderList<'a> {
+    fn as_slice(&self) -> &[(&'static str, &'a str)] {
+        self.headers.get(..self.len).unwrap_or_default()
+    }
+}
+
+fn error_response(e: RequestError) -> Reply {
+    Reply {
+        status: e.status(),
+        content_type: "application/json",
+        body: e.body().into(),
+    }
+}
+
+fn http_error_response(e: &HttpError) -> Reply {
+    Reply::text(e.status().unwrap_or(400), e.to_string())
+}
+
+fn reply_response(reply: PollReply) -> Reply {
     match reply {
-        PollReply::Payload(body) => HttpResponse::text(200, body),
-        PollReply::Ok => HttpResponse::new(200)
-            .header("Content-Type", "text/html")
-            .body("ok"),
+        PollReply::Payload(body) => Reply::text(200, body),
+        PollReply::Ok => Reply {
+            status: 200,
+            content_type: "text/html",
+            body: Bytes::from_static(b"ok"),
+        },
         PollReply::Error(e) => error_response(e),
-        PollReply::TooLarge => HttpResponse::text(413, "Payload Too Large"),
+        PollReply::TooLarge => Reply::text(413, "Payload Too Large"),
     }
 }

@@ -1,8 +1,10 @@
 //! HTTP/1.1 on httparse: reading request heads and bodies with limits and timeouts, writing responses.
 
 use bytes::{Bytes, BytesMut};
+use std::borrow::Cow;
 use std::fmt;
 use std::net::SocketAddr;
+use std::ops::Range;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
 /// Most headers a request may have.
@@ -237,7 +239,7 @@ pub fn parse_head(
     }
 }
 
-/// The httparse step of [`parse_head`].
+/// The httparse step of [`parse_head`] and [`Head`], with the same limits and errors.
 fn parse_with<'b>(
     req: &mut httparse::Request<'_, 'b>,
     bytes: &'b [u8],
@@ -282,6 +284,220 @@ fn to_request(
         body: Bytes::new(),
         remote,
     })
+}
+
+/// Reads one request head like [`read_head`], without copying its headers: see [`Head`].
+pub(crate) async fn read_request_head<S: AsyncRead + Unpin>(
+    stream: &mut S,
+    buf: &mut BytesMut,
+    max_head: usize,
+    remote: SocketAddr,
+) -> Result<Head, HttpError> {
+    loop {
+        if !buf.is_empty() {
+            if let Some((facts, len)) = HeadFacts::parse(buf, max_head)? {
+                let raw = buf.split_to(len).freeze();
+                return Ok(Head { raw, facts, remote });
+            }
+        }
+        buf.reserve(1024);
+        let n = stream.read_buf(buf).await.map_err(HttpError::Io)?;
+        if n == 0 {
+            return Err(if buf.is_empty() {
+                HttpError::Closed
+            } else {
+                HttpError::Io(eof())
+            });
+        }
+    }
+}
+
+/// A request head kept as its bytes, with what the Engine.IO path asks of every request found in
+/// the one parse: no header is copied. The full [`HttpRequest`] (same errors, same contents) is
+/// built from the bytes only for the requests that need it (handshakes, upgrades, the fallback).
+pub(crate) struct Head {
+    raw: Bytes,
+    facts: HeadFacts,
+    remote: SocketAddr,
+}
+
+/// What [`HttpRequest::content_length`] says, found while parsing.
+#[derive(Clone, Copy, Debug)]
+enum BodyLength {
+    Known(usize),
+    Chunked,
+    Bad,
+}
+
+/// Where the `Origin` header's (trimmed) value is in the head.
+#[derive(Clone, Debug)]
+enum OriginAt {
+    Absent,
+    One(Range<usize>),
+    /// Several `Origin` headers: their values are joined like [`HttpRequest::header`] does.
+    Many,
+}
+
+#[derive(Clone, Debug)]
+struct HeadFacts {
+    method: Range<usize>,
+    path: Range<usize>,
+    query: Range<usize>,
+    http11: bool,
+    keep_alive: bool,
+    upgrade_websocket: bool,
+    length: BodyLength,
+    origin: OriginAt,
+}
+
+impl HeadFacts {
+    /// [`parse_head`] without building the request: the same limits and errors (a header value
+    /// that is not UTF-8 included), with ranges into `bytes` instead of copies.
+    fn parse(bytes: &[u8], max_head: usize) -> Result<Option<(Self, usize)>, HttpError> {
+        let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
+        let mut req = httparse::Request::new(&mut headers);
+        let Some(len) = parse_with(&mut req, bytes, max_head)? else {
+            return Ok(None);
+        };
+        let at = |part: &[u8]| -> Range<usize> {
+            let start = (part.as_ptr() as usize).wrapping_sub(bytes.as_ptr() as usize);
+            match start.checked_add(part.len()) {
+                Some(end) if end <= bytes.len() => start..end,
+                _ => 0..0,
+            }
+        };
+        let method = req.method.map_or(0..0, |m| at(m.as_bytes()));
+        let target = req.path.unwrap_or_default();
+        let (path, query) = match target.split_once('?') {
+            Some((path, query)) => (at(path.as_bytes()), at(query.as_bytes())),
+            None => (at(target.as_bytes()), 0..0),
+        };
+        let http11 = req.version == Some(1);
+        let (mut close, mut keep) = (false, false);
+        let mut upgrade_websocket = false;
+        let mut chunked = false;
+        let mut lengths = 0usize;
+        let mut length_value = "";
+        let mut origin = OriginAt::Absent;
+        for h in req.headers.iter() {
+            let value = std::str::from_utf8(h.value)
+                .map_err(|_| HttpError::Malformed(httparse::Error::HeaderValue))?
+                .trim();
+            let name = h.name;
+            if name.eq_ignore_ascii_case("connection") {
+                for token in value.split(',').map(str::trim) {
+                    close |= token.eq_ignore_ascii_case("close");
+                    keep |= token.eq_ignore_ascii_case("keep-alive");
+                }
+            } else if name.eq_ignore_ascii_case("content-length") {
+                lengths += 1;
+                length_value = value;
+            } else if name.eq_ignore_ascii_case("origin") {
+                origin = match origin {
+                    OriginAt::Absent => OriginAt::One(at(value.as_bytes())),
+                    _ => OriginAt::Many,
+                };
+            } else if name.eq_ignore_ascii_case("upgrade") {
+                upgrade_websocket |=
+                    crate::proto::websocket_handshake::has_token(value, "websocket");
+            } else if name.eq_ignore_ascii_case("transfer-encoding") {
+                chunked = true;
+            }
+        }
+        let length = if chunked {
+            BodyLength::Chunked
+        } else {
+            match (lengths, length_value) {
+                (0, _) => BodyLength::Known(0),
+                (1, v) if !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit()) => {
+                    v.parse().map_or(BodyLength::Bad, BodyLength::Known)
+                }
+                _ => BodyLength::Bad,
+            }
+        };
+        let facts = HeadFacts {
+            method,
+            path,
+            query,
+            http11,
+            keep_alive: if http11 { !close } else { keep },
+            upgrade_websocket,
+            length,
+            origin,
+        };
+        Ok(Some((facts, len)))
+    }
+}
+
+impl Head {
+    fn text(&self, range: &Range<usize>) -> &str {
+        // Checked as UTF-8 by the parse already; an empty string cannot happen.
+        self.raw
+            .get(range.clone())
+            .and_then(|b| std::str::from_utf8(b).ok())
+            .unwrap_or_default()
+    }
+
+    /// `GET`, `POST`, ...
+    pub(crate) fn method(&self) -> &str {
+        self.text(&self.facts.method)
+    }
+
+    /// The path, without the query.
+    pub(crate) fn path(&self) -> &str {
+        self.text(&self.facts.path)
+    }
+
+    /// The query string, without the `?`.
+    pub(crate) fn query(&self) -> &str {
+        self.text(&self.facts.query)
+    }
+
+    /// [`HttpRequest::keep_alive`].
+    pub(crate) fn keep_alive(&self) -> bool {
+        self.facts.keep_alive
+    }
+
+    /// Whether an `Upgrade` header has the token `websocket`, as
+    /// [`crate::proto::websocket_handshake::wants_websocket`] decides.
+    pub(crate) fn wants_websocket(&self) -> bool {
+        self.facts.upgrade_websocket
+    }
+
+    /// [`HttpRequest::content_length`].
+    pub(crate) fn content_length(&self) -> Result<usize, HttpError> {
+        match self.facts.length {
+            BodyLength::Known(n) => Ok(n),
+            BodyLength::Chunked => Err(HttpError::ChunkedBody),
+            BodyLength::Bad => Err(HttpError::BadContentLength),
+        }
+    }
+
+    /// `HttpRequest::header("origin")`.
+    pub(crate) fn origin(&self) -> Option<Cow<'_, str>> {
+        match &self.facts.origin {
+            OriginAt::Absent => None,
+            OriginAt::One(range) => Some(Cow::Borrowed(self.text(range))),
+            OriginAt::Many => self.request().header("origin").map(Cow::Owned),
+        }
+    }
+
+    /// The whole request (headers copied), as [`parse_head`] gives it.
+    pub(crate) fn request(&self) -> HttpRequest {
+        match parse_head(&self.raw, usize::MAX, self.remote) {
+            Ok(Some((request, _))) => request,
+            // Cannot happen: these bytes parsed before. Still a request, without headers.
+            _ => HttpRequest {
+                method: self.method().to_owned(),
+                path: self.path().to_owned(),
+                query: self.query().to_owned(),
+                headers: Vec::new(),
+                http11: self.facts.http11,
+                body: Bytes::new(),
+                remote: self.remote,
+            },
+        }
+    }
 }
 
 /// Reads a body of exactly `len` bytes (some may already be in `buf`).
@@ -504,6 +720,99 @@ mod tests {
             req("Content-Length: 99999999999999999999999\r\n").content_length(),
             Err(HttpError::BadContentLength)
         ));
+    }
+
+    /// What the fast head says, next to what the full request says, for one head.
+    fn same_as_request(wire: &[u8], max_head: usize) {
+        let full = parse_head(wire, max_head, addr());
+        let fast = HeadFacts::parse(wire, max_head);
+        let (req, len, facts, fast_len) = match (full, fast) {
+            (Ok(Some((req, len))), Ok(Some((facts, fast_len)))) => (req, len, facts, fast_len),
+            (Ok(None), Ok(None)) => return,
+            (Err(a), Err(b)) => {
+                assert_eq!(format!("{a:?}"), format!("{b:?}"), "{wire:?}");
+                return;
+            }
+            (a, b) => panic!("{wire:?}: {a:?} vs {:?}", b.map(|o| o.map(|(_, l)| l))),
+        };
+        assert_eq!(len, fast_len);
+        let head = Head {
+            raw: Bytes::copy_from_slice(&wire[..len]),
+            facts,
+            remote: addr(),
+        };
+        assert_eq!(head.method(), req.method, "{wire:?}");
+        assert_eq!(head.path(), req.path, "{wire:?}");
+        assert_eq!(head.query(), req.query, "{wire:?}");
+        assert_eq!(head.keep_alive(), req.keep_alive(), "{wire:?}");
+        assert_eq!(
+            head.wants_websocket(),
+            crate::proto::websocket_handshake::wants_websocket(|n| req.header(n)),
+            "{wire:?}"
+        );
+        assert_eq!(
+            format!("{:?}", head.content_length()),
+            format!("{:?}", req.content_length()),
+            "{wire:?}"
+        );
+        assert_eq!(head.origin().map(|o| o.into_owned()), req.header("origin"));
+        let again = head.request();
+        assert_eq!(again.method, req.method);
+        assert_eq!(again.path, req.path);
+        assert_eq!(again.query, req.query);
+        assert_eq!(again.headers, req.headers);
+        assert_eq!(again.http11, req.http11);
+    }
+
+    #[test]
+    fn fast_heads_agree_with_requests() {
+        let heads: &[&[u8]] = &[
+            b"GET /engine.io/?EIO=4&transport=polling&sid=abc HTTP/1.1\r\nHost: x\r\n\r\n",
+            b"GET /engine.io/ HTTP/1.1\r\nHost: x\r\n\r\n",
+            b"GET /engine.io/? HTTP/1.1\r\n\r\n",
+            b"GET /a?b?c HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n",
+            b"GET / HTTP/1.0\r\nconnection: foo\r\nCONNECTION:  keep-alive , x\r\n\r\n",
+            b"GET / HTTP/1.0\r\n\r\n",
+            b"GET / HTTP/1.1\r\nConnection: upgrade, close\r\n\r\n",
+            b"GET / HTTP/1.1\r\nConnection:\r\nConnection: Close\r\n\r\n",
+            b"GET / HTTP/1.1\r\nConnection: closed\r\n\r\n",
+            b"GET / HTTP/1.1\r\nUpgrade: h2c, WebSocket\r\n\r\n",
+            b"GET / HTTP/1.1\r\nUpgrade: h2c\r\nupgrade: websocket\r\n\r\n",
+            b"GET / HTTP/1.1\r\nUpgrade: websockets\r\n\r\n",
+            b"POST / HTTP/1.1\r\nContent-Length: 12\r\n\r\nbody",
+            b"POST / HTTP/1.1\r\nContent-Length:  7 \r\n\r\n",
+            b"POST / HTTP/1.1\r\nContent-Length: \r\n\r\n",
+            b"POST / HTTP/1.1\r\nContent-Length: +1\r\n\r\n",
+            b"POST / HTTP/1.1\r\nContent-Length: 1\r\ncontent-length: 1\r\n\r\n",
+            b"POST / HTTP/1.1\r\nContent-Length: 99999999999999999999999\r\n\r\n",
+            b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\nContent-Length: 1\r\n\r\n",
+            b"POST / HTTP/1.1\r\nTransfer-Encoding:\r\n\r\n",
+            b"GET / HTTP/1.1\r\nOrigin: https://a.example\r\n\r\n",
+            b"GET / HTTP/1.1\r\nOrigin:\r\n\r\n",
+            b"GET / HTTP/1.1\r\nOrigin: https://a\r\norigin: https://b\r\n\r\n",
+            b"GET / HTTP/1.1\r\nX-Odd: \xc3\xa9t\xc3\xa9\r\n\r\n",
+            b"GET / HTTP/1.1\r\nOrigin: \xc2\xa0https://a\xc2\xa0\r\n\r\n",
+            b"GET / HTTP/1.1\r\nX-Bad: \xff\xfe\r\n\r\n",
+            b"GET / HTTP/1.1\r\nX-Bad: \xc3\r\nConnection: close\r\n\r\n",
+            b"OPTIONS /engine.io/ HTTP/1.1\r\nAccess-Control-Request-Headers: a, b\r\n\r\n",
+            b"GET / HTTP/1.1\r\nHost",
+            b"\x01\x02 / HTTP/1.1\r\n\r\n",
+            b"GET / HTTP/2.0\r\n\r\n",
+            b"GET  / HTTP/1.1\r\n\r\n",
+            b"\r\nGET / HTTP/1.1\r\n\r\n",
+            b"",
+        ];
+        for wire in heads {
+            for max_head in [8, 16, 40, 1024] {
+                same_as_request(wire, max_head);
+            }
+            // Every prefix, as the bytes trickle in.
+            for end in 0..wire.len() {
+                same_as_request(&wire[..end], 1024);
+            }
+        }
+        let many: String = (0..70).map(|i| format!("h{i}: v\r\n")).collect();
+        same_as_request(format!("GET / HTTP/1.1\r\n{many}\r\n").as_bytes(), 1 << 20);
     }
 
     /// The encoder before it wrote bytes directly, kept to check the output byte for byte.

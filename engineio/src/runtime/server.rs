@@ -196,17 +196,17 @@ async fn connection(
     let mut buf = BytesMut::new();
     loop {
         let head = tokio::select! {
-            head = tokio::time::timeout(config.header_timeout, http::read_head(&mut stream, &mut buf, config.max_head_bytes, remote)) => head,
+            head = tokio::time::timeout(config.header_timeout, http::read_request_head(&mut stream, &mut buf, config.max_head_bytes, remote)) => head,
             _ = shutdown.changed() => return,
         };
-        let req = match head {
-            Ok(Ok(req)) => req,
+        let head = match head {
+            Ok(Ok(head)) => head,
             Ok(Err(e)) => return refuse(stream, &e).await,
             Err(_) if buf.is_empty() => return, // an idle keep-alive connection
             Err(_) => return refuse(stream, &HttpError::Timeout).await,
         };
-        if let Some(engine) = shared.engines.iter().find(|e| e.matches(&req.path)) {
-            match engine.handle(req, stream, buf, config).await {
+        if let Some(engine) = shared.engines.iter().find(|e| e.matches(head.path())) {
+            match engine.handle(head, stream, buf, config).await {
                 After::KeepAlive(s, b) => {
                     stream = s;
                     buf = b;
@@ -215,8 +215,8 @@ async fn connection(
                 After::Done => return,
             }
         }
+        let mut req = head.request();
         let keep_alive = req.keep_alive();
-        let mut req = req;
         let length = match req.content_length() {
             Ok(n) if n <= config.max_fallback_body => n,
             Ok(_) => return refuse(stream, &HttpError::BodyTooLarge).await,
