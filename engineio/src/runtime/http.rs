@@ -3,6 +3,7 @@
 use bytes::{Bytes, BytesMut};
 use std::borrow::Cow;
 use std::fmt;
+use std::mem::MaybeUninit;
 use std::net::SocketAddr;
 use std::ops::Range;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
@@ -245,7 +246,16 @@ fn parse_with<'b>(
     bytes: &'b [u8],
     max_head: usize,
 ) -> Result<Option<usize>, HttpError> {
-    match req.parse(bytes) {
+    check_parse(req.parse(bytes), bytes, max_head)
+}
+
+/// The limits and errors of [`parse_head`], applied to what httparse said.
+fn check_parse(
+    parsed: httparse::Result<usize>,
+    bytes: &[u8],
+    max_head: usize,
+) -> Result<Option<usize>, HttpError> {
+    match parsed {
         Ok(httparse::Status::Complete(len)) if len <= max_head => Ok(Some(len)),
         Ok(httparse::Status::Complete(_)) => Err(HttpError::HeadTooLarge),
         Ok(httparse::Status::Partial) if bytes.len() >= max_head => Err(HttpError::HeadTooLarge),
@@ -354,9 +364,11 @@ impl HeadFacts {
     /// [`parse_head`] without building the request: the same limits and errors (a header value
     /// that is not UTF-8 included), with ranges into `bytes` instead of copies.
     fn parse(bytes: &[u8], max_head: usize) -> Result<Option<(Self, usize)>, HttpError> {
-        let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
-        let mut req = httparse::Request::new(&mut headers);
-        let Some(len) = parse_with(&mut req, bytes, max_head)? else {
+        // Left uninitialised (httparse fills what it uses): no 2 KiB of empty headers to write.
+        let mut headers = [const { MaybeUninit::<httparse::Header<'_>>::uninit() }; MAX_HEADERS];
+        let mut req = httparse::Request::new(&mut []);
+        let parsed = req.parse_with_uninit_headers(bytes, &mut headers);
+        let Some(len) = check_parse(parsed, bytes, max_head)? else {
             return Ok(None);
         };
         let at = |part: &[u8]| -> Range<usize> {
@@ -377,41 +389,46 @@ impl HeadFacts {
         let mut upgrade_websocket = false;
         let mut chunked = false;
         let mut lengths = 0usize;
-        let mut length_value = "";
+        let mut length_value: &[u8] = b"";
         let mut origin = OriginAt::Absent;
         for h in req.headers.iter() {
-            let value = std::str::from_utf8(h.value)
-                .map_err(|_| HttpError::Malformed(httparse::Error::HeaderValue))?
-                .trim();
-            let name = h.name;
-            if name.eq_ignore_ascii_case("connection") {
-                for token in value.split(',').map(str::trim) {
-                    close |= token.eq_ignore_ascii_case("close");
-                    keep |= token.eq_ignore_ascii_case("keep-alive");
+            // Nearly every value is ASCII, which needs no UTF-8 check; only the few headers read
+            // here are trimmed.
+            let ascii = h.value.is_ascii();
+            if !ascii && std::str::from_utf8(h.value).is_err() {
+                return Err(HttpError::Malformed(httparse::Error::HeaderValue));
+            }
+            let name = h.name.as_bytes();
+            let named = |wanted: &str| name.eq_ignore_ascii_case(wanted.as_bytes());
+            match name.len() {
+                10 if named("connection") => {
+                    let value = trim(h.value, ascii);
+                    close |= has_token(value, ascii, "close");
+                    keep |= has_token(value, ascii, "keep-alive");
                 }
-            } else if name.eq_ignore_ascii_case("content-length") {
-                lengths += 1;
-                length_value = value;
-            } else if name.eq_ignore_ascii_case("origin") {
-                origin = match origin {
-                    OriginAt::Absent => OriginAt::One(at(value.as_bytes())),
-                    _ => OriginAt::Many,
-                };
-            } else if name.eq_ignore_ascii_case("upgrade") {
-                upgrade_websocket |=
-                    crate::proto::websocket_handshake::has_token(value, "websocket");
-            } else if name.eq_ignore_ascii_case("transfer-encoding") {
-                chunked = true;
+                14 if named("content-length") => {
+                    lengths += 1;
+                    length_value = trim(h.value, ascii);
+                }
+                6 if named("origin") => {
+                    origin = match origin {
+                        OriginAt::Absent => OriginAt::One(at(trim(h.value, ascii))),
+                        _ => OriginAt::Many,
+                    };
+                }
+                7 if named("upgrade") => {
+                    upgrade_websocket |= has_token(trim(h.value, ascii), ascii, "websocket");
+                }
+                17 if named("transfer-encoding") => chunked = true,
+                _ => {}
             }
         }
         let length = if chunked {
             BodyLength::Chunked
         } else {
-            match (lengths, length_value) {
-                (0, _) => BodyLength::Known(0),
-                (1, v) if !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit()) => {
-                    v.parse().map_or(BodyLength::Bad, BodyLength::Known)
-                }
+            match lengths {
+                0 => BodyLength::Known(0),
+                1 => decimal(length_value).map_or(BodyLength::Bad, BodyLength::Known),
                 _ => BodyLength::Bad,
             }
         };
@@ -427,6 +444,48 @@ impl HeadFacts {
         };
         Ok(Some((facts, len)))
     }
+}
+
+/// `value` without the whitespace `str::trim` removes (for ASCII: tab, LF, VT, FF, CR, space);
+/// `ascii` says whether `value` is ASCII, else it is valid UTF-8.
+fn trim(value: &[u8], ascii: bool) -> &[u8] {
+    if ascii {
+        let space = |b: &u8| matches!(b, b'\t'..=b'\r' | b' ');
+        let start = value.iter().position(|b| !space(b)).unwrap_or(value.len());
+        let end = value
+            .iter()
+            .rposition(|b| !space(b))
+            .map_or(start, |i| i + 1);
+        value.get(start..end).unwrap_or_default()
+    } else {
+        std::str::from_utf8(value).map_or(value, |v| v.trim().as_bytes())
+    }
+}
+
+/// [`crate::proto::websocket_handshake::has_token`] on a value as [`trim`] gives it.
+fn has_token(value: &[u8], ascii: bool, token: &str) -> bool {
+    if ascii {
+        value
+            .split(|&b| b == b',')
+            .any(|t| trim(t, true).eq_ignore_ascii_case(token.as_bytes()))
+    } else {
+        std::str::from_utf8(value)
+            .is_ok_and(|v| crate::proto::websocket_handshake::has_token(v, token))
+    }
+}
+
+/// A non-empty run of ASCII digits that fits a `usize`.
+fn decimal(digits: &[u8]) -> Option<usize> {
+    if digits.is_empty() {
+        return None;
+    }
+    digits.iter().try_fold(0usize, |n, &b| {
+        if b.is_ascii_digit() {
+            n.checked_mul(10)?.checked_add(usize::from(b - b'0'))
+        } else {
+            None
+        }
+    })
 }
 
 impl Head {
@@ -795,6 +854,16 @@ mod tests {
             b"GET / HTTP/1.1\r\nX-Bad: \xff\xfe\r\n\r\n",
             b"GET / HTTP/1.1\r\nX-Bad: \xc3\r\nConnection: close\r\n\r\n",
             b"OPTIONS /engine.io/ HTTP/1.1\r\nAccess-Control-Request-Headers: a, b\r\n\r\n",
+            b"POST / HTTP/1.1\r\nContent-Length: \xc2\xa012\xe3\x80\x80\r\n\r\n",
+            b"POST / HTTP/1.1\r\nContent-Length: \x0b12\t\r\n\r\n",
+            b"POST / HTTP/1.1\r\nContent-Length: 1\xc2\xa02\r\n\r\n",
+            b"GET / HTTP/1.1\r\nConnection: \xc2\xa0close\xc2\x85, x\r\n\r\n",
+            b"GET / HTTP/1.1\r\nConnection: a,\x1cclose\r\n\r\n",
+            b"GET / HTTP/1.1\r\nConnection: \tclose\t,\r\n\r\n",
+            b"GET / HTTP/1.1\r\nUpgrade: \xe2\x80\x83websocket\r\n\r\n",
+            b"GET / HTTP/1.1\r\nUPGRADE: x,,WEBSOCKET ,\r\n\r\n",
+            b"GET / HTTP/1.1\r\nOrigin: \t\xc3\xa9x \r\n\r\n",
+            b"GET / HTTP/1.1\r\nConnectio: close\r\nConnections: close\r\n\r\n",
             b"GET / HTTP/1.1\r\nHost",
             b"\x01\x02 / HTTP/1.1\r\n\r\n",
             b"GET / HTTP/2.0\r\n\r\n",
@@ -813,6 +882,22 @@ mod tests {
         }
         let many: String = (0..70).map(|i| format!("h{i}: v\r\n")).collect();
         same_as_request(format!("GET / HTTP/1.1\r\n{many}\r\n").as_bytes(), 1 << 20);
+    }
+
+    #[test]
+    fn trims_like_str() {
+        for b in 0..=127u8 {
+            let one = [b, b'x', b];
+            let text = std::str::from_utf8(&one).unwrap();
+            assert_eq!(trim(&one, true), text.trim().as_bytes(), "{b}");
+        }
+        assert_eq!(trim("\u{a0}x\u{3000}".as_bytes(), false), b"x");
+        assert_eq!(decimal(b"0"), Some(0));
+        let max = usize::MAX.to_string();
+        assert_eq!(decimal(max.as_bytes()), Some(usize::MAX));
+        assert_eq!(decimal(format!("{max}0").as_bytes()), None);
+        assert_eq!(decimal(b""), None);
+        assert_eq!(decimal(b"1 2"), None);
     }
 
     /// The encoder before it wrote bytes directly, kept to check the output byte for byte.
