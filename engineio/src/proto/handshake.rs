@@ -12,14 +12,48 @@ pub fn open_json(sid: &str, transport: Transport, config: &Config) -> Text {
     } else {
         "[]"
     };
-    let sid = serde_json::Value::from(sid);
     // Written by hand to keep the key order of the Node reference server.
-    Text::from(format!(
-        r#"{{"sid":{sid},"upgrades":{upgrades},"pingInterval":{},"pingTimeout":{},"maxPayload":{}}}"#,
-        duration_ms(config.ping_interval),
-        duration_ms(config.ping_timeout),
-        config.max_payload,
-    ))
+    let mut out = String::with_capacity(128 + sid.len());
+    out.push_str(r#"{"sid":"#);
+    if sid
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    {
+        // Generated ids are URL-safe base64: nothing to escape.
+        out.push('"');
+        out.push_str(sid);
+        out.push('"');
+    } else {
+        out.push_str(&serde_json::Value::from(sid).to_string());
+    }
+    out.push_str(r#","upgrades":"#);
+    out.push_str(upgrades);
+    for (key, value) in [
+        (r#","pingInterval":"#, duration_ms(config.ping_interval)),
+        (r#","pingTimeout":"#, duration_ms(config.ping_timeout)),
+        (r#","maxPayload":"#, config.max_payload as u64),
+    ] {
+        out.push_str(key);
+        push_u64(&mut out, value);
+    }
+    out.push('}');
+    Text::from(out)
+}
+
+/// Writes `n` in decimal without an intermediate `String`.
+fn push_u64(out: &mut String, n: u64) {
+    let mut buf = [0u8; 20];
+    let mut i = buf.len();
+    let mut n = n;
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    out.extend(buf[i..].iter().map(|&b| char::from(b)));
 }
 
 fn duration_ms(d: std::time::Duration) -> u64 {

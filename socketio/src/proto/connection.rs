@@ -460,7 +460,10 @@ impl Connection {
     }
 
     fn reply_connect(&mut self, key: &Namespace, sid: &str) {
-        let data = format!("{{\"sid\":{}}}", RawJson::string(sid));
+        let mut data = String::with_capacity(super::json::string_len(sid) + 8);
+        data.push_str("{\"sid\":");
+        super::json::write_string(&mut data, sid);
+        data.push('}');
         self.transmit(&Packet::Connect {
             nsp: key.clone(),
             data: Some(RawJson::from_trusted(data)),
