@@ -350,7 +350,7 @@ impl Engine {
                     Some(crate::proto::Output::Reply { reply, .. }) => reply,
                     _ => PollReply::Error(RequestError::BadRequest),
                 };
-                if !self.open(session, &req, Transport::Polling, None).await {
+                if !self.open(session, req, Transport::Polling, None).await {
                     return respond(stream, buf, Reply::text(503, "shutting down"), false).await;
                 }
                 respond(stream, buf, reply_response(first), !unread_body).await
@@ -379,7 +379,7 @@ impl Engine {
                     return After::Done;
                 }
                 let ws_stream = self.websocket(stream, buf).await;
-                self.open(session, &req, Transport::WebSocket, Some((id, ws_stream)))
+                self.open(session, req, Transport::WebSocket, Some((id, ws_stream)))
                     .await;
                 After::Done
             }
@@ -537,7 +537,7 @@ impl Engine {
     async fn open(
         &self,
         session: Session,
-        req: &HttpRequest,
+        req: HttpRequest,
         transport: Transport,
         ws: Option<(WsId, WsStream)>,
     ) -> bool {
@@ -547,9 +547,10 @@ impl Engine {
         let (commands_tx, commands) = mailbox(config.command_buffer);
         let cell = Arc::new(TransportCell::default());
         cell.set(session.transport());
+        // The request's own headers and query move into the handshake (no copies).
         let handshake = Arc::new(Handshake {
-            headers: req.headers.clone(),
-            query: req.query.clone(),
+            headers: req.headers,
+            query: req.query,
             remote: req.remote,
             transport,
         });

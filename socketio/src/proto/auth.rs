@@ -307,12 +307,18 @@ fn bearer(value: &str) -> Result<&str, AuthError> {
 
 /// The `token` string of a `{"token": ...}` JSON object; `Ok(None)` when absent.
 pub(crate) fn token_in_object(json: Option<&RawJson>) -> Result<Option<String>, AuthError> {
+    /// Only the `token` member is read (borrowed when it has no escapes); the others are skipped
+    /// without building them. A `token` that is not a string or null, or given twice, is refused.
+    #[derive(serde::Deserialize)]
+    struct TokenMember<'a> {
+        #[serde(borrow, default)]
+        token: Option<std::borrow::Cow<'a, str>>,
+    }
     let Some(json) = json else { return Ok(None) };
-    let value: serde_json::Value = json.deserialize().map_err(|_| AuthError::bad_format())?;
-    match value.get("token") {
-        None | Some(serde_json::Value::Null) => Ok(None),
-        Some(serde_json::Value::String(s)) => payload_token(s).map(|t| Some(t.to_owned())),
-        Some(_) => Err(AuthError::bad_format()),
+    let member: TokenMember<'_> = json.deserialize().map_err(|_| AuthError::bad_format())?;
+    match member.token {
+        None => Ok(None),
+        Some(token) => payload_token(&token).map(|t| Some(t.to_owned())),
     }
 }
 
@@ -354,6 +360,30 @@ pub(crate) fn find_token(
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn token_member_of_the_auth_payload() {
+        let token = |json: &str| token_in_object(Some(&RawJson::parse(json).unwrap()));
+        assert_eq!(token("{}").unwrap(), None);
+        assert_eq!(token(r#"{"token":null,"x":[1,{"y":2}]}"#).unwrap(), None);
+        assert_eq!(
+            token(r#"{"a":1,"token":"t.u.v"}"#).unwrap().as_deref(),
+            Some("t.u.v")
+        );
+        assert_eq!(
+            token(r#"{"token":"Bearer t.u.v"}"#).unwrap().as_deref(),
+            Some("t.u.v")
+        );
+        // Escapes are decoded (the value is then owned, not borrowed).
+        assert_eq!(
+            token(r#"{"token":"t\u002eu"}"#).unwrap().as_deref(),
+            Some("t.u")
+        );
+        assert!(token(r#"{"token":42}"#).is_err());
+        assert!(token(r#"{"token":{"a":1}}"#).is_err());
+        assert!(token(r#"{"token":"a","token":"b"}"#).is_err());
+        assert_eq!(token_in_object(None).unwrap(), None);
+    }
 
     fn creds(
         auth: Option<&str>,
