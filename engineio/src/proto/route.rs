@@ -5,11 +5,13 @@
 
 use super::config::{Config, Transport};
 use super::query;
+use std::borrow::Cow;
 use std::fmt;
 
-/// What an Engine.IO request asks for.
+/// What an Engine.IO request asks for. The sid is borrowed from the query string unless it had
+/// escapes to decode.
 #[derive(Clone, PartialEq, Eq, Debug)]
-pub enum Route {
+pub enum Route<'q> {
     /// A CORS preflight (`OPTIONS`).
     Preflight,
     /// A new session over this transport.
@@ -17,17 +19,17 @@ pub enum Route {
     /// A long-poll for the session's packets.
     PollGet {
         /// The session id.
-        sid: String,
+        sid: Cow<'q, str>,
     },
     /// Packets from the client.
     PollPost {
         /// The session id.
-        sid: String,
+        sid: Cow<'q, str>,
     },
     /// A WebSocket for an existing session: the upgrade from polling.
     WebSocket {
         /// The session id.
-        sid: String,
+        sid: Cow<'q, str>,
     },
 }
 
@@ -105,21 +107,21 @@ impl std::error::Error for RequestError {}
 /// `websocket_upgrade` says whether the request carries `Upgrade: websocket`. `session_transport`
 /// looks a sid up and gives the transport its session is on now, or `None` if there is no such
 /// session.
-pub fn route(
+pub fn route<'q>(
     method: &str,
-    query_string: &str,
+    query_string: &'q str,
     websocket_upgrade: bool,
     config: &Config,
     session_transport: impl FnOnce(&str) -> Option<Transport>,
-) -> Result<Route, RequestError> {
+) -> Result<Route<'q>, RequestError> {
     if method == "OPTIONS" {
         return Ok(Route::Preflight);
     }
     let mut transport = None;
     let mut sid = None;
     let mut eio = None;
-    for (key, value) in query::pairs(query_string) {
-        match key.as_str() {
+    for (key, value) in query::borrowed_pairs(query_string) {
+        match &*key {
             "transport" if transport.is_none() => transport = Some(value),
             "sid" if sid.is_none() => sid = Some(value),
             "EIO" if eio.is_none() => eio = Some(value),
@@ -160,7 +162,7 @@ pub fn route(
 mod tests {
     use super::*;
 
-    fn r(method: &str, q: &str, ws: bool) -> Result<Route, RequestError> {
+    fn r<'q>(method: &str, q: &'q str, ws: bool) -> Result<Route<'q>, RequestError> {
         route(method, q, ws, &Config::default(), |sid| match sid {
             "poll" => Some(Transport::Polling),
             "ws" => Some(Transport::WebSocket),
@@ -229,6 +231,19 @@ mod tests {
             Err(BadRequest)
         );
         assert_eq!(r("OPTIONS", "", false), Ok(Route::Preflight));
+        // The sid is decoded like every query value; the first of each key counts.
+        assert_eq!(
+            r("POST", "EIO=4&transport=polling&sid=p%6Fll&sid=ws", false),
+            Ok(Route::PollPost { sid: "poll".into() })
+        );
+        assert_eq!(
+            r(
+                "GET",
+                "transport=polling&EIO=4&transport=websocket&sid=poll&",
+                false
+            ),
+            Ok(Route::PollGet { sid: "poll".into() })
+        );
     }
 
     #[test]
