@@ -194,16 +194,28 @@ async fn connection(
     let _ = stream.set_nodelay(true);
     let config = &shared.config;
     let mut buf = BytesMut::new();
+    // One shutdown wait and one head timer for the connection's life, not one per request: moving
+    // a registered timer to a later deadline is a compare-and-swap, registering a new one (and
+    // removing it when dropped) takes the timer wheel's lock.
+    let shutdown = shutdown.changed();
+    tokio::pin!(shutdown);
+    let head_timer = tokio::time::sleep(config.header_timeout);
+    tokio::pin!(head_timer);
     loop {
+        head_timer
+            .as_mut()
+            .reset(tokio::time::Instant::now() + config.header_timeout);
         let head = tokio::select! {
-            head = tokio::time::timeout(config.header_timeout, http::read_request_head(&mut stream, &mut buf, config.max_head_bytes, remote)) => head,
-            _ = shutdown.changed() => return,
+            biased;
+            head = http::read_request_head(&mut stream, &mut buf, config.max_head_bytes, remote) => Some(head),
+            () = &mut head_timer => None,
+            _ = &mut shutdown => return,
         };
         let head = match head {
-            Ok(Ok(head)) => head,
-            Ok(Err(e)) => return refuse(stream, &e).await,
-            Err(_) if buf.is_empty() => return, // an idle keep-alive connection
-            Err(_) => return refuse(stream, &HttpError::Timeout).await,
+            Some(Ok(head)) => head,
+            Some(Err(e)) => return refuse(stream, &e).await,
+            None if buf.is_empty() => return, // an idle keep-alive connection
+            None => return refuse(stream, &HttpError::Timeout).await,
         };
         if let Some(engine) = shared.engines.iter().find(|e| e.matches(head.path())) {
             match engine.handle(head, stream, buf, config).await {
