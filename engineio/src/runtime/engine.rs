@@ -276,24 +276,19 @@ impl Engine {
         let origin = head.origin();
         let cors = config.cors.response_headers(origin.as_deref());
         let wants_ws = head.wants_websocket();
+        let method = head.method();
         // The session's mailbox, taken with the same lookup that routes the request.
         let mut mailbox = None;
-        let routed = route(
-            head.method(),
-            head.query(),
-            wants_ws,
-            &config.protocol,
-            |sid| {
-                let sessions = self.inner.sessions.lock().ok()?;
-                let entry = sessions.get(sid)?;
-                mailbox = Some(entry.inputs.clone());
-                entry.transport.get()
-            },
-        );
+        let routed = route(method, head.query(), wants_ws, &config.protocol, |sid| {
+            let sessions = self.inner.sessions.lock().ok()?;
+            let entry = sessions.get(sid)?;
+            mailbox = Some(entry.inputs.clone());
+            entry.transport.get()
+        });
         // A request whose body we do not read cannot keep the connection.
         let unread_body = !matches!(routed, Ok(Route::PollPost { .. }))
             && head.content_length().map_or(true, |n| n > 0);
-        let head_only = head.method() == "HEAD";
+        let head_only = method == "HEAD";
         let respond = |stream: TcpStream, buf: BytesMut, reply: Reply, keep: bool| {
             let keep = keep && keep_alive;
             let headers = reply.headers(&cors);

@@ -351,6 +351,8 @@ enum OriginAt {
 #[derive(Clone, Debug)]
 struct HeadFacts {
     method: Range<usize>,
+    /// The method when it is one the Engine.IO path checks for: read without a UTF-8 check.
+    known_method: Option<&'static str>,
     path: Range<usize>,
     query: Range<usize>,
     http11: bool,
@@ -379,6 +381,13 @@ impl HeadFacts {
             }
         };
         let method = req.method.map_or(0..0, |m| at(m.as_bytes()));
+        let known_method = match req.method {
+            Some("GET") => Some("GET"),
+            Some("POST") => Some("POST"),
+            Some("OPTIONS") => Some("OPTIONS"),
+            Some("HEAD") => Some("HEAD"),
+            _ => None,
+        };
         let target = req.path.unwrap_or_default();
         let (path, query) = match target.split_once('?') {
             Some((path, query)) => (at(path.as_bytes()), at(query.as_bytes())),
@@ -434,6 +443,7 @@ impl HeadFacts {
         };
         let facts = HeadFacts {
             method,
+            known_method,
             path,
             query,
             http11,
@@ -499,7 +509,10 @@ impl Head {
 
     /// `GET`, `POST`, ...
     pub(crate) fn method(&self) -> &str {
-        self.text(&self.facts.method)
+        match self.facts.known_method {
+            Some(method) => method,
+            None => self.text(&self.facts.method),
+        }
     }
 
     /// The path, without the query.
