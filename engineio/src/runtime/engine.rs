@@ -128,10 +128,15 @@ impl EngineConfig {
         self
     }
 
-    fn matches(&self, path: &str) -> bool {
-        let base = self.path.trim_end_matches('/');
-        path == base || path.strip_prefix(base) == Some("/")
+    /// The path without its trailing slashes, which [`Engine::matches`] compares with.
+    fn base_path(&self) -> &str {
+        self.path.trim_end_matches('/')
     }
+}
+
+/// Whether a request path is `base` (a path without trailing slashes), with or without one `/`.
+fn path_matches(base: &str, path: &str) -> bool {
+    path == base || path.strip_prefix(base) == Some("/")
 }
 
 struct Entry {
@@ -141,7 +146,9 @@ struct Entry {
 
 struct Inner {
     config: EngineConfig,
-    sessions: Mutex<HashMap<Arc<str>, Entry>>,
+    /// [`EngineConfig::path`] without its trailing slashes, trimmed once.
+    base_path: Box<str>,
+    sessions: Mutex<HashMap<Arc<str>, Entry, SidHash>>,
     sids: SidGenerator,
     ids: AtomicU64,
     accept_tx: mpsc::Sender<Socket>,
@@ -180,8 +187,9 @@ impl Engine {
         let (accept_tx, accept_rx) = mpsc::channel(config.accept_backlog.max(1));
         Self {
             inner: Arc::new(Inner {
+                base_path: config.base_path().into(),
                 config,
-                sessions: Mutex::new(HashMap::new()),
+                sessions: Mutex::new(HashMap::with_hasher(SidHash::new())),
                 sids: SidGenerator::new(),
                 ids: AtomicU64::new(1),
                 accept_tx,
@@ -220,7 +228,7 @@ impl Engine {
 
     /// Whether the request path belongs to this endpoint.
     pub(crate) fn matches(&self, path: &str) -> bool {
-        self.inner.config.matches(path)
+        path_matches(&self.inner.base_path, path)
     }
 
     /// Closes every session and refuses new ones; returns once all sessions ended or `grace` passed.
@@ -596,6 +604,71 @@ impl Engine {
     }
 }
 
+/// The hasher of the sessions table: a seeded multiply-xor over 8-byte words (FxHash's step) with
+/// a final mix, a fraction of SipHash's cost per request. SipHash's protection is not needed
+/// here: the table's keys are sids this server drew at random (15 bytes of /dev/urandom), so a
+/// peer cannot choose keys that collide; a lookup with a sid of its choosing walks one probe
+/// sequence and inserts nothing.
+#[derive(Clone, Debug)]
+struct SidHash {
+    seed: u64,
+}
+
+impl SidHash {
+    fn new() -> Self {
+        use std::hash::BuildHasher;
+        Self {
+            seed: std::collections::hash_map::RandomState::new().hash_one(0x5eed_u64),
+        }
+    }
+}
+
+impl std::hash::BuildHasher for SidHash {
+    type Hasher = SidHasher;
+
+    fn build_hasher(&self) -> SidHasher {
+        SidHasher(self.seed)
+    }
+}
+
+/// The hasher of [`SidHash`].
+struct SidHasher(u64);
+
+impl SidHasher {
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
+}
+
+impl std::hash::Hasher for SidHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut words = bytes.chunks_exact(8);
+        for word in &mut words {
+            self.add(u64::from_le_bytes(word.try_into().unwrap_or_default()));
+        }
+        let rest = words.remainder();
+        if !rest.is_empty() {
+            let mut last = [0u8; 8];
+            last.iter_mut().zip(rest).for_each(|(b, r)| *b = *r);
+            // The length in the top byte: "a" and "a\0" differ.
+            self.add(u64::from_le_bytes(last) ^ ((rest.len() as u64) << 56));
+        }
+    }
+
+    fn write_u8(&mut self, byte: u8) {
+        self.add(u64::from(byte));
+    }
+
+    fn finish(&self) -> u64 {
+        // splitmix64's finaliser: hashbrown takes its bucket from the low bits and its tag from
+        // the top 7, both must depend on every input bit.
+        let mut h = self.0;
+        h = (h ^ (h >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        h = (h ^ (h >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        h ^ (h >> 31)
+    }
+}
+
 /// A session's entry in its engine's table, removed when the session's driver ends.
 pub(crate) struct Registration {
     engine: Engine,
@@ -704,5 +777,59 @@ fn reply_response(reply: PollReply) -> Reply {
         },
         PollReply::Error(e) => error_response(e),
         PollReply::TooLarge => Reply::text(413, "Payload Too Large"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::hash::BuildHasher;
+
+    #[test]
+    fn paths_match_with_or_without_one_slash() {
+        for path in ["/engine.io/", "/engine.io", "/engine.io//"] {
+            let config = EngineConfig::default().path(path);
+            let base = config.base_path();
+            assert!(path_matches(base, "/engine.io"), "{path}");
+            assert!(path_matches(base, "/engine.io/"), "{path}");
+            assert!(!path_matches(base, "/engine.io//"), "{path}");
+            assert!(!path_matches(base, "/engine.iox"), "{path}");
+            assert!(!path_matches(base, "/engine"), "{path}");
+        }
+        let root = EngineConfig::default().path("/");
+        assert!(path_matches(root.base_path(), "/"));
+        assert!(path_matches(root.base_path(), ""));
+        assert!(!path_matches(root.base_path(), "/x"));
+    }
+
+    #[test]
+    fn sid_hash_spreads_sids_and_finds_them() {
+        let hash = SidHash::new();
+        let sids = SidGenerator::new();
+        let keys: Vec<Arc<str>> = (0..2000).map(|_| Arc::from(sids.next_sid())).collect();
+        let hashes: std::collections::HashSet<u64> =
+            keys.iter().map(|k| hash.hash_one(&**k)).collect();
+        assert_eq!(hashes.len(), keys.len());
+        // Both ends of the hash vary (hashbrown's bucket and tag bits).
+        let low: std::collections::HashSet<u64> = hashes.iter().map(|h| h & 0x7f).collect();
+        let top: std::collections::HashSet<u64> = hashes.iter().map(|h| h >> 57).collect();
+        assert_eq!((low.len(), top.len()), (128, 128));
+        // Near-identical strings of every length up to 24 differ.
+        let mut seen = std::collections::HashSet::new();
+        for len in 0..24 {
+            for last in [b'a', b'b', 0] {
+                let mut s = vec![b'x'; len];
+                s.push(last);
+                assert!(seen.insert(hash.hash_one(&s[..])), "{s:?}");
+            }
+        }
+        let mut table = HashMap::with_hasher(hash);
+        for (i, key) in keys.iter().enumerate() {
+            table.insert(key.clone(), i);
+        }
+        for (i, key) in keys.iter().enumerate() {
+            assert_eq!(table.get(&**key), Some(&i));
+        }
+        assert_eq!(table.get("not a sid"), None);
     }
 }
