@@ -4,7 +4,7 @@
 use bytes::Bytes;
 use engineio::proto::{
     CloseReason, Config, Data, Event, Input, Output, Packet, PollReply, RequestError, SendError,
-    Session, TransportFault, WsFrame,
+    Session, Text, TransportFault, WsFrame,
 };
 use std::time::{Duration, Instant};
 
@@ -70,10 +70,12 @@ fn payload(request: u64, body: &str) -> Output {
 }
 
 fn text_frame(ws: u64, s: &str) -> Output {
-    Output::WsSend {
-        ws,
-        frame: WsFrame::Text(Bytes::from(s.to_owned())),
-    }
+    // A message packet is output as its text, for the runtime to prefix with `4`.
+    let frame = match s.strip_prefix('4') {
+        Some(text) => WsFrame::Message(Text::from(text)),
+        None => WsFrame::Text(Bytes::from(s.to_owned())),
+    };
+    Output::WsSend { ws, frame }
 }
 
 #[test]

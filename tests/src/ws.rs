@@ -61,6 +61,8 @@ pub struct WebSocket {
     writer: Writer,
     /// A message being reassembled from fragments: its opcode and bytes so far.
     partial: Option<(u8, Vec<u8>)>,
+    /// The payloads of the pong frames received so far.
+    pongs: Vec<Vec<u8>>,
 }
 
 impl WebSocket {
@@ -112,7 +114,13 @@ impl WebSocket {
             reader: conn.reader,
             writer: conn.writer,
             partial: None,
+            pongs: Vec::new(),
         }))
+    }
+
+    /// The payloads of the pong frames received so far (they are read along with messages).
+    pub fn pongs(&self) -> &[Vec<u8>] {
+        &self.pongs
     }
 
     /// Sends a text message in one frame.
@@ -199,7 +207,12 @@ impl WebSocket {
                     let pong = encode_frame(true, opcode::PONG, &payload, true);
                     self.writer.send_quiet(&pong).await?;
                 }
-                opcode::PONG => {}
+                opcode::PONG => {
+                    self.reader
+                        .log()
+                        .received(self.reader.id(), format!("ws pong {}", show(&payload)));
+                    self.pongs.push(payload);
+                }
                 opcode::CLOSE => {
                     let code = payload.get(..2).map(|b| u16::from_be_bytes([b[0], b[1]]));
                     self.reader

@@ -11,6 +11,7 @@ pub mod query;
 pub mod route;
 pub mod session;
 mod sha1;
+pub mod websocket_frame;
 pub mod websocket_handshake;
 
 pub use close::{CloseReason, TransportFault};

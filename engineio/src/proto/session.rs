@@ -42,6 +42,10 @@ pub type WsId = u64;
 pub enum WsFrame {
     /// A text frame: one Engine.IO text packet.
     Text(Bytes),
+    /// A text frame holding an Engine.IO message packet: `4` then this text. Kept apart so that
+    /// a runtime writes the prefix and the (possibly shared) text straight into its output,
+    /// without assembling them first.
+    Message(Text),
     /// A binary frame: one binary message.
     Binary(Bytes),
 }
@@ -597,6 +601,7 @@ impl Session {
                     Ok(packet) => self.on_packet(now, packet),
                     Err(e) => self.fail(CloseReason::ParseError(e)),
                 },
+                WsFrame::Message(text) => self.on_packet(now, Packet::Message(Data::Text(text))),
             },
             State::Upgrading {
                 polls,
@@ -606,6 +611,7 @@ impl Session {
             } if probe == ws => {
                 let packet = match frame {
                     WsFrame::Text(bytes) => Packet::decode_text(bytes).ok(),
+                    WsFrame::Message(text) => Some(Packet::Message(Data::Text(text))),
                     WsFrame::Binary(_) => None,
                 };
                 match packet {
@@ -744,6 +750,7 @@ impl Session {
         while let Some(packet) = self.outbox.pop_front() {
             let frame = match packet {
                 Packet::Message(Data::Binary(bytes)) => WsFrame::Binary(bytes),
+                Packet::Message(Data::Text(text)) => WsFrame::Message(text),
                 other => WsFrame::Text(other.encode_text()),
             };
             self.outputs.push_back(Output::WsSend { ws, frame });

@@ -1,5 +1,6 @@
 //! The server side of the WebSocket opening handshake (RFC 6455 section 4.2), without I/O.
 
+use super::websocket_frame::{self, Opcode};
 use super::{base64, sha1::sha1};
 use std::fmt;
 
@@ -85,20 +86,7 @@ pub fn switching_protocols(accept: &str, first_text: Option<&[u8]>) -> Vec<u8> {
     out.extend_from_slice(accept.as_bytes());
     out.extend_from_slice(b"\r\n\r\n");
     if let Some(payload) = first_text {
-        // FIN and opcode 1 (text), then the length in 7, 7+16 or 7+64 bits; no mask from a server.
-        out.push(0x81);
-        match payload.len() {
-            n @ 0..=125 => out.push(n as u8),
-            n @ 126..=0xFFFF => {
-                out.push(126);
-                out.extend_from_slice(&(n as u16).to_be_bytes());
-            }
-            n => {
-                out.push(127);
-                out.extend_from_slice(&(n as u64).to_be_bytes());
-            }
-        }
-        out.extend_from_slice(payload);
+        websocket_frame::write_frame(&mut out, Opcode::Text, &[payload]);
     }
     out
 }

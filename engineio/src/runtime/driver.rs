@@ -4,6 +4,7 @@
 use super::app::{self, AppContext, SessionApp};
 use super::mailbox;
 use super::socket::Command;
+use crate::proto::websocket_frame::{write_frame, Opcode};
 use crate::proto::{Event, Input, Output, PollReply, RequestId, Session, Transport, WsFrame, WsId};
 use futures_util::{FutureExt, SinkExt, StreamExt};
 use std::future::poll_fn;
@@ -72,7 +73,7 @@ pub(crate) struct Driver {
     pub(crate) commands: mailbox::Receiver<Command>,
     pub(crate) events: EventSink,
     pub(crate) transport: Arc<TransportCell>,
-    pub(crate) websockets: Vec<(WsId, Box<WsStream>)>,
+    pub(crate) websockets: Vec<Ws>,
     pub(crate) replies: Vec<(RequestId, oneshot::Sender<PollReply>)>,
     pub(crate) max_buffered: usize,
     /// The application asked to give back queue memory at the end of this drain.
@@ -125,8 +126,8 @@ impl Driver {
         }
         // Anyone still waiting for an answer gets "unknown session" from the dropped sender.
         self.replies.clear();
-        for (_, ws) in self.websockets.drain(..) {
-            close_later(ws);
+        for ws in self.websockets.drain(..) {
+            close_later(ws.stream);
         }
     }
 
@@ -139,7 +140,7 @@ impl Driver {
                 self.session.handle(now, input);
             }
             Wake::Input(Some(DriverInput::WebSocket { id, stream })) => {
-                self.websockets.push((id, stream));
+                self.websockets.push(Ws::new(id, stream));
                 self.session.handle(now, Input::WsOpened(id));
             }
             // The engine shuts down: close like the application would.
@@ -180,6 +181,9 @@ impl Driver {
 
     fn release_memory(&mut self) {
         self.release_memory = false;
+        for w in &mut self.websockets {
+            w.release_memory();
+        }
         self.commands.release_memory();
         self.inputs.release_memory();
         self.session.release_memory();
@@ -234,7 +238,13 @@ impl Driver {
             Some(Ok(Message::Text(text))) => Input::WsFrame(ws, WsFrame::Text(text.into())),
             Some(Ok(Message::Binary(bytes))) => Input::WsFrame(ws, WsFrame::Binary(bytes)),
             // tungstenite answers pings itself; the pong goes out with the next flush.
-            Some(Ok(Message::Ping(_) | Message::Pong(_) | Message::Frame(_))) => return,
+            Some(Ok(Message::Ping(_))) => {
+                if let Some(w) = self.websockets.iter_mut().find(|w| w.id == ws) {
+                    w.pong = true;
+                }
+                return;
+            }
+            Some(Ok(Message::Pong(_) | Message::Frame(_))) => return,
             Some(Ok(Message::Close(_))) | None => {
                 self.remove_ws(ws);
                 Input::WsClosed { ws, error: false }
@@ -247,14 +257,14 @@ impl Driver {
         self.session.handle(now, input);
     }
 
-    fn remove_ws(&mut self, ws: WsId) -> Option<Box<WsStream>> {
-        let index = self.websockets.iter().position(|(id, _)| *id == ws)?;
-        Some(self.websockets.swap_remove(index).1)
+    fn remove_ws(&mut self, ws: WsId) -> Option<Ws> {
+        let index = self.websockets.iter().position(|w| w.id == ws)?;
+        Some(self.websockets.swap_remove(index))
     }
 
-    /// Carries out every pending output, then flushes the WebSockets written to.
+    /// Carries out every pending output, then writes out what each WebSocket got (one write per
+    /// WebSocket per drain).
     async fn drain(&mut self, now: Instant) {
-        let mut written = Written::default();
         while let Some(output) = self.session.poll_output() {
             match output {
                 Output::Reply { request, reply } => {
@@ -264,32 +274,14 @@ impl Driver {
                     }
                 }
                 Output::WsSend { ws, frame } => {
-                    let message = match frame {
-                        WsFrame::Text(bytes) => match tungstenite::Utf8Bytes::try_from(bytes) {
-                            Ok(text) => Message::Text(text),
-                            Err(_) => continue,
-                        },
-                        WsFrame::Binary(bytes) => Message::Binary(bytes),
-                    };
-                    let Some((_, stream)) = self.websockets.iter_mut().find(|(id, _)| *id == ws)
-                    else {
-                        continue;
-                    };
-                    if stream.feed(message).await.is_err() {
-                        self.remove_ws(ws);
-                        self.session
-                            .handle(Instant::now(), Input::WsClosed { ws, error: true });
-                    } else {
-                        written.add(ws);
+                    if let Some(w) = self.websockets.iter_mut().find(|w| w.id == ws) {
+                        w.queue(&frame);
                     }
                 }
                 Output::WsClose { ws } => {
-                    if let Some(stream) = self.remove_ws(ws) {
-                        let mut stream = stream;
-                        if written.contains(&ws) {
-                            let _ = stream.flush().await;
-                        }
-                        close_later(stream);
+                    if let Some(mut w) = self.remove_ws(ws) {
+                        let _ = w.write_out().await;
+                        close_later(w.stream);
                     }
                 }
                 Output::Event(event) => match &mut self.events {
@@ -310,14 +302,17 @@ impl Driver {
                 },
             }
         }
-        for ws in written.into_iter() {
-            if let Some((_, stream)) = self.websockets.iter_mut().find(|(id, _)| *id == ws) {
-                if stream.flush().await.is_err() {
-                    self.remove_ws(ws);
-                    self.session
-                        .handle(Instant::now(), Input::WsClosed { ws, error: true });
-                }
+        let mut failed = None;
+        for w in &mut self.websockets {
+            if w.write_out().await.is_err() {
+                failed = Some(w.id);
             }
+        }
+        // At most one fails per drain in practice; another is found by the next drain.
+        if let Some(ws) = failed {
+            self.remove_ws(ws);
+            self.session
+                .handle(Instant::now(), Input::WsClosed { ws, error: true });
         }
         if self.release_memory {
             self.release_memory();
@@ -327,34 +322,6 @@ impl Driver {
             // the invariant explicit rather than sleeping forever.
             self.session.handle_timeout(Instant::now());
         }
-    }
-}
-
-/// The WebSockets written to in one drain (one or two: the active one and a probe), without
-/// allocating for them.
-#[derive(Default)]
-struct Written {
-    first: [Option<WsId>; 2],
-    more: Vec<WsId>,
-}
-
-impl Written {
-    fn add(&mut self, ws: WsId) {
-        if self.contains(&ws) {
-            return;
-        }
-        match self.first.iter_mut().find(|slot| slot.is_none()) {
-            Some(slot) => *slot = Some(ws),
-            None => self.more.push(ws),
-        }
-    }
-
-    fn contains(&self, ws: &WsId) -> bool {
-        self.first.contains(&Some(*ws)) || self.more.contains(ws)
-    }
-
-    fn into_iter(self) -> impl Iterator<Item = WsId> {
-        self.first.into_iter().flatten().chain(self.more)
     }
 }
 
@@ -379,16 +346,73 @@ fn close_later(mut stream: Box<WsStream>) {
 }
 
 /// The next frame from any of the session's WebSockets (at most two: the active one and a probe).
-async fn next_frame(
-    websockets: &mut [(WsId, Box<WsStream>)],
-) -> (WsId, Option<Result<Message, tungstenite::Error>>) {
+async fn next_frame(websockets: &mut [Ws]) -> (WsId, Option<Result<Message, tungstenite::Error>>) {
     poll_fn(|cx| {
-        for (id, stream) in websockets.iter_mut() {
-            if let Poll::Ready(item) = stream.poll_next_unpin(cx) {
-                return Poll::Ready((*id, item));
+        for w in websockets.iter_mut() {
+            if let Poll::Ready(item) = w.stream.poll_next_unpin(cx) {
+                return Poll::Ready((w.id, item));
             }
         }
         Poll::Pending
     })
     .await
+}
+
+/// Most of a WebSocket's output buffer kept between drains; a bigger one (after a large message)
+/// is given back.
+const KEPT_OUTPUT: usize = 4096;
+
+/// One WebSocket of the session. tungstenite reads its frames (and answers pings); the session's
+/// frames are written here, by hand, into `out` and then to the socket in one write per drain:
+/// a message is copied once, from its (possibly shared) text into `out`.
+pub(crate) struct Ws {
+    id: WsId,
+    stream: Box<WsStream>,
+    out: Vec<u8>,
+    /// tungstenite queued a pong that its next flush writes.
+    pong: bool,
+}
+
+impl Ws {
+    pub(crate) fn new(id: WsId, stream: Box<WsStream>) -> Self {
+        Self {
+            id,
+            stream,
+            out: Vec::new(),
+            pong: false,
+        }
+    }
+
+    fn queue(&mut self, frame: &WsFrame) {
+        match frame {
+            WsFrame::Message(text) => {
+                write_frame(&mut self.out, Opcode::Text, &[b"4", text.as_bytes()]);
+            }
+            WsFrame::Text(bytes) => write_frame(&mut self.out, Opcode::Text, &[bytes]),
+            WsFrame::Binary(bytes) => write_frame(&mut self.out, Opcode::Binary, &[bytes]),
+        }
+    }
+
+    /// Writes out the pending pong, then the queued frames.
+    async fn write_out(&mut self) -> std::io::Result<()> {
+        use tokio::io::AsyncWriteExt;
+        if std::mem::take(&mut self.pong) {
+            self.stream.flush().await.map_err(std::io::Error::other)?;
+        }
+        if self.out.is_empty() {
+            return Ok(());
+        }
+        let result = self.stream.get_mut().write_all(&self.out).await;
+        self.out.clear();
+        if self.out.capacity() > KEPT_OUTPUT {
+            self.out = Vec::new();
+        }
+        result
+    }
+
+    fn release_memory(&mut self) {
+        if self.out.is_empty() {
+            self.out = Vec::new();
+        }
+    }
 }

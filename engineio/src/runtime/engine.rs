@@ -2,7 +2,7 @@
 
 use super::app::{AppFactory, NewSession, SessionApp};
 use super::cors::{Cors, CorsHeaders};
-use super::driver::{Driver, DriverInput, EventSink, TransportCell, WsStream};
+use super::driver::{Driver, DriverInput, EventSink, TransportCell, Ws, WsStream};
 use super::http::{self, Head, HttpError, HttpRequest, HttpResponse};
 use super::mailbox::{self, mailbox};
 use super::sid::SidGenerator;
@@ -264,9 +264,9 @@ impl Engine {
         let max = self.inner.config.protocol.max_payload;
         WebSocketConfig::default()
             .read_buffer_size(self.inner.config.ws_read_buffer)
-            // Frames collect in the write buffer and go out with the flush at the end of each
-            // drain: one write per burst, not one per frame.
-            .write_buffer_size(64 * 1024)
+            // The session's frames are written by the driver itself (one write per drain);
+            // tungstenite writes only its pongs and the close frame.
+            .write_buffer_size(0)
             .max_message_size(Some(max))
             .max_frame_size(Some(max))
     }
@@ -588,7 +588,7 @@ impl Engine {
             events,
             transport: cell,
             websockets: ws
-                .map(|(id, s)| vec![(id, Box::new(s))])
+                .map(|(id, s)| vec![Ws::new(id, Box::new(s))])
                 .unwrap_or_default(),
             replies: Vec::new(),
             max_buffered: config.protocol.max_buffered_packets,

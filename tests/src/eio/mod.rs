@@ -127,6 +127,7 @@ pub fn checks() -> Vec<Check<Ctx>> {
         check!("websocket.echo-text", websocket::echo_text),
         check!("websocket.echo-binary", websocket::echo_binary),
         check!("websocket.in-order", websocket::in_order),
+        check!("websocket.ping-answered", websocket::ping_answered),
         check!(
             "websocket.invalid-packet-closes",
             websocket::invalid_packet_closes

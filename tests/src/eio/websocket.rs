@@ -30,6 +30,24 @@ pub async fn echo_binary(c: Ctx) -> CheckResult {
     Ok(())
 }
 
+/// A WebSocket ping is answered with a pong carrying its payload (RFC 6455 5.5.2), ahead of the
+/// echo of a message sent after it.
+pub async fn ping_answered(c: Ctx) -> CheckResult {
+    let (mut ws, _) = c.websocket_session().await?;
+    ws.send_frame(true, opcode::PING, b"are-you-there", true)
+        .await?;
+    ws.send_text("4after-ping").await?;
+    c.expect_text(&mut ws, "4after-ping").await?;
+    if !ws.pongs().iter().any(|p| p == b"are-you-there") {
+        fail!(
+            "no pong \"are-you-there\" before the echo; pongs: {:?}",
+            ws.pongs()
+        );
+    }
+    ws.close().await?;
+    Ok(())
+}
+
 /// Five messages sent back to back are echoed in order, one per frame.
 pub async fn in_order(c: Ctx) -> CheckResult {
     let (mut ws, _) = c.websocket_session().await?;
