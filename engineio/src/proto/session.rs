@@ -332,6 +332,17 @@ impl Session {
     /// `max_buffered_packets` (a runtime lets answers to the client's own input go a little past
     /// it rather than lose them).
     pub fn send_within(&mut self, data: Data, limit: usize) -> Result<(), SendError> {
+        if let Data::Text(text) = &data {
+            if text.as_bytes().contains(&payload::SEPARATOR) {
+                return Err(SendError::RecordSeparator);
+            }
+        }
+        self.send_checked(data, limit)
+    }
+
+    /// [`Session::send_within`] for text already checked for the record separator (by the
+    /// runtime's [`crate::runtime::SocketHandle`], or just above).
+    pub(crate) fn send_checked(&mut self, data: Data, limit: usize) -> Result<(), SendError> {
         if matches!(
             self.state,
             State::Closing { .. } | State::Closed(_) | State::Upgrading { closing: true, .. }
@@ -340,11 +351,6 @@ impl Session {
         }
         if self.outbox.len() >= limit {
             return Err(SendError::Full);
-        }
-        if let Data::Text(text) = &data {
-            if text.as_bytes().contains(&payload::SEPARATOR) {
-                return Err(SendError::RecordSeparator);
-            }
         }
         self.outbox.push_back(Packet::Message(data));
         self.flush();

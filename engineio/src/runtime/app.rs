@@ -108,12 +108,13 @@ impl AppContext<'_> {
 pub(crate) fn apply(session: &mut Session, now: Instant, command: Command) {
     match command {
         // Refusals were reported to the sender by the bounded command channel.
+        // The handle checked the text for the record separator when it queued it.
         Command::Send(data) => {
-            let _ = session.send_within(data, usize::MAX);
+            let _ = session.send_checked(data, usize::MAX);
         }
         Command::SendAll(all) => {
             for data in all.into_vec() {
-                let _ = session.send_within(data, usize::MAX);
+                let _ = session.send_checked(data, usize::MAX);
             }
         }
         Command::Close => session.close(now),

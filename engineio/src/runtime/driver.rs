@@ -97,6 +97,9 @@ impl Driver {
         let sleep = tokio::time::sleep_until(tokio::time::Instant::now());
         tokio::pin!(sleep);
         let mut now = Instant::now();
+        // Whether the last wake left the WebSockets unread (a command wake does not look at
+        // them, so the next wait looks at them first and they cannot starve).
+        let mut frames_first = false;
         loop {
             self.drain(now).await;
             self.transport.set(self.session.transport());
@@ -111,18 +114,32 @@ impl Driver {
                 armed = deadline;
             }
             let accepting_commands = self.session.buffered() < self.max_buffered;
-            // Inputs, commands and time before frames: a busy client cannot starve the rest, and
-            // the batch in `take_ready` keeps frames from starving in turn.
-            let wake = tokio::select! {
-                biased;
-                input = self.inputs.recv() => Wake::Input(input),
-                command = self.commands.recv(), if accepting_commands => Wake::Command(command),
-                () = &mut sleep, if armed.is_some() => Wake::Timeout,
-                (id, frame) = next_frame(&mut self.websockets) => Wake::Frame(id, frame),
+            // Inputs, commands and time before frames, so a busy client cannot starve the rest;
+            // after a wake that did not read the WebSockets, frames first, so they cannot starve.
+            let wake = if frames_first {
+                tokio::select! {
+                    biased;
+                    input = self.inputs.recv() => Wake::Input(input),
+                    (id, frame) = next_frame(&mut self.websockets) => Wake::Frame(id, frame),
+                    command = self.commands.recv(), if accepting_commands => Wake::Command(command),
+                    () = &mut sleep, if armed.is_some() => Wake::Timeout,
+                }
+            } else {
+                tokio::select! {
+                    biased;
+                    input = self.inputs.recv() => Wake::Input(input),
+                    command = self.commands.recv(), if accepting_commands => Wake::Command(command),
+                    () = &mut sleep, if armed.is_some() => Wake::Timeout,
+                    (id, frame) = next_frame(&mut self.websockets) => Wake::Frame(id, frame),
+                }
             };
+            // A burst of frames is read in one go; other wakes leave the sockets to the next wait
+            // (reading them here too would be a second read attempt per wake, mostly in vain).
+            let read_frames = matches!(wake, Wake::Frame(..));
+            frames_first = !read_frames;
             now = Instant::now();
             self.on_wake(now, wake);
-            self.take_ready(now);
+            self.take_ready(now, read_frames);
         }
         // Anyone still waiting for an answer gets "unknown session" from the dropped sender.
         self.replies.clear();
@@ -204,7 +221,7 @@ impl Driver {
 
     /// Takes what is already waiting (commands, frames, requests) without sleeping, so that one
     /// drain and one flush per WebSocket carry a whole burst.
-    fn take_ready(&mut self, now: Instant) {
+    fn take_ready(&mut self, now: Instant, read_frames: bool) {
         for _ in 0..MAX_BATCH {
             if self.session.is_closed() {
                 return;
@@ -219,7 +236,10 @@ impl Driver {
                 Wake::Command(Some(command))
             } else if let Some(input) = self.inputs.try_recv() {
                 Wake::Input(Some(input))
-            } else if let Some((id, frame)) = next_frame(&mut self.websockets).now_or_never() {
+            } else if let Some((id, frame)) = read_frames
+                .then(|| next_frame(&mut self.websockets).now_or_never())
+                .flatten()
+            {
                 Wake::Frame(id, frame)
             } else {
                 return;
