@@ -92,9 +92,10 @@ impl Namespace {
         }
     }
 
-    /// The main namespace `/`.
+    /// The main namespace `/` (one shared name, not an allocation per packet).
     pub fn main() -> Self {
-        Self("/".into())
+        static MAIN: std::sync::OnceLock<Namespace> = std::sync::OnceLock::new();
+        MAIN.get_or_init(|| Self("/".into())).clone()
     }
 
     /// The name.

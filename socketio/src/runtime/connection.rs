@@ -56,6 +56,18 @@ impl Outgoing {
         Self { text, attachments }
     }
 
+    /// Sends the text and its attachments to one session, giving them away (no clone: a clone
+    /// of a fresh `Bytes` allocates its shared header).
+    pub(crate) fn send_once(self, engine: &SocketHandle) -> Result<(), SendError> {
+        if self.attachments.is_empty() {
+            return engine.send(EngineData::Text(self.text));
+        }
+        let mut all = Vec::with_capacity(1 + self.attachments.len());
+        all.push(EngineData::Text(self.text));
+        all.extend(self.attachments.into_iter().map(EngineData::Binary));
+        engine.send_all(all)
+    }
+
     /// Sends the text and its attachments together to a session.
     pub(crate) fn send_to(&self, engine: &SocketHandle) -> Result<(), SendError> {
         if self.attachments.is_empty() {

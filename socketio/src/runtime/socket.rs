@@ -229,17 +229,26 @@ impl Socket {
     pub fn emit(&self, name: &str, args: impl IntoPayload) -> Result<(), EmitError> {
         check_name(name)?;
         let packet = encode_event(&self.inner.nsp, None, name, &args.into_payload());
-        self.send_encoded(&Outgoing::new(packet), false)
+        self.deliver(false, |engine| Outgoing::new(packet).send_once(engine))
     }
 
     /// Emits an event that is dropped, rather than refused, when the send buffer is full.
     pub fn emit_volatile(&self, name: &str, args: impl IntoPayload) -> Result<(), EmitError> {
         check_name(name)?;
         let packet = encode_event(&self.inner.nsp, None, name, &args.into_payload());
-        self.send_encoded(&Outgoing::new(packet), true)
+        self.deliver(true, |engine| Outgoing::new(packet).send_once(engine))
     }
 
+    /// Sends a packet encoded once for many sockets (a broadcast).
     pub(crate) fn send_encoded(&self, packet: &Outgoing, volatile: bool) -> Result<(), EmitError> {
+        self.deliver(volatile, |engine| packet.send_to(engine))
+    }
+
+    fn deliver(
+        &self,
+        volatile: bool,
+        send: impl FnOnce(&SocketHandle) -> Result<(), SendError>,
+    ) -> Result<(), EmitError> {
         if !self.connected() {
             return if volatile {
                 Ok(())
@@ -247,7 +256,7 @@ impl Socket {
                 Err(EmitError::Disconnected)
             };
         }
-        match packet.send_to(&self.inner.engine) {
+        match send(&self.inner.engine) {
             Ok(()) => Ok(()),
             Err(SendError::Full) if volatile => Ok(()),
             Err(SendError::Full) => Err(EmitError::Full),
@@ -379,7 +388,7 @@ impl AckSender {
     pub fn send(self, args: impl IntoPayload) -> Result<(), EmitError> {
         let packet = encode_ack(&self.nsp, self.id, &args.into_payload());
         Outgoing::new(packet)
-            .send_to(&self.engine)
+            .send_once(&self.engine)
             .map_err(|e| match e {
                 SendError::Full => EmitError::Full,
                 _ => EmitError::Disconnected,
