@@ -20,6 +20,14 @@ impl Text {
         Ok(Self(bytes))
     }
 
+    /// Wraps bytes the runtime already knows to be UTF-8 (tungstenite checked the text frame
+    /// they came in), without checking them again. `as_str` still never returns anything but
+    /// the checked text.
+    #[cfg(feature = "tokio")]
+    pub(crate) fn from_checked_frame(bytes: Bytes) -> Self {
+        Self(bytes)
+    }
+
     /// A text from a static string, without copying.
     pub const fn from_static(s: &'static str) -> Self {
         Self(Bytes::from_static(s.as_bytes()))

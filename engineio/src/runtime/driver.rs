@@ -5,7 +5,10 @@ use super::app::{self, AppContext, SessionApp};
 use super::mailbox;
 use super::socket::Command;
 use crate::proto::websocket_frame::{write_frame, Opcode};
-use crate::proto::{Event, Input, Output, PollReply, RequestId, Session, Transport, WsFrame, WsId};
+use crate::proto::{
+    Event, Input, Output, PollReply, RequestId, Session, Text, Transport, WsFrame, WsId,
+};
+use bytes::Bytes;
 use futures_util::{FutureExt, SinkExt, StreamExt};
 use std::future::poll_fn;
 use std::sync::atomic::{AtomicU8, Ordering};
@@ -255,7 +258,17 @@ impl Driver {
         frame: Option<Result<Message, tungstenite::Error>>,
     ) {
         let input = match frame {
-            Some(Ok(Message::Text(text))) => Input::WsFrame(ws, WsFrame::Text(text.into())),
+            Some(Ok(Message::Text(text))) => {
+                let bytes = Bytes::from(text);
+                match bytes.first() {
+                    // A message packet: its text is the frame after the `4`, already checked.
+                    Some(b'4') => Input::WsFrame(
+                        ws,
+                        WsFrame::Message(Text::from_checked_frame(bytes.slice(1..))),
+                    ),
+                    _ => Input::WsFrame(ws, WsFrame::Text(bytes)),
+                }
+            }
             Some(Ok(Message::Binary(bytes))) => Input::WsFrame(ws, WsFrame::Binary(bytes)),
             // tungstenite answers pings itself; the pong goes out with the next flush.
             Some(Ok(Message::Ping(_))) => {
