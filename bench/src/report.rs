@@ -312,6 +312,12 @@ pub fn markdown(
         );
         let measured = if c.measured.is_nan() {
             "-".to_owned()
+        } else if c.measured < 0.0 {
+            // A difference of two medians of ~70 us: below their run-to-run spread.
+            format!(
+                "{:.2}{} (below the noise of the two churn runs)",
+                c.measured, c.unit
+            )
         } else {
             format!("{:.2}{}", c.measured, c.unit)
         };

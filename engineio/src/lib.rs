@@ -9,7 +9,9 @@
 //!    [`proto::Input`] (a long-poll GET, a POST body, a WebSocket frame, a closed transport), or an
 //!    application command ([`proto::Session::send`], [`proto::Session::close`]);
 //! 2. drains [`proto::Session::poll_output`] until it returns `None`: answers to polling requests,
-//!    frames to write (then one flush), WebSockets to close, and [`proto::Event`]s for the application;
+//!    frames to write (then one write per WebSocket), WebSockets to close, and [`proto::Event`]s for
+//!    the application (a [`runtime::SessionApp`] running in the same task, or a channel to a
+//!    [`runtime::Socket`]);
 //! 3. sleeps until [`proto::Session::poll_timeout`] (the next ping, pong deadline, upgrade or close
 //!    deadline) and then calls [`proto::Session::handle_timeout`].
 //!

@@ -1,5 +1,6 @@
 //! The tokio runtime of Socket.IO: the server, namespaces, sockets, rooms, broadcasts and acks,
-//! one task per connection driving the [`crate::proto::Connection`] core.
+//! one task per connection: the [`crate::proto::Connection`] core runs inside the Engine.IO
+//! session's own task (an [`engineio::runtime::SessionApp`]).
 
 mod adapter;
 mod args;
