@@ -2,6 +2,7 @@
 
 use super::config::{Config, Transport};
 use super::packet::Text;
+use std::fmt::Write;
 
 /// Builds the JSON body of the open packet for a session.
 ///
@@ -28,32 +29,14 @@ pub fn open_json(sid: &str, transport: Transport, config: &Config) -> Text {
     }
     out.push_str(r#","upgrades":"#);
     out.push_str(upgrades);
-    for (key, value) in [
-        (r#","pingInterval":"#, duration_ms(config.ping_interval)),
-        (r#","pingTimeout":"#, duration_ms(config.ping_timeout)),
-        (r#","maxPayload":"#, config.max_payload as u64),
-    ] {
-        out.push_str(key);
-        push_u64(&mut out, value);
-    }
-    out.push('}');
+    let _ = write!(
+        out,
+        r#","pingInterval":{},"pingTimeout":{},"maxPayload":{}}}"#,
+        duration_ms(config.ping_interval),
+        duration_ms(config.ping_timeout),
+        config.max_payload,
+    );
     Text::from(out)
-}
-
-/// Writes `n` in decimal without an intermediate `String`.
-fn push_u64(out: &mut String, n: u64) {
-    let mut buf = [0u8; 20];
-    let mut i = buf.len();
-    let mut n = n;
-    loop {
-        i -= 1;
-        buf[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    out.extend(buf[i..].iter().map(|&b| char::from(b)));
 }
 
 fn duration_ms(d: std::time::Duration) -> u64 {

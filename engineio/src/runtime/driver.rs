@@ -166,13 +166,7 @@ impl Driver {
             // The engine shuts down: close like the application would.
             Wake::Input(Some(DriverInput::Close) | None) => self.session.close(now),
             Wake::Command(Some(Command::App(message))) => {
-                if let EventSink::App(app) = &mut self.events {
-                    let mut cx = AppContext {
-                        now,
-                        session: &mut self.session,
-                        commands: &mut self.commands,
-                        release_memory: &mut self.release_memory,
-                    };
+                if let Some((app, mut cx)) = self.app(now) {
                     app.on_message(message, &mut cx);
                 }
             }
@@ -184,14 +178,8 @@ impl Driver {
                 // queues grew to in past bursts.
                 self.release_memory();
                 self.session.handle_timeout(now);
-                if let EventSink::App(app) = &mut self.events {
+                if let Some((app, mut cx)) = self.app(now) {
                     if app.poll_timeout().is_some_and(|d| d <= now) {
-                        let mut cx = AppContext {
-                            now,
-                            session: &mut self.session,
-                            commands: &mut self.commands,
-                            release_memory: &mut self.release_memory,
-                        };
                         app.on_timeout(&mut cx);
                     }
                 }
@@ -207,6 +195,22 @@ impl Driver {
         self.commands.release_memory();
         self.inputs.release_memory();
         self.session.release_memory();
+    }
+
+    /// The application running in this task, with its view of the session for this wake.
+    fn app(&mut self, now: Instant) -> Option<(&mut Box<dyn SessionApp>, AppContext<'_>)> {
+        match &mut self.events {
+            EventSink::App(app) => Some((
+                app,
+                AppContext {
+                    now,
+                    session: &mut self.session,
+                    commands: &mut self.commands,
+                    release_memory: &mut self.release_memory,
+                },
+            )),
+            EventSink::Channel(_) => None,
+        }
     }
 
     /// The session's or the application's deadline, whichever comes first.
@@ -317,22 +321,15 @@ impl Driver {
                         close_later(w.stream);
                     }
                 }
-                Output::Event(event) => match &mut self.events {
-                    EventSink::App(app) => {
-                        let mut cx = AppContext {
-                            now,
-                            session: &mut self.session,
-                            commands: &mut self.commands,
-                            release_memory: &mut self.release_memory,
-                        };
+                Output::Event(event) => {
+                    if let Some((app, mut cx)) = self.app(now) {
                         app.on_event(event, &mut cx);
-                    }
-                    // The application may have dropped its socket; the session then still runs
-                    // until the close that the dropped command channel asks for.
-                    EventSink::Channel(events) => {
+                    } else if let EventSink::Channel(events) = &self.events {
+                        // The application may have dropped its socket; the session then still
+                        // runs until the close that the dropped command channel asks for.
                         let _ = events.send(event).await;
                     }
-                },
+                }
             }
         }
         let mut failed = None;

@@ -206,23 +206,9 @@ pub async fn read_head<S: AsyncRead + Unpin>(
     max_head: usize,
     remote: SocketAddr,
 ) -> Result<HttpRequest, HttpError> {
-    loop {
-        if !buf.is_empty() {
-            if let Some((request, len)) = parse_head(buf, max_head, remote)? {
-                let _ = buf.split_to(len);
-                return Ok(request);
-            }
-        }
-        buf.reserve(1024);
-        let n = stream.read_buf(buf).await.map_err(HttpError::Io)?;
-        if n == 0 {
-            return Err(if buf.is_empty() {
-                HttpError::Closed
-            } else {
-                HttpError::Io(eof())
-            });
-        }
-    }
+    Ok(read_request_head(stream, buf, max_head, remote)
+        .await?
+        .request())
 }
 
 /// Parses a request head at the start of `bytes`: `Ok(None)` while it is incomplete (and within
