@@ -79,6 +79,13 @@ impl SocketHandle {
         Self { sid, commands }
     }
 
+    /// A handle to no session: every send fails with [`SendError::Closed`]. For tests of code
+    /// that holds handles (rooms, broadcasts) without a server.
+    pub fn detached(sid: &str) -> Self {
+        let (commands, _) = mailbox::mailbox(1);
+        Self::new(Arc::from(sid), commands)
+    }
+
     /// The session id.
     pub fn sid(&self) -> &str {
         &self.sid

@@ -198,3 +198,92 @@ impl Adapter {
         self.lock().sockets.len()
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::proto::{Identity, Namespace as Nsp, RawJson};
+    use crate::runtime::namespace::Namespace;
+    use engineio::proto::Transport;
+    use engineio::runtime::{Handshake, SocketHandle};
+
+    fn socket(ns: &Arc<Namespace>, id: &str) -> Socket {
+        let handshake = Arc::new(Handshake {
+            headers: Vec::new(),
+            query: String::new(),
+            remote: ([127, 0, 0, 1], 1).into(),
+            transport: Transport::WebSocket,
+        });
+        let socket = Socket::new(
+            Arc::from(id),
+            ns.clone(),
+            SocketHandle::detached(id),
+            handshake,
+            RawJson::empty_object(),
+            Identity::Anonymous,
+            Default::default(),
+        );
+        ns.adapter().add(socket.clone());
+        socket
+    }
+
+    fn ids(adapter: &Adapter, rooms: &[&str], except: &[&str]) -> Vec<String> {
+        let selector = Selector {
+            rooms: rooms.iter().map(|r| Room::from(*r)).collect(),
+            except: except.iter().map(|r| Room::from(*r)).collect(),
+        };
+        let mut out: Vec<String> = adapter
+            .select(&selector)
+            .iter()
+            .map(|s| s.id().to_owned())
+            .collect();
+        out.sort();
+        out
+    }
+
+    #[test]
+    fn rooms_own_rooms_exceptions_and_leaving() {
+        let ns = Namespace::new(Nsp::main());
+        let (a, b, c) = (socket(&ns, "a"), socket(&ns, "b"), socket(&ns, "c"));
+        a.join("red");
+        b.join("red");
+        b.join("blue");
+        c.join("blue");
+        // Joining twice, or one's own room, changes nothing.
+        b.join("red");
+        a.join("a");
+        let adapter = ns.adapter();
+        assert_eq!(ids(adapter, &[], &[]), ["a", "b", "c"]);
+        assert_eq!(ids(adapter, &["red"], &[]), ["a", "b"]);
+        // A socket in two of the rooms is reached once.
+        assert_eq!(ids(adapter, &["red", "blue"], &[]), ["a", "b", "c"]);
+        // A socket's id is a room holding just it.
+        assert_eq!(ids(adapter, &["c"], &[]), ["c"]);
+        assert_eq!(ids(adapter, &["c", "blue"], &[]), ["b", "c"]);
+        // Exceptions by room and by socket id (Node's `socket.broadcast.to(room)`).
+        assert_eq!(ids(adapter, &["red", "blue"], &["blue"]), ["a"]);
+        assert_eq!(ids(adapter, &[], &["b"]), ["a", "c"]);
+        assert_eq!(ids(adapter, &["red"], &["a"]), ["b"]);
+        // A room named like another socket's id reaches both.
+        a.join("c");
+        assert_eq!(ids(adapter, &["c"], &[]), ["a", "c"]);
+        let mut rooms: Vec<String> = adapter
+            .rooms_of("b")
+            .iter()
+            .map(|r| r.to_string())
+            .collect();
+        rooms.sort();
+        assert_eq!(rooms, ["b", "blue", "red"]);
+        // Leaving, and leaving every room on disconnect.
+        b.leave("red");
+        assert_eq!(ids(adapter, &["red"], &[]), ["a"]);
+        adapter.remove("a");
+        assert_eq!(ids(adapter, &["red"], &[]), Vec::<String>::new());
+        assert_eq!(ids(adapter, &["c"], &[]), ["c"]);
+        let mut names: Vec<String> = adapter.room_names().iter().map(|r| r.to_string()).collect();
+        names.sort();
+        assert_eq!(names, ["b", "blue", "c"]);
+        assert_eq!(adapter.len(), 2);
+    }
+}
