@@ -103,6 +103,9 @@ impl Driver {
         // Whether the last wake left the WebSockets unread (a command wake does not look at
         // them, so the next wait looks at them first and they cannot starve).
         let mut frames_first = false;
+        // A queue whose senders are all gone answers `None` at once, every time: stop asking it
+        // (asking again would spin; the session is already closing by then).
+        let (mut inputs_open, mut commands_open) = (true, true);
         loop {
             self.drain(now).await;
             self.transport.set(self.session.transport());
@@ -116,13 +119,13 @@ impl Driver {
                 }
                 armed = deadline;
             }
-            let accepting_commands = self.session.buffered() < self.max_buffered;
+            let accepting_commands = commands_open && self.session.buffered() < self.max_buffered;
             // Inputs, commands and time before frames, so a busy client cannot starve the rest;
             // after a wake that did not read the WebSockets, frames first, so they cannot starve.
             let wake = if frames_first {
                 tokio::select! {
                     biased;
-                    input = self.inputs.recv() => Wake::Input(input),
+                    input = self.inputs.recv(), if inputs_open => Wake::Input(input),
                     (id, frame) = next_frame(&mut self.websockets) => Wake::Frame(id, frame),
                     command = self.commands.recv(), if accepting_commands => Wake::Command(command),
                     () = &mut sleep, if armed.is_some() => Wake::Timeout,
@@ -130,7 +133,7 @@ impl Driver {
             } else {
                 tokio::select! {
                     biased;
-                    input = self.inputs.recv() => Wake::Input(input),
+                    input = self.inputs.recv(), if inputs_open => Wake::Input(input),
                     command = self.commands.recv(), if accepting_commands => Wake::Command(command),
                     () = &mut sleep, if armed.is_some() => Wake::Timeout,
                     (id, frame) = next_frame(&mut self.websockets) => Wake::Frame(id, frame),
@@ -139,6 +142,8 @@ impl Driver {
             // A burst of frames is read in one go; other wakes leave the sockets to the next wait
             // (reading them here too would be a second read attempt per wake, mostly in vain).
             let read_frames = matches!(wake, Wake::Frame(..));
+            inputs_open &= !matches!(wake, Wake::Input(None));
+            commands_open &= !matches!(wake, Wake::Command(None));
             frames_first = !read_frames;
             now = Instant::now();
             self.on_wake(now, wake);
