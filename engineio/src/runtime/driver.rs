@@ -119,6 +119,9 @@ impl Driver {
                 }
                 armed = deadline;
             }
+            // The mailboxes are not tokio resources: take part in tokio's co-operative budget
+            // here, so a session whose queues never run dry still yields to the others.
+            tokio::task::coop::consume_budget().await;
             let accepting_commands = commands_open && self.session.buffered() < self.max_buffered;
             // Inputs, commands and time before frames, so a busy client cannot starve the rest;
             // after a wake that did not read the WebSockets, frames first, so they cannot starve.
