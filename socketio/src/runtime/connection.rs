@@ -45,6 +45,7 @@ pub(crate) enum ConnCommand {
 }
 
 /// An encoded packet made ready for sessions once, however many receive it.
+#[derive(Clone)]
 pub(crate) struct Outgoing {
     text: Text,
     attachments: Vec<Bytes>,
@@ -68,15 +69,10 @@ impl Outgoing {
         engine.send_all(all)
     }
 
-    /// Sends the text and its attachments together to a session.
+    /// Sends the text and its attachments together to one of many sessions (shared buffers:
+    /// the clone copies no bytes).
     pub(crate) fn send_to(&self, engine: &SocketHandle) -> Result<(), SendError> {
-        if self.attachments.is_empty() {
-            return engine.send(EngineData::Text(self.text.clone()));
-        }
-        let mut all = Vec::with_capacity(1 + self.attachments.len());
-        all.push(EngineData::Text(self.text.clone()));
-        all.extend(self.attachments.iter().cloned().map(EngineData::Binary));
-        engine.send_all(all)
+        self.clone().send_once(engine)
     }
 }
 
