@@ -3,7 +3,7 @@
 //! close frame, then the TCP connection) as soon as the CONNECT is answered. An operation is one
 //! connection; its latency runs from the TCP connect to the CONNECT answer.
 
-use super::{collect, window, ClientReport, Measurement, Phase, Plan, Target, MEASURE, STOP};
+use super::{measure_clients, ClientReport, Measurement, Phase, Plan, Target, MEASURE, STOP};
 use crate::sio::{self, Joined};
 use std::io;
 use std::sync::Arc;
@@ -20,16 +20,7 @@ pub async fn run(
     let tasks = (0..plan.connectors)
         .map(|i| tokio::spawn(connector(target, i, tokens.clone(), phase.clone())))
         .collect();
-    let (elapsed, cpu) = window(target, &phase, plan).await;
-    let total = collect(tasks, Duration::from_secs(3)).await;
-    Ok(Measurement {
-        ops: total.ops,
-        elapsed,
-        cpu,
-        latencies: total.latencies,
-        errors: total.errors,
-        rss_per_conn_kib: None,
-    })
+    Ok(measure_clients(target, plan, &phase, tasks, Duration::from_secs(3)).await)
 }
 
 async fn connector(

@@ -5,7 +5,7 @@
 //! Against the raw WebSocket echo (`raw`), the same frames are sent without the Engine.IO and
 //! Socket.IO handshakes, and the echoed frame stands for the ack.
 
-use super::{bounded, collect, window, ClientReport, Measurement, Phase, Plan, Target, MEASURE};
+use super::{bounded, measure_clients, ClientReport, Measurement, Phase, Plan, Target, MEASURE};
 use super::{STOP, WARMUP};
 use crate::sio;
 use crate::ws::{WsClient, TEXT};
@@ -38,16 +38,7 @@ pub async fn run(
         .into_iter()
         .map(|ws| tokio::spawn(client(ws, in_flight.max(1), phase.clone())))
         .collect();
-    let (elapsed, cpu) = window(target, &phase, plan).await;
-    let total = collect(tasks, Duration::from_secs(2)).await;
-    Ok(Measurement {
-        ops: total.ops,
-        elapsed,
-        cpu,
-        latencies: total.latencies,
-        errors: total.errors,
-        rss_per_conn_kib: None,
-    })
+    Ok(measure_clients(target, plan, &phase, tasks, Duration::from_secs(2)).await)
 }
 
 async fn client(mut ws: WsClient, in_flight: usize, phase: Phase) -> ClientReport {

@@ -169,6 +169,27 @@ pub struct ClientReport {
     pub errors: u64,
 }
 
+/// Measures the window over running client tasks, then sums their reports (waiting at most
+/// `grace` for them): the measurement of a workload whose clients do all the work.
+pub async fn measure_clients(
+    target: Target,
+    plan: &Plan,
+    phase: &Phase,
+    tasks: Vec<tokio::task::JoinHandle<ClientReport>>,
+    grace: Duration,
+) -> Measurement {
+    let (elapsed, cpu) = window(target, phase, plan).await;
+    let total = collect(tasks, grace).await;
+    Measurement {
+        ops: total.ops,
+        elapsed,
+        cpu,
+        latencies: total.latencies,
+        errors: total.errors,
+        rss_per_conn_kib: None,
+    }
+}
+
 /// Waits for client tasks (at most `grace`, then they are aborted) and adds up their reports.
 pub async fn collect(
     tasks: Vec<tokio::task::JoinHandle<ClientReport>>,

@@ -2,7 +2,7 @@
 //! ack in flight. A client keeps a GET parked, POSTs the event, and reads the ack from the parked
 //! GET, which it re-parks at once.
 
-use super::{bounded, collect, window, ClientReport, Measurement, Phase, Plan, Target};
+use super::{bounded, measure_clients, ClientReport, Measurement, Phase, Plan, Target};
 use super::{MEASURE, STOP};
 use crate::polling::{packets, PollingClient};
 use crate::sio;
@@ -23,16 +23,7 @@ pub async fn run(target: Target, plan: &Plan) -> io::Result<Measurement> {
         .into_iter()
         .map(|c| tokio::spawn(client(c, phase.clone())))
         .collect();
-    let (elapsed, cpu) = window(target, &phase, plan).await;
-    let total = collect(tasks, Duration::from_secs(2)).await;
-    Ok(Measurement {
-        ops: total.ops,
-        elapsed,
-        cpu,
-        latencies: total.latencies,
-        errors: total.errors,
-        rss_per_conn_kib: None,
-    })
+    Ok(measure_clients(target, plan, &phase, tasks, Duration::from_secs(2)).await)
 }
 
 async fn client(mut c: PollingClient, phase: Phase) -> ClientReport {
