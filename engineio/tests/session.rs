@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used, missing_docs)]
 
 use bytes::Bytes;
+use engineio::proto::websocket_frame::{close_code, WsFault};
 use engineio::proto::{
     CloseReason, Config, Data, Event, Input, Output, Packet, PollReply, RequestError, SendError,
     Session, Text, TransportFault, WsFrame,
@@ -373,13 +374,22 @@ fn upgrade_timeout_and_failed_probe_keep_polling() {
     h.tick(300);
     h.handle(301, Input::PostStarted(2));
     h.handle(301, Input::PostBody(2, Bytes::from("3")));
-    assert_eq!(h.tick(1001), vec![Output::WsClose { ws: 7 }]);
+    assert_eq!(
+        h.tick(1001),
+        vec![Output::WsClose {
+            ws: 7,
+            code: close_code::NORMAL
+        }]
+    );
     assert!(!h.s.is_closed());
     // A bad packet on a probe closes only the probe.
     h.handle(1002, Input::WsOpened(8));
     assert_eq!(
         h.handle(1003, Input::WsFrame(8, WsFrame::Text(Bytes::from("4x")))),
-        vec![Output::WsClose { ws: 8 }]
+        vec![Output::WsClose {
+            ws: 8,
+            code: close_code::NORMAL
+        }]
     );
     assert!(!h.s.is_closed());
     // A probe that goes away: polling continues.
@@ -417,7 +427,10 @@ fn server_close_during_the_upgrade_waits_for_the_websocket() {
             Output::Event(Event::Upgraded),
             text_frame(7, "441"),
             text_frame(7, "1"),
-            Output::WsClose { ws: 7 },
+            Output::WsClose {
+                ws: 7,
+                code: close_code::NORMAL
+            },
             Output::Event(Event::Closed(CloseReason::ServerClose)),
         ]
     );
@@ -444,13 +457,19 @@ fn second_websocket_is_closed() {
     h.handle(1, Input::WsOpened(7));
     assert_eq!(
         h.handle(2, Input::WsOpened(8)),
-        vec![Output::WsClose { ws: 8 }]
+        vec![Output::WsClose {
+            ws: 8,
+            code: close_code::NORMAL
+        }]
     );
     h.handle(3, Input::WsFrame(7, WsFrame::Text(Bytes::from("2probe"))));
     h.handle(4, Input::WsFrame(7, WsFrame::Text(Bytes::from("5"))));
     assert_eq!(
         h.handle(5, Input::WsOpened(9)),
-        vec![Output::WsClose { ws: 9 }]
+        vec![Output::WsClose {
+            ws: 9,
+            code: close_code::NORMAL
+        }]
     );
     assert!(!h.s.is_closed());
 }
@@ -477,7 +496,13 @@ fn websocket_session() {
         ))))
     );
     s.handle(t0, Input::WsFrame(3, WsFrame::Text(Bytes::from("x"))));
-    assert_eq!(s.poll_output(), Some(Output::WsClose { ws: 3 }));
+    assert_eq!(
+        s.poll_output(),
+        Some(Output::WsClose {
+            ws: 3,
+            code: close_code::PROTOCOL_ERROR
+        })
+    );
     assert!(matches!(s.close_reason(), Some(CloseReason::ParseError(_))));
 
     let mut s = Session::new_websocket(t0, "w".into(), config(), 3);
@@ -491,7 +516,10 @@ fn websocket_session() {
                 ws: 3,
                 frame: WsFrame::Text(Packet::Close.encode_text())
             },
-            Output::WsClose { ws: 3 },
+            Output::WsClose {
+                ws: 3,
+                code: close_code::NORMAL
+            },
             Output::Event(Event::Closed(CloseReason::ServerClose)),
         ]
     );
@@ -554,4 +582,175 @@ fn text_with_the_record_separator_is_refused() {
     assert_eq!(h.s.buffered(), 0);
     h.s.send(Data::Binary(Bytes::from_static(b"a\x1e1")))
         .unwrap();
+}
+
+fn budget_config(bytes: usize) -> Config {
+    Config {
+        max_buffered_packets: 1000,
+        max_buffered_bytes: bytes,
+        send_buffer_grace: Duration::from_millis(2000),
+        // Far apart, so no heartbeat interferes with the budget's timeline.
+        ping_interval: Duration::from_secs(3600),
+        ..config()
+    }
+}
+
+fn msg(len: usize) -> Data {
+    Data::Text("x".repeat(len).into())
+}
+
+#[test]
+fn websocket_send_budget_counts_unwritten_bytes_and_closes_a_stalled_client() {
+    use engineio::proto::budget::PACKET_OVERHEAD;
+    let t0 = Instant::now();
+    let at = |ms| t0 + Duration::from_millis(ms);
+    let limit = 4 * (100 + PACKET_OVERHEAD);
+    let mut s = Session::new_websocket(t0, "w".into(), budget_config(limit), 3);
+    s.poll_output();
+    for _ in 0..4 {
+        s.send(msg(100)).unwrap();
+    }
+    assert_eq!(
+        s.buffered_bytes(),
+        limit,
+        "handed to the WebSocket, not yet written"
+    );
+    assert_eq!(s.send(msg(1)), Err(SendError::Full));
+    // The runtime writes everything: the budget is free again.
+    s.handle(at(10), Input::WsWritten(3));
+    assert_eq!(s.buffered_bytes(), 0);
+    s.send(msg(100)).unwrap();
+    // The runtime's own queue counts too.
+    s.set_queued_elsewhere(at(20), limit, false);
+    assert_eq!(s.send(msg(1)), Err(SendError::Full));
+    s.set_queued_elsewhere(at(30), limit, true);
+    assert_eq!(
+        s.poll_timeout(),
+        Some(at(30 + 2000)),
+        "the grace runs from the first refusal the session heard of with the time"
+    );
+    s.handle_timeout(at(2029));
+    assert!(!s.is_closed());
+    let _: Vec<_> = std::iter::from_fn(|| s.poll_output()).collect();
+    s.handle_timeout(at(2030));
+    assert_eq!(s.close_reason(), Some(CloseReason::SendBufferFull));
+    let out: Vec<_> = std::iter::from_fn(|| s.poll_output()).collect();
+    assert_eq!(
+        out,
+        vec![
+            Output::WsClose {
+                ws: 3,
+                code: close_code::POLICY_VIOLATION
+            },
+            Output::Event(Event::Closed(CloseReason::SendBufferFull)),
+        ]
+    );
+}
+
+#[test]
+fn a_client_that_reads_half_its_budget_is_not_closed() {
+    let t0 = Instant::now();
+    let at = |ms| t0 + Duration::from_millis(ms);
+    let mut s = Session::new_websocket(t0, "w".into(), budget_config(1000), 3);
+    s.poll_output();
+    while s.send(msg(100)).is_ok() {}
+    s.handle_timeout(at(1));
+    assert!(s.poll_timeout().is_some_and(|t| t <= at(2001)));
+    s.handle(at(1000), Input::WsWritten(3));
+    s.handle_timeout(at(5000));
+    assert!(!s.is_closed(), "relieved before the grace ended");
+    // One message larger than the whole budget still goes out when nothing waits.
+    s.send(msg(5000)).unwrap();
+}
+
+#[test]
+fn polling_budget_and_one_response_carries_at_most_max_payload() {
+    let t0 = Instant::now();
+    let at = |ms| t0 + Duration::from_millis(ms);
+    let mut s = Session::new_polling(t0, "p".into(), budget_config(1000), 0);
+    s.poll_output();
+    // max_payload is 100: 30-byte messages, 31 bytes each in a payload with the `4`.
+    let mut sent = 0;
+    while s.send(msg(30)).is_ok() {
+        sent += 1;
+    }
+    assert_eq!(sent, 1000 / (30 + engineio::proto::budget::PACKET_OVERHEAD));
+    let mut received = 0;
+    let mut responses = 0;
+    for request in 1..20 {
+        s.handle(at(request), Input::PollGet(request));
+        match s.poll_output() {
+            Some(Output::Reply {
+                reply: PollReply::Payload(body),
+                ..
+            }) => {
+                assert!(body.len() <= 100, "{} bytes", body.len());
+                received += body.split(|b| *b == 0x1e).count();
+                responses += 1;
+            }
+            None => break,
+            other => panic!("{other:?}"),
+        }
+    }
+    assert_eq!(received, sent, "nothing lost, in several responses");
+    assert!(responses > 1);
+    assert_eq!(s.buffered_bytes(), 0);
+    // A single message larger than max_payload still goes out, alone (to the parked GET).
+    s.send(msg(500)).unwrap();
+    assert_eq!(
+        s.poll_output(),
+        Some(payload(responses + 1, &format!("4{}", "x".repeat(500))))
+    );
+}
+
+#[test]
+fn polling_client_that_never_polls_is_closed_after_the_grace() {
+    let t0 = Instant::now();
+    let at = |ms| t0 + Duration::from_millis(ms);
+    let mut s = Session::new_polling(t0, "p".into(), budget_config(1000), 0);
+    s.poll_output();
+    while s.send(msg(100)).is_ok() {}
+    s.handle_timeout(at(0));
+    s.handle_timeout(at(2000));
+    assert_eq!(s.close_reason(), Some(CloseReason::SendBufferFull));
+}
+
+#[test]
+fn force_base64_text_frame_is_a_binary_message() {
+    let t0 = Instant::now();
+    let mut s = Session::new_websocket(t0, "w".into(), config(), 3);
+    s.poll_output();
+    s.handle(t0, Input::WsFrame(3, WsFrame::Text(Bytes::from("bAQID"))));
+    assert_eq!(
+        s.poll_output(),
+        Some(Output::Event(Event::Message(Data::Binary(Bytes::from(
+            vec![1u8, 2, 3]
+        )))))
+    );
+    s.handle(t0, Input::WsFrame(3, WsFrame::Text(Bytes::from("b!!"))));
+    assert!(matches!(s.close_reason(), Some(CloseReason::ParseError(_))));
+}
+
+#[test]
+fn websocket_faults_and_shutdown_close_with_their_codes() {
+    let t0 = Instant::now();
+    for (fault, code) in [
+        (WsFault::Protocol, 1002),
+        (WsFault::InvalidUtf8, 1007),
+        (WsFault::MessageTooBig, 1009),
+    ] {
+        let mut s = Session::new_websocket(t0, "w".into(), config(), 3);
+        s.poll_output();
+        s.handle(t0, Input::WsFault { ws: 3, fault });
+        assert_eq!(s.poll_output(), Some(Output::WsClose { ws: 3, code }));
+        assert!(s.close_reason().is_some_and(|r| r.is_peer_fault()));
+    }
+    let mut s = Session::new_websocket(t0, "w".into(), config(), 3);
+    s.poll_output();
+    s.shutdown(t0);
+    let out: Vec<_> = std::iter::from_fn(|| s.poll_output()).collect();
+    assert!(out.contains(&Output::WsClose {
+        ws: 3,
+        code: close_code::GOING_AWAY
+    }));
 }

@@ -17,6 +17,9 @@ pub enum CloseReason {
     ParseError(DecodeError),
     /// The server (the application) closed the session (`forced close`).
     ServerClose,
+    /// The client stayed at its send budget for longer than the grace (`send buffer full`): it
+    /// does not read what the server sends.
+    SendBufferFull,
 }
 
 /// Which transport rule the client broke, or how the transport failed.
@@ -46,6 +49,7 @@ impl CloseReason {
             CloseReason::PingTimeout => "ping timeout",
             CloseReason::ParseError(_) => "parse error",
             CloseReason::ServerClose => "forced close",
+            CloseReason::SendBufferFull => "send buffer full",
         }
     }
 
@@ -53,7 +57,9 @@ impl CloseReason {
     pub fn is_peer_fault(&self) -> bool {
         matches!(
             self,
-            CloseReason::TransportError(_) | CloseReason::ParseError(_)
+            CloseReason::TransportError(_)
+                | CloseReason::ParseError(_)
+                | CloseReason::SendBufferFull
         )
     }
 }

@@ -47,6 +47,13 @@ pub struct Config {
     pub allow_websocket: bool,
     /// Most packets the server keeps queued for a client that is not reading. Default 1024.
     pub max_buffered_packets: usize,
+    /// Most bytes that may wait for one client, wherever they wait (the runtime's queue, the
+    /// outbox, a WebSocket's unwritten frames; see [`super::budget`]). Past it sends fail with
+    /// `Full`. Default 4 MiB.
+    pub max_buffered_bytes: usize,
+    /// How long a client may stay at [`Config::max_buffered_bytes`] before its session is closed
+    /// (`send buffer full`). Default 10 s.
+    pub send_buffer_grace: Duration,
 }
 
 impl Default for Config {
@@ -59,6 +66,8 @@ impl Default for Config {
             allow_polling: true,
             allow_websocket: true,
             max_buffered_packets: 1024,
+            max_buffered_bytes: 4 << 20,
+            send_buffer_grace: Duration::from_secs(10),
         }
     }
 }

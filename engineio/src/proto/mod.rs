@@ -2,6 +2,7 @@
 //! no runtime: time and randomness are inputs.
 
 pub mod base64;
+pub mod budget;
 pub mod close;
 pub mod config;
 pub mod handshake;

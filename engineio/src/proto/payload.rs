@@ -32,12 +32,25 @@ pub fn decode(body: Bytes, max_payload: usize) -> Result<Vec<Packet>, DecodeErro
     }
 }
 
-fn decode_segment(segment: Bytes) -> Result<Packet, DecodeError> {
+/// Decodes one packet in text form: `b` + base64 is a binary message (a polling segment, or a
+/// WebSocket text frame from a client with `forceBase64`), anything else a text packet.
+pub fn decode_segment(segment: Bytes) -> Result<Packet, DecodeError> {
     match segment.first() {
         Some(b'b') => base64::decode(&segment[1..])
             .map(|bytes| Packet::Message(Data::Binary(Bytes::from(bytes))))
             .ok_or(DecodeError::InvalidBase64),
         _ => Packet::decode_text(segment),
+    }
+}
+
+/// The length of a packet in a polling payload, without the separator.
+pub fn encoded_len(packet: &Packet) -> usize {
+    match packet {
+        Packet::Message(Data::Binary(b)) => 1 + b.len().div_ceil(3) * 4,
+        Packet::Message(Data::Text(t)) | Packet::Open(t) | Packet::Ping(t) | Packet::Pong(t) => {
+            1 + t.len()
+        }
+        Packet::Close | Packet::Upgrade | Packet::Noop => 1,
     }
 }
 

@@ -147,9 +147,10 @@ pub fn route<'q>(
     };
     let current = session_transport(&sid).ok_or(RequestError::UnknownSid)?;
     match (transport, method) {
-        (Transport::WebSocket, "GET") if current == Transport::Polling => {
-            Ok(Route::WebSocket { sid })
-        }
+        // Also for a session that already upgraded: the WebSocket handshake completes, then
+        // the session closes the second WebSocket (as Node's engine.io does; a `400` here is an
+        // error event in the `ws` client).
+        (Transport::WebSocket, "GET") => Ok(Route::WebSocket { sid }),
         (Transport::Polling, "GET") if current == Transport::Polling => Ok(Route::PollGet { sid }),
         (Transport::Polling, "POST") if current == Transport::Polling => {
             Ok(Route::PollPost { sid })
@@ -228,7 +229,7 @@ mod tests {
         );
         assert_eq!(
             r("GET", "EIO=4&transport=websocket&sid=ws", true),
-            Err(BadRequest)
+            Ok(Route::WebSocket { sid: "ws".into() })
         );
         assert_eq!(r("OPTIONS", "", false), Ok(Route::Preflight));
         // The sid is decoded like every query value; the first of each key counts.

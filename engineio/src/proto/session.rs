@@ -21,12 +21,14 @@
 //! across the upgrade: while polling, a parked GET takes everything queued; after the upgrade the
 //! rest goes out over the WebSocket, in order.
 
+use super::budget;
 use super::close::{CloseReason, TransportFault};
 use super::config::{Config, Transport};
 use super::handshake::open_json;
 use super::packet::{Data, Packet, Text};
 use super::payload;
 use super::route::RequestError;
+use super::websocket_frame::{close_code, WsFault};
 use bytes::Bytes;
 use std::collections::VecDeque;
 use std::fmt;
@@ -67,13 +69,25 @@ pub enum Input {
     WsOpened(WsId),
     /// A data frame from a WebSocket.
     WsFrame(WsId, WsFrame),
-    /// A WebSocket closed or failed. `error` is true when it failed (protocol error, message too large, I/O).
+    /// A WebSocket closed or failed. `error` is true when it failed (an I/O error, or the
+    /// connection dropped without a close frame); the runtime can no longer write to it.
     WsClosed {
         /// Which WebSocket.
         ws: WsId,
         /// Whether it failed rather than closed cleanly.
         error: bool,
     },
+    /// The client broke the WebSocket protocol on a WebSocket that can still be written to: the
+    /// session closes it with the fault's close code.
+    WsFault {
+        /// Which WebSocket.
+        ws: WsId,
+        /// What the client did.
+        fault: WsFault,
+    },
+    /// Everything the session sent on this WebSocket so far has been written to the network:
+    /// those bytes no longer count against the send budget.
+    WsWritten(WsId),
 }
 
 /// The answer to a polling request.
@@ -106,10 +120,13 @@ pub enum Output {
         /// The frame.
         frame: WsFrame,
     },
-    /// Close a WebSocket (after the frames sent before).
+    /// Close a WebSocket (after the frames sent before): a close frame with `code`, then the
+    /// connection once the client answered it (or a short while passed).
     WsClose {
         /// The WebSocket.
         ws: WsId,
+        /// The close code ([`close_code`]).
+        code: u16,
     },
     /// Something for the application.
     Event(Event),
@@ -132,7 +149,8 @@ pub enum Event {
 pub enum SendError {
     /// The session is closing or closed.
     Closed,
-    /// `max_buffered_packets` are already waiting for a client that does not read.
+    /// The client does not keep up: `max_buffered_packets` or `max_buffered_bytes` are already
+    /// waiting for it.
     Full,
     /// A text message containing the record separator `\x1e`, which cannot be framed in a
     /// polling payload (Engine.IO v4 has no escape for it; Node has the same limit).
@@ -194,6 +212,33 @@ pub struct Session {
     outputs: VecDeque<Output>,
     next_ping: Option<Instant>,
     pong_deadline: Option<Instant>,
+    /// What the client is sent and has not read yet, counted against the send budget.
+    backlog: Backlog,
+    /// The server is shutting down: WebSockets close with `1001`.
+    going_away: bool,
+}
+
+/// The bytes waiting for the client, by where they wait (see [`budget`]).
+#[derive(Clone, Copy, Debug, Default)]
+struct Backlog {
+    /// Bytes of the outbox.
+    outbox: usize,
+    /// Bytes handed to the WebSocket that the runtime has not reported written.
+    unwritten: usize,
+    /// Bytes the runtime holds for this session before they reach it (its command queue).
+    elsewhere: usize,
+    /// A send was refused since the last call that told the time.
+    refused: bool,
+    /// Since when the client has been at its budget.
+    full_since: Option<Instant>,
+}
+
+impl Backlog {
+    fn total(&self) -> usize {
+        self.outbox
+            .saturating_add(self.unwritten)
+            .saturating_add(self.elsewhere)
+    }
 }
 
 impl Session {
@@ -247,6 +292,8 @@ impl Session {
             outbox: VecDeque::new(),
             outputs: VecDeque::new(),
             pong_deadline: None,
+            backlog: Backlog::default(),
+            going_away: false,
         }
     }
 
@@ -295,6 +342,36 @@ impl Session {
         self.outbox.len()
     }
 
+    /// Bytes waiting for the client in the session (its outbox and the WebSocket frames not yet
+    /// reported written), as counted by [`budget::weight`].
+    pub fn buffered_bytes(&self) -> usize {
+        self.backlog.outbox.saturating_add(self.backlog.unwritten)
+    }
+
+    /// The send budget in bytes (`max_buffered_bytes`).
+    pub fn max_buffered_bytes(&self) -> usize {
+        self.config.max_buffered_bytes
+    }
+
+    /// Tells the session what the runtime holds for it ahead of the session (bytes its command
+    /// queue admitted under the same budget, see [`budget::admits`]) and whether that queue
+    /// refused a send since the last call. A runtime calls it after each wake, with the time.
+    pub fn set_queued_elsewhere(&mut self, now: Instant, bytes: usize, refused: bool) {
+        self.backlog.elsewhere = bytes;
+        self.backlog.refused |= refused;
+        self.update_pressure(now);
+    }
+
+    /// Starts or ends a stretch at the send budget.
+    fn update_pressure(&mut self, now: Instant) {
+        if std::mem::take(&mut self.backlog.refused) && self.backlog.full_since.is_none() {
+            self.backlog.full_since = Some(now);
+        }
+        if budget::relieved(self.backlog.total(), self.config.max_buffered_bytes) {
+            self.backlog.full_since = None;
+        }
+    }
+
     /// The bound on [`Session::buffered`] that [`Session::send`] keeps (`max_buffered_packets`).
     pub fn max_buffered(&self) -> usize {
         self.config.max_buffered_packets
@@ -310,51 +387,95 @@ impl Session {
         self.outputs.pop_front()
     }
 
-    /// The earliest deadline: the next ping, a pong, the upgrade, or the end of closing.
+    /// The earliest deadline: the next ping, a pong, the upgrade, the end of closing, or the end
+    /// of the grace of a client at its send budget.
     pub fn poll_timeout(&self) -> Option<Instant> {
         let state_deadline = match self.state {
             State::Upgrading { deadline, .. } | State::Closing { deadline, .. } => Some(deadline),
             State::Closed(_) => return None,
             _ => None,
         };
-        [self.next_ping, self.pong_deadline, state_deadline]
-            .into_iter()
-            .flatten()
-            .min()
+        let full_deadline = self
+            .backlog
+            .full_since
+            .map(|since| since + self.config.send_buffer_grace);
+        [
+            self.next_ping,
+            self.pong_deadline,
+            state_deadline,
+            full_deadline,
+        ]
+        .into_iter()
+        .flatten()
+        .min()
     }
 
-    /// Queues a message for the client.
+    /// Queues a message for the client, within `max_buffered_packets` and the send budget
+    /// (`max_buffered_bytes`, see [`budget`]).
     pub fn send(&mut self, data: Data) -> Result<(), SendError> {
-        self.send_within(data, self.config.max_buffered_packets)
+        self.send_within(
+            data,
+            self.config.max_buffered_packets,
+            self.config.max_buffered_bytes,
+        )
     }
 
-    /// [`Session::send`] with another bound on the queue: `limit` packets instead of
-    /// `max_buffered_packets` (a runtime lets answers to the client's own input go a little past
-    /// it rather than lose them).
-    pub fn send_within(&mut self, data: Data, limit: usize) -> Result<(), SendError> {
+    /// [`Session::send`] with other bounds: `packets` instead of `max_buffered_packets` and
+    /// `bytes` instead of `max_buffered_bytes` (a runtime lets answers to the client's own input
+    /// go a little past them rather than lose them). A refusal counts as being at the budget.
+    pub fn send_within(
+        &mut self,
+        data: Data,
+        packets: usize,
+        bytes: usize,
+    ) -> Result<(), SendError> {
         if let Data::Text(text) = &data {
             if text.as_bytes().contains(&payload::SEPARATOR) {
                 return Err(SendError::RecordSeparator);
             }
         }
-        self.send_checked(data, limit)
+        self.check_open()?;
+        if self.outbox.len() >= packets
+            || !budget::admits(self.backlog.total(), budget::weight(&data), bytes)
+        {
+            self.backlog.refused = true;
+            return Err(SendError::Full);
+        }
+        self.push_message(data);
+        Ok(())
     }
 
-    /// [`Session::send_within`] for text already checked for the record separator (by the
-    /// runtime's [`crate::runtime::SocketHandle`], or just above).
-    pub(crate) fn send_checked(&mut self, data: Data, limit: usize) -> Result<(), SendError> {
+    /// Queues a message that the runtime's command queue already admitted under the send budget
+    /// (so it is not checked again: it only moves from there to here) and whose text the
+    /// runtime's [`crate::runtime::SocketHandle`] checked for the record separator.
+    #[cfg_attr(not(feature = "tokio"), allow(dead_code))]
+    pub(crate) fn send_admitted(&mut self, data: Data) -> Result<(), SendError> {
+        self.check_open()?;
+        self.push_message(data);
+        Ok(())
+    }
+
+    fn check_open(&self) -> Result<(), SendError> {
         if matches!(
             self.state,
             State::Closing { .. } | State::Closed(_) | State::Upgrading { closing: true, .. }
         ) {
             return Err(SendError::Closed);
         }
-        if self.outbox.len() >= limit {
-            return Err(SendError::Full);
-        }
+        Ok(())
+    }
+
+    fn push_message(&mut self, data: Data) {
+        self.backlog.outbox += budget::weight(&data);
         self.outbox.push_back(Packet::Message(data));
         self.flush();
-        Ok(())
+    }
+
+    /// Closes the session as the server shuts down: as [`Session::close`], but a WebSocket
+    /// closes with `1001` (going away) instead of `1000`.
+    pub fn shutdown(&mut self, now: Instant) {
+        self.going_away = true;
+        self.close(now);
     }
 
     /// Closes the session from the server side: what is queued goes out first, then a close packet.
@@ -390,8 +511,21 @@ impl Session {
     fn close_websocket(&mut self, ws: WsId) {
         self.outbox.push_back(Packet::Close);
         self.flush_websocket(ws);
-        self.outputs.push_back(Output::WsClose { ws });
+        let code = if self.going_away {
+            close_code::GOING_AWAY
+        } else {
+            close_code::NORMAL
+        };
+        self.outputs.push_back(Output::WsClose { ws, code });
         self.finish(CloseReason::ServerClose);
+    }
+
+    /// Closes a WebSocket that is not (or no longer) the session's transport.
+    fn close_other(&mut self, ws: WsId) {
+        self.outputs.push_back(Output::WsClose {
+            ws,
+            code: close_code::NORMAL,
+        });
     }
 
     /// The probe failed: polling goes on, or finishes closing if the server closed meanwhile.
@@ -436,7 +570,14 @@ impl Session {
             Input::WsOpened(ws) => self.on_ws_opened(now, ws),
             Input::WsFrame(ws, frame) => self.on_ws_frame(now, ws, frame),
             Input::WsClosed { ws, error } => self.on_ws_closed(now, ws, error),
+            Input::WsFault { ws, fault } => self.on_ws_fault(now, ws, fault),
+            Input::WsWritten(ws) => {
+                if matches!(self.state, State::WebSocket { ws: active } if active == ws) {
+                    self.backlog.unwritten = 0;
+                }
+            }
         }
+        self.update_pressure(now);
     }
 
     /// Acts on every deadline that has passed at `now`.
@@ -444,8 +585,18 @@ impl Session {
         if self.is_closed() {
             return;
         }
+        self.update_pressure(now);
         if self.pong_deadline.is_some_and(|d| now >= d) {
             self.fail(CloseReason::PingTimeout);
+            return;
+        }
+        let grace = self.config.send_buffer_grace;
+        if self
+            .backlog
+            .full_since
+            .is_some_and(|since| now >= since + grace)
+        {
+            self.fail(CloseReason::SendBufferFull);
             return;
         }
         match self.state {
@@ -460,7 +611,7 @@ impl Session {
                 closing,
                 ..
             } if now >= deadline => {
-                self.outputs.push_back(Output::WsClose { ws: probe });
+                self.close_other(probe);
                 self.probe_failed(now, polls, closing);
             }
             _ => {}
@@ -593,7 +744,7 @@ impl Session {
                 }
             }
             // A second WebSocket, or one for a closing session.
-            _ => self.outputs.push_back(Output::WsClose { ws }),
+            _ => self.close_other(ws),
         }
     }
 
@@ -603,7 +754,9 @@ impl Session {
                 WsFrame::Binary(bytes) => self
                     .outputs
                     .push_back(Output::Event(Event::Message(Data::Binary(bytes)))),
-                WsFrame::Text(bytes) => match Packet::decode_text(bytes) {
+                // `b` + base64: a binary message from a client that cannot send binary frames
+                // (engine.io-client's `forceBase64`).
+                WsFrame::Text(bytes) => match payload::decode_segment(bytes) {
                     Ok(packet) => self.on_packet(now, packet),
                     Err(e) => self.fail(CloseReason::ParseError(e)),
                 },
@@ -616,7 +769,7 @@ impl Session {
                 ..
             } if probe == ws => {
                 let packet = match frame {
-                    WsFrame::Text(bytes) => Packet::decode_text(bytes).ok(),
+                    WsFrame::Text(bytes) => payload::decode_segment(bytes).ok(),
                     WsFrame::Message(text) => Some(Packet::Message(Data::Text(text))),
                     WsFrame::Binary(_) => None,
                 };
@@ -652,12 +805,35 @@ impl Session {
                     }
                     // Anything else on a probe: the probe failed; polling goes on.
                     _ => {
-                        self.outputs.push_back(Output::WsClose { ws });
+                        self.close_other(ws);
                         self.probe_failed(now, polls, closing);
                     }
                 }
             }
-            _ => self.outputs.push_back(Output::WsClose { ws }),
+            _ => self.close_other(ws),
+        }
+    }
+
+    fn on_ws_fault(&mut self, now: Instant, ws: WsId, fault: WsFault) {
+        let reason = match fault {
+            WsFault::MessageTooBig => CloseReason::TransportError(TransportFault::PayloadTooLarge),
+            WsFault::Protocol | WsFault::InvalidUtf8 => {
+                CloseReason::TransportError(TransportFault::WebSocket)
+            }
+        };
+        let code = fault.close_code();
+        match self.state {
+            State::WebSocket { ws: active } if active == ws => self.fail_with(reason, code),
+            State::Upgrading {
+                polls,
+                probe,
+                closing,
+                ..
+            } if probe == ws => {
+                self.outputs.push_back(Output::WsClose { ws, code });
+                self.probe_failed(now, polls, closing);
+            }
+            _ => self.outputs.push_back(Output::WsClose { ws, code }),
         }
     }
 
@@ -681,16 +857,34 @@ impl Session {
         }
     }
 
-    /// Ends the session now: a parked GET gets a close packet, WebSockets are closed.
+    /// Ends the session now: a parked GET gets a close packet, WebSockets are closed with the
+    /// code that says why.
     fn fail(&mut self, reason: CloseReason) {
+        let code = match reason {
+            CloseReason::ParseError(_)
+            | CloseReason::TransportError(TransportFault::UnexpectedPacket) => {
+                close_code::PROTOCOL_ERROR
+            }
+            CloseReason::TransportError(TransportFault::PayloadTooLarge) => {
+                close_code::MESSAGE_TOO_BIG
+            }
+            CloseReason::SendBufferFull => close_code::POLICY_VIOLATION,
+            _ if self.going_away => close_code::GOING_AWAY,
+            _ => close_code::NORMAL,
+        };
+        self.fail_with(reason, code);
+    }
+
+    /// [`Session::fail`] with a WebSocket's close code given.
+    fn fail_with(&mut self, reason: CloseReason, code: u16) {
         match std::mem::replace(&mut self.state, State::Closed(reason)) {
             State::Closed(previous) => {
                 self.state = State::Closed(previous);
                 return;
             }
-            State::WebSocket { ws } => self.outputs.push_back(Output::WsClose { ws }),
+            State::WebSocket { ws } => self.outputs.push_back(Output::WsClose { ws, code }),
             State::Upgrading { polls, probe, .. } => {
-                self.outputs.push_back(Output::WsClose { ws: probe });
+                self.close_other(probe);
                 self.release_parked(polls, reason);
             }
             State::Polling(polls) | State::Closing { polls, .. } => {
@@ -716,6 +910,7 @@ impl Session {
     fn finish(&mut self, reason: CloseReason) {
         self.state = State::Closed(reason);
         self.outbox.clear();
+        self.backlog = Backlog::default();
         self.next_ping = None;
         self.pong_deadline = None;
         self.outputs.push_back(Output::Event(Event::Closed(reason)));
@@ -746,14 +941,34 @@ impl Session {
             );
             self.finish(CloseReason::ServerClose);
         } else {
-            let body = payload::encode(self.outbox.iter());
-            self.outbox.clear();
+            // At most `maxPayload` bytes a response (at least one packet): the rest waits for
+            // the next GET.
+            let mut size = 0usize;
+            let mut count = 0;
+            for packet in &self.outbox {
+                size = size.saturating_add(payload::encoded_len(packet) + 1);
+                if count > 0 && size > self.config.max_payload + 1 {
+                    break;
+                }
+                count += 1;
+            }
+            let body = payload::encode(self.outbox.iter().take(count));
+            for packet in self.outbox.drain(..count) {
+                if let Packet::Message(data) = &packet {
+                    self.backlog.outbox = self.backlog.outbox.saturating_sub(budget::weight(data));
+                }
+            }
             self.reply(request, PollReply::Payload(body));
         }
     }
 
     fn flush_websocket(&mut self, ws: WsId) {
         while let Some(packet) = self.outbox.pop_front() {
+            if let Packet::Message(data) = &packet {
+                let weight = budget::weight(data);
+                self.backlog.outbox = self.backlog.outbox.saturating_sub(weight);
+                self.backlog.unwritten = self.backlog.unwritten.saturating_add(weight);
+            }
             let frame = match packet {
                 Packet::Message(Data::Binary(bytes)) => WsFrame::Binary(bytes),
                 Packet::Message(Data::Text(text)) => WsFrame::Message(text),

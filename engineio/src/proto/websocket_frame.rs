@@ -11,6 +11,45 @@ pub enum Opcode {
     Binary,
 }
 
+/// The close codes a server sends (RFC 6455 section 7.4.1).
+pub mod close_code {
+    /// The session ended normally (either side closed it).
+    pub const NORMAL: u16 = 1000;
+    /// The server is shutting down.
+    pub const GOING_AWAY: u16 = 1001;
+    /// The client broke the WebSocket or the Engine.IO protocol.
+    pub const PROTOCOL_ERROR: u16 = 1002;
+    /// A text message that is not UTF-8.
+    pub const INVALID_DATA: u16 = 1007;
+    /// The client broke a policy of the server: it stayed at its send budget too long.
+    pub const POLICY_VIOLATION: u16 = 1008;
+    /// A message larger than `maxPayload`.
+    pub const MESSAGE_TOO_BIG: u16 = 1009;
+}
+
+/// How a client broke the WebSocket protocol, as the runtime's frame reader found it; the session
+/// answers with a close frame whose code says which ([`WsFault::close_code`]).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum WsFault {
+    /// A frame that breaks RFC 6455 (unmasked, a reserved opcode or bit, a bad control frame...).
+    Protocol,
+    /// A text message that is not UTF-8.
+    InvalidUtf8,
+    /// A message or frame larger than `maxPayload`.
+    MessageTooBig,
+}
+
+impl WsFault {
+    /// The close code that answers the fault.
+    pub fn close_code(self) -> u16 {
+        match self {
+            WsFault::Protocol => close_code::PROTOCOL_ERROR,
+            WsFault::InvalidUtf8 => close_code::INVALID_DATA,
+            WsFault::MessageTooBig => close_code::MESSAGE_TOO_BIG,
+        }
+    }
+}
+
 /// Appends one final frame whose payload is `parts` one after another.
 pub fn write_frame(out: &mut Vec<u8>, opcode: Opcode, parts: &[&[u8]]) {
     let len: usize = parts.iter().map(|p| p.len()).sum();

@@ -79,16 +79,44 @@ pub fn accept(
 /// `first_text` as the connection's first server frame if given (an unmasked, unfragmented text
 /// frame, RFC 6455 section 5.2): one write carries the handshake and the Engine.IO open packet.
 pub fn switching_protocols(accept: &str, first_text: Option<&[u8]>) -> Vec<u8> {
+    switching_protocols_with(accept, &[], first_text)
+}
+
+/// [`switching_protocols`] with more headers after `Sec-WebSocket-Accept` (the application's;
+/// a header whose name or value holds CR or LF is left out rather than split the response).
+pub fn switching_protocols_with(
+    accept: &str,
+    headers: &[(String, String)],
+    first_text: Option<&[u8]>,
+) -> Vec<u8> {
     const HEAD: &str = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ";
     let payload = first_text.unwrap_or_default();
     let mut out = Vec::with_capacity(HEAD.len() + accept.len() + 4 + 10 + payload.len());
     out.extend_from_slice(HEAD.as_bytes());
     out.extend_from_slice(accept.as_bytes());
+    for (name, value) in headers {
+        if !header_is_safe(name, value) {
+            continue;
+        }
+        out.extend_from_slice(b"\r\n");
+        out.extend_from_slice(name.as_bytes());
+        out.extend_from_slice(b": ");
+        out.extend_from_slice(value.as_bytes());
+    }
     out.extend_from_slice(b"\r\n\r\n");
     if let Some(payload) = first_text {
         websocket_frame::write_frame(&mut out, Opcode::Text, &[payload]);
     }
     out
+}
+
+/// Whether an application's response header can be written as is: a non-empty token for a name
+/// and a value without CR, LF or NUL (anything else could split the response in two).
+pub fn header_is_safe(name: &str, value: &str) -> bool {
+    let token = |b: u8| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b);
+    !name.is_empty()
+        && name.bytes().all(token)
+        && !value.bytes().any(|b| b == b'\r' || b == b'\n' || b == 0)
 }
 
 /// `base64(sha1(key + GUID))`.
@@ -107,6 +135,15 @@ mod tests {
     fn switching_protocols_with_a_first_frame() {
         let head = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: k=\r\n\r\n";
         assert_eq!(switching_protocols("k=", None), head.as_bytes());
+        let extra = [
+            ("Set-Cookie".to_owned(), "lb=1".to_owned()),
+            ("X-Bad".to_owned(), "a\r\nInjected: 1".to_owned()),
+        ];
+        assert_eq!(
+            switching_protocols_with("k=", &extra, None),
+            head.replace("k=\r\n", "k=\r\nSet-Cookie: lb=1\r\n")
+                .as_bytes()
+        );
         let with = switching_protocols("k=", Some(b"0{}"));
         assert_eq!(&with[..head.len()], head.as_bytes());
         assert_eq!(&with[head.len()..], b"\x81\x030{}");

@@ -73,10 +73,14 @@ impl AppContext<'_> {
     }
 
     /// Queues a message on the session at once. Answers to the client's own input may go past the
-    /// session's send buffer (up to twice its size) rather than be lost.
+    /// session's send buffer (up to twice its size, in packets and in bytes) rather than be lost.
     pub fn send(&mut self, data: Data) -> Result<(), SendError> {
-        let limit = self.session.max_buffered().saturating_mul(APP_OVERDRAFT);
-        self.session.send_within(data, limit)
+        let packets = self.session.max_buffered().saturating_mul(APP_OVERDRAFT);
+        let bytes = self
+            .session
+            .max_buffered_bytes()
+            .saturating_mul(APP_OVERDRAFT);
+        self.session.send_within(data, packets, bytes)
     }
 
     /// Asks the session to give back the memory its queues grew to once what is pending went out
@@ -107,14 +111,15 @@ impl AppContext<'_> {
 /// Carries out a command that is not for the application.
 pub(crate) fn apply(session: &mut Session, now: Instant, command: Command) {
     match command {
-        // Refusals were reported to the sender by the bounded command channel.
+        // Admitted under the send budget by the command queue, which reported refusals to the
+        // sender.
         // The handle checked the text for the record separator when it queued it.
         Command::Send(data) => {
-            let _ = session.send_checked(data, usize::MAX);
+            let _ = session.send_admitted(data);
         }
         Command::SendAll(all) => {
             for data in all.into_vec() {
-                let _ = session.send_checked(data, usize::MAX);
+                let _ = session.send_admitted(data);
             }
         }
         Command::Close => session.close(now),

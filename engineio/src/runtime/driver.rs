@@ -4,20 +4,25 @@
 use super::app::{self, AppContext, SessionApp};
 use super::mailbox;
 use super::socket::Command;
-use crate::proto::websocket_frame::{write_frame, Opcode};
+use crate::proto::websocket_frame::{write_frame, Opcode, WsFault};
 use crate::proto::{
     Event, Input, Output, PollReply, RequestId, Session, Text, Transport, WsFrame, WsId,
 };
 use bytes::Bytes;
-use futures_util::{FutureExt, SinkExt, StreamExt};
+use futures_util::{FutureExt, Sink, StreamExt};
 use std::future::poll_fn;
+use std::pin::Pin;
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::Arc;
-use std::task::Poll;
-use std::time::Instant;
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+use tokio::io::AsyncWrite;
 use tokio::net::TcpStream;
 use tokio::sync::{mpsc, oneshot};
-use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::error::ProtocolError;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+use tokio_tungstenite::tungstenite::protocol::CloseFrame;
+use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 use tokio_tungstenite::WebSocketStream;
 
 /// Most inputs taken in one burst before the outputs are carried out.
@@ -88,8 +93,18 @@ pub(crate) struct Driver {
 enum Wake {
     Input(Option<DriverInput>),
     Command(Option<Command>),
-    Frame(WsId, Option<Result<Message, tungstenite::Error>>),
+    Ws(WsId, WsEvent),
     Timeout,
+}
+
+/// What happened on one of the session's WebSockets.
+enum WsEvent {
+    /// A frame (or the end of the stream, or a read error).
+    Frame(Option<Result<Message, WsError>>),
+    /// Everything queued for it has been written.
+    Written,
+    /// A write failed: the connection is gone.
+    WriteFailed,
 }
 
 impl Driver {
@@ -107,7 +122,10 @@ impl Driver {
         // (asking again would spin; the session is already closing by then).
         let (mut inputs_open, mut commands_open) = (true, true);
         loop {
+            let (elsewhere, refused) = self.commands.backlog();
+            self.session.set_queued_elsewhere(now, elsewhere, refused);
             self.drain(now).await;
+            self.commands.set_downstream(self.session.buffered_bytes());
             self.transport.set(self.session.transport());
             if self.session.is_closed() {
                 break;
@@ -129,7 +147,7 @@ impl Driver {
                 tokio::select! {
                     biased;
                     input = self.inputs.recv(), if inputs_open => Wake::Input(input),
-                    (id, frame) = next_frame(&mut self.websockets) => Wake::Frame(id, frame),
+                    (id, event) = next_ws_event(&mut self.websockets) => Wake::Ws(id, event),
                     command = self.commands.recv(), if accepting_commands => Wake::Command(command),
                     () = &mut sleep, if armed.is_some() => Wake::Timeout,
                 }
@@ -139,12 +157,12 @@ impl Driver {
                     input = self.inputs.recv(), if inputs_open => Wake::Input(input),
                     command = self.commands.recv(), if accepting_commands => Wake::Command(command),
                     () = &mut sleep, if armed.is_some() => Wake::Timeout,
-                    (id, frame) = next_frame(&mut self.websockets) => Wake::Frame(id, frame),
+                    (id, event) = next_ws_event(&mut self.websockets) => Wake::Ws(id, event),
                 }
             };
             // A burst of frames is read in one go; other wakes leave the sockets to the next wait
             // (reading them here too would be a second read attempt per wake, mostly in vain).
-            let read_frames = matches!(wake, Wake::Frame(..));
+            let read_frames = matches!(wake, Wake::Ws(..));
             inputs_open &= !matches!(wake, Wake::Input(None));
             commands_open &= !matches!(wake, Wake::Command(None));
             frames_first = !read_frames;
@@ -155,7 +173,7 @@ impl Driver {
         // Anyone still waiting for an answer gets "unknown session" from the dropped sender.
         self.replies.clear();
         for ws in self.websockets.drain(..) {
-            close_later(ws.stream);
+            close_later(ws, None);
         }
     }
 
@@ -171,8 +189,8 @@ impl Driver {
                 self.websockets.push(Ws::new(id, stream));
                 self.session.handle(now, Input::WsOpened(id));
             }
-            // The engine shuts down: close like the application would.
-            Wake::Input(Some(DriverInput::Close) | None) => self.session.close(now),
+            // The engine shuts down: close like the application would, WebSockets with `1001`.
+            Wake::Input(Some(DriverInput::Close) | None) => self.session.shutdown(now),
             Wake::Command(Some(Command::App(message))) => {
                 if let Some((app, mut cx)) = self.app(now) {
                     app.on_message(message, &mut cx);
@@ -180,7 +198,13 @@ impl Driver {
             }
             Wake::Command(Some(command)) => app::apply(&mut self.session, now, command),
             Wake::Command(None) => self.session.close(now),
-            Wake::Frame(ws, frame) => self.on_frame(now, ws, frame),
+            Wake::Ws(ws, WsEvent::Frame(frame)) => self.on_frame(now, ws, frame),
+            Wake::Ws(ws, WsEvent::Written) => self.session.handle(now, Input::WsWritten(ws)),
+            Wake::Ws(ws, WsEvent::WriteFailed) => {
+                self.remove_ws(ws);
+                self.session
+                    .handle(now, Input::WsClosed { ws, error: true });
+            }
             Wake::Timeout => {
                 // Timeouts are rare (a ping every interval): a quiet session gives back what its
                 // queues grew to in past bursts.
@@ -251,11 +275,11 @@ impl Driver {
                 Wake::Command(Some(command))
             } else if let Some(input) = self.inputs.try_recv() {
                 Wake::Input(Some(input))
-            } else if let Some((id, frame)) = read_frames
-                .then(|| next_frame(&mut self.websockets).now_or_never())
+            } else if let Some((id, event)) = read_frames
+                .then(|| next_ws_event(&mut self.websockets).now_or_never())
                 .flatten()
             {
-                Wake::Frame(id, frame)
+                Wake::Ws(id, event)
             } else {
                 return;
             };
@@ -263,12 +287,7 @@ impl Driver {
         }
     }
 
-    fn on_frame(
-        &mut self,
-        now: Instant,
-        ws: WsId,
-        frame: Option<Result<Message, tungstenite::Error>>,
-    ) {
+    fn on_frame(&mut self, now: Instant, ws: WsId, frame: Option<Result<Message, WsError>>) {
         let input = match frame {
             Some(Ok(Message::Text(text))) => {
                 let bytes = Bytes::from(text);
@@ -282,19 +301,31 @@ impl Driver {
                 }
             }
             Some(Ok(Message::Binary(bytes))) => Input::WsFrame(ws, WsFrame::Binary(bytes)),
-            // tungstenite answers pings itself; the pong goes out with the next flush.
+            // tungstenite answers pings itself; the pong goes out with the next write.
             Some(Ok(Message::Ping(_))) => {
                 if let Some(w) = self.websockets.iter_mut().find(|w| w.id == ws) {
-                    w.pong = true;
+                    w.tungstenite_pending = true;
                 }
                 return;
             }
             Some(Ok(Message::Pong(_) | Message::Frame(_))) => return,
-            Some(Ok(Message::Close(_))) | None => {
-                self.remove_ws(ws);
+            // The client closed: tungstenite queued the answering close frame (same code), which
+            // goes out before the connection closes.
+            Some(Ok(Message::Close(_))) => {
+                if let Some(w) = self.remove_ws(ws) {
+                    close_later(w, None);
+                }
                 Input::WsClosed { ws, error: false }
             }
-            Some(Err(_)) => {
+            Some(Err(e)) => match ws_fault(&e) {
+                // The connection can still be written to: the session closes it with a code.
+                Some(fault) => Input::WsFault { ws, fault },
+                None => {
+                    self.remove_ws(ws);
+                    Input::WsClosed { ws, error: true }
+                }
+            },
+            None => {
                 self.remove_ws(ws);
                 Input::WsClosed { ws, error: true }
             }
@@ -308,7 +339,8 @@ impl Driver {
     }
 
     /// Carries out every pending output, then writes out what each WebSocket got (one write per
-    /// WebSocket per drain).
+    /// WebSocket per drain; what the socket does not take now is written as it becomes
+    /// writable, while the session goes on).
     async fn drain(&mut self, now: Instant) {
         while let Some(output) = self.session.poll_output() {
             match output {
@@ -323,10 +355,9 @@ impl Driver {
                         w.queue(&frame);
                     }
                 }
-                Output::WsClose { ws } => {
-                    if let Some(mut w) = self.remove_ws(ws) {
-                        let _ = w.write_out().await;
-                        close_later(w.stream);
+                Output::WsClose { ws, code } => {
+                    if let Some(w) = self.remove_ws(ws) {
+                        close_later(w, Some(code));
                     }
                 }
                 Output::Event(event) => {
@@ -340,17 +371,16 @@ impl Driver {
                 }
             }
         }
-        let mut failed = None;
+        let mut done = Vec::new();
         for w in &mut self.websockets {
-            if w.write_out().await.is_err() {
-                failed = Some(w.id);
+            match poll_fn(|cx| w.poll_write_out(cx)).now_or_never() {
+                Some(Ok(true)) => done.push((w.id, WsEvent::Written)),
+                Some(Ok(false)) | None => {}
+                Some(Err(_)) => done.push((w.id, WsEvent::WriteFailed)),
             }
         }
-        // At most one fails per drain in practice; another is found by the next drain.
-        if let Some(ws) = failed {
-            self.remove_ws(ws);
-            self.session
-                .handle(Instant::now(), Input::WsClosed { ws, error: true });
+        for (ws, event) in done {
+            self.on_wake(now, Wake::Ws(ws, event));
         }
         if self.release_memory {
             self.release_memory();
@@ -373,22 +403,61 @@ fn request_id(input: &Input) -> Option<RequestId> {
     }
 }
 
-/// Closes a WebSocket in the background (close frame, then the TCP connection), bounded in time.
-fn close_later(mut stream: Box<WsStream>) {
+/// How a tungstenite read error is answered: with a close frame (`Some`), or not at all because
+/// the connection is gone (`None`).
+fn ws_fault(e: &WsError) -> Option<WsFault> {
+    match e {
+        WsError::Capacity(_) => Some(WsFault::MessageTooBig),
+        WsError::Utf8(_) => Some(WsFault::InvalidUtf8),
+        WsError::Protocol(ProtocolError::ResetWithoutClosingHandshake) => None,
+        WsError::Protocol(_) => Some(WsFault::Protocol),
+        _ => None,
+    }
+}
+
+/// How long a closing WebSocket may take to write what it still holds, send its close frame and
+/// hear the client's answer, before its connection is dropped.
+const CLOSE_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// Closes a WebSocket in the background, bounded in time: what it still holds goes out, then a
+/// close frame with `code` (`None`: the client closed first, and tungstenite's answer is already
+/// queued), then the connection once the client answered the close (RFC 6455 5.5.1: the server
+/// closes TCP after the handshake).
+fn close_later(mut ws: Ws, code: Option<u16>) {
     tokio::spawn(async move {
-        // Called by its path: with futures-sink's `alloc` feature (which the `redis` crate turns on)
-        // `Box<WsStream>` is a Sink itself and `stream.close` would be `SinkExt::close`.
-        let close = WsStream::close(&mut stream, None);
-        let _ = tokio::time::timeout(std::time::Duration::from_secs(2), close).await;
+        let close = async move {
+            poll_fn(|cx| ws.poll_write_out(cx)).await.ok()?;
+            let frame = code.map(|code| CloseFrame {
+                code: CloseCode::from(code),
+                reason: "".into(),
+            });
+            // Called by its path: with futures-sink's `alloc` feature (which the `redis` crate
+            // turns on) `Box<WsStream>` is a Sink itself and `close` would be `SinkExt::close`.
+            WsStream::close(&mut ws.stream, frame).await.ok()?;
+            // The client's answering close (or anything until its end of the connection).
+            while let Some(Ok(_)) = ws.stream.next().await {}
+            Some(())
+        };
+        let _ = tokio::time::timeout(CLOSE_TIMEOUT, close).await;
     });
 }
 
-/// The next frame from any of the session's WebSockets (at most two: the active one and a probe).
-async fn next_frame(websockets: &mut [Ws]) -> (WsId, Option<Result<Message, tungstenite::Error>>) {
+/// The next event on any of the session's WebSockets (at most two: the active one and a probe):
+/// a finished or failed write, or a frame. A WebSocket is read only once everything written to it
+/// went out, so a client that does not read is not read either (and tungstenite's own writes, a
+/// pong or a close answer made while reading, never land in the middle of one of ours).
+async fn next_ws_event(websockets: &mut [Ws]) -> (WsId, WsEvent) {
     poll_fn(|cx| {
         for w in websockets.iter_mut() {
+            if w.has_output() {
+                match w.poll_write_out(cx) {
+                    Poll::Ready(Ok(_)) => return Poll::Ready((w.id, WsEvent::Written)),
+                    Poll::Ready(Err(_)) => return Poll::Ready((w.id, WsEvent::WriteFailed)),
+                    Poll::Pending => continue,
+                }
+            }
             if let Poll::Ready(item) = w.stream.poll_next_unpin(cx) {
-                return Poll::Ready((w.id, item));
+                return Poll::Ready((w.id, WsEvent::Frame(item)));
             }
         }
         Poll::Pending
@@ -400,15 +469,17 @@ async fn next_frame(websockets: &mut [Ws]) -> (WsId, Option<Result<Message, tung
 /// is given back.
 const KEPT_OUTPUT: usize = 4096;
 
-/// One WebSocket of the session. tungstenite reads its frames (and answers pings); the session's
-/// frames are written here, by hand, into `out` and then to the socket in one write per drain:
-/// a message is copied once, from its (possibly shared) text into `out`.
+/// One WebSocket of the session. tungstenite reads its frames (and answers pings and closes);
+/// the session's frames are written here, by hand, into `out` and then to the socket as it takes
+/// them: a message is copied once, from its (possibly shared) text into `out`.
 pub(crate) struct Ws {
     id: WsId,
     stream: Box<WsStream>,
     out: Vec<u8>,
-    /// tungstenite queued a pong that its next flush writes.
-    pong: bool,
+    /// How much of `out` is written.
+    written: usize,
+    /// tungstenite may hold a frame of its own (a pong) that must go out before ours.
+    tungstenite_pending: bool,
 }
 
 impl Ws {
@@ -417,7 +488,8 @@ impl Ws {
             id,
             stream,
             out: Vec::new(),
-            pong: false,
+            written: 0,
+            tungstenite_pending: false,
         }
     }
 
@@ -431,21 +503,41 @@ impl Ws {
         }
     }
 
-    /// Writes out the pending pong, then the queued frames.
-    async fn write_out(&mut self) -> std::io::Result<()> {
-        use tokio::io::AsyncWriteExt;
-        if std::mem::take(&mut self.pong) {
-            self.stream.flush().await.map_err(std::io::Error::other)?;
+    /// Whether something waits to be written.
+    fn has_output(&self) -> bool {
+        self.tungstenite_pending || !self.out.is_empty()
+    }
+
+    /// Writes tungstenite's pending frame, then the queued frames, as far as the socket takes
+    /// them. Ready once all is written: `true` if there was anything of ours to write.
+    fn poll_write_out(&mut self, cx: &mut Context<'_>) -> Poll<std::io::Result<bool>> {
+        if self.tungstenite_pending {
+            match <WsStream as Sink<Message>>::poll_flush(Pin::new(&mut *self.stream), cx) {
+                Poll::Ready(Ok(())) => self.tungstenite_pending = false,
+                Poll::Ready(Err(e)) => return Poll::Ready(Err(std::io::Error::other(e))),
+                Poll::Pending => return Poll::Pending,
+            }
         }
         if self.out.is_empty() {
-            return Ok(());
+            return Poll::Ready(Ok(false));
         }
-        let result = self.stream.get_mut().write_all(&self.out).await;
+        while self.written < self.out.len() {
+            let rest = self.out.get(self.written..).unwrap_or_default();
+            match Pin::new(self.stream.get_mut()).poll_write(cx, rest) {
+                Poll::Ready(Ok(0)) => {
+                    return Poll::Ready(Err(std::io::ErrorKind::WriteZero.into()));
+                }
+                Poll::Ready(Ok(n)) => self.written += n,
+                Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
+                Poll::Pending => return Poll::Pending,
+            }
+        }
         self.out.clear();
+        self.written = 0;
         if self.out.capacity() > KEPT_OUTPUT {
             self.out = Vec::new();
         }
-        result
+        Poll::Ready(Ok(true))
     }
 
     fn release_memory(&mut self) {

@@ -21,8 +21,18 @@ use tokio::net::TcpStream;
 use tokio::sync::{mpsc, oneshot};
 use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
 
-/// Decides whether a handshake request may open a session (else `403`, code 4 `Forbidden`).
-pub type AllowRequest = Arc<dyn Fn(&HttpRequest) -> bool + Send + Sync>;
+/// Decides whether a handshake request may open a session (else `403`, code 4 `Forbidden`); the
+/// answer may take a while (Node's `allowRequest` callback), other requests go on meanwhile.
+pub type AllowRequest = Arc<
+    dyn Fn(&HttpRequest) -> std::pin::Pin<Box<dyn std::future::Future<Output = bool> + Send>>
+        + Send
+        + Sync,
+>;
+
+/// Adds response headers for a request (Node's `initial_headers` and `headers` events): called
+/// with the request and the list to append `(name, value)` pairs to. A header whose name is not
+/// a token or whose value holds CR or LF is left out.
+pub type HeadersHook = Arc<dyn Fn(&HttpRequest, &mut Vec<(String, String)>) + Send + Sync>;
 
 /// Settings of an Engine.IO endpoint.
 #[derive(Clone)]
@@ -48,6 +58,11 @@ pub struct EngineConfig {
     pub accept_backlog: usize,
     /// An optional check of each handshake request.
     pub allow_request: Option<AllowRequest>,
+    /// Headers added to the response of each handshake, polling or WebSocket (e.g. a
+    /// `Set-Cookie` for a load balancer's sticky sessions).
+    pub initial_headers: Option<HeadersHook>,
+    /// Headers added to every response on the path, the handshake's included.
+    pub headers: Option<HeadersHook>,
 }
 
 impl std::fmt::Debug for EngineConfig {
@@ -71,6 +86,8 @@ impl Default for EngineConfig {
             ws_read_buffer: 1024,
             accept_backlog: 1024,
             allow_request: None,
+            initial_headers: None,
+            headers: None,
         }
     }
 }
@@ -106,6 +123,15 @@ impl EngineConfig {
         self
     }
 
+    /// Sets the send budget: the most bytes that may wait for one client (default 4 MiB), and how
+    /// long a client may stay at it before it is disconnected with `send buffer full` (default
+    /// 10 s). See [`crate::proto::budget`].
+    pub fn send_budget(mut self, bytes: usize, grace: Duration) -> Self {
+        self.protocol.max_buffered_bytes = bytes;
+        self.protocol.send_buffer_grace = grace;
+        self
+    }
+
     /// Chooses the allowed transports.
     pub fn transports(mut self, polling: bool, websocket: bool) -> Self {
         self.protocol.allow_polling = polling;
@@ -124,7 +150,37 @@ impl EngineConfig {
         mut self,
         f: impl Fn(&HttpRequest) -> bool + Send + Sync + 'static,
     ) -> Self {
-        self.allow_request = Some(Arc::new(f));
+        self.allow_request = Some(Arc::new(move |req| Box::pin(std::future::ready(f(req)))));
+        self
+    }
+
+    /// Sets a handshake check that answers later: `f` takes what it needs from the request and
+    /// returns a future (e.g. a database lookup); the handshake waits for it, other requests do
+    /// not.
+    pub fn allow_request_async<F, Fut>(mut self, f: F) -> Self
+    where
+        F: Fn(&HttpRequest) -> Fut + Send + Sync + 'static,
+        Fut: std::future::Future<Output = bool> + Send + 'static,
+    {
+        self.allow_request = Some(Arc::new(move |req| Box::pin(f(req))));
+        self
+    }
+
+    /// Adds headers to the response of each handshake (Node's `initial_headers` event).
+    pub fn initial_headers(
+        mut self,
+        f: impl Fn(&HttpRequest, &mut Vec<(String, String)>) + Send + Sync + 'static,
+    ) -> Self {
+        self.initial_headers = Some(Arc::new(f));
+        self
+    }
+
+    /// Adds headers to every response on the path (Node's `headers` event).
+    pub fn headers(
+        mut self,
+        f: impl Fn(&HttpRequest, &mut Vec<(String, String)>) + Send + Sync + 'static,
+    ) -> Self {
+        self.headers = Some(Arc::new(f));
         self
     }
 
@@ -297,16 +353,24 @@ impl Engine {
         let unread_body = !matches!(routed, Ok(Route::PollPost { .. }))
             && head.content_length().map_or(true, |n| n > 0);
         let head_only = method == "HEAD";
+        let extra = self.extra_headers(&head, matches!(routed, Ok(Route::Handshake(_))));
         let respond = |stream: TcpStream, buf: BytesMut, reply: Reply, keep: bool| {
             let keep = keep && keep_alive;
             let headers = reply.headers(&cors);
-            let bytes = http::encode(
-                reply.status,
-                headers.as_slice(),
-                &reply.body,
-                keep,
-                head_only,
-            );
+            let bytes = if extra.is_empty() {
+                http::encode(
+                    reply.status,
+                    headers.as_slice(),
+                    &reply.body,
+                    keep,
+                    head_only,
+                )
+            } else {
+                let all: Vec<(&str, &str)> = (headers.as_slice().iter().copied())
+                    .chain(extra.iter().map(|(n, v)| (n.as_str(), v.as_str())))
+                    .collect();
+                http::encode(reply.status, &all, &reply.body, keep, head_only)
+            };
             finish(stream, buf, bytes, keep)
         };
         let route = match routed {
@@ -320,6 +384,7 @@ impl Engine {
             Route::Preflight => {
                 let mut response = HttpResponse::new(204);
                 response.headers = config.cors.preflight_headers(&head.request());
+                response.headers.extend(extra.iter().cloned());
                 let keep = !unread_body && keep_alive;
                 let bytes = http::encode(
                     response.status,
@@ -332,11 +397,7 @@ impl Engine {
             }
             Route::Handshake(Transport::Polling) => {
                 let req = head.request();
-                if config
-                    .allow_request
-                    .as_ref()
-                    .is_some_and(|allow| !allow(&req))
-                {
+                if !self.allowed(&req).await {
                     return respond(
                         stream,
                         buf,
@@ -360,11 +421,7 @@ impl Engine {
             }
             Route::Handshake(Transport::WebSocket) => {
                 let req = head.request();
-                if config
-                    .allow_request
-                    .as_ref()
-                    .is_some_and(|allow| !allow(&req))
-                {
+                if !self.allowed(&req).await {
                     return respond(stream, buf, error_response(RequestError::Forbidden), false)
                         .await;
                 }
@@ -375,7 +432,7 @@ impl Engine {
                 // The open packet goes out with the 101: one write, not two.
                 let open = session.take_open_frame();
                 if self
-                    .upgrade(&req, &mut stream, open.as_deref())
+                    .upgrade(&req, &mut stream, &extra, open.as_deref())
                     .await
                     .is_none()
                 {
@@ -392,7 +449,11 @@ impl Engine {
                     return respond(stream, buf, error_response(RequestError::UnknownSid), false)
                         .await;
                 };
-                if self.upgrade(&req, &mut stream, None).await.is_none() {
+                if self
+                    .upgrade(&req, &mut stream, &extra, None)
+                    .await
+                    .is_none()
+                {
                     return After::Done;
                 }
                 let ws_stream = self.websocket(stream, buf).await;
@@ -503,18 +564,47 @@ impl Engine {
         }
     }
 
-    /// Validates a WebSocket upgrade and writes the `101`, with `first_text` as the first frame if
-    /// given (or writes a `400` and gives up).
+    /// Whether the application's check lets a handshake open a session.
+    async fn allowed(&self, req: &HttpRequest) -> bool {
+        match &self.inner.config.allow_request {
+            Some(allow) => allow(req).await,
+            None => true,
+        }
+    }
+
+    /// The application's headers for this request's response (none unless it set a hook).
+    fn extra_headers(&self, head: &Head, handshake: bool) -> Vec<(String, String)> {
+        let config = &self.inner.config;
+        let initial = config.initial_headers.as_ref().filter(|_| handshake);
+        if config.headers.is_none() && initial.is_none() {
+            return Vec::new();
+        }
+        let req = head.request();
+        let mut headers = Vec::new();
+        if let Some(hook) = initial {
+            hook(&req, &mut headers);
+        }
+        if let Some(hook) = &config.headers {
+            hook(&req, &mut headers);
+        }
+        headers.retain(|(n, v)| websocket_handshake::header_is_safe(n, v));
+        headers
+    }
+
+    /// Validates a WebSocket upgrade and writes the `101` with the application's `headers`, with
+    /// `first_text` as the first frame if given (or writes a `400` and gives up).
     async fn upgrade(
         &self,
         req: &HttpRequest,
         stream: &mut TcpStream,
+        headers: &[(String, String)],
         first_text: Option<&[u8]>,
     ) -> Option<()> {
         use tokio::io::AsyncWriteExt;
         match websocket_handshake::accept(&req.method, |n| req.header(n)) {
             Ok(accept) => {
-                let bytes = websocket_handshake::switching_protocols(&accept, first_text);
+                let bytes =
+                    websocket_handshake::switching_protocols_with(&accept, headers, first_text);
                 stream.write_all(&bytes).await.ok()
             }
             Err(e) => {
@@ -557,7 +647,8 @@ impl Engine {
             remote: req.remote,
             transport,
         });
-        let handle = SocketHandle::new(sid.clone(), commands_tx);
+        let handle =
+            SocketHandle::new(sid.clone(), commands_tx, config.protocol.max_buffered_bytes);
         let events = if let Some(factory) = self.inner.app.get() {
             EventSink::App(factory(NewSession {
                 handle,
@@ -776,7 +867,8 @@ fn reply_response(reply: PollReply) -> Reply {
             body: Bytes::from_static(b"ok"),
         },
         PollReply::Error(e) => error_response(e),
-        PollReply::TooLarge => Reply::text(413, "Payload Too Large"),
+        // An empty body, as Node's engine.io sends (clients read it as is).
+        PollReply::TooLarge => Reply::text(413, Bytes::new()),
     }
 }
 

@@ -4,6 +4,11 @@
 //! something is queued (tokio's channels allocate a block of 32 slots up front), and a send wakes
 //! the receiver only while it is waiting, not while it is already running (a receiver that takes
 //! with [`Receiver::try_recv`] stops being woken until it waits again).
+//!
+//! Besides its count bound, a queue can hold values in bytes: [`Sender::try_send_weighted`] admits
+//! a value by the send budget's rule ([`crate::proto::budget::admits`]) over the bytes queued here
+//! plus the bytes its receiver reported held further on ([`Receiver::set_downstream`]), so one
+//! budget covers a session's command queue and everything after it.
 
 use std::collections::VecDeque;
 use std::future::poll_fn;
@@ -12,8 +17,15 @@ use std::task::{Context, Poll, Waker};
 use tokio::sync::Notify;
 
 struct State<T> {
-    queue: VecDeque<T>,
+    /// Each value with its weight in bytes.
+    queue: VecDeque<(T, usize)>,
     capacity: usize,
+    /// The weights of the queued values.
+    bytes: usize,
+    /// What the receiver holds further on, counted against the same budget.
+    downstream: usize,
+    /// A weighted send was refused since the receiver last asked.
+    refused: bool,
     /// The receiver's waker while it waits.
     waker: Option<Waker>,
     senders: usize,
@@ -24,6 +36,14 @@ struct Shared<T> {
     state: Mutex<State<T>>,
     /// Senders waiting for room, and waiters of [`Sender::closed`].
     changed: Notify,
+}
+
+impl<T> State<T> {
+    fn pop(&mut self) -> Option<T> {
+        let (value, weight) = self.queue.pop_front()?;
+        self.bytes = self.bytes.saturating_sub(weight);
+        Some(value)
+    }
 }
 
 impl<T> Shared<T> {
@@ -48,6 +68,9 @@ pub(crate) fn mailbox<T>(capacity: usize) -> (Sender<T>, Receiver<T>) {
         state: Mutex::new(State {
             queue: VecDeque::new(),
             capacity: capacity.max(1),
+            bytes: 0,
+            downstream: 0,
+            refused: false,
             waker: None,
             senders: 1,
             receiver_alive: true,
@@ -93,15 +116,31 @@ impl<T> std::fmt::Debug for Sender<T> {
 impl<T> Sender<T> {
     /// Queues `value` unless the queue is full or the receiver gone.
     pub(crate) fn try_send(&self, value: T) -> Result<(), TrySendError<T>> {
+        self.try_send_weighted(value, 0, usize::MAX)
+    }
+
+    /// Queues `value`, which weighs `weight` bytes, unless the queue is full (in values, or in
+    /// bytes: `budget` over what is queued here and downstream) or the receiver gone.
+    pub(crate) fn try_send_weighted(
+        &self,
+        value: T,
+        weight: usize,
+        budget: usize,
+    ) -> Result<(), TrySendError<T>> {
         let waker = {
             let mut state = self.0.lock();
             if !state.receiver_alive {
                 return Err(TrySendError::Closed(value));
             }
-            if state.queue.len() >= state.capacity {
+            let queued = state.bytes.saturating_add(state.downstream);
+            if state.queue.len() >= state.capacity
+                || (weight > 0 && !crate::proto::budget::admits(queued, weight, budget))
+            {
+                state.refused = true;
                 return Err(TrySendError::Full(value));
             }
-            state.queue.push_back(value);
+            state.bytes = state.bytes.saturating_add(weight);
+            state.queue.push_back((value, weight));
             state.waker.take()
         };
         if let Some(waker) = waker {
@@ -111,13 +150,23 @@ impl<T> Sender<T> {
     }
 
     /// Queues `value`, waiting while the queue is full; gives it back if the receiver is gone.
-    pub(crate) async fn send(&self, mut value: T) -> Result<(), T> {
+    pub(crate) async fn send(&self, value: T) -> Result<(), T> {
+        self.send_weighted(value, 0, usize::MAX).await
+    }
+
+    /// [`Sender::try_send_weighted`], waiting while the queue is full.
+    pub(crate) async fn send_weighted(
+        &self,
+        mut value: T,
+        weight: usize,
+        budget: usize,
+    ) -> Result<(), T> {
         loop {
             let notified = self.0.changed.notified();
             tokio::pin!(notified);
             // Registered before the attempt, so a slot freed in between is not missed.
             notified.as_mut().enable();
-            match self.try_send(value) {
+            match self.try_send_weighted(value, weight, budget) {
                 Ok(()) => return Ok(()),
                 Err(TrySendError::Closed(v)) => return Err(v),
                 Err(TrySendError::Full(v)) => value = v,
@@ -154,6 +203,7 @@ impl<T> Drop for Receiver<T> {
             let mut state = self.0.lock();
             state.receiver_alive = false;
             state.waker = None;
+            state.bytes = 0;
             std::mem::take(&mut state.queue)
         };
         // The values may own senders of this queue: drop them without the lock.
@@ -169,7 +219,7 @@ impl<T> Receiver<T> {
             let mut state = self.0.lock();
             state.waker = None;
             let was_full = state.queue.len() >= state.capacity;
-            let value = state.queue.pop_front();
+            let value = state.pop();
             let room = was_full && value.is_some();
             (value, room)
         };
@@ -177,6 +227,26 @@ impl<T> Receiver<T> {
             self.0.changed.notify_waiters();
         }
         value
+    }
+
+    /// Reports the bytes the receiver holds further on (they count against the budget of
+    /// weighted sends); senders waiting for room are woken when it falls.
+    pub(crate) fn set_downstream(&self, bytes: usize) {
+        let fell = {
+            let mut state = self.0.lock();
+            let fell = bytes < state.downstream;
+            state.downstream = bytes;
+            fell
+        };
+        if fell {
+            self.0.changed.notify_waiters();
+        }
+    }
+
+    /// The bytes queued here, and whether a weighted send was refused since the last call.
+    pub(crate) fn backlog(&self) -> (usize, bool) {
+        let mut state = self.0.lock();
+        (state.bytes, std::mem::take(&mut state.refused))
     }
 
     /// Gives back the memory of past bursts if the queue is empty (a session calls this when it
@@ -197,7 +267,7 @@ impl<T> Receiver<T> {
         let (poll, room) = {
             let mut state = self.0.lock();
             let was_full = state.queue.len() >= state.capacity;
-            match state.queue.pop_front() {
+            match state.pop() {
                 Some(value) => {
                     state.waker = None;
                     (Poll::Ready(Some(value)), was_full)
@@ -256,6 +326,37 @@ mod tests {
         assert!(tx.is_closed());
         assert!(matches!(tx.try_send(1), Err(TrySendError::Closed(1))));
         assert_eq!(tx.send(2).await, Err(2));
+    }
+
+    #[tokio::test]
+    async fn bytes_bound_with_downstream() {
+        let (tx, mut rx) = mailbox::<u32>(100);
+        // One value alone always fits; then the budget counts what is queued and downstream.
+        tx.try_send_weighted(1, 150, 100).unwrap();
+        assert!(matches!(
+            tx.try_send_weighted(2, 10, 100),
+            Err(TrySendError::Full(2))
+        ));
+        assert_eq!(rx.backlog(), (150, true));
+        assert_eq!(rx.backlog(), (150, false), "the refusal is reported once");
+        assert_eq!(rx.try_recv(), Some(1));
+        rx.set_downstream(95);
+        tx.try_send_weighted(3, 5, 100).unwrap();
+        // A waiting send goes in once downstream falls.
+        let tx2 = tx.clone();
+        let waiting = tokio::spawn(async move { tx2.send_weighted(4, 50, 100).await });
+        tokio::task::yield_now().await;
+        assert!(!waiting.is_finished());
+        rx.set_downstream(0);
+        waiting.await.unwrap().unwrap();
+        assert_eq!(
+            rx.backlog(),
+            (55, true),
+            "the waiting send was refused once"
+        );
+        assert_eq!(rx.try_recv(), Some(3));
+        assert_eq!(rx.try_recv(), Some(4));
+        assert_eq!(rx.backlog(), (0, false));
     }
 
     #[tokio::test]

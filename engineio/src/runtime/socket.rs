@@ -2,6 +2,7 @@
 
 use super::app::AppMessage;
 use super::mailbox::{self, TrySendError};
+use crate::proto::budget;
 use crate::proto::{CloseReason, Data, Event, SendError, Text, Transport};
 use bytes::Bytes;
 use std::net::SocketAddr;
@@ -72,18 +73,24 @@ fn check_text(data: &Data) -> Result<(), SendError> {
 pub struct SocketHandle {
     sid: Arc<str>,
     commands: mailbox::Sender<Command>,
+    /// The session's send budget in bytes (`max_buffered_bytes`).
+    budget: usize,
 }
 
 impl SocketHandle {
-    pub(crate) fn new(sid: Arc<str>, commands: mailbox::Sender<Command>) -> Self {
-        Self { sid, commands }
+    pub(crate) fn new(sid: Arc<str>, commands: mailbox::Sender<Command>, budget: usize) -> Self {
+        Self {
+            sid,
+            commands,
+            budget,
+        }
     }
 
     /// A handle to no session: every send fails with [`SendError::Closed`]. For tests of code
     /// that holds handles (rooms, broadcasts) without a server.
     pub fn detached(sid: &str) -> Self {
         let (commands, _) = mailbox::mailbox(1);
-        Self::new(Arc::from(sid), commands)
+        Self::new(Arc::from(sid), commands, usize::MAX)
     }
 
     /// The session id.
@@ -92,23 +99,29 @@ impl SocketHandle {
     }
 
     /// Queues a message. Fails with [`SendError::Full`] when the client is not keeping up (the
-    /// session's send buffer is bounded) and [`SendError::Closed`] once the session ended.
+    /// session's send buffer is bounded, in bytes by `max_buffered_bytes`) and
+    /// [`SendError::Closed`] once the session ended.
     pub fn send(&self, data: Data) -> Result<(), SendError> {
         check_text(&data)?;
-        self.try_command(Command::Send(data))
+        let weight = budget::weight(&data);
+        self.try_command(Command::Send(data), weight)
     }
 
     /// Queues messages that go out together and in order, with nothing from other tasks between
     /// them (a Socket.IO packet and its binary attachments). Fails as [`SocketHandle::send`].
     pub fn send_all(&self, all: Vec<Data>) -> Result<(), SendError> {
         all.iter().try_for_each(check_text)?;
-        self.try_command(Command::SendAll(all.into_boxed_slice()))
+        let weight = all
+            .iter()
+            .map(budget::weight)
+            .fold(0, usize::saturating_add);
+        self.try_command(Command::SendAll(all.into_boxed_slice()), weight)
     }
 
     /// Sends a message to the session's [`super::SessionApp`] (dropped if it has none). Fails
     /// with [`SendError::Full`] or [`SendError::Closed`] as [`SocketHandle::send`].
     pub fn send_app(&self, message: AppMessage) -> Result<(), SendError> {
-        self.try_command(Command::App(message))
+        self.try_command(Command::App(message), 0)
     }
 
     /// Sends a message to the session's [`super::SessionApp`], waiting while its queue is full.
@@ -119,8 +132,11 @@ impl SocketHandle {
             .map_err(|_| SendError::Closed)
     }
 
-    fn try_command(&self, command: Command) -> Result<(), SendError> {
-        self.commands.try_send(command).map_err(|e| match e {
+    fn try_command(&self, command: Command, weight: usize) -> Result<(), SendError> {
+        let sent = self
+            .commands
+            .try_send_weighted(command, weight, self.budget);
+        sent.map_err(|e| match e {
             TrySendError::Full(_) => SendError::Full,
             TrySendError::Closed(_) => SendError::Closed,
         })
@@ -129,8 +145,9 @@ impl SocketHandle {
     /// Queues a message, waiting while the session's send buffer is full.
     pub async fn send_wait(&self, data: Data) -> Result<(), SendError> {
         check_text(&data)?;
+        let weight = budget::weight(&data);
         self.commands
-            .send(Command::Send(data))
+            .send_weighted(Command::Send(data), weight, self.budget)
             .await
             .map_err(|_| SendError::Closed)
     }

@@ -31,6 +31,9 @@ pub enum DisconnectReason {
     TokenExpired,
     /// A fresh token sent in-band was refused.
     Unauthorized,
+    /// The client did not read what the server sent: it stayed at its send budget
+    /// (`max_buffered_bytes`) for longer than the grace.
+    SendBufferFull,
 }
 
 impl DisconnectReason {
@@ -48,6 +51,7 @@ impl DisconnectReason {
             Self::ServerShuttingDown => "server shutting down",
             Self::TokenExpired => "token expired",
             Self::Unauthorized => "unauthorized",
+            Self::SendBufferFull => "send buffer full",
         }
     }
 }

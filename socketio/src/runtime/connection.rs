@@ -419,6 +419,7 @@ fn disconnect_reason(reason: EngineClose) -> DisconnectReason {
         EngineClose::PingTimeout => DisconnectReason::PingTimeout,
         EngineClose::ParseError(_) => DisconnectReason::ParseError,
         EngineClose::ServerClose => DisconnectReason::ForcedClose,
+        EngineClose::SendBufferFull => DisconnectReason::SendBufferFull,
         _ => DisconnectReason::TransportError,
     }
 }
