@@ -754,3 +754,41 @@ fn websocket_faults_and_shutdown_close_with_their_codes() {
         code: close_code::GOING_AWAY
     }));
 }
+
+#[test]
+fn a_get_sent_along_with_the_closing_post_gets_its_noop() {
+    // The client sends GET and POST "1" at once on two connections; the POST is read first.
+    let mut h = Harness::polling();
+    h.handle(1, Input::PostStarted(1));
+    let out = h.handle(1, Input::PostBody(1, Bytes::from("1\x1e4after")));
+    assert_eq!(
+        out,
+        vec![
+            Output::Reply {
+                request: 1,
+                reply: PollReply::Ok
+            },
+            Output::Event(Event::Closed(CloseReason::TransportClose)),
+        ],
+        "closed for the application at once; nothing after the close packet is read"
+    );
+    assert!(h.s.is_closed() && !h.s.is_finished());
+    assert_eq!(h.s.send(Data::Text("late".into())), Err(SendError::Closed));
+    assert_eq!(h.handle(2, Input::PollGet(2)), vec![payload(2, "6")]);
+    assert!(h.s.is_finished());
+    assert_eq!(
+        h.s.transport(),
+        None,
+        "a later GET is refused: unknown session"
+    );
+
+    // Without a GET, it finishes after a short while.
+    let mut h = Harness::polling();
+    h.handle(1, Input::PostStarted(1));
+    h.handle(1, Input::PostBody(1, Bytes::from("1")));
+    let deadline = h.s.poll_timeout().unwrap();
+    assert!(deadline <= h.at(1001));
+    h.s.handle_timeout(deadline);
+    assert!(h.s.is_finished());
+    assert_eq!(h.s.poll_timeout(), None);
+}

@@ -198,9 +198,20 @@ enum State {
     /// answers a later GET on its own (a client may act on the close before the messages that
     /// came in the same payload, as `engine.io-client` does).
     Closing { polls: Polls, deadline: Instant },
+    /// The client closed a polling session with a POST while no GET was parked. It is closed
+    /// for the application, but the GET a client sends along with that POST (on another
+    /// connection, so it may be read second) still gets the noop it would have had, until
+    /// `deadline`.
+    Lingering {
+        reason: CloseReason,
+        deadline: Instant,
+    },
     /// Ended.
     Closed(CloseReason),
 }
+
+/// How long a polling session closed by the client's POST waits for the GET sent with it.
+const LINGER: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// One Engine.IO session (see the module docs for the state diagram and the run loop).
 #[derive(Debug)]
@@ -309,6 +320,7 @@ impl Session {
                 Some(Transport::Polling)
             }
             State::WebSocket { .. } => Some(Transport::WebSocket),
+            State::Lingering { .. } => Some(Transport::Polling),
             State::Closed(_) => None,
         }
     }
@@ -316,7 +328,7 @@ impl Session {
     /// Why the session closed, once it has.
     pub fn close_reason(&self) -> Option<CloseReason> {
         match self.state {
-            State::Closed(reason) => Some(reason),
+            State::Closed(reason) | State::Lingering { reason, .. } => Some(reason),
             _ => None,
         }
     }
@@ -332,8 +344,15 @@ impl Session {
         }
     }
 
-    /// Whether the session has ended.
+    /// Whether the session has ended (its `Closed` event is out; it may still linger, see
+    /// [`Session::is_finished`]).
     pub fn is_closed(&self) -> bool {
+        matches!(self.state, State::Closed(_) | State::Lingering { .. })
+    }
+
+    /// Whether the session has nothing left to do: ended, and no longer waiting for a GET the
+    /// client sent along with its closing POST. A runtime keeps the session routable until then.
+    pub fn is_finished(&self) -> bool {
         matches!(self.state, State::Closed(_))
     }
 
@@ -392,6 +411,7 @@ impl Session {
     pub fn poll_timeout(&self) -> Option<Instant> {
         let state_deadline = match self.state {
             State::Upgrading { deadline, .. } | State::Closing { deadline, .. } => Some(deadline),
+            State::Lingering { deadline, .. } => return Some(deadline),
             State::Closed(_) => return None,
             _ => None,
         };
@@ -458,7 +478,10 @@ impl Session {
     fn check_open(&self) -> Result<(), SendError> {
         if matches!(
             self.state,
-            State::Closing { .. } | State::Closed(_) | State::Upgrading { closing: true, .. }
+            State::Closing { .. }
+                | State::Closed(_)
+                | State::Lingering { .. }
+                | State::Upgrading { closing: true, .. }
         ) {
             return Err(SendError::Closed);
         }
@@ -481,7 +504,7 @@ impl Session {
     /// Closes the session from the server side: what is queued goes out first, then a close packet.
     pub fn close(&mut self, now: Instant) {
         match &mut self.state {
-            State::Closed(_) | State::Closing { .. } => {}
+            State::Closed(_) | State::Lingering { .. } | State::Closing { .. } => {}
             State::WebSocket { ws } => {
                 let ws = *ws;
                 self.close_websocket(ws);
@@ -582,6 +605,12 @@ impl Session {
 
     /// Acts on every deadline that has passed at `now`.
     pub fn handle_timeout(&mut self, now: Instant) {
+        if let State::Lingering { reason, deadline } = self.state {
+            if now >= deadline {
+                self.state = State::Closed(reason);
+            }
+            return;
+        }
         if self.is_closed() {
             return;
         }
@@ -662,6 +691,14 @@ impl Session {
     }
 
     fn on_poll_get(&mut self, request: RequestId) {
+        if let State::Lingering { reason, .. } = self.state {
+            self.reply(
+                request,
+                PollReply::Payload(payload::encode([&Packet::Noop])),
+            );
+            self.state = State::Closed(reason);
+            return;
+        }
         let Some(polls) = self.polls_mut() else {
             return self.refuse_request(request);
         };
@@ -724,7 +761,17 @@ impl Session {
                 self.pong_deadline = None;
                 self.next_ping = Some(now + self.config.ping_interval);
             }
-            Packet::Close => self.fail(CloseReason::TransportClose),
+            Packet::Close => {
+                let get_may_follow =
+                    matches!(self.state, State::Polling(Polls { parked: None, .. }));
+                self.fail(CloseReason::TransportClose);
+                if get_may_follow {
+                    self.state = State::Lingering {
+                        reason: CloseReason::TransportClose,
+                        deadline: now + LINGER,
+                    };
+                }
+            }
             Packet::Noop => {}
             Packet::Open(_) | Packet::Ping(_) | Packet::Upgrade => self.fail(
                 CloseReason::TransportError(TransportFault::UnexpectedPacket),
@@ -878,8 +925,8 @@ impl Session {
     /// [`Session::fail`] with a WebSocket's close code given.
     fn fail_with(&mut self, reason: CloseReason, code: u16) {
         match std::mem::replace(&mut self.state, State::Closed(reason)) {
-            State::Closed(previous) => {
-                self.state = State::Closed(previous);
+            previous @ (State::Closed(_) | State::Lingering { .. }) => {
+                self.state = previous;
                 return;
             }
             State::WebSocket { ws } => self.outputs.push_back(Output::WsClose { ws, code }),
@@ -923,7 +970,7 @@ impl Session {
             State::Polling(polls)
             | State::Upgrading { polls, .. }
             | State::Closing { polls, .. } => polls.parked,
-            State::Closed(_) => None,
+            State::Closed(_) | State::Lingering { .. } => None,
         };
         let Some(request) = parked else { return };
         let closing = matches!(self.state, State::Closing { .. });

@@ -127,7 +127,7 @@ impl Driver {
             self.drain(now).await;
             self.commands.set_downstream(self.session.buffered_bytes());
             self.transport.set(self.session.transport());
-            if self.session.is_closed() {
+            if self.session.is_finished() {
                 break;
             }
             let deadline = self.deadline();
@@ -262,7 +262,7 @@ impl Driver {
     /// drain and one flush per WebSocket carry a whole burst.
     fn take_ready(&mut self, now: Instant, read_frames: bool) {
         for _ in 0..MAX_BATCH {
-            if self.session.is_closed() {
+            if self.session.is_finished() {
                 return;
             }
             // Commands wait in their channel while the session's send buffer is full.
@@ -385,7 +385,7 @@ impl Driver {
         if self.release_memory {
             self.release_memory();
         }
-        if !self.session.is_closed() && self.session.poll_timeout().is_none() {
+        if !self.session.is_finished() && self.session.poll_timeout().is_none() {
             // Unreachable for an open session (a ping or pong deadline is always set), but keep
             // the invariant explicit rather than sleeping forever.
             self.session.handle_timeout(Instant::now());
