@@ -86,17 +86,20 @@ impl Claims {
         self.get(name).and_then(Value::as_str)
     }
 
-    /// `exp` as seconds since the epoch, if present and a valid NumericDate.
+    /// `exp` as seconds since the epoch, if present and a number (a NumericDate: fractions round
+    /// up, values outside `0..2^64` saturate, as the verifier reads it).
     pub fn exp(&self) -> Option<u64> {
         self.get("exp").and_then(numeric_date)
     }
 
-    /// `nbf` as seconds since the epoch, if present and a valid NumericDate.
+    /// `nbf` as seconds since the epoch, if present and a number (a NumericDate: fractions round
+    /// up, values outside `0..2^64` saturate, as the verifier reads it).
     pub fn nbf(&self) -> Option<u64> {
         self.get("nbf").and_then(numeric_date)
     }
 
-    /// `iat` as seconds since the epoch, if present and a valid NumericDate.
+    /// `iat` as seconds since the epoch, if present and a number (a NumericDate: fractions round
+    /// up, values outside `0..2^64` saturate, as the verifier reads it).
     pub fn iat(&self) -> Option<u64> {
         self.get("iat").and_then(numeric_date)
     }
@@ -185,27 +188,37 @@ impl From<Map<String, Value>> for Claims {
     }
 }
 
-/// A NumericDate (RFC 7519 §2): a non-negative JSON number of seconds. Fractions are allowed by
-/// the RFC; they round up, which is exact for every comparison against a whole-second `now`
-/// (`now >= exp` holds iff `now >= ceil(exp)`, and `nbf > now` iff `ceil(nbf) > now`).
-/// Negative, out-of-range (>= 2^64) or non-numeric values are not NumericDates.
+/// A NumericDate (RFC 7519 §2) as whole seconds since the epoch, by one rule for `exp`, `nbf` and
+/// `iat`: any JSON number is a NumericDate, as in Node's `jsonwebtoken` (which compares them as
+/// plain numbers). Fractions round up, which is exact for every comparison against a whole-second
+/// `now` (`now >= exp` holds iff `now >= ceil(exp)`, and `nbf > now` iff `ceil(nbf) > now`).
+/// Values outside `0..2^64` saturate: negative ones to 0 (the epoch, long past), larger ones
+/// (`1e300`) to `u64::MAX` (never reached), so the answer is the one the exact value would get for
+/// any `now` later than the leeway. Anything but a number (a string, `null`, ...) is not a
+/// NumericDate.
 pub(crate) fn numeric_date(value: &Value) -> Option<u64> {
     let Value::Number(n) = value else { return None };
     if let Some(u) = n.as_u64() {
         return Some(u);
     }
-    date_from_f64(n.as_f64()?)
+    if let Some(i) = n.as_i64() {
+        return Some(date_from_i64(i));
+    }
+    n.as_f64().map(date_from_f64)
+}
+
+/// The negative-integer case of [`numeric_date`]: before the epoch saturates to it.
+pub(crate) fn date_from_i64(i: i64) -> u64 {
+    u64::try_from(i).unwrap_or(0)
 }
 
 /// The float case of [`numeric_date`].
-pub(crate) fn date_from_f64(f: f64) -> Option<u64> {
-    // 2^64 as f64 is exact; anything at or above it does not fit. NaN is outside the range.
-    if (0.0..18_446_744_073_709_551_616.0).contains(&f) {
-        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-        Some(f.ceil() as u64)
-    } else {
-        None
-    }
+pub(crate) fn date_from_f64(f: f64) -> u64 {
+    // A float-to-integer `as` saturates (and maps NaN, which JSON cannot spell, to 0): exactly the
+    // rule above, after rounding up.
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    let seconds = f.ceil() as u64;
+    seconds
 }
 
 #[cfg(test)]
@@ -218,14 +231,21 @@ mod tests {
         assert_eq!(numeric_date(&json!(0)), Some(0));
         assert_eq!(numeric_date(&json!(1_700_000_000)), Some(1_700_000_000));
         assert_eq!(numeric_date(&json!(100.2)), Some(101));
+        assert_eq!(numeric_date(&json!(i64::MAX)), Some(i64::MAX as u64));
         assert_eq!(numeric_date(&json!(u64::MAX)), Some(u64::MAX));
-        assert_eq!(numeric_date(&json!(-1)), None);
-        assert_eq!(numeric_date(&json!(-0.5)), None);
-        assert_eq!(numeric_date(&json!(1.8446744073709552e19)), None);
-        assert_eq!(numeric_date(&json!(1e300)), None);
+        // Out of range: saturates, one rule for integers and floats.
+        assert_eq!(numeric_date(&json!(-1)), Some(0));
+        assert_eq!(numeric_date(&json!(i64::MIN)), Some(0));
+        assert_eq!(numeric_date(&json!(-0.5)), Some(0));
+        assert_eq!(numeric_date(&json!(-1e300)), Some(0));
+        assert_eq!(numeric_date(&json!(1.8446744073709552e19)), Some(u64::MAX));
+        assert_eq!(numeric_date(&json!(1e300)), Some(u64::MAX));
+        assert_eq!(numeric_date(&json!(f64::MAX)), Some(u64::MAX));
+        // Not numbers.
         assert_eq!(numeric_date(&json!("1700000000")), None);
         assert_eq!(numeric_date(&json!(null)), None);
         assert_eq!(numeric_date(&json!([1])), None);
+        assert_eq!(numeric_date(&json!(true)), None);
     }
 
     #[test]

@@ -9,10 +9,11 @@ use std::fmt;
 
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 
-use crate::claims::date_from_f64;
+use crate::claims::{date_from_f64, date_from_i64};
 use crate::json::{JsonError, MAX_DEPTH};
 
-/// A NumericDate claim as found.
+/// A NumericDate claim as found: any JSON number, saturated to whole seconds in `u64` (see
+/// [`crate::claims::numeric_date`]); `Invalid` for any other JSON value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Date {
     Absent,
@@ -322,11 +323,11 @@ impl<'de> Visitor<'de> for DateSeed<'_> {
     }
 
     fn visit_i64<E>(self, v: i64) -> Result<Date, E> {
-        Ok(u64::try_from(v).map_or(Date::Invalid, Date::At))
+        Ok(Date::At(date_from_i64(v)))
     }
 
     fn visit_f64<E>(self, v: f64) -> Result<Date, E> {
-        Ok(date_from_f64(v).map_or(Date::Invalid, Date::At))
+        Ok(Date::At(date_from_f64(v)))
     }
 
     fn visit_str<E>(self, _: &str) -> Result<Date, E> {
@@ -522,7 +523,13 @@ mod tests {
         let s = s.unwrap_or_else(|e| panic!("{e:?}"));
         assert_eq!(
             (s.exp, s.nbf, s.iat),
-            (Date::At(10), Date::At(2), Date::Invalid)
+            (Date::At(10), Date::At(2), Date::At(0))
+        );
+        let far = run(r#"{"exp":1e300,"nbf":-1e300,"iat":"1"}"#);
+        let far = far.unwrap_or_else(|e| panic!("{e:?}"));
+        assert_eq!(
+            (far.exp, far.nbf, far.iat),
+            (Date::At(u64::MAX), Date::At(0), Date::Invalid)
         );
         assert_eq!(s.iss, Text::Is(Cow::Borrowed("x")));
         assert_eq!(s.sub, Text::Is(Cow::Owned("a\"b".into())));
