@@ -5,7 +5,9 @@
 //! 3. empty signature: `jwt signature is required` (this is where `alg: none` tokens end)
 //! 4. `alg`: implemented (`none` in any case is not), allowed by the validation
 //! 5. key: the one key, the key set entry for `kid`, or the resolver's answer; it must verify `alg`
-//! 6. signature and payload: canonical base64url; the signature verified by ring
+//! 6. signature and payload: canonical base64url; the signature verified by ring (a signature of
+//!    base64url characters that does not decode, e.g. a truncated one, is `invalid signature`,
+//!    as in Node)
 //! 7. only now is the payload parsed: one strict pass (an object, no repeated names, bounded
 //!    depth) that also picks out the registered claims, then the claim checks
 //!
@@ -170,7 +172,19 @@ impl<Ctx: ?Sized> Verifier<Ctx> {
 
         let mut signature_stack = [0u8; 512];
         let mut signature_heap = Vec::new();
-        let signature = decode(signature_b64, &mut signature_stack, &mut signature_heap)?;
+        let signature = decode(signature_b64, &mut signature_stack, &mut signature_heap).map_err(
+            |malformed| {
+                // Node's jws compares HMAC tags as base64url text and decodes RSA signatures
+                // leniently, so a signature that is only truncated (an impossible length) or
+                // non-canonical is `invalid signature` there, as it is here; only a character
+                // outside the alphabet makes the token unparseable.
+                if signature_b64.bytes().all(is_base64url_char) {
+                    Error::InvalidSignature
+                } else {
+                    malformed
+                }
+            },
+        )?;
         let mut payload_stack = [0u8; 2048];
         let mut payload_heap = Vec::new();
         let payload = decode(payload_b64, &mut payload_stack, &mut payload_heap)?;
@@ -202,6 +216,10 @@ fn decode<'b>(
 ) -> Result<&'b [u8], Error> {
     base64url::decode_into(segment.as_bytes(), stack, heap)
         .map_err(|()| Error::malformed(Malformed::Base64))
+}
+
+fn is_base64url_char(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || c == b'-' || c == b'_'
 }
 
 impl<Ctx: ?Sized> std::fmt::Debug for Verifier<Ctx> {

@@ -433,12 +433,24 @@ fn non_canonical_base64url() {
             "{token}: {err:?}"
         );
     }
+    // A signature of base64url characters that is not canonical is a wrong signature (Node
+    // compares HMAC tags as text); outside the alphabet, the token is malformed.
     assert_eq!(
         verifier
             .verify(&format!("{h}.{p}.{unused_bits}"), NOW)
             .unwrap_err(),
-        Error::Malformed(Malformed::Base64)
+        Error::InvalidSignature
     );
+    for bad in [format!("{s}="), format!("{s} "), s.replace(['-', '_'], "/")] {
+        if bad == s {
+            continue;
+        }
+        assert_eq!(
+            verifier.verify(&format!("{h}.{p}.{bad}"), NOW).unwrap_err(),
+            Error::Malformed(Malformed::Base64),
+            "{bad}"
+        );
+    }
 }
 
 #[test]
@@ -520,6 +532,24 @@ fn empty_truncated_and_overlong_signatures() {
                 .unwrap_err();
             assert_eq!(err, Error::InvalidSignature, "{alg} len {}", bad.len());
         }
+        // Truncating the text, not the bytes: every shorter prefix is `invalid signature`
+        // (as Node's jsonwebtoken says for HS*/RS*/PS*), whether its length is possible for
+        // base64url, impossible (len % 4 == 1), or leaves non-zero unused bits.
+        for len in 1..s.len() {
+            let err = verifier
+                .verify(&format!("{input}.{}", &s[..len]), NOW)
+                .unwrap_err();
+            assert_eq!(err, Error::InvalidSignature, "{alg} {len} characters");
+        }
+        // The signature check comes before the payload is looked at.
+        let (header_b64, _) = input.split_once('.').unwrap();
+        assert_eq!(
+            verifier
+                .verify(&format!("{header_b64}.e30.{}", &s[..5]), NOW)
+                .unwrap_err(),
+            Error::InvalidSignature,
+            "{alg}"
+        );
     }
 }
 
