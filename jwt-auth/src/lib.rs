@@ -21,6 +21,8 @@
 //! let verified = verifier.verify(&token, now)?;
 //! assert_eq!(verified.sub(), Some("alice"));
 //! assert_eq!(verified.expires_at(), Some(now + 3600));
+//! // Refused from `exp` plus the leeway (default 30 s) on: a session's deadline.
+//! assert_eq!(verified.valid_until(), Some(now + 3600 + 30));
 //!
 //! // Errors carry Node jsonwebtoken's message, a stable code, and whose fault it was.
 //! let err = verifier.verify(&token, now + 7200).unwrap_err();

@@ -165,6 +165,13 @@ impl Validation {
         self
     }
 
+    /// The first second at which a token with this (already checked) `exp` is refused as
+    /// expired; `None` when expiry is not checked.
+    pub(crate) fn valid_until(&self, exp: Option<u64>) -> Option<u64> {
+        exp.filter(|_| self.check_exp)
+            .map(|exp| exp.saturating_add(self.leeway))
+    }
+
     /// Is `alg` allowed?
     pub fn allows(&self, alg: Algorithm) -> bool {
         self.algorithms.contains(alg)

@@ -24,7 +24,7 @@ use crate::json::JsonError;
 use crate::key::Key;
 use crate::key_set::KeySet;
 use crate::resolver::KeyResolver;
-use crate::scan::scan;
+use crate::scan::{scan, Date};
 use crate::validation::Validation;
 use crate::verified::Verified;
 
@@ -120,21 +120,28 @@ impl<Ctx: ?Sized> Verifier<Ctx> {
             validation.check(header, &scanned, now)?;
             let json =
                 std::str::from_utf8(payload).map_err(|_| Error::malformed(Malformed::Claims))?;
-            Ok(Claims::from_verified_json(json.into()))
+            let exp = match scanned.exp {
+                Date::At(exp) => Some(exp),
+                Date::Absent | Date::Invalid => None,
+            };
+            Ok((
+                Claims::from_verified_json(json.into()),
+                validation.valid_until(exp),
+            ))
         })
     }
 
     /// Verifies only the header and signature of a compact JWS and returns its payload bytes.
     /// No claim is looked at: for JWS whose payload is not a JWT claims set.
     pub fn verify_jws(&self, token: &str, ctx: &Ctx) -> Result<Verified<Vec<u8>>, Error> {
-        self.verify_inner(token, ctx, |_, payload| Ok(payload.to_vec()))
+        self.verify_inner(token, ctx, |_, payload| Ok((payload.to_vec(), None)))
     }
 
     fn verify_inner<R>(
         &self,
         token: &str,
         ctx: &Ctx,
-        accept: impl FnOnce(&Header<'_>, &[u8]) -> Result<R, Error>,
+        accept: impl FnOnce(&Header<'_>, &[u8]) -> Result<(R, Option<u64>), Error>,
     ) -> Result<Verified<R>, Error> {
         if token.is_empty() {
             return Err(Error::MissingToken);
@@ -196,8 +203,8 @@ impl<Ctx: ?Sized> Verifier<Ctx> {
             .ok_or(Error::malformed(Malformed::SegmentCount))?;
         key.verify_raw(alg, message, signature)?;
 
-        let content = accept(&header, payload)?;
-        Ok(Verified::new(content, alg))
+        let (content, valid_until) = accept(&header, payload)?;
+        Ok(Verified::new(content, alg, valid_until))
     }
 
     fn key_for(&self, header: &Header<'_>, ctx: &Ctx) -> Result<Arc<Key>, Error> {

@@ -27,10 +27,21 @@ fn token(sub: &str, exp: u64) -> String {
     .unwrap()
 }
 
+/// A JWT policy without leeway, so that deadlines are the tokens' `exp` exactly; see
+/// [`policy_with_leeway`] for the leeway.
 fn policy(mode: AuthMode, sources: &[TokenSource], refresh: bool) -> AuthPolicies {
+    policy_with_leeway(mode, sources, refresh, 0)
+}
+
+fn policy_with_leeway(
+    mode: AuthMode,
+    sources: &[TokenSource],
+    refresh: bool,
+    leeway: u64,
+) -> AuthPolicies {
     let verifier = Verifier::new(
         Key::hmac(SECRET).unwrap(),
-        Validation::new().issuer("tests"),
+        Validation::new().issuer("tests").leeway(leeway),
     );
     AuthPolicies {
         default: AuthPolicy::Jwt(Arc::new(JwtPolicy {
@@ -159,8 +170,7 @@ fn handshake_mode_refusals_carry_unauthorized_error_data() {
             r#"4{"message":"jwt expired","data":{"message":"jwt expired","code":"invalid_token","type":"UnauthorizedError","reason":"token_expired"}}"#
         ]
     );
-    // Expired 10 s ago: inside the verifier's default leeway, but the connection's deadline would
-    // already be gone, so it is refused at CONNECT rather than dropped right after.
+    // Expired 10 s ago, without leeway (see `leeway_accepts_and_extends_the_deadline`).
     let just_expired = token("42", T0 - 10);
     let out = h.text(1, &format!(r#"0{{"token":"{just_expired}"}}"#));
     assert!(
@@ -454,4 +464,155 @@ fn accept_with_is_refused_under_a_jwt_policy() {
             }
         )
         .is_err());
+}
+
+/// The verifier's leeway is `jsonwebtoken`'s `clockTolerance` (`--jwt-leeway-s`): a token that
+/// expired less than the leeway ago is accepted, and the namespace's deadline is `exp + leeway`,
+/// in both modes and on refresh.
+#[test]
+fn leeway_accepts_and_extends_the_deadline() {
+    let sources = [TokenSource::AuthPayload, TokenSource::Header];
+    let mut h = H::new(
+        policy_with_leeway(AuthMode::Handshake, &sources, true, 60),
+        Default::default(),
+    );
+    // 10 s past `exp`, leeway 60 s: accepted; the deadline is exp + 60 = 50 s from now.
+    let out = h.text(0, &format!(r#"0{{"token":"{}"}}"#, token("42", T0 - 10)));
+    let out = accept_request(&mut h, &out, "s1");
+    assert_eq!(transmitted(&out), vec![r#"0{"sid":"s1"}"#]);
+    assert_eq!(h.c.identity("/").unwrap().expires_at(), Some(T0 + 50));
+    assert_eq!(
+        h.c.identity("/").unwrap().verified().unwrap().expires_at(),
+        Some(T0 - 10),
+        "the token's own exp is still there"
+    );
+    assert_eq!(h.c.poll_timeout(), Some(h.at(50)));
+    assert!(h.tick(49).is_empty());
+    // A refresh with a token also inside its leeway moves the deadline to its exp + 60.
+    let out = h.text(
+        49,
+        &format!(
+            r#"2["authenticate",{{"token":"{}"}}]"#,
+            token("42", T0 + 40)
+        ),
+    );
+    assert_eq!(transmitted(&out), vec![r#"2["authenticated"]"#]);
+    assert_eq!(h.c.poll_timeout(), Some(h.at(100)));
+    assert!(h.tick(99).is_empty());
+    let out = h.tick(100);
+    assert!(
+        transmitted(&out)[0].starts_with(r#"2["unauthorized",{"message":"jwt expired""#),
+        "{out:?}"
+    );
+    assert!(out.iter().any(|o| matches!(
+        o,
+        Output::Disconnected {
+            reason: DisconnectReason::TokenExpired,
+            ..
+        }
+    )));
+
+    // At exp + leeway it is refused, as jsonwebtoken refuses `now >= exp + clockTolerance`.
+    let mut h = H::new(
+        policy_with_leeway(AuthMode::Handshake, &sources, false, 60),
+        Default::default(),
+    );
+    let out = h.text(0, &format!(r#"0{{"token":"{}"}}"#, token("42", T0 - 60)));
+    assert!(
+        transmitted(&out)[0].starts_with(r#"4{"message":"jwt expired""#),
+        "{out:?}"
+    );
+
+    // The event mode and the header source follow the same rule.
+    let creds = HandshakeCredentials {
+        authorization: Some(format!("Bearer {}", token("h", T0 - 30))),
+        ..Default::default()
+    };
+    let mut h = H::new(
+        policy_with_leeway(AuthMode::Handshake, &sources, false, 60),
+        creds,
+    );
+    let out = h.text(0, "0");
+    accept_request(&mut h, &out, "s1");
+    assert_eq!(h.c.poll_timeout(), Some(h.at(30)));
+    let mut h = H::new(
+        policy_with_leeway(AuthMode::Event, &[], false, 60),
+        Default::default(),
+    );
+    let out = h.text(0, "0");
+    accept_request(&mut h, &out, "s1");
+    let out = h.text(
+        1,
+        &format!(r#"2["authenticate",{{"token":"{}"}}]"#, token("7", T0 - 5)),
+    );
+    assert_eq!(transmitted(&out), vec![r#"2["authenticated"]"#]);
+    assert_eq!(h.c.poll_timeout(), Some(h.at(55)));
+}
+
+/// `exp` far in the future (2^63-1, 2^64-1, 1e300: NumericDates saturate) never expires while
+/// the connection lives: no deadline at all, so no `Instant` arithmetic can overflow.
+#[test]
+fn far_future_exp_has_no_deadline() {
+    let far = |exp: serde_json::Value| {
+        let claims = Claims::new()
+            .with("sub", "42")
+            .with("exp", exp)
+            .with("iss", "tests");
+        jwt_auth::sign(
+            &Header::new(Algorithm::HS256),
+            &claims,
+            &SigningKey::hmac(SECRET).unwrap(),
+            &SystemRandom::new(),
+        )
+        .unwrap()
+    };
+    for exp in [
+        serde_json::json!(i64::MAX),
+        serde_json::json!(u64::MAX),
+        serde_json::json!(1e300),
+        serde_json::json!(T0 + 200 * 365 * 24 * 3600),
+    ] {
+        for leeway in [0, 60, u64::MAX] {
+            let mut h = H::new(
+                policy_with_leeway(
+                    AuthMode::Handshake,
+                    &[TokenSource::AuthPayload],
+                    true,
+                    leeway,
+                ),
+                Default::default(),
+            );
+            let out = h.text(0, &format!(r#"0{{"token":"{}"}}"#, far(exp.clone())));
+            accept_request(&mut h, &out, "s1");
+            assert!(h.c.identity("/").is_some(), "{exp} {leeway}");
+            assert_eq!(h.c.poll_timeout(), None, "{exp} {leeway}");
+            assert!(h.tick(u64::from(u32::MAX)).is_empty());
+            // A refresh to an ordinary token brings the deadline back.
+            let out = h.text(
+                1,
+                &format!(
+                    r#"2["authenticate",{{"token":"{}"}}]"#,
+                    token("42", T0 + 90)
+                ),
+            );
+            assert_eq!(transmitted(&out), vec![r#"2["authenticated"]"#]);
+            if leeway < u64::MAX {
+                assert_eq!(
+                    h.c.poll_timeout(),
+                    Some(h.at(90 + leeway)),
+                    "{exp} {leeway}"
+                );
+            }
+        }
+    }
+    // A negative `exp` is simply expired.
+    let mut h = H::new(
+        policy_with_leeway(AuthMode::Handshake, &[TokenSource::AuthPayload], false, 60),
+        Default::default(),
+    );
+    let out = h.text(
+        0,
+        &format!(r#"0{{"token":"{}"}}"#, far(serde_json::json!(-1))),
+    );
+    assert!(transmitted(&out)[0].starts_with(r#"4{"message":"jwt expired""#));
 }

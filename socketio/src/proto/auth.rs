@@ -170,11 +170,14 @@ impl Identity {
         self.claims()?.get("sub")?.as_str()
     }
 
-    /// When the identity expires, seconds since the epoch.
+    /// When the identity expires, seconds since the epoch: the namespace is disconnected then.
+    /// For a JWT that is its `exp` plus the verifier's leeway ([`Verified::valid_until`]): the
+    /// verifier accepts the token until then, as Node's `jsonwebtoken` with that
+    /// `clockTolerance` does, so the connection keeps it as long.
     pub fn expires_at(&self) -> Option<u64> {
         match self {
             Identity::Anonymous => None,
-            Identity::Jwt(v) => v.expires_at(),
+            Identity::Jwt(v) => v.valid_until(),
             Identity::App(a) => a.expires_at,
         }
     }

@@ -21,6 +21,10 @@ use super::raw_json::RawJson;
 use super::reason::{CloseReason, DisconnectReason};
 use super::PartialPacket;
 
+/// The farthest ahead an identity's expiry becomes a deadline (about 100 years): beyond it the
+/// connection cannot outlive it, so it gets none (see `Connection::instant_of`).
+const MAX_DEADLINE_AHEAD: Duration = Duration::from_secs(100 * 365 * 24 * 60 * 60);
+
 /// Settings of a [`Connection`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Config {
@@ -223,10 +227,15 @@ impl Connection {
             .as_secs()
     }
 
-    /// The instant of a wall-clock time (seconds since the epoch); `None` if unrepresentable.
+    /// The instant of a wall-clock time (seconds since the epoch), as a deadline; `None` (no
+    /// deadline) for one more than [`MAX_DEADLINE_AHEAD`] away. Token times may be anything up
+    /// to `u64::MAX` (`exp: 1e300` saturates there): such a token never expires while the
+    /// connection lives, and leaving it without a deadline keeps every later `Instant`
+    /// computation (here, in timers) far from overflowing.
     fn instant_of(&self, unix_time: u64) -> Option<Instant> {
         let (at, unix) = self.wall_anchor;
         match Duration::from_secs(unix_time).checked_sub(unix) {
+            Some(ahead) if ahead > MAX_DEADLINE_AHEAD => None,
             Some(ahead) => at.checked_add(ahead),
             None => Some(at),
         }
@@ -310,8 +319,10 @@ impl Connection {
             }
             NamespaceState::Connected(c) => {
                 if c.expires_at.is_some_and(|e| now >= e) {
+                    // The token's own `exp` where there is one (the deadline adds the leeway).
+                    let expired_at = c.identity.verified().and_then(|v| v.expires_at());
                     let error = AuthError::from_jwt(&jwt_auth::Error::Expired {
-                        expired_at: c.identity.expires_at().unwrap_or_default(),
+                        expired_at: expired_at.or(c.identity.expires_at()).unwrap_or_default(),
                     });
                     return self.unauthorized(nsp, error, Some(DisconnectReason::TokenExpired));
                 }
@@ -731,19 +742,14 @@ impl Connection {
         });
     }
 
-    /// Verifies a token. One the verifier accepts only thanks to its leeway (`exp` already passed)
-    /// is refused too: its expiry is the connection's deadline, and that deadline is gone.
+    /// Verifies a token. A token the verifier accepts thanks to its leeway (`exp` passed less than
+    /// the leeway ago) is accepted, as `jsonwebtoken`'s `clockTolerance` accepts it; the
+    /// connection's deadline is then `exp + leeway` ([`Identity::expires_at`]), still ahead.
     fn verify(&self, policy: &JwtPolicy, token: &str, now: Instant) -> Result<Identity, AuthError> {
-        let unix = self.unix(now);
         let verified = policy
             .verifier
-            .verify(token, unix)
+            .verify(token, self.unix(now))
             .map_err(|e| AuthError::from_jwt(&e))?;
-        if let Some(expired_at) = verified.expires_at().filter(|&exp| exp <= unix) {
-            return Err(AuthError::from_jwt(&jwt_auth::Error::Expired {
-                expired_at,
-            }));
-        }
         Ok(Identity::Jwt(Arc::new(verified)))
     }
 
