@@ -616,3 +616,45 @@ fn far_future_exp_has_no_deadline() {
     );
     assert!(transmitted(&out)[0].starts_with(r#"4{"message":"jwt expired""#));
 }
+
+/// The `Authorization` header as `socketio-jwt` reads it, seen by the client as `connect_error`.
+#[test]
+fn authorization_header_formats_like_socketio_jwt() {
+    use TokenSource::*;
+    let connect = |authorization: &str, sources: &[TokenSource]| {
+        let creds = HandshakeCredentials {
+            authorization: Some(authorization.to_owned()),
+            query_token: Some(token("q", T0 + 60)),
+            cookie_token: None,
+        };
+        let mut h = H::new(policy(AuthMode::Handshake, sources, false), creds);
+        h.text(0, "0")
+    };
+    let bad_format = r#"4{"message":"Format is Authorization: Bearer [token]","data":{"message":"Format is Authorization: Bearer [token]","code":"credentials_bad_format","type":"UnauthorizedError"}}"#;
+    let t = token("h", T0 + 60);
+    for value in [
+        format!("Bearer {t} {t}"),
+        format!("Bearer  {t}"),
+        "Bearer".to_owned(),
+        "Bearer a b".to_owned(),
+        t.clone(),
+    ] {
+        let out = connect(&value, &[Header, Query]);
+        assert_eq!(transmitted(&out), vec![bad_format], "{value}");
+    }
+    // Another scheme is not a bearer token: the next source decides.
+    let out = connect("Basic dXNlcjpwYXNz", &[Header, Query]);
+    assert!(
+        matches!(&out[0], Output::ConnectRequest { identity: Some(i), .. } if i.subject() == Some("q")),
+        "{out:?}"
+    );
+    let out = connect("Basic dXNlcjpwYXNz", &[Header]);
+    assert!(
+        transmitted(&out)[0].starts_with(r#"4{"message":"no token provided""#),
+        "{out:?}"
+    );
+    let out = connect(&format!("bearer {t}"), &[Header]);
+    assert!(
+        matches!(&out[0], Output::ConnectRequest { identity: Some(i), .. } if i.subject() == Some("h"))
+    );
+}

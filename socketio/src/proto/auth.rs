@@ -11,7 +11,9 @@
 //! token is used (a bad token there is refused; the next source is not tried):
 //!
 //! 1. the CONNECT auth payload: `{"token": "<jwt>"}` (also `"Bearer <jwt>"`);
-//! 2. the `Authorization: Bearer <jwt>` header of the Engine.IO handshake request;
+//! 2. the `Authorization: Bearer <jwt>` header of the Engine.IO handshake request (as in
+//!    `socketio-jwt`: a value that is not two space-separated parts is `credentials_bad_format`;
+//!    another scheme, such as `Basic ...`, carries no token and the next source is tried);
 //! 3. the `token` query parameter of the handshake (off by default: URLs end up in logs);
 //! 4. a cookie (named `token` by default).
 //!
@@ -296,14 +298,24 @@ fn payload_token(value: &str) -> Result<&str, AuthError> {
     }
 }
 
-/// Takes `<jwt>` out of an `Authorization: Bearer <jwt>` value.
-fn bearer(value: &str) -> Result<&str, AuthError> {
-    match value.trim().split_once(' ') {
-        Some((scheme, token))
-            if scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty() =>
-        {
-            Ok(token.trim())
+/// Takes `<jwt>` out of an `Authorization: Bearer <jwt>` value, as `socketio-jwt` reads the
+/// header: split on single spaces, the value must have exactly two parts, or it is
+/// `credentials_bad_format` (`Bearer` alone, `Bearer a b`, `Bearer  a` with two spaces, a bare
+/// token). Of two parts, a `Bearer` scheme (any case) gives the token; another scheme (`Basic
+/// ...`) is some other credential and carries no token (`Ok(None)`: the next source is tried).
+/// Leading and trailing spaces and tabs are not part of an HTTP field value (RFC 9110 §5.5; Node
+/// strips them too), and an empty value carries no token.
+fn bearer(value: &str) -> Result<Option<&str>, AuthError> {
+    let value = value.trim_matches([' ', '\t']);
+    if value.is_empty() {
+        return Ok(None);
+    }
+    let mut parts = value.split(' ');
+    match (parts.next(), parts.next(), parts.next()) {
+        (Some(scheme), Some(token), None) if scheme.eq_ignore_ascii_case("bearer") => {
+            Ok(Some(token).filter(|t| !t.is_empty()))
         }
+        (Some(_), Some(_), None) => Ok(None),
         _ => Err(AuthError::bad_format()),
     }
 }
@@ -339,7 +351,9 @@ pub(crate) fn find_token(
     }
     if enabled(TokenSource::Header) {
         if let Some(value) = &credentials.authorization {
-            return bearer(value).map(str::to_owned);
+            if let Some(token) = bearer(value)? {
+                return Ok(token.to_owned());
+            }
         }
     }
     if enabled(TokenSource::Query) {
@@ -433,17 +447,60 @@ mod tests {
                 "{bad}"
             );
         }
-        assert_eq!(
-            find_token(&[Header], None, &creds(Some("Basic abc"), None, None)),
-            Err(AuthError::bad_format())
-        );
-        assert_eq!(
-            find_token(&[Header], None, &creds(Some("Bearer"), None, None)),
-            Err(AuthError::bad_format())
-        );
         // An empty payload object falls through to the next source.
         let empty = RawJson::parse("{}").unwrap();
         assert_eq!(find_token(&all, Some(&empty), &c).unwrap(), "H");
+    }
+
+    /// The `Authorization` header as `socketio-jwt` reads it: `value.split(' ')` must give two
+    /// parts, else `credentials_bad_format`; a scheme other than `bearer` (any case) carries no
+    /// token. HTTP's optional whitespace around the value is not part of it.
+    #[test]
+    fn authorization_header_like_socketio_jwt() {
+        use TokenSource::*;
+        let header = |value: &str| find_token(&[Header], None, &creds(Some(value), None, None));
+        for (value, token) in [
+            ("Bearer t.u.v", "t.u.v"),
+            ("bearer t.u.v", "t.u.v"),
+            ("BEARER t.u.v", "t.u.v"),
+            (" \tBearer t.u.v \t", "t.u.v"),
+        ] {
+            assert_eq!(header(value).as_deref(), Ok(token), "{value:?}");
+        }
+        for value in [
+            "Bearer",
+            "Bearer ",
+            "Bearer t.u.v extra",
+            "Bearer a b",
+            "Bearer  t.u.v",
+            " Bearer t.u.v  x",
+            "Bearer\tt.u.v",
+            "t.u.v",
+            "Basic a b",
+            "Bearer t u v w",
+        ] {
+            assert_eq!(header(value), Err(AuthError::bad_format()), "{value:?}");
+            assert_eq!(
+                header(value).unwrap_err().message,
+                "Format is Authorization: Bearer [token]"
+            );
+        }
+        // Another scheme, or nothing at all: no token here; the next source is tried.
+        for value in ["Basic dXNlcjpwYXNz", "Token t.u.v", "", "  "] {
+            assert_eq!(
+                header(value),
+                Err(AuthError::credentials_required()),
+                "{value:?}"
+            );
+            let c = creds(Some(value), Some("Q"), None);
+            assert_eq!(find_token(&[Header, Query], None, &c).unwrap(), "Q");
+        }
+        // A bad format stops the search, as a bad token does.
+        let c = creds(Some("Bearer a b"), Some("Q"), None);
+        assert_eq!(
+            find_token(&[Header, Query], None, &c),
+            Err(AuthError::bad_format())
+        );
     }
 
     #[test]
