@@ -2,13 +2,13 @@
 //!
 //! ```text
 //! jwt_tool sign   ALG KEYFILE CLAIMS_JSON [--kid KID]
-//! jwt_tool verify ALG KEYFILE TOKEN [--legacy] [--aud AUD] [--now SECONDS]
+//! jwt_tool verify ALG KEYFILE TOKEN [--legacy] [--aud AUD] [--now SECONDS] [--leeway SECONDS]
 //! ```
 //!
 //! For HS* the key file holds the raw secret; otherwise a PEM private key (sign) or public key
 //! (verify). `verify` prints the claims as JSON and exits 0, or prints the error message (the
 //! same text Node's `jsonwebtoken` uses) and exits 1. `--legacy` accepts HMAC secrets shorter
-//! than 32 bytes.
+//! than 32 bytes. The leeway is 0 unless `--leeway` gives one (Node's `clockTolerance`).
 #![allow(clippy::unwrap_used)]
 
 use std::process::ExitCode;
@@ -82,6 +82,9 @@ fn run(args: &[String]) -> Result<String, String> {
                 .required_claims::<&str>([]);
             if let Some(aud) = flag(args, "--aud") {
                 validation = validation.audience(aud);
+            }
+            if let Some(leeway) = flag(args, "--leeway") {
+                validation = validation.leeway(leeway.parse().map_err(|_| "bad --leeway")?);
             }
             let now = match flag(args, "--now") {
                 Some(n) => n.parse().map_err(|_| "bad --now".to_owned())?,

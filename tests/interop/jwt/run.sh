@@ -135,4 +135,93 @@ check_parity "alg none" "$S" "$none_token"
 check_parity "an RS256 token on an HS256 verifier" "$S" "$rsa_token"
 check_parity "garbage" "$S" "not-a-token"
 
+# --- the same outcome as Node, accepted or refused: leeway, signatures, NumericDates ---------------
+# expect NAME EXPECTED ALG KEY TOKEN [LEEWAY]: EXPECTED is "accepted" or the refusal message; both
+# jwt-auth (--leeway) and jsonwebtoken (clockTolerance) must give it.
+outcome() { local out; if out="$("$@")"; then echo accepted; else echo "$out"; fi; }
+expect() {
+    local name="$1" expected="$2" alg="$3" key="$4" token="$5" leeway="${6:-0}" ours theirs
+    ours="$(outcome tool verify "$alg" "$key" "$token" --leeway "$leeway")"
+    theirs="$(CLOCK_TOLERANCE="$leeway" outcome nodejwt verify "$alg" "$key" "$token")"
+    if [ "$ours" = "$expected" ] && [ "$theirs" = "$expected" ]; then pass "$name: both '$expected'"
+    else fail "$name: expected '$expected'; jwt-auth says '$ours', jsonwebtoken says '$theirs'"; fi
+}
+
+# Leeway = jsonwebtoken's clockTolerance: now >= exp + leeway is expired, nbf > now + leeway not active.
+expect "exp 10 s ago, leeway 60" accepted HS256 "$S" "$(nodejwt sign HS256 "$S" "{\"exp\":$((NOW - 10))}")" 60
+expect "exp 60 s ago, leeway 60" "jwt expired" HS256 "$S" "$(nodejwt sign HS256 "$S" "{\"exp\":$((NOW - 60))}")" 60
+expect "exp 10 s ago, no leeway" "jwt expired" HS256 "$S" "$(nodejwt sign HS256 "$S" "{\"exp\":$((NOW - 10))}")" 0
+expect "nbf 50 s ahead, leeway 60" accepted HS256 "$S" "$(nodejwt sign HS256 "$S" "{\"exp\":$((NOW + 600)),\"nbf\":$((NOW + 50))}")" 60
+expect "nbf 120 s ahead, leeway 60" "jwt not active" HS256 "$S" "$(nodejwt sign HS256 "$S" "{\"exp\":$((NOW + 600)),\"nbf\":$((NOW + 120))}")" 60
+
+# Signatures cut short: every shape of truncation is "invalid signature" for HS*, RS*, PS*
+# (jws compares HMAC tags as text and decodes RSA signatures leniently); empty is "jwt signature
+# is required". The variants: 1 to 4 characters fewer, and the longest prefix whose length is
+# impossible for base64url (len % 4 == 1).
+sig_variants() { # TOKEN [noncanonical]: prints one token per line
+    "$PY" - "$@" <<'PY'
+import sys
+token = sys.argv[1]
+head, sig = token.rsplit(".", 1)
+alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+out = [sig[:-n] for n in (1, 2, 3, 4)]
+out.append(next(sig[:n] for n in range(len(sig) - 1, 0, -1) if n % 4 == 1))
+if len(sys.argv) > 2:  # instead: the full signature with a non-canonical last character
+    out = [sig[:-1] + alphabet[alphabet.index(sig[-1]) | 1]]
+for s in out:
+    if s != sig:
+        print(f"{head}.{s}")
+PY
+}
+for alg in HS256 RS256 PS256; do
+    priv="$(private_key "$alg")"
+    pub="$(public_key "$alg")"
+    t="$(nodejwt sign "$alg" "$priv" "$CLAIMS")"
+    i=0
+    while IFS= read -r variant; do
+        i=$((i + 1))
+        expect "$alg signature variant $i (${#variant} chars)" "invalid signature" "$alg" "$pub" "$variant"
+    done < <(sig_variants "$t")
+    expect "$alg empty signature" "jwt signature is required" "$alg" "$pub" "${t%.*}."
+    # The right signature with the unused low bits of its last character set: HMAC tags compare as
+    # text in jws, so Node refuses it too; Node decodes RSA signatures leniently and accepts it,
+    # we do not (one signature, one encoding: tokens are not malleable). A deliberate difference.
+    variant="$(sig_variants "$t" noncanonical)"
+    if [ "$alg" = HS256 ]; then
+        expect "$alg non-canonical signature" "invalid signature" "$alg" "$pub" "$variant"
+    else
+        ours="$(outcome tool verify "$alg" "$pub" "$variant")"
+        theirs="$(outcome nodejwt verify "$alg" "$pub" "$variant")"
+        if [ "$ours" = "invalid signature" ] && [ "$theirs" = accepted ]; then
+            pass "$alg non-canonical signature: 'invalid signature' here, accepted by jsonwebtoken (known difference)"
+        else fail "$alg non-canonical signature: jwt-auth says '$ours', jsonwebtoken says '$theirs'"; fi
+    fi
+done
+# ES256: jsonwebtoken throws ecdsa-sig-formatter's own TypeError for a wrong-length signature
+# ('"ES256" signatures must be "64" bytes, saw "N"'); we say "invalid signature". A known,
+# deliberate difference: checked so that it stays the only one.
+t="$(nodejwt sign ES256 "$(private_key ES256)" "$CLAIMS")"
+ours="$(outcome tool verify ES256 "$(public_key ES256)" "${t%????}")"
+theirs="$(outcome nodejwt verify ES256 "$(public_key ES256)" "${t%????}")"
+if [ "$ours" = "invalid signature" ] && [[ "$theirs" == '"ES256" signatures must be "64" bytes, saw '* ]]; then
+    pass "ES256 truncated signature: 'invalid signature' here, jsonwebtoken: '$theirs' (known difference)"
+else fail "ES256 truncated signature: jwt-auth says '$ours', jsonwebtoken says '$theirs'"; fi
+
+# NumericDates: any number, as jsonwebtoken compares them; out of range saturates. Signed by
+# jwt_tool so that 2^64-1 reaches the verifiers exactly as written (JSON.stringify would round it).
+date_token() { tool sign HS256 "$S" "$1"; }
+for exp in 9223372036854775807 18446744073709551615 18446744073709551616 1e300; do
+    t="$(date_token "{\"exp\":$exp}")"
+    expect "exp $exp" accepted HS256 "$S" "$t"
+    if out="$(py verify HS256 "$S" "$t")"; then pass "PyJWT accepts exp $exp too"
+    else fail "PyJWT refuses exp $exp: $out"; fi
+done
+for exp in -1 -1e300 0.5; do
+    expect "exp $exp" "jwt expired" HS256 "$S" "$(date_token "{\"exp\":$exp}")"
+done
+expect "nbf 1e300" "jwt not active" HS256 "$S" "$(date_token "{\"exp\":$((NOW + 600)),\"nbf\":1e300}")"
+expect "nbf -1" accepted HS256 "$S" "$(date_token "{\"exp\":$((NOW + 600)),\"nbf\":-1}")"
+expect "nbf 600.5 s ahead" "jwt not active" HS256 "$S" "$(date_token "{\"exp\":$((NOW + 900)),\"nbf\":$((NOW + 600)).5}")"
+expect "exp as a string" "invalid exp value" HS256 "$S" "$(date_token '{"exp":"1e300"}')"
+
 finish
