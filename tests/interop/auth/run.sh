@@ -65,7 +65,9 @@ export AUTH_SECRET="interop-secret-0123456789-abcdefghijklmnopqrstuvwxyz"   # >=
 export AUTH_ISSUER="auth-interop"
 export AUTH_AUDIENCE="chat"
 export AUTH_KEYS="$work/keys"
-claims=(--jwt-issuer "$AUTH_ISSUER" --jwt-audience "$AUTH_AUDIENCE")
+# Leeway 0 (the default is 30 s): a namespace's deadline is exp + leeway, and the expiry tests
+# measure the disconnect against exp itself. The `leeway` server below sets its own.
+claims=(--jwt-issuer "$AUTH_ISSUER" --jwt-audience "$AUTH_AUDIENCE" --jwt-leeway-s 0)
 
 # start NAME ENVVAR FLAGS...: starts a server, exports ENVVAR=its URL.
 start() {
@@ -92,6 +94,8 @@ start refresh AUTH_URL_REFRESH --jwt-secret "$AUTH_SECRET" "${claims[@]}" --jwt-
 start rsa AUTH_URL_RSA --jwt-public-key "$AUTH_KEYS/rsa.pub.pem" "${claims[@]}"
 # JWKS: ES256 kids ec-a and ec-b, EdDSA kid ed-1.
 start jwks AUTH_URL_JWKS --jwks "$AUTH_KEYS/jwks.json" "${claims[@]}"
+# Handshake mode with a 3 s leeway (jsonwebtoken's clockTolerance); later flags win.
+start leeway AUTH_URL_LEEWAY --jwt-secret "$AUTH_SECRET" "${claims[@]}" --jwt-leeway-s 3
 
 for i in "${!pids[@]}"; do
   pid="${pids[$i]}"

@@ -262,8 +262,13 @@ def t_refusals_hs():
 
 
 def t_refusal_header_format():
+    # As socketio-jwt reads the header: not two space-separated parts is a bad format; another
+    # scheme is not a bearer token and is ignored (then no source has one).
+    for value in (f"Bearer {mint()} x", f"Bearer  {mint()}", "Bearer"):
+        exc, data = refused(URLS["hs"], headers={"Authorization": value}, transports=["polling"])
+        check_unauthorized(exc, data, "Format is Authorization: Bearer [token]", "credentials_bad_format")
     exc, data = refused(URLS["hs"], headers={"Authorization": f"Token {mint()}"}, transports=["polling"])
-    check_unauthorized(exc, data, "Format is Authorization: Bearer [token]", "credentials_bad_format")
+    check_unauthorized(exc, data, "no token provided", "credentials_required")
 
 
 def t_refusals_keys():
@@ -366,7 +371,7 @@ TESTS = [
     ("ES256 with kids ec-a / ec-b against --jwks", t_es256_kids),
     ("EdDSA (kid ed-1 and no kid) against --jwks", t_eddsa),
     ("refusals (HS256 server): message and UnauthorizedError data", t_refusals_hs),
-    ("refusal: Authorization header with another scheme", t_refusal_header_format),
+    ("refusal: Authorization header not 'Bearer <jwt>'", t_refusal_header_format),
     ("refusals (RS256 / JWKS servers)", t_refusals_keys),
     ("event mode: authenticate, authenticated, claims; early events ignored", t_event_mode),
     ("event mode: bad token -> unauthorized + disconnect", t_event_mode_bad_token),

@@ -1,14 +1,16 @@
 'use strict';
-// Expiry: the token's `exp` is a deadline of the namespace connection. When it passes the server
-// emits `unauthorized` (jwt expired) and disconnects the namespace (the client sees `disconnect`
-// with `io server disconnect`), unless --jwt-refresh is on and the client sent a fresh token of the
+// Expiry: the token's `exp` plus the leeway (0 on every server but `leeway`) is a deadline of the
+// namespace connection. When it passes the server emits `unauthorized` (jwt expired) and
+// disconnects the namespace (the client sees `disconnect` with `io server disconnect`), unless --jwt-refresh is on and the client sent a fresh token of the
 // same `sub` (`authenticate` again, answered `authenticated`).
 // `exp` is in whole seconds: tokens here expire at the start of a second >= 2 s ahead, and every
 // deadline check allows 2x margins. The tests of this file run concurrently (each waits ~3 s).
 const assert = require('node:assert/strict');
 const { test } = require('node:test');
+const jwt = require('jsonwebtoken');
 const {
-  URLS, describeInterop, mint, connect, assertUnauthorizedEvent, sleep,
+  URLS, SECRET, describeInterop, mint, nowS, connect, refused, assertUnauthorized,
+  assertUnauthorizedEvent, sleep,
 } = require('./helpers');
 
 // How late the disconnect may come after `exp`: the server is measured at a few ms; 700 ms leaves
@@ -77,6 +79,25 @@ describeInterop('expiry: the token\'s exp ends the connection', () => {
     socket.emit('authenticate', { token: mint({ sub: 'alice', exp: exp + 60 }) });
     await expectExpiryDisconnect(inbox, expMs, t);
     assert.equal(inbox.all('authenticated').length, 0, 'the server answered `authenticated` without --jwt-refresh');
+  });
+
+  test('--jwt-leeway-s 3 (clockTolerance): a token 1 s past exp connects, and is disconnected at exp + 3', { timeout: 10000 }, async (t) => {
+    const exp = Math.ceil(Date.now() / 1000) - 1; // already passed
+    const token = mint({ sub: 'late', exp });
+    // npm jsonwebtoken with the same clockTolerance accepts it too, and without it does not.
+    assert.equal(jwt.verify(token, SECRET, { clockTolerance: 3 }).sub, 'late');
+    assert.throws(() => jwt.verify(token, SECRET), { message: 'jwt expired' });
+    const { socket, inbox } = await connect(URLS.leeway, { auth: { token } });
+    t.after(() => socket.close());
+    assert.equal(socket.connected, true);
+    await expectExpiryDisconnect(inbox, (exp + 3) * 1000, t);
+  });
+
+  test('--jwt-leeway-s 3: a token 3 s past exp is refused (jwt expired), as jsonwebtoken refuses it', { timeout: 10000 }, async () => {
+    const token = mint({ exp: nowS() - 3 });
+    assert.throws(() => jwt.verify(token, SECRET, { clockTolerance: 3 }), { message: 'jwt expired' });
+    const err = await refused(URLS.leeway, { auth: { token } });
+    assertUnauthorized(err, 'jwt expired', 'invalid_token');
   });
 
   test('with --jwt-refresh, a fresh token (same sub) before exp keeps the connection past the first exp', { timeout: 10000 }, async (t) => {

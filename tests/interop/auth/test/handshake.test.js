@@ -68,6 +68,15 @@ describeInterop('handshake mode: tokens that connect', () => {
     assert.equal(claims.args[0].sub, 'ws-header-user');
   });
 
+  test('extraHeaders Authorization: "bearer <jwt>" (scheme in any case, as socketio-jwt) connects', { timeout: 10000 }, async () => {
+    const { inbox } = await connect(URLS.hs, {
+      transports: ['polling'],
+      extraHeaders: { Authorization: `bearer ${mint({ sub: 'lower-bearer' })}` },
+    });
+    const [claims] = await inbox.waitFor('claims');
+    assert.equal(claims.args[0].sub, 'lower-bearer');
+  });
+
   test('a token with several audiences (one of them ours) connects', { timeout: 10000 }, async () => {
     const { inbox } = await connect(URLS.hs, { auth: { token: mint({ aud: ['other', AUDIENCE] }) } });
     const [claims] = await inbox.waitFor('claims');
@@ -98,9 +107,15 @@ describeInterop('handshake mode: connect_error with UnauthorizedError data', () 
     ['malformed: two segments', () => ({ auth: { token: 'x.y' } }), 'jwt malformed', 'invalid_token'],
     ['auth token not a string', () => ({ auth: { token: 42 } }), 'Format is Authorization: Bearer [token]', 'credentials_bad_format'],
     ['auth token "Basic <jwt>"', () => ({ auth: { token: `Basic ${mint()}` } }), 'Format is Authorization: Bearer [token]', 'credentials_bad_format'],
-    ['header "Basic <jwt>"', () => ({ transports: ['polling'], extraHeaders: { Authorization: `Basic ${mint()}` } }), 'Format is Authorization: Bearer [token]', 'credentials_bad_format'],
+    // The header as socketio-jwt reads it: `value.split(' ')` must give two parts, else
+    // credentials_bad_format; another scheme is not a bearer token and is ignored.
+    ['header "Basic <jwt>" (ignored: no token)', () => ({ transports: ['polling'], extraHeaders: { Authorization: `Basic ${mint()}` } }), 'no token provided', 'credentials_required'],
     ['header "Bearer" without a token', () => ({ transports: ['polling'], extraHeaders: { Authorization: 'Bearer' } }), 'Format is Authorization: Bearer [token]', 'credentials_bad_format'],
     ['header with the bare token (no scheme)', () => ({ transports: ['polling'], extraHeaders: { Authorization: mint() } }), 'Format is Authorization: Bearer [token]', 'credentials_bad_format'],
+    ['header "Bearer a b"', () => ({ transports: ['polling'], extraHeaders: { Authorization: 'Bearer a b' } }), 'Format is Authorization: Bearer [token]', 'credentials_bad_format'],
+    ['header "Bearer <jwt> <jwt>"', () => ({ transports: ['polling'], extraHeaders: { Authorization: `Bearer ${mint()} ${mint()}` } }), 'Format is Authorization: Bearer [token]', 'credentials_bad_format'],
+    ['header "Bearer  <jwt>" (two spaces)', () => ({ transports: ['polling'], extraHeaders: { Authorization: `Bearer  ${mint()}` } }), 'Format is Authorization: Bearer [token]', 'credentials_bad_format'],
+    ['header "Basic a b" (three parts)', () => ({ transports: ['polling'], extraHeaders: { Authorization: 'Basic a b' } }), 'Format is Authorization: Bearer [token]', 'credentials_bad_format'],
     ['header "Bearer <expired>"', () => ({ transports: ['polling'], extraHeaders: { Authorization: `Bearer ${mint({ exp: nowS() - 3600 })}` } }), 'jwt expired', 'invalid_token'],
     ['header Bearer over websocket, bad signature', () => ({ transports: ['websocket'], extraHeaders: { Authorization: `Bearer ${mint({}, { key: 'another-secret-of-at-least-32-bytes!!' })}` } }), 'invalid signature', 'invalid_token'],
   ];

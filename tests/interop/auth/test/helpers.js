@@ -7,6 +7,7 @@
 //   AUTH_URL_REFRESH  handshake mode, --jwt-refresh
 //   AUTH_URL_RSA      --jwt-public-key (RS256)
 //   AUTH_URL_JWKS     --jwks (ES256 kids ec-a / ec-b, EdDSA kid ed-1)
+//   AUTH_URL_LEEWAY   handshake mode, --jwt-leeway-s 3 (the others run with leeway 0)
 // and AUTH_SECRET, AUTH_ISSUER, AUTH_AUDIENCE (every server checks iss and aud), AUTH_KEYS (the
 // folder keys.js wrote).
 const assert = require('node:assert/strict');
@@ -27,6 +28,7 @@ const URLS = {
   refresh: env.AUTH_URL_REFRESH,
   rsa: env.AUTH_URL_RSA,
   jwks: env.AUTH_URL_JWKS,
+  leeway: env.AUTH_URL_LEEWAY,
 };
 const CONFIGURED = Boolean(SECRET && ISSUER && AUDIENCE && env.AUTH_KEYS && Object.values(URLS).every(Boolean));
 

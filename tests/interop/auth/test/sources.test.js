@@ -118,11 +118,18 @@ describeInterop('token sources: precedence auth > header > query > cookie', () =
     });
   }
 
-  test('the auth payload token wins over a malformed Authorization header (Basic ...)', { timeout: 10000 }, async () => {
-    const opts = options([sources.auth('from-auth'), { extraHeaders: { Authorization: 'Basic Zm9vOmJhcg==' } }]);
+  test('the auth payload token wins over a malformed Authorization header (Bearer a b)', { timeout: 10000 }, async () => {
+    const opts = options([sources.auth('from-auth'), { extraHeaders: { Authorization: 'Bearer a b' } }]);
     const { inbox } = await connect(URLS.hs, opts);
     const [claims] = await inbox.waitFor('claims');
     assert.equal(claims.args[0].sub, 'from-auth');
+  });
+
+  test('an Authorization header of another scheme (Basic ...) carries no token: the next source decides', { timeout: 10000 }, async () => {
+    const opts = options([{ extraHeaders: { Authorization: 'Basic Zm9vOmJhcg==' } }, sources.query('from-query')]);
+    const { inbox } = await connect(URLS.all, opts);
+    const [claims] = await inbox.waitFor('claims');
+    assert.equal(claims.args[0].sub, 'from-query');
   });
 
   test('the auth payload token wins over a bad header token on the default server', { timeout: 10000 }, async () => {
