@@ -94,6 +94,8 @@ enum Wake {
     Input(Option<DriverInput>),
     Command(Option<Command>),
     Ws(WsId, WsEvent),
+    /// A send to the session was refused as over its budget (noted at the top of the loop).
+    Refused,
     Timeout,
 }
 
@@ -148,14 +150,14 @@ impl Driver {
                     biased;
                     input = self.inputs.recv(), if inputs_open => Wake::Input(input),
                     (id, event) = next_ws_event(&mut self.websockets) => Wake::Ws(id, event),
-                    command = self.commands.recv(), if accepting_commands => Wake::Command(command),
+                    command = self.commands.recv_or_refused(), if accepting_commands => command.map_or(Wake::Refused, Wake::Command),
                     () = &mut sleep, if armed.is_some() => Wake::Timeout,
                 }
             } else {
                 tokio::select! {
                     biased;
                     input = self.inputs.recv(), if inputs_open => Wake::Input(input),
-                    command = self.commands.recv(), if accepting_commands => Wake::Command(command),
+                    command = self.commands.recv_or_refused(), if accepting_commands => command.map_or(Wake::Refused, Wake::Command),
                     () = &mut sleep, if armed.is_some() => Wake::Timeout,
                     (id, event) = next_ws_event(&mut self.websockets) => Wake::Ws(id, event),
                 }
@@ -198,6 +200,7 @@ impl Driver {
             }
             Wake::Command(Some(command)) => app::apply(&mut self.session, now, command),
             Wake::Command(None) => self.session.close(now),
+            Wake::Refused => {}
             Wake::Ws(ws, WsEvent::Frame(frame)) => self.on_frame(now, ws, frame),
             Wake::Ws(ws, WsEvent::Written) => self.session.handle(now, Input::WsWritten(ws)),
             Wake::Ws(ws, WsEvent::WriteFailed) => {

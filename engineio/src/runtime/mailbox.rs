@@ -136,7 +136,17 @@ impl<T> Sender<T> {
             if state.queue.len() >= state.capacity
                 || (weight > 0 && !crate::proto::budget::admits(queued, weight, budget))
             {
-                state.refused = true;
+                // The first refusal wakes a waiting receiver: the session times the grace of a
+                // client at its budget from it.
+                let waker = if std::mem::replace(&mut state.refused, true) {
+                    None
+                } else {
+                    state.waker.take()
+                };
+                drop(state);
+                if let Some(waker) = waker {
+                    waker.wake();
+                }
                 return Err(TrySendError::Full(value));
             }
             state.bytes = state.bytes.saturating_add(weight);
@@ -173,6 +183,12 @@ impl<T> Sender<T> {
             }
             notified.await;
         }
+    }
+
+    /// The bytes queued here plus what the receiver last reported held downstream.
+    pub(crate) fn queued_bytes(&self) -> usize {
+        let state = self.0.lock();
+        state.bytes.saturating_add(state.downstream)
     }
 
     /// Whether the receiver is gone.
@@ -241,6 +257,19 @@ impl<T> Receiver<T> {
         if fell {
             self.0.changed.notify_waiters();
         }
+    }
+
+    /// The next value, like [`Receiver::recv`], or `Err(())` as soon as a weighted send has
+    /// been refused since the last [`Receiver::backlog`] (the session must hear of it, with the
+    /// time, even when nothing is queued).
+    pub(crate) async fn recv_or_refused(&mut self) -> Result<Option<T>, ()> {
+        poll_fn(|cx| {
+            if self.0.lock().refused {
+                return Poll::Ready(Err(()));
+            }
+            self.poll_recv(cx).map(Ok)
+        })
+        .await
     }
 
     /// The bytes queued here, and whether a weighted send was refused since the last call.

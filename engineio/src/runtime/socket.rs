@@ -176,6 +176,12 @@ impl SocketHandle {
     pub fn is_closed(&self) -> bool {
         self.commands.is_closed()
     }
+
+    /// Bytes waiting for the client, as counted against its send budget: queued here, in the
+    /// session's outbox and in its WebSocket's unwritten frames (as of the session's last wake).
+    pub fn buffered_bytes(&self) -> usize {
+        self.commands.queued_bytes()
+    }
 }
 
 /// One Engine.IO session, as the application sees it.

@@ -224,8 +224,14 @@ impl Socket {
         *lock(&self.inner.handlers) = Handlers::default();
     }
 
+    /// Bytes waiting for this client's connection (all its namespaces), as counted against the
+    /// connection's send budget (`max_buffered_bytes`).
+    pub fn buffered_bytes(&self) -> usize {
+        self.inner.engine.buffered_bytes()
+    }
+
     /// Emits an event to this client. Fails with [`EmitError::Full`] when the client does not keep
-    /// up (the send buffer is bounded) and [`EmitError::Disconnected`] after a disconnect.
+    /// up (the send buffer is bounded in bytes) and [`EmitError::Disconnected`] after a disconnect.
     pub fn emit(&self, name: &str, args: impl IntoPayload) -> Result<(), EmitError> {
         check_name(name)?;
         let packet = encode_event(&self.inner.nsp, None, name, &args.into_payload());

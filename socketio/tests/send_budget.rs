@@ -1,0 +1,364 @@
+//! The send budget over real sockets: a client that stops reading (over WebSocket, or over
+//! polling by never sending a GET) while the server broadcasts large messages holds at most its
+//! budget in the server, in the runtime's own count and in the process's RSS; it is disconnected
+//! with `send buffer full` after the grace, and a client that reads gets every message.
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+use engineio::runtime::{RunningServer, Server};
+use socketio::proto::DisconnectReason;
+use socketio::runtime::{EmitError, Socket, SocketIo, SocketIoConfig};
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio::sync::mpsc;
+
+const MIB: usize = 1 << 20;
+
+/// RSS is the whole process's: the tests here run one at a time, so none measures another.
+static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+struct Fixture {
+    io: SocketIo,
+    addr: SocketAddr,
+    _server: RunningServer,
+    sockets: Arc<Mutex<Vec<Socket>>>,
+    disconnects: mpsc::UnboundedReceiver<(String, DisconnectReason)>,
+}
+
+async fn start(budget: usize, grace: Duration) -> Fixture {
+    let mut config = SocketIoConfig::default();
+    config.engine = config.engine.send_budget(budget, grace);
+    let io = SocketIo::new(config);
+    let sockets = Arc::new(Mutex::new(Vec::new()));
+    let (tx, disconnects) = mpsc::unbounded_channel();
+    {
+        let sockets = sockets.clone();
+        io.of("/").on_connection(move |socket| {
+            socket.join("room");
+            let tx = tx.clone();
+            socket.on_disconnect(move |s, reason| {
+                let _ = tx.send((s.id().to_owned(), reason));
+            });
+            sockets.lock().unwrap().push(socket.clone());
+        });
+    }
+    io.start();
+    let server = Server::new(([127, 0, 0, 1], 0).into())
+        .engine(io.engine())
+        .start()
+        .await
+        .unwrap();
+    Fixture {
+        addr: server.local_addr(),
+        io,
+        _server: server,
+        sockets,
+        disconnects,
+    }
+}
+
+/// The process's resident set, from /proc (Linux).
+fn rss_bytes() -> usize {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap();
+    let line = status.lines().find(|l| l.starts_with("VmRSS:")).unwrap();
+    let kib: usize = line
+        .split_whitespace()
+        .nth(1)
+        .and_then(|n| n.parse().ok())
+        .unwrap();
+    kib * 1024
+}
+
+/// A WebSocket client written by hand: it connects to `/`, then reads only when told to.
+struct WsClient {
+    stream: TcpStream,
+    buf: Vec<u8>,
+}
+
+impl WsClient {
+    async fn connect(addr: SocketAddr) -> Self {
+        let mut stream = TcpStream::connect(addr).await.unwrap();
+        stream
+            .write_all(
+                b"GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\nHost: x\r\n\
+                  Upgrade: websocket\r\nConnection: Upgrade\r\n\
+                  Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
+            )
+            .await
+            .unwrap();
+        let mut client = Self {
+            stream,
+            buf: Vec::new(),
+        };
+        loop {
+            if let Some(end) = find(&client.buf, b"\r\n\r\n") {
+                assert!(client.buf.starts_with(b"HTTP/1.1 101"));
+                client.buf.drain(..end + 4);
+                break;
+            }
+            client.fill().await;
+        }
+        let open = client.frame().await.1;
+        assert!(open.starts_with(b"0{"), "{open:?}");
+        client.send_text(b"40").await;
+        let connect = client.frame().await.1;
+        assert!(connect.starts_with(b"40{"), "{connect:?}");
+        client
+    }
+
+    async fn fill(&mut self) -> usize {
+        let mut chunk = [0u8; 64 * 1024];
+        let n = self.stream.read(&mut chunk).await.unwrap();
+        self.buf.extend_from_slice(&chunk[..n]);
+        n
+    }
+
+    /// The next frame: (opcode, payload).
+    async fn frame(&mut self) -> (u8, Vec<u8>) {
+        loop {
+            if let Some((op, payload, used)) = parse_frame(&self.buf) {
+                self.buf.drain(..used);
+                return (op, payload);
+            }
+            assert!(self.fill().await > 0, "connection closed");
+        }
+    }
+
+    async fn send_text(&mut self, text: &[u8]) {
+        let mut frame = vec![0x81, 0x80 | text.len() as u8, 1, 2, 3, 4];
+        frame.extend(
+            text.iter()
+                .enumerate()
+                .map(|(i, b)| b ^ [1, 2, 3, 4][i % 4]),
+        );
+        self.stream.write_all(&frame).await.unwrap();
+    }
+}
+
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).position(|w| w == needle)
+}
+
+fn parse_frame(buf: &[u8]) -> Option<(u8, Vec<u8>, usize)> {
+    let (&b0, &b1) = (buf.first()?, buf.get(1)?);
+    let (len, head) = match b1 & 0x7f {
+        126 => (
+            u16::from_be_bytes(buf.get(2..4)?.try_into().ok()?) as usize,
+            4,
+        ),
+        127 => (
+            u64::from_be_bytes(buf.get(2..10)?.try_into().ok()?) as usize,
+            10,
+        ),
+        n => (n as usize, 2),
+    };
+    let payload = buf.get(head..head + len)?.to_vec();
+    Some((b0 & 0x0f, payload, head + len))
+}
+
+/// Broadcasts `count` events of `size` bytes to the room; returns how many deliveries were
+/// refused as full.
+fn broadcast(io: &SocketIo, count: usize, size: usize) -> usize {
+    let big = serde_json::Value::String("x".repeat(size));
+    (0..count)
+        .map(|_| io.of("/").to("room").emit("big", &big).unwrap().full)
+        .sum()
+}
+
+async fn wait_disconnect(fixture: &mut Fixture, within: Duration) -> (String, DisconnectReason) {
+    tokio::time::timeout(within, fixture.disconnects.recv())
+        .await
+        .expect("a disconnect in time")
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stalled_websocket_client_holds_at_most_its_budget() {
+    let _serial = SERIAL.lock().await;
+    let budget = 4 * MIB;
+    let mut f = start(budget, Duration::from_secs(2)).await;
+    let stalled = WsClient::connect(f.addr).await;
+    let stalled_socket = f.sockets.lock().unwrap()[0].clone();
+    // A client that reads everything, in its own task.
+    let mut reader = WsClient::connect(f.addr).await;
+    let received = tokio::spawn(async move {
+        let mut events = 0;
+        while events < 200 {
+            let (op, payload) = reader.frame().await;
+            if op == 1 && payload.starts_with(b"42[\"big\"") {
+                events += 1;
+            }
+        }
+        // Kept connected: only the stalled client is to be disconnected.
+        (events, reader)
+    });
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let rss_before = rss_bytes();
+    let (mut refused, mut max_queued, mut max_growth) = (0, 0, 0);
+    let mut checked_emit = false;
+    for _ in 0..200 {
+        refused += broadcast(&f.io, 1, 900 * 1024);
+        max_queued = max_queued.max(stalled_socket.buffered_bytes());
+        max_growth = max_growth.max(rss_bytes().saturating_sub(rss_before));
+        if refused > 0 && !checked_emit && stalled_socket.connected() {
+            // At its budget: the stalled client's emits fail with Full; volatile ones are
+            // dropped silently.
+            let big = serde_json::json!("x".repeat(1 << 20));
+            assert!(matches!(
+                stalled_socket.emit("more", &big),
+                Err(EmitError::Full)
+            ));
+            assert!(stalled_socket.emit_volatile("more", &big).is_ok());
+            checked_emit = true;
+        }
+        // Let the reading client keep up (its budget would refuse it too otherwise).
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    println!(
+        "stalled WebSocket: at most {} KiB queued, {refused} deliveries refused, RSS growth at most {} KiB",
+        max_queued / 1024,
+        max_growth / 1024
+    );
+    assert!(
+        checked_emit && refused > 0,
+        "the stalled client reached its budget"
+    );
+    assert!(
+        max_queued <= budget,
+        "{max_queued} bytes queued, budget {budget}"
+    );
+    assert!(
+        max_growth < budget + 24 * MIB,
+        "RSS grew by {} KiB for a {} KiB budget",
+        max_growth / 1024,
+        budget / 1024
+    );
+    let (events, _reader) = received.await.unwrap();
+    assert_eq!(events, 200, "the reading client got every message");
+    let (id, reason) = wait_disconnect(&mut f, Duration::from_secs(10)).await;
+    assert_eq!(id, stalled_socket.id());
+    assert_eq!(reason, DisconnectReason::SendBufferFull);
+    assert_eq!(reason.as_str(), "send buffer full");
+    assert!(
+        f.disconnects.try_recv().is_err(),
+        "the reading client is still connected"
+    );
+    drop(stalled);
+}
+
+/// A polling client: handshake, CONNECT, then it never sends a GET until told to.
+async fn polling_client(addr: SocketAddr) -> String {
+    let body = http(addr, "GET", "", "").await.1;
+    let sid = body
+        .split("\"sid\":\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .unwrap()
+        .to_owned();
+    let query = format!("&sid={sid}");
+    assert_eq!(http(addr, "POST", &query, "40").await.1, "ok");
+    let connect = http(addr, "GET", &query, "").await.1;
+    assert!(connect.starts_with("40{"), "{connect}");
+    sid
+}
+
+async fn http(addr: SocketAddr, method: &str, query: &str, body: &str) -> (u16, String) {
+    let mut stream = TcpStream::connect(addr).await.unwrap();
+    let request = format!(
+        "{method} /socket.io/?EIO=4&transport=polling{query} HTTP/1.1\r\nHost: x\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).await.unwrap();
+    let end = find(&response, b"\r\n\r\n").unwrap();
+    let status = std::str::from_utf8(&response[9..12])
+        .unwrap()
+        .parse()
+        .unwrap();
+    (
+        status,
+        String::from_utf8_lossy(&response[end + 4..]).into_owned(),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn polling_client_that_never_polls_holds_at_most_its_budget() {
+    let _serial = SERIAL.lock().await;
+    let budget = 4 * MIB;
+    // A grace longer than the broadcasts take, so the GET below still finds the session.
+    let mut f = start(budget, Duration::from_secs(8)).await;
+    let sid = polling_client(f.addr).await;
+    let socket = f.sockets.lock().unwrap()[0].clone();
+    let rss_before = rss_bytes();
+    let (mut refused, mut max_queued, mut max_growth) = (0, 0, 0);
+    for _ in 0..200 {
+        refused += broadcast(&f.io, 1, 900 * 1024);
+        max_queued = max_queued.max(socket.buffered_bytes());
+        max_growth = max_growth.max(rss_bytes().saturating_sub(rss_before));
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    println!(
+        "polling: at most {} KiB queued, {refused} deliveries refused, RSS growth at most {} KiB",
+        max_queued / 1024,
+        max_growth / 1024
+    );
+    assert!(
+        max_queued <= budget && max_queued >= budget / 2,
+        "{max_queued}"
+    );
+    assert!(refused >= 190, "{refused}");
+    assert!(
+        max_growth < budget + 24 * MIB,
+        "RSS grew by {} KiB",
+        max_growth / 1024
+    );
+    // One GET carries at most maxPayload (1 MB) bytes; the rest waits.
+    let (status, body) = http(f.addr, "GET", &format!("&sid={sid}"), "").await;
+    assert_eq!(status, 200);
+    assert!(body.len() <= 1_000_000, "a {} byte response", body.len());
+    assert!(body.starts_with("42[\"big\""));
+    // Still more than half the budget waits and nobody reads it: disconnected after the grace.
+    let (_, reason) = wait_disconnect(&mut f, Duration::from_secs(15)).await;
+    assert_eq!(reason, DisconnectReason::SendBufferFull);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hundred_stalled_clients_hold_at_most_their_budgets() {
+    let _serial = SERIAL.lock().await;
+    let budget = 256 * 1024;
+    let f = start(budget, Duration::from_secs(30)).await;
+    let mut clients = Vec::new();
+    for _ in 0..100 {
+        clients.push(WsClient::connect(f.addr).await);
+    }
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let rss_before = rss_bytes();
+    // 100 messages of 100 KiB each: 10 MB a client, 1 GB in all without a budget.
+    let refused = broadcast(&f.io, 100, 100 * 1024);
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let sockets = f.sockets.lock().unwrap().clone();
+    let total: usize = sockets.iter().map(Socket::buffered_bytes).sum();
+    let growth = rss_bytes().saturating_sub(rss_before);
+    println!(
+        "100 clients: {} KiB queued in all, refused {refused}, RSS growth {} KiB",
+        total / 1024,
+        growth / 1024
+    );
+    assert_eq!(sockets.len(), 100);
+    for s in &sockets {
+        assert!(s.buffered_bytes() <= budget, "{}", s.buffered_bytes());
+    }
+    // Much of what was admitted went on into the kernel's socket buffers (not ours to count).
+    assert!(refused > 0, "the budgets were reached");
+    assert!(
+        growth < 100 * budget + 24 * MIB,
+        "RSS grew by {} KiB for 100 x {} KiB",
+        growth / 1024,
+        budget / 1024
+    );
+    drop(clients);
+}
