@@ -67,6 +67,9 @@ struct Inner {
     pending: Pending,
     /// Tells the subscriber a namespace was added.
     added: mpsc::UnboundedSender<()>,
+    /// Written with `send_replace`, never `send`: `send` drops the value when no receiver
+    /// exists at that moment, and [`RedisAdapter::wait_subscribed`] subscribes only when
+    /// called, often after the subscription was made.
     status: watch::Sender<Subscription>,
 }
 
@@ -576,7 +579,7 @@ async fn subscribe_loop(inner: Weak<Inner>, mut added: mpsc::UnboundedReceiver<(
                 let Some(i) = inner.upgrade() else {
                     return;
                 };
-                let _ = i.status.send(Subscription::Down);
+                i.status.send_replace(Subscription::Down);
                 Counters::bump(&i.counters.reconnects);
                 eprintln!(
                     "socketio-redis: lost the Redis subscription; reconnecting (local delivery goes on, messages from other nodes are missed meanwhile)"
@@ -631,7 +634,7 @@ async fn subscribe_new(
         subscribed.insert(nsp.node.nsp().to_owned());
     }
     if let Some(i) = inner.upgrade() {
-        let _ = i.status.send(Subscription::Up {
+        i.status.send_replace(Subscription::Up {
             namespaces: subscribed.len(),
         });
     }

@@ -7,7 +7,8 @@ mod common;
 use common::{text, Client, Node, Redis};
 use serde_json::json;
 use socketio::proto::Data;
-use socketio::runtime::FetchedSocket;
+use socketio::runtime::{FetchedSocket, SocketIo, SocketIoConfig};
+use socketio_redis::{RedisAdapter, RedisAdapterConfig};
 use std::time::Duration;
 
 const WAIT: Duration = Duration::from_secs(2);
@@ -365,4 +366,24 @@ async fn junk_on_the_channels_is_counted_and_ignored() {
     );
     a.stop().await;
     b.stop().await;
+}
+
+/// A subscription completed before anyone asked still counts: `wait_subscribed` called after
+/// the fact answers at once (the state used to be dropped when nobody was waiting for it).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wait_subscribed_sees_a_subscription_made_before_it_was_called() {
+    let Some(redis) = Redis::start() else {
+        return;
+    };
+    let io = SocketIo::new(SocketIoConfig::default());
+    let client = socketio_redis::redis::Client::open(redis.url()).unwrap();
+    let adapter = RedisAdapter::new(client.clone(), RedisAdapterConfig::default());
+    io.attach_cluster(adapter.clone());
+    // Redis's own word that the node is subscribed, while nobody waits on the adapter.
+    common::wait_numsub(&client, "socket.io-request#/#", 1).await;
+    assert!(
+        adapter.wait_subscribed(common::READY).await,
+        "{:?}",
+        adapter.metrics()
+    );
 }

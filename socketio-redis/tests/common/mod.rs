@@ -17,6 +17,38 @@ use tokio::time::{timeout, Instant};
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::WebSocketStream;
 
+/// The bound on waits for something that will happen (a subscription confirmed, a message
+/// delivered): generous, because a loaded CI machine can be slow, and a wait that succeeds
+/// ends as soon as the event comes, so a passing run never spends it.
+pub const READY: Duration = Duration::from_secs(30);
+
+/// Waits until `channel` has at least `subscribers` subscribers, by Redis's own count
+/// (PUBSUB NUMSUB), at most [`READY`].
+pub async fn wait_numsub(
+    client: &socketio_redis::redis::Client,
+    channel: &str,
+    subscribers: usize,
+) {
+    let mut conn = client.get_multiplexed_async_connection().await.unwrap();
+    let deadline = Instant::now() + READY;
+    loop {
+        let (_, n): (String, usize) = socketio_redis::redis::cmd("PUBSUB")
+            .arg("NUMSUB")
+            .arg(channel)
+            .query_async(&mut conn)
+            .await
+            .unwrap();
+        if n >= subscribers {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{channel}: {n} subscribers, want {subscribers}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
 /// A `redis-server` of our own (no persistence), stopped on drop.
 pub struct Redis {
     child: Option<Child>,
