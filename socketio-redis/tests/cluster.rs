@@ -4,15 +4,21 @@
 
 mod common;
 
-use common::{text, Client, Node, Redis};
+use common::{eventually, text, Client, Node, Redis, READY};
 use serde_json::json;
 use socketio::proto::Data;
 use socketio::runtime::{FetchedSocket, SocketIo, SocketIoConfig};
 use socketio_redis::{RedisAdapter, RedisAdapterConfig};
 use std::time::Duration;
 
-const WAIT: Duration = Duration::from_secs(2);
+/// How long a negative check listens for what must not come. A late arrival would make such a
+/// check pass wrongly, never fail; positive checks wait up to [`READY`] and end when the event
+/// comes.
 const QUIET: Duration = Duration::from_millis(300);
+/// The timeout of requests that a node is meant to miss: the answers that should come must
+/// come within it (through Redis, on a possibly loaded machine), so it is not tight, and the
+/// test spends all of it.
+const MISSED: Duration = Duration::from_secs(3);
 
 async fn two_nodes() -> Option<(Redis, Node, Node)> {
     let redis = Redis::start()?;
@@ -46,7 +52,7 @@ async fn room_broadcast_reaches_a_member_on_the_other_node() {
         .unwrap();
 
     let got = on_b
-        .expect("headline", WAIT)
+        .expect("headline", READY)
         .await
         .expect("B's member got it");
     assert_eq!(
@@ -58,7 +64,7 @@ async fn room_broadcast_reaches_a_member_on_the_other_node() {
         ]
     );
     assert!(
-        on_a.expect("headline", WAIT).await.is_some(),
+        on_a.expect("headline", READY).await.is_some(),
         "A's member too"
     );
     assert!(
@@ -84,7 +90,7 @@ async fn except_and_local_are_honoured_across_nodes() {
         .except("vip")
         .emit("all-but-vip", ())
         .unwrap();
-    assert!(b2.expect("all-but-vip", WAIT).await.is_some());
+    assert!(b2.expect("all-but-vip", READY).await.is_some());
     assert!(b1.expect("all-but-vip", QUIET).await.is_none());
 
     a.io.of("/")
@@ -92,7 +98,7 @@ async fn except_and_local_are_honoured_across_nodes() {
         .except(&b2.sid)
         .emit("all-but-b2", ())
         .unwrap();
-    assert!(b1.expect("all-but-b2", WAIT).await.is_some());
+    assert!(b1.expect("all-but-b2", READY).await.is_some());
     assert!(b2.expect("all-but-b2", QUIET).await.is_none());
 
     // local(): the other node is not told.
@@ -120,7 +126,7 @@ async fn fetch_sockets_spans_nodes_and_times_out() {
     let fetched =
         a.io.of("/")
             .to("team")
-            .timeout(Duration::from_secs(2))
+            .timeout(READY)
             .fetch_all_sockets()
             .await
             .unwrap();
@@ -144,7 +150,7 @@ async fn fetch_sockets_spans_nodes_and_times_out() {
     // A remote socket can be acted on through the cluster.
     remote.emit("direct", "to you").unwrap();
     assert_eq!(
-        b1.expect("direct", WAIT).await.unwrap().args,
+        b1.expect("direct", READY).await.unwrap().args,
         vec![text("to you")]
     );
 
@@ -152,15 +158,11 @@ async fn fetch_sockets_spans_nodes_and_times_out() {
     let silent = socketio_redis::redis::Client::open(redis.url()).unwrap();
     let mut pubsub = silent.get_async_pubsub().await.unwrap();
     pubsub.subscribe("socket.io-request#/#").await.unwrap();
-    let started = std::time::Instant::now();
-    let err =
-        a.io.of("/")
-            .broadcast()
-            .timeout(Duration::from_millis(300))
-            .fetch_all_sockets()
-            .await
-            .unwrap_err();
-    assert!(started.elapsed() < Duration::from_secs(2));
+    let everyone = a.io.of("/").broadcast().timeout(MISSED);
+    let err = tokio::time::timeout(READY, everyone.fetch_all_sockets())
+        .await
+        .expect("ends at its timeout")
+        .unwrap_err();
     assert_eq!(
         err,
         socketio::runtime::ClusterError::Timeout {
@@ -184,17 +186,28 @@ async fn disconnect_and_join_reach_the_other_node() {
 
     // Remote join: every socket of B joins `joined`, then a broadcast to it reaches them.
     a.io.of("/").broadcast().join("joined");
-    tokio::time::sleep(QUIET).await;
+    let joined = b.io.of("/").to("joined");
+    eventually(
+        || joined.fetch_sockets().len() == 2,
+        || format!("{} of B's sockets joined", joined.fetch_sockets().len()),
+    )
+    .await;
     a.io.of("/").to("joined").emit("welcome", ()).unwrap();
-    assert!(b1.expect("welcome", WAIT).await.is_some());
-    assert!(b2.expect("welcome", WAIT).await.is_some());
+    assert!(b1.expect("welcome", READY).await.is_some());
+    assert!(b2.expect("welcome", READY).await.is_some());
 
     a.io.of("/").to("doomed").disconnect_sockets(false);
-    b1.pump(WAIT).await;
-    assert!(b1.disconnected, "B's member of `doomed` was disconnected");
+    assert!(
+        b1.wait_disconnected(READY).await,
+        "B's member of `doomed` was disconnected"
+    );
     b2.pump(QUIET).await;
     assert!(!b2.disconnected, "the other socket stays");
-    assert_eq!(b.io.of("/").socket_count(), 1);
+    eventually(
+        || b.io.of("/").socket_count() == 1,
+        || format!("B has {} sockets", b.io.of("/").socket_count()),
+    )
+    .await;
     a.stop().await;
     b.stop().await;
 }
@@ -210,15 +223,15 @@ async fn a_node_ignores_its_own_messages() {
         a.io.of("/").broadcast().emit("tick", json!(i)).unwrap();
     }
     // Exactly once each: delivered locally, and the copy that comes back from Redis ignored.
-    let on_a = a1.collect("tick", Duration::from_millis(500)).await;
-    let on_b = b1.collect("tick", Duration::from_millis(100)).await;
-    assert_eq!(on_a.len(), 3, "{on_a:?}");
-    assert_eq!(on_b.len(), 3, "{on_b:?}");
-    assert!(
-        a.adapter.metrics().own_ignored >= 3,
-        "{:?}",
-        a.adapter.metrics()
-    );
+    a1.expect_n("tick", 3, READY).await;
+    b1.expect_n("tick", 3, READY).await;
+    eventually(
+        || a.adapter.metrics().own_ignored >= 3,
+        || format!("{:?}", a.adapter.metrics()),
+    )
+    .await;
+    let extra = a1.collect("tick", QUIET).await;
+    assert!(extra.is_empty(), "{extra:?}");
     a.stop().await;
     b.stop().await;
 }
@@ -240,13 +253,14 @@ async fn acks_and_server_side_emits_across_nodes() {
     b1.ack_with = Some(json!("from b1"));
     b2.ack_with = None; // never answers
     let ns = a.io.of("/");
-    let op = ns.broadcast().timeout(Duration::from_millis(800));
-    let (results, _, _, _) = tokio::join!(
-        op.emit_with_ack("ask", "q"),
-        a1.pump(Duration::from_millis(900)),
-        b1.pump(Duration::from_millis(900)),
-        b2.pump(Duration::from_millis(900)),
-    );
+    let op = ns.broadcast().timeout(MISSED);
+    let asking = tokio::spawn(async move { op.emit_with_ack("ask", "q").await });
+    // The clients answer while they read, so they read until the answers are in.
+    while !asking.is_finished() {
+        let tick = Duration::from_millis(20);
+        tokio::join!(a1.pump(tick), b1.pump(tick), b2.pump(tick));
+    }
+    let results = asking.await.unwrap();
     let mut answers: Vec<String> = results
         .iter()
         .filter_map(|(_, r)| r.as_ref().ok())
@@ -258,7 +272,7 @@ async fn acks_and_server_side_emits_across_nodes() {
     assert!(results.iter().any(|(id, r)| id.is_empty() && r.is_err()));
 
     let answers = ns
-        .server_side_emit_with_ack("hello", &[json!(1)], Duration::from_secs(2))
+        .server_side_emit_with_ack("hello", &[json!(1)], READY)
         .await
         .unwrap();
     assert_eq!(answers, vec![json!({"b got": [1]})]);
@@ -275,21 +289,25 @@ async fn redis_restart_keeps_local_service_and_recovers() {
     let mut b1 = Client::connect(b.port).await;
 
     redis.kill();
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // Both nodes noticed the loss, so what `wait_subscribed` says below is about the new
+    // subscription, not the old one.
+    for node in [&a, &b] {
+        eventually(
+            || node.adapter.metrics().reconnects >= 1,
+            || format!("{:?}", node.adapter.metrics()),
+        )
+        .await;
+    }
     // Local delivery goes on; what could not reach Redis is counted.
     for _ in 0..3 {
         a.io.of("/").broadcast().emit("during", ()).unwrap();
     }
-    assert_eq!(a1.collect("during", QUIET).await.len(), 3);
-    let deadline = std::time::Instant::now() + Duration::from_secs(3);
-    while a.adapter.metrics().send_failures == 0 {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "{:?}",
-            a.adapter.metrics()
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    a1.expect_n("during", 3, READY).await;
+    eventually(
+        || a.adapter.metrics().send_failures > 0,
+        || format!("{:?}", a.adapter.metrics()),
+    )
+    .await;
     assert!(b1.collect("during", QUIET).await.is_empty());
     let err =
         a.io.of("/")
@@ -303,11 +321,10 @@ async fn redis_restart_keeps_local_service_and_recovers() {
     );
 
     redis.restart();
-    assert!(a.adapter.wait_subscribed(Duration::from_secs(5)).await);
-    assert!(b.adapter.wait_subscribed(Duration::from_secs(5)).await);
-    assert!(a.adapter.metrics().reconnects >= 1);
+    assert!(a.adapter.wait_subscribed(READY).await);
+    assert!(b.adapter.wait_subscribed(READY).await);
     // The publishing connection comes back on the next send; retry until B sees one.
-    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    let deadline = std::time::Instant::now() + READY;
     loop {
         a.io.of("/").broadcast().emit("after", ()).unwrap();
         if b1
@@ -358,7 +375,7 @@ async fn junk_on_the_channels_is_counted_and_ignored() {
         }
     }
     a.io.of("/").broadcast().emit("still-fine", ()).unwrap();
-    assert!(b1.expect("still-fine", WAIT).await.is_some());
+    assert!(b1.expect("still-fine", READY).await.is_some());
     assert!(
         b.adapter.metrics().malformed >= 10,
         "{:?}",

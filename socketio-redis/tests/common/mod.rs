@@ -49,6 +49,15 @@ pub async fn wait_numsub(
     }
 }
 
+/// Polls `done` until it holds, at most [`READY`]; the failure says `what()`.
+pub async fn eventually(mut done: impl FnMut() -> bool, what: impl Fn() -> String) {
+    let deadline = Instant::now() + READY;
+    while !done() {
+        assert!(Instant::now() < deadline, "{}", what());
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
 /// A `redis-server` of our own (no persistence), stopped on drop.
 pub struct Redis {
     child: Option<Child>,
@@ -97,7 +106,7 @@ impl Redis {
             .spawn()
             .expect("redis-server starts");
         self.child = Some(child);
-        let deadline = std::time::Instant::now() + Duration::from_secs(5);
+        let deadline = std::time::Instant::now() + READY;
         while std::net::TcpStream::connect(("127.0.0.1", self.port)).is_err() {
             assert!(
                 std::time::Instant::now() < deadline,
@@ -155,8 +164,9 @@ impl Node {
             .await
             .unwrap();
         io.start();
+        // Confirmed by Redis (SUBSCRIBE answers), so the other nodes' messages reach it.
         assert!(
-            adapter.wait_subscribed(Duration::from_secs(5)).await,
+            adapter.wait_subscribed(READY).await,
             "the node subscribed to Redis"
         );
         let port = server.local_addr().port();
@@ -211,7 +221,7 @@ impl Client {
         let open = client.next_text().await.expect("an OPEN packet");
         assert!(open.starts_with('0'), "{open}");
         client.send_text("40".into()).await;
-        let deadline = Instant::now() + Duration::from_secs(5);
+        let deadline = Instant::now() + READY;
         while client.sid.is_empty() {
             assert!(Instant::now() < deadline, "no CONNECT answer");
             client.pump(Duration::from_millis(100)).await;
@@ -225,10 +235,7 @@ impl Client {
 
     async fn next_text(&mut self) -> Option<String> {
         loop {
-            match timeout(Duration::from_secs(5), self.ws.next())
-                .await
-                .ok()??
-            {
+            match timeout(READY, self.ws.next()).await.ok()?? {
                 Ok(Message::Text(t)) => return Some(t.to_string()),
                 Ok(Message::Close(_)) | Err(_) => return None,
                 _ => {}
@@ -318,7 +325,7 @@ impl Client {
             args: Payload::from_data(&args),
         };
         self.send_packet(&packet).await;
-        let deadline = Instant::now() + Duration::from_secs(5);
+        let deadline = Instant::now() + READY;
         loop {
             if let Some(pos) = self.acks.iter().position(|(i, _)| *i == id) {
                 return self.acks.remove(pos).unwrap().1;
@@ -344,6 +351,27 @@ impl Client {
             }
             self.pump(Duration::from_millis(20)).await;
         }
+    }
+
+    /// The next `n` events named `name`, each within `wait`; fails saying how many came.
+    pub async fn expect_n(&mut self, name: &str, n: usize, wait: Duration) -> Vec<Event> {
+        let mut got = Vec::with_capacity(n);
+        while got.len() < n {
+            match self.expect(name, wait).await {
+                Some(event) => got.push(event),
+                None => panic!("{name}: {} of {n} events came", got.len()),
+            }
+        }
+        got
+    }
+
+    /// Reads until the server disconnects this client, at most `wait`; returns whether it did.
+    pub async fn wait_disconnected(&mut self, wait: Duration) -> bool {
+        let deadline = Instant::now() + wait;
+        while !self.disconnected && Instant::now() < deadline {
+            self.pump(Duration::from_millis(20)).await;
+        }
+        self.disconnected
     }
 
     /// Every event named `name` received within `wait`.
