@@ -12,15 +12,15 @@ ROOT="$(cd "$HERE/../../.." && pwd)"
 cd "$HERE"
 if [ "${CI:-}" = "true" ] || [ "${CI:-}" = "1" ]; then export REQUIRE_ALL=1; fi
 
-if ! command -v redis-server >/dev/null 2>&1; then
+if ! command -v redis-server >/dev/null 2>&1 || ! command -v redis-cli >/dev/null 2>&1; then
   if [ "${REQUIRE_ALL:-0}" = "1" ]; then
-    echo "run.sh: redis-server missing; installing Debian's redis-server"
+    echo "run.sh: redis-server or redis-cli missing; installing Debian's redis-server (redis-cli comes with it)"
     if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
     $SUDO apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq redis-server >/dev/null
     # The package may start a system service; these tests use their own server.
   else
-    echo "SKIP: redis-server is not installed (apt-get install redis-server, or set REQUIRE_ALL=1 to have this script install it)"
+    echo "SKIP: redis-server or redis-cli is not installed (apt-get install redis-server, or set REQUIRE_ALL=1 to have this script install it)"
     echo "0 passed, 0 failed"
     exit 0
   fi
@@ -75,10 +75,16 @@ redis_port="$(free_port)"
 redis_log="$(mktemp "${TMPDIR:-/tmp}/redis-interop.XXXXXX")"; logs+=("$redis_log")
 redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no >"$redis_log" 2>&1 &
 pids+=($!)
-for _ in $(seq 1 100); do
-  if (exec 3<>"/dev/tcp/127.0.0.1/$redis_port") 2>/dev/null; then break; fi
+# Ready when it answers PING (a bound generous enough for a loaded machine; a ready Redis ends
+# the wait at once), and a Redis that never comes up fails here, not later in a test.
+redis_up=0
+for _ in $(seq 1 600); do
+  if [ "$(redis-cli -p "$redis_port" ping 2>/dev/null)" = "PONG" ]; then redis_up=1; break; fi
   sleep 0.05
 done
+if [ "$redis_up" != 1 ]; then
+  echo "run.sh: redis-server did not answer PING within 30 s; its output:" >&2; cat "$redis_log" >&2; exit 1
+fi
 redis_url="redis://127.0.0.1:$redis_port/"
 echo "run.sh: redis-server on $redis_url"
 
@@ -94,6 +100,21 @@ start() { # label, command...
 port_a="$(free_port)"; start rust-a "$bin" --port "$port_a" --redis "$redis_url" --name rust-a
 port_b="$(free_port)"; start rust-b "$bin" --port "$port_b" --redis "$redis_url" --name rust-b
 port_n="$(free_port)"; start node node node-server.js --port "$port_n" --redis "$redis_url" --name node
+
+# "listening on" does not mean subscribed: Node's adapter subscribes in the background, and a
+# message published before a server's subscription is confirmed never reaches it. Wait for
+# Redis's own count of the servers on the request channel of `/` (all three subscribe to it).
+want_subscribers=3
+subscribers=0
+for _ in $(seq 1 300); do
+  subscribers="$(redis-cli -p "$redis_port" --raw PUBSUB NUMSUB 'socket.io-request#/#' | sed -n 2p)"
+  if [ "${subscribers:-0}" -ge "$want_subscribers" ]; then break; fi
+  sleep 0.1
+done
+if [ "${subscribers:-0}" -lt "$want_subscribers" ]; then
+  echo "run.sh: $subscribers of $want_subscribers servers subscribed to Redis after 30 s" >&2; exit 1
+fi
+echo "run.sh: $subscribers servers subscribed"
 
 tap="$(mktemp "${TMPDIR:-/tmp}/redis-interop-tap.XXXXXX")"; logs+=("$tap")
 status=0
