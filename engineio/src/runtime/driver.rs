@@ -430,13 +430,25 @@ fn close_later(mut ws: Ws, code: Option<u16>) {
     tokio::spawn(async move {
         let close = async move {
             poll_fn(|cx| ws.poll_write_out(cx)).await.ok()?;
-            let frame = code.map(|code| CloseFrame {
-                code: CloseCode::from(code),
-                reason: "".into(),
-            });
-            // Called by its path: with futures-sink's `alloc` feature (which the `redis` crate
-            // turns on) `Box<WsStream>` is a Sink itself and `close` would be `SinkExt::close`.
-            WsStream::close(&mut ws.stream, frame).await.ok()?;
+            match code {
+                Some(code) => {
+                    let frame = CloseFrame {
+                        code: CloseCode::from(code),
+                        reason: "".into(),
+                    };
+                    // Called by its path: with futures-sink's `alloc` feature (which the `redis`
+                    // crate turns on) `Box<WsStream>` is a Sink itself and `close` would be
+                    // `SinkExt::close`.
+                    WsStream::close(&mut ws.stream, Some(frame)).await.ok()?;
+                }
+                // tungstenite refuses to send after the client's close (`SendAfterClosing`): its
+                // answer is already queued, a flush writes it.
+                None => poll_fn(|cx| {
+                    <WsStream as Sink<Message>>::poll_flush(Pin::new(&mut *ws.stream), cx)
+                })
+                .await
+                .ok()?,
+            }
             // The client's answering close (or anything until its end of the connection).
             while let Some(Ok(_)) = ws.stream.next().await {}
             Some(())

@@ -232,6 +232,60 @@ async function main() {
       check(await connected(pages.bob), "bob's first tab was disconnected");
     });
 
+    await scenario("WebSocket closes are clean on either side (CloseEvent.wasClean, the server's codes)", async () => {
+      const closes = await pages.alice.evaluate(async () => {
+        const login = await fetch("/login", {
+          method: "POST",
+          headers: { "Content-Type": "application/json" },
+          body: JSON.stringify({ user: "wsclose" }),
+        });
+        const { token } = await login.json();
+        const closed = (ws) =>
+          new Promise((resolve) => {
+            const timer = setTimeout(() => resolve({ timeout: true }), 5000);
+            ws.addEventListener("close", (e) => {
+              clearTimeout(timer);
+              resolve({ code: e.code, wasClean: e.wasClean, reason: e.reason });
+            });
+          });
+        const out = {};
+        // The client ends it: socket.io-client's disconnect() closes its WebSocket; the server
+        // answers the close frame before closing TCP.
+        const s = io({ auth: { token }, forceNew: true, transports: ["websocket"] });
+        await new Promise((resolve, reject) => {
+          s.once("connect", resolve);
+          s.once("connect_error", reject);
+        });
+        const clientWs = s.io.engine.transport.ws;
+        const clientClosed = closed(clientWs);
+        s.disconnect();
+        out.client = await clientClosed;
+        // The server ends it: a raw WebSocket sends the Engine.IO close packet (the server closes
+        // with 1000) or a packet that does not parse (1002); the server sends the close frame.
+        const raw = async (first) => {
+          const url = location.origin.replace(/^http/, "ws") + "/socket.io/?EIO=4&transport=websocket";
+          const ws = new WebSocket(url);
+          const done = closed(ws);
+          ws.addEventListener("message", (e) => {
+            if (String(e.data).startsWith("0")) ws.send(first);
+          });
+          return done;
+        };
+        out.serverClose = await raw("1");
+        out.protocolError = await raw("x");
+        return out;
+      });
+      check(closes.client.wasClean === true, `client disconnect: ${JSON.stringify(closes.client)}`);
+      check(
+        closes.serverClose.wasClean === true && closes.serverClose.code === 1000,
+        `server close: ${JSON.stringify(closes.serverClose)}`
+      );
+      check(
+        closes.protocolError.wasClean === true && closes.protocolError.code === 1002,
+        `protocol error: ${JSON.stringify(closes.protocolError)}`
+      );
+    });
+
     // The next two run side by side: both wait out the token's lifetime.
     pages.dave = await newPage(browser, "dave");
     pages.erin = await newPage(browser, "erin");
