@@ -16,6 +16,10 @@
 //! - `buffered() <= max_buffered_packets + 2`: messages are refused once the outbox holds
 //!   `max_buffered_packets` packets, and the session itself adds at most one ping (the next is
 //!   only scheduled by a pong) and one close packet; a noop is only queued into an empty outbox;
+//! - the send budget: a message is admitted exactly when the budget's rule
+//!   ([`engineio::proto::budget::admits`]) and the packet bound allow it, and the session's own
+//!   bytes ([`Session::buffered_bytes`]) never pass the budget (`max_buffered_bytes`, 1 KiB here)
+//!   or the largest message, whichever is more (one message alone always goes);
 //! - exactly one `Event::Closed`, carrying the reason [`Session::close_reason`] reports; no
 //!   message or upgrade event after it; the session is closed exactly when it has been sent;
 //! - `poll_timeout()` is `None` only when closed, and after `handle_timeout(now)` it lies after
@@ -25,8 +29,9 @@
 
 use crate::reader::{Reader, Writer};
 use bytes::Bytes;
+use engineio::proto::websocket_frame::WsFault;
 use engineio::proto::{
-    payload, CloseReason, Config, Data, Event, Input, Output, Packet, PollReply, RequestId,
+    budget, payload, CloseReason, Config, Data, Event, Input, Output, Packet, PollReply, RequestId,
     SendError, Session, Text, WsFrame, WsId,
 };
 use std::collections::{BTreeMap, BTreeSet};
@@ -78,10 +83,15 @@ impl Setup {
             upgrade_timeout: ms(self.upgrade_timeout),
             max_payload: 1 + usize::from(self.max_payload),
             max_buffered_packets: 1 + usize::from(self.buffered),
+            max_buffered_bytes: BUDGET,
+            send_buffer_grace: Duration::from_millis(100),
             ..Config::default()
         }
     }
 }
+
+/// The send budget of every fuzzed session: small, so that inputs reach it.
+const BUDGET: usize = 1024;
 
 /// One step. `pick` fields choose among the ids issued so far; a value past the end means an id
 /// the session has never seen.
@@ -131,6 +141,25 @@ pub enum Op {
         /// Whether it failed.
         error: bool,
     },
+    /// The client broke the WebSocket protocol on a WebSocket.
+    WsFault {
+        /// Which WebSocket.
+        pick: u8,
+        /// Which fault (modulo 3).
+        fault: u8,
+    },
+    /// The runtime wrote everything sent on a WebSocket.
+    WsWritten {
+        /// Which WebSocket.
+        pick: u8,
+    },
+    /// The runtime reports what its command queue holds (bytes, scaled) and whether it refused.
+    Backlog {
+        /// Bytes / 8.
+        eighths: u8,
+        /// Whether a send was refused.
+        refused: bool,
+    },
     /// The application sends a text message (invalid UTF-8 replaced).
     SendText(Vec<u8>),
     /// The application sends a binary message.
@@ -146,7 +175,7 @@ pub enum Op {
     Fire,
 }
 
-const OPS: u8 = 14;
+const OPS: u8 = 17;
 
 impl Op {
     fn read(r: &mut Reader<'_>) -> Self {
@@ -176,7 +205,16 @@ impl Op {
             10 => Op::SendBinary(r.bytes().to_vec()),
             11 => Op::Close,
             12 => Op::Advance { ms: r.u16() },
-            _ => Op::Fire,
+            13 => Op::Fire,
+            14 => Op::WsFault {
+                pick: r.u8(),
+                fault: r.u8(),
+            },
+            15 => Op::WsWritten { pick: r.u8() },
+            _ => Op::Backlog {
+                eighths: r.u8(),
+                refused: r.bool(),
+            },
         }
     }
 
@@ -196,6 +234,9 @@ impl Op {
             Op::Close => w.u8(11),
             Op::Advance { ms } => w.u8(12).u16(*ms),
             Op::Fire => w.u8(13),
+            Op::WsFault { pick, fault } => w.u8(14).u8(*pick).u8(*fault),
+            Op::WsWritten { pick } => w.u8(15).u8(*pick),
+            Op::Backlog { eighths, refused } => w.u8(16).u8(*eighths).u8(u8::from(*refused)),
         }
     }
 }
@@ -221,6 +262,10 @@ struct Model {
     upgraded: bool,
     app_closed: bool,
     max_buffered: usize,
+    /// What the runtime's queue holds, as last reported.
+    elsewhere: usize,
+    /// The largest message weight admitted.
+    largest: usize,
 }
 
 impl Model {
@@ -265,6 +310,8 @@ pub fn run(data: &[u8]) {
         upgraded: false,
         app_closed: false,
         max_buffered: config.max_buffered_packets,
+        elsewhere: 0,
+        largest: 0,
     };
     let mut session = if setup.websocket {
         model.gets.clear();
@@ -332,11 +379,33 @@ fn step(session: &mut Session, model: &mut Model, now: &mut Instant, op: Op) {
                 error,
             }
         }
+        Op::WsFault { pick, fault } => {
+            let wss = model.wss.clone();
+            let fault = [
+                WsFault::Protocol,
+                WsFault::InvalidUtf8,
+                WsFault::MessageTooBig,
+            ][usize::from(fault % 3)];
+            Input::WsFault {
+                ws: model.pick(pick, &wss),
+                fault,
+            }
+        }
+        Op::WsWritten { pick } => {
+            let wss = model.wss.clone();
+            Input::WsWritten(model.pick(pick, &wss))
+        }
+        Op::Backlog { eighths, refused } => {
+            model.elsewhere = usize::from(eighths) * 8;
+            return session.set_queued_elsewhere(*now, model.elsewhere, refused);
+        }
         Op::SendText(text) => {
             let text = Text::from(String::from_utf8_lossy(&text).into_owned());
             return send(session, model, Data::Text(text));
         }
-        Op::SendBinary(bytes) => return send(session, model, Data::Binary(Bytes::from(bytes))),
+        Op::SendBinary(bytes) => {
+            return send(session, model, Data::Binary(Bytes::from(bytes)));
+        }
         Op::Close => {
             model.app_closed = true;
             return session.close(*now);
@@ -355,21 +424,26 @@ fn step(session: &mut Session, model: &mut Model, now: &mut Instant, op: Op) {
     session.handle(*now, input);
 }
 
-fn send(session: &mut Session, model: &Model, data: Data) {
+fn send(session: &mut Session, model: &mut Model, data: Data) {
     let before = session.buffered();
+    let weight = budget::weight(&data);
+    let fits = budget::admits(session.buffered_bytes() + model.elsewhere, weight, BUDGET);
     let framable = match &data {
         Data::Text(text) => !text.as_bytes().contains(&0x1e),
         Data::Binary(_) => true,
     };
     match session.send(data) {
-        Ok(()) => assert!(
-            framable && before < model.max_buffered,
-            "a message was queued behind {before} packets (max {})",
-            model.max_buffered
-        ),
+        Ok(()) => {
+            assert!(
+                framable && before < model.max_buffered && fits,
+                "a message was queued behind {before} packets (max {}), fitting the budget: {fits}",
+                model.max_buffered
+            );
+            model.largest = model.largest.max(weight);
+        }
         Err(SendError::Full) => assert!(
-            before >= model.max_buffered,
-            "send refused as full with {before} of {} packets buffered",
+            before >= model.max_buffered || !fits,
+            "send refused as full with {before} of {} packets buffered, fitting the budget",
             model.max_buffered
         ),
         Err(SendError::Closed) => assert!(
@@ -453,6 +527,12 @@ fn check(session: &Session, model: &Model) {
         !model.unanswered_gets.is_empty(),
         "the session's parked GET and the unanswered GETs {:?} disagree",
         model.unanswered_gets
+    );
+    assert!(
+        session.buffered_bytes() <= BUDGET.max(model.largest),
+        "{} bytes buffered, budget {BUDGET}, largest message {}",
+        session.buffered_bytes(),
+        model.largest
     );
     let bound = model.max_buffered + 2;
     assert!(
