@@ -8,7 +8,7 @@ use base64::Engine as _;
 use tokio::time::{timeout_at, Instant};
 
 use crate::http::{
-    Connection, Reader, Request, Response, WireError, Writer, DEFAULT_RESPONSE_TIMEOUT,
+    Connection, Ending, Reader, Request, Response, WireError, Writer, DEFAULT_RESPONSE_TIMEOUT,
 };
 use crate::target::Target;
 use crate::transcript::{show, Transcript};
@@ -63,6 +63,8 @@ pub struct WebSocket {
     partial: Option<(u8, Vec<u8>)>,
     /// The payloads of the pong frames received so far.
     pongs: Vec<Vec<u8>>,
+    /// Whether this side has sent its close frame (RFC 6455 5.5.1: at most one).
+    close_sent: bool,
 }
 
 impl WebSocket {
@@ -115,6 +117,7 @@ impl WebSocket {
             writer: conn.writer,
             partial: None,
             pongs: Vec::new(),
+            close_sent: false,
         }))
     }
 
@@ -155,15 +158,97 @@ impl WebSocket {
 
     /// Sends a close frame with status 1000.
     pub async fn close(&mut self) -> Result<(), WireError> {
-        self.writer.log_line("ws close 1000");
+        self.close_with(1000).await
+    }
+
+    /// Sends a close frame with status `code`.
+    pub async fn close_with(&mut self, code: u16) -> Result<(), WireError> {
+        self.writer.log_line(format!("ws close {code}"));
+        self.close_sent = true;
         self.writer
             .send_quiet(&encode_frame(
                 true,
                 opcode::CLOSE,
-                &1000u16.to_be_bytes(),
+                &code.to_be_bytes(),
                 true,
             ))
             .await
+    }
+
+    /// Waits until the server closes the TCP connection or `limit` passes (after a close
+    /// handshake the server, not the client, should close TCP first: RFC 6455 7.1.1).
+    pub async fn ending(&mut self, limit: Duration) -> Ending {
+        self.reader.ending(limit).await
+    }
+
+    /// Writes one frame while reading what the server sends, until a close frame, the end of the
+    /// connection, or `limit`. For a frame the server may refuse before reading it whole (over
+    /// its maximum payload): a server that stops reading and closes must not make the write
+    /// hide the close frame it sent first.
+    pub async fn send_frame_racing(
+        &mut self,
+        op: u8,
+        payload: &[u8],
+        limit: Duration,
+    ) -> Result<Event, WireError> {
+        let frame = encode_frame(true, op, payload, true);
+        self.writer.log_line(format!(
+            "ws frame opcode {op:#x}, {} bytes of payload",
+            payload.len()
+        ));
+        let deadline = Instant::now() + limit;
+        let writer = &mut self.writer;
+        let reader = &mut self.reader;
+        let write = async {
+            match timeout_at(deadline, writer.send_quiet(&frame)).await {
+                Ok(Ok(())) => "the whole frame was written".to_string(),
+                Ok(Err(e)) => format!("the server stopped reading mid-frame: {e}"),
+                Err(_) => "the server stopped reading mid-frame (write timed out)".to_string(),
+            }
+        };
+        let read = async {
+            loop {
+                match read_frame(reader, deadline).await {
+                    Ok(Some((_, opcode::CLOSE, payload))) => break Ok(close_event(&payload)),
+                    // Engine.IO pings and WebSocket pings/pongs may come first; they are logged.
+                    Ok(Some((_, op, payload))) => reader
+                        .log()
+                        .received(reader.id(), format!("ws opcode {op:#x} {}", show(&payload))),
+                    Ok(None) | Err(WireError::Io(_)) => break Ok(Event::Ended),
+                    Err(WireError::Timeout(_)) => break Err(WireError::Timeout(limit)),
+                    Err(e) => break Err(e),
+                }
+            }
+        };
+        let (written, event) = tokio::join!(write, read);
+        self.reader.log().note(written);
+        match &event {
+            Ok(Event::Close(code)) => {
+                self.reader
+                    .log()
+                    .received(self.reader.id(), format!("ws close {code:?}"));
+                if !self.close_sent {
+                    self.close_sent = true;
+                    let answer = encode_frame(
+                        true,
+                        opcode::CLOSE,
+                        &code.map(u16::to_be_bytes).unwrap_or_default(),
+                        true,
+                    );
+                    let _ = self.writer.send_quiet(&answer).await;
+                }
+            }
+            Ok(Event::Ended) => self
+                .reader
+                .log()
+                .received(self.reader.id(), "ws <connection ended>"),
+            Ok(_) => {}
+            Err(e) => self
+                .reader
+                .log()
+                .received(self.reader.id(), format!("ws <{e}>")),
+        }
+        event
     }
 
     /// The next message or close, within `limit`. WebSocket pings are answered with pongs.
@@ -214,18 +299,22 @@ impl WebSocket {
                     self.pongs.push(payload);
                 }
                 opcode::CLOSE => {
-                    let code = payload.get(..2).map(|b| u16::from_be_bytes([b[0], b[1]]));
+                    let event = close_event(&payload);
                     self.reader
                         .log()
-                        .received(self.reader.id(), format!("ws close {code:?}"));
-                    let answer = encode_frame(
-                        true,
-                        opcode::CLOSE,
-                        payload.get(..2).unwrap_or_default(),
-                        true,
-                    );
-                    let _ = self.writer.send_quiet(&answer).await;
-                    return Ok(Event::Close(code));
+                        .received(self.reader.id(), format!("ws {event:?}"));
+                    // Answer a close the server started; a close it echoes needs no answer.
+                    if !self.close_sent {
+                        self.close_sent = true;
+                        let answer = encode_frame(
+                            true,
+                            opcode::CLOSE,
+                            payload.get(..2).unwrap_or_default(),
+                            true,
+                        );
+                        let _ = self.writer.send_quiet(&answer).await;
+                    }
+                    return Ok(event);
                 }
                 opcode::TEXT | opcode::BINARY | opcode::CONTINUATION => {
                     let (op, mut data) = match (op, self.partial.take()) {
@@ -280,30 +369,43 @@ impl WebSocket {
 
     /// Reads one frame: `Ok(None)` when the connection ended cleanly before one began.
     async fn frame(&mut self, deadline: Instant) -> Result<Option<(bool, u8, Vec<u8>)>, WireError> {
-        loop {
-            match parse_frame(self.reader.buffered())? {
-                Some((header_len, payload_len, fin, op, mask)) => {
-                    let mut bytes = self.reader.take(header_len + payload_len);
-                    let mut payload = bytes.split_off(header_len.min(bytes.len()));
-                    if let Some(mask) = mask {
-                        apply_mask(&mut payload, mask);
-                        return Err(WireError::Malformed("server sent a masked frame".into()));
-                    }
-                    return Ok(Some((fin, op, payload)));
+        read_frame(&mut self.reader, deadline).await
+    }
+}
+
+/// The event a close frame's payload means: its status code, if it carries one.
+fn close_event(payload: &[u8]) -> Event {
+    Event::Close(payload.get(..2).map(|b| u16::from_be_bytes([b[0], b[1]])))
+}
+
+/// Reads one frame from `reader`: `Ok(None)` when the connection ended cleanly before one began.
+async fn read_frame(
+    reader: &mut Reader,
+    deadline: Instant,
+) -> Result<Option<(bool, u8, Vec<u8>)>, WireError> {
+    loop {
+        match parse_frame(reader.buffered())? {
+            Some((header_len, payload_len, fin, op, mask)) => {
+                let mut bytes = reader.take(header_len + payload_len);
+                let mut payload = bytes.split_off(header_len.min(bytes.len()));
+                if let Some(mask) = mask {
+                    apply_mask(&mut payload, mask);
+                    return Err(WireError::Malformed("server sent a masked frame".into()));
                 }
-                None => match timeout_at(deadline, self.reader.fill()).await {
-                    // The caller knows the limit it gave; it fills the duration in.
-                    Err(_) => return Err(WireError::Timeout(Duration::ZERO)),
-                    Ok(Ok(0)) if self.reader.buffered().is_empty() => return Ok(None),
-                    Ok(Ok(0)) => {
-                        return Err(WireError::ClosedEarly {
-                            partial: self.reader.take(usize::MAX),
-                        })
-                    }
-                    Ok(Ok(_)) => {}
-                    Ok(Err(e)) => return Err(WireError::Io(e)),
-                },
+                return Ok(Some((fin, op, payload)));
             }
+            None => match timeout_at(deadline, reader.fill()).await {
+                // The caller knows the limit it gave; it fills the duration in.
+                Err(_) => return Err(WireError::Timeout(Duration::ZERO)),
+                Ok(Ok(0)) if reader.buffered().is_empty() => return Ok(None),
+                Ok(Ok(0)) => {
+                    return Err(WireError::ClosedEarly {
+                        partial: reader.take(usize::MAX),
+                    })
+                }
+                Ok(Ok(_)) => {}
+                Ok(Err(e)) => return Err(WireError::Io(e)),
+            },
         }
     }
 }

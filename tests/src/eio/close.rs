@@ -2,11 +2,11 @@
 
 use std::time::Duration;
 
-use super::client::Ctx;
+use super::client::{self, Ctx};
 use super::expect::{expect_closed, expect_error, expect_packets};
-use super::packet::split_payload;
+use super::packet::{split_payload, Open};
 use crate::check::{CheckResult, Failure};
-use crate::http::DEFAULT_RESPONSE_TIMEOUT;
+use crate::http::{Request, DEFAULT_RESPONSE_TIMEOUT};
 use crate::{ensure, fail};
 
 /// With a GET parked, POST `1`: the parked GET is released with a noop `6`, the session is gone.
@@ -54,4 +54,84 @@ pub async fn websocket(c: Ctx) -> CheckResult {
         Err(other) => Err(other),
         Ok(event) => expect_closed(&event, "the close packet \"1\""),
     }
+}
+
+/// How many fresh sessions a concurrent-close check tries: the outcome must not depend on which
+/// request the server happens to read first.
+const CONCURRENT_ROUNDS: usize = 10;
+
+/// Which connection carries which request in a concurrent close.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Carrier {
+    /// The GET reuses the handshake's kept-alive connection, the POST opens a new one (what
+    /// Node's fetch does for `Promise.all([GET, POST])`).
+    GetOnKeptAlive,
+    /// The POST reuses the handshake's connection, the GET opens a new one: the POST may well be
+    /// read first.
+    PostOnKeptAlive,
+}
+
+/// Right after a polling handshake, GET and POST `1` sent at once on two connections (the test
+/// suite's `Promise.all([fetch(GET), fetch(POST "1")])`): the GET is answered 200 `6` (the noop
+/// that ends a poll when the session closes), every time; a later GET gets 400 code 1.
+async fn concurrent_close(c: Ctx, carrier: Carrier) -> CheckResult {
+    for round in 1..=CONCURRENT_ROUNDS {
+        c.note(format!("round {round} of {CONCURRENT_ROUNDS}"));
+        let mut kept = c.connect().await?;
+        let handshake = kept
+            .exchange(&Request::new("GET", c.target("?EIO=4&transport=polling")))
+            .await?;
+        ensure!(
+            handshake.status() == 200,
+            "handshake answered {} {:?}, expected 200",
+            handshake.status(),
+            handshake.text()
+        );
+        let sid = Open::parse(&handshake.text()).map_err(Failure::Failed)?.sid;
+        let mut fresh = c.connect().await?;
+        let get = Request::new("GET", c.target(&client::polling(&sid)));
+        let post = Request::new("POST", c.target(&client::polling(&sid))).body("1");
+        let (got, posted) = match carrier {
+            Carrier::GetOnKeptAlive => {
+                let (got, posted) = tokio::join!(kept.exchange(&get), fresh.exchange(&post));
+                (got, posted)
+            }
+            Carrier::PostOnKeptAlive => {
+                let (posted, got) = tokio::join!(kept.exchange(&post), fresh.exchange(&get));
+                (got, posted)
+            }
+        };
+        match posted {
+            Ok(r) => c.note(format!("the close POST answered {}", r.status())),
+            Err(_) => c.note("the close POST was aborted"),
+        }
+        let got = got.map_err(|e| {
+            Failure::Failed(format!(
+                "round {round}: the GET sent with the close POST got no response: {e}"
+            ))
+        })?;
+        let text = got.text();
+        let packets: Vec<&str> = split_payload(&text)
+            .into_iter()
+            .filter(|p| *p != "2")
+            .collect();
+        ensure!(
+            got.status() == 200 && packets == ["6"],
+            "round {round}: the GET sent together with the close POST answered {} {text:?}, \
+             expected 200 \"6\" whichever request the server reads first",
+            got.status()
+        );
+        expect_error(&c.poll(&sid).await?, 400, 1)?;
+    }
+    Ok(())
+}
+
+/// GET on the handshake's kept-alive connection, POST `1` on a new one, at once.
+pub async fn polling_concurrent(c: Ctx) -> CheckResult {
+    concurrent_close(c, Carrier::GetOnKeptAlive).await
+}
+
+/// POST `1` on the handshake's kept-alive connection, GET on a new one, at once.
+pub async fn polling_concurrent_post_first(c: Ctx) -> CheckResult {
+    concurrent_close(c, Carrier::PostOnKeptAlive).await
 }

@@ -8,16 +8,17 @@
 
 mod bad_input;
 mod client;
-mod close;
+pub(crate) mod close;
 mod cors;
-mod errors;
+pub(crate) mod errors;
 mod expect;
-mod handshake;
-mod heartbeat;
+pub(crate) mod handshake;
+pub(crate) mod heartbeat;
 pub mod packet;
 mod polling;
 mod upgrade;
 mod websocket;
+mod ws_close;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -101,6 +102,10 @@ pub fn checks() -> Vec<Check<Ctx>> {
             "polling.post-over-max-payload-closes",
             polling::post_over_max_payload_closes
         ),
+        check!(
+            "polling.post-over-max-payload-empty-body",
+            polling::post_over_max_payload_empty_body
+        ),
         check!("heartbeat.polling-ping-pong", heartbeat::polling_ping_pong),
         check!(
             "heartbeat.polling-ping-timeout",
@@ -123,9 +128,15 @@ pub fn checks() -> Vec<Check<Ctx>> {
             heartbeat::websocket_stays_open
         ),
         check!("close.polling", close::polling),
+        check!("close.polling-concurrent", close::polling_concurrent),
+        check!(
+            "close.polling-concurrent-post-first",
+            close::polling_concurrent_post_first
+        ),
         check!("close.websocket", close::websocket),
         check!("websocket.echo-text", websocket::echo_text),
         check!("websocket.echo-binary", websocket::echo_binary),
+        check!("websocket.base64-binary", websocket::base64_binary),
         check!("websocket.in-order", websocket::in_order),
         check!("websocket.ping-answered", websocket::ping_answered),
         check!(
@@ -145,6 +156,34 @@ pub fn checks() -> Vec<Check<Ctx>> {
             websocket::reserved_opcode_closes
         ),
         check!(
+            "websocket-close.echoes-client-close",
+            ws_close::echoes_client_close
+        ),
+        check!(
+            "websocket-close.frame-on-ping-timeout",
+            ws_close::frame_on_ping_timeout
+        ),
+        check!(
+            "websocket-close.frame-on-invalid-packet",
+            ws_close::frame_on_invalid_packet
+        ),
+        check!(
+            "websocket-close.1009-over-max-payload",
+            ws_close::code_1009_over_max_payload
+        ),
+        check!(
+            "websocket-close.1007-invalid-utf8",
+            ws_close::code_1007_invalid_utf8
+        ),
+        check!(
+            "websocket-close.1002-unmasked-frame",
+            ws_close::code_1002_unmasked_frame
+        ),
+        check!(
+            "websocket-close.1002-reserved-opcode",
+            ws_close::code_1002_reserved_opcode
+        ),
+        check!(
             "upgrade.polling-to-websocket",
             upgrade::polling_to_websocket
         ),
@@ -154,8 +193,8 @@ pub fn checks() -> Vec<Check<Ctx>> {
             upgrade::polling_refused_after_upgrade
         ),
         check!(
-            "upgrade.second-websocket-refused",
-            upgrade::second_websocket_refused
+            "upgrade.second-websocket-closed",
+            upgrade::second_websocket_closed
         ),
         check!(
             "upgrade.second-websocket-during-upgrade",

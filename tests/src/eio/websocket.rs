@@ -30,6 +30,22 @@ pub async fn echo_binary(c: Ctx) -> CheckResult {
     Ok(())
 }
 
+/// A client that cannot send binary frames (`forceBase64: true`) sends binary as the text frame
+/// `b` + base64: `bAQIDBA==` is a binary message 01 02 03 04, echoed as a binary frame.
+pub async fn base64_binary(c: Ctx) -> CheckResult {
+    let (mut ws, _) = c.websocket_session().await?;
+    ws.send_text("bAQIDBA==").await?;
+    match c.next_packet(&mut ws, Duration::from_secs(5)).await? {
+        Event::Binary(b) if b == [1, 2, 3, 4] => {}
+        other => fail!(
+            "expected the text frame \"bAQIDBA==\" to be taken as binary 01 02 03 04 and \
+             echoed as a binary frame, got {other:?}"
+        ),
+    }
+    ws.close().await?;
+    Ok(())
+}
+
 /// A WebSocket ping is answered with a pong carrying its payload (RFC 6455 5.5.2), ahead of the
 /// echo of a message sent after it.
 pub async fn ping_answered(c: Ctx) -> CheckResult {

@@ -1,4 +1,4 @@
-//! What the tests that run the checks against the Node reference servers share: starting a peer
+//! What the tests that run the checks share: starting a Node reference server (a peer)
 //! from `tests/peer/`, skipping (or failing under `REQUIRE_ALL=1`) without Node, and judging a
 //! report against the peer's known deviations.
 #![allow(dead_code)]
@@ -77,7 +77,7 @@ pub fn start_peer(script: &str) -> Result<(Peer, u16), String> {
     Ok((peer, port))
 }
 
-/// Prints the report and asserts that the peer failed no check but its known `deviations`
+/// Prints the report and asserts that the server failed no check but its known `deviations`
 /// (name, why), and skipped none.
 pub fn assert_only_known_deviations(report: &Report, deviations: &[(&str, &str)]) {
     let mut summary = Vec::new();
@@ -100,16 +100,16 @@ pub fn assert_only_known_deviations(report: &Report, deviations: &[(&str, &str)]
         } else {
             "now passes"
         };
-        println!("known Node deviation {name}: {state} ({why})");
+        println!("known failure {name}: {state} ({why})");
     }
     assert_eq!(
         unexpected,
         Vec::<&str>::new(),
-        "checks failed against the Node reference server"
+        "checks failed that are not known failures of this server"
     );
     assert_eq!(
         report.skipped(),
         0,
-        "every check should run against the peer"
+        "every check should run against this server"
     );
 }
