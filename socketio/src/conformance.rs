@@ -3,9 +3,11 @@
 //! Path `/socket.io/`, pingInterval 300 ms, pingTimeout 200 ms, connectTimeout 1000 ms, maxPayload
 //! 1000000; namespaces `/` and `/custom` (any other is refused with `Invalid namespace`); on connect
 //! each emits `auth` with the CONNECT payload; on `/`, `message` is answered with `message-back`
-//! and the same arguments, `message-with-ack` is acknowledged with the same arguments, and
-//! `broadcast` is sent to every socket of `/` (sender included) with the same arguments. The
-//! Engine.IO echo server is served on the same port at `/engine.io/`.
+//! and the same arguments, `message-with-ack` is acknowledged with the same arguments,
+//! `emit-with-ack` is emitted back with the same arguments and an ack request, then emitted once
+//! more with the arguments of the client's ack, and `broadcast` is sent to every socket of `/`
+//! (sender included) with the same arguments. The Engine.IO echo server is served on the same
+//! port at `/engine.io/`.
 //!
 //! With [`AuthOptions`] that name a key, both namespaces require a JWT; after a successful
 //! authentication the server emits `claims` with the verified claims, then behaves as above.
@@ -17,6 +19,10 @@ use jwt_auth::{Algorithm, AlgorithmSet, Key, KeySet, Validation, Verifier};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
+
+/// How long `emit-with-ack` waits for the client's ack: a client that never answers costs one
+/// task for this long.
+const EMIT_WITH_ACK_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The conformance server's Socket.IO settings.
 pub fn config() -> SocketIoConfig {
@@ -48,6 +54,19 @@ pub fn setup(io: &SocketIo) {
             if let Some(ack) = ack {
                 let _ = ack.send(args);
             }
+        });
+        // The server side of an ack (socketioxide's port of the test suite): the client sees an
+        // EVENT with an ack id, and its ack's arguments come back as a plain event.
+        socket.on("emit-with-ack", |socket, args, _ack| {
+            let socket = socket.clone();
+            tokio::spawn(async move {
+                if let Ok(reply) = socket
+                    .emit_with_ack("emit-with-ack", args, EMIT_WITH_ACK_TIMEOUT)
+                    .await
+                {
+                    let _ = socket.emit("emit-with-ack", reply);
+                }
+            });
         });
     });
     io.of("/custom").on_connection(|socket| {

@@ -5,8 +5,10 @@
 // path /socket.io/, pingInterval 300 ms, pingTimeout 200 ms, connectTimeout 1000 ms,
 // maxPayload 1000000, CORS any origin; namespaces / and /custom (any other gets
 // `44/<nsp>,{"message":"Invalid namespace"}`); on connect each emits `auth` with the CONNECT
-// payload; on /, `message` is answered with `message-back` and the same arguments, and
-// `message-with-ack` is acknowledged with the same arguments.
+// payload; on /, `message` is answered with `message-back` and the same arguments,
+// `message-with-ack` is acknowledged with the same arguments, and `emit-with-ack` is emitted back
+// with the same arguments and an ack request, then once more with the arguments of the client's ack
+// (the handler of socketioxide's port of the test suite).
 //
 // Usage: node sio-server.js --port N   (0 picks a free port; the chosen one is printed on stdout)
 const http = require('node:http');
@@ -45,6 +47,13 @@ io.on('connection', (socket) => {
   socket.on('message-with-ack', (...args) => {
     const ack = args.pop();
     if (typeof ack === 'function') ack(...args);
+  });
+  socket.on('emit-with-ack', (...args) => {
+    // An ack the client asked for is not part of the arguments sent back.
+    if (typeof args[args.length - 1] === 'function') args.pop();
+    socket.emit('emit-with-ack', ...args, (...reply) => {
+      socket.emit('emit-with-ack', ...reply);
+    });
   });
 });
 
