@@ -159,3 +159,63 @@ pub async fn large_binary(c: Ctx) -> CheckResult {
         ),
     }
 }
+
+/// The ack id of a server EVENT asking for an ack: `42<id>["emit-with-ack",...]` (or
+/// `45<n>-<id>[...]`) after `prefix` (`42` or `452-`); the server picks the id.
+fn server_ack_id<'a>(packet: &'a str, prefix: &str) -> Option<&'a str> {
+    let rest = packet.strip_prefix(prefix)?;
+    let digits = rest.find('[').map(|at| &rest[..at])?;
+    (!digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())).then_some(digits)
+}
+
+/// The server asks for an ack (socketioxide's port of the test suite): `42["emit-with-ack",
+/// 1,"2",{"3":[true]}]` -> `42<id>["emit-with-ack",1,"2",{"3":[true]}]`; the client acks
+/// `43<id>["acked",{"n":2}]` -> `42["emit-with-ack","acked",{"n":2}]` (the ack's arguments).
+pub async fn emit_with_ack(c: Ctx) -> CheckResult {
+    let mut s = c.session().await?;
+    let args = r#"1,"2",{"3":[true]}"#;
+    s.ws.send_text(&format!("42[\"emit-with-ack\",{args}]"))
+        .await?;
+    let asked = c.next_text(&mut s.ws).await?;
+    let Some(id) = server_ack_id(&asked, "42") else {
+        fail!("expected 42<ack id>[\"emit-with-ack\",{args}], got {asked:?}");
+    };
+    let want = format!("42{id}[\"emit-with-ack\",{args}]");
+    ensure!(asked == want, "expected {want:?}, got {asked:?}");
+    s.ws.send_text(&format!("43{id}[\"acked\",{{\"n\":2}}]"))
+        .await?;
+    c.expect_text(&mut s.ws, r#"42["emit-with-ack","acked",{"n":2}]"#)
+        .await
+}
+
+/// The same with attachments both ways: `452-["emit-with-ack",<ph 0>,<ph 1>,"test"]` + two
+/// frames -> `452-<id>[...]` + the same frames; the binary ack `462-<id>[<ph 0>,"acked",<ph 1>]`
+/// + two frames -> `452-["emit-with-ack",<ph 0>,"acked",<ph 1>]` + those frames.
+pub async fn emit_with_binary_ack(c: Ctx) -> CheckResult {
+    let mut s = c.session().await?;
+    let (p0, p1) = (placeholder(0), placeholder(1));
+    let args = format!("{p0},{p1},\"test\"");
+    s.ws.send_text(&format!("452-[\"emit-with-ack\",{args}]"))
+        .await?;
+    s.ws.send_binary(&[1, 2, 3]).await?;
+    s.ws.send_binary(&[4, 5, 6]).await?;
+    let asked = c.next_text(&mut s.ws).await?;
+    let Some(id) = server_ack_id(&asked, "452-") else {
+        fail!("expected 452-<ack id>[\"emit-with-ack\",{args}], got {asked:?}");
+    };
+    let want = format!("452-{id}[\"emit-with-ack\",{args}]");
+    ensure!(asked == want, "expected {want:?}, got {asked:?}");
+    c.expect_binary(&mut s.ws, &[1, 2, 3]).await?;
+    c.expect_binary(&mut s.ws, &[4, 5, 6]).await?;
+    s.ws.send_text(&format!("462-{id}[{p0},\"acked\",{p1}]"))
+        .await?;
+    s.ws.send_binary(&[7, 8]).await?;
+    s.ws.send_binary(&[9]).await?;
+    c.expect_text(
+        &mut s.ws,
+        &format!("452-[\"emit-with-ack\",{p0},\"acked\",{p1}]"),
+    )
+    .await?;
+    c.expect_binary(&mut s.ws, &[7, 8]).await?;
+    c.expect_binary(&mut s.ws, &[9]).await
+}

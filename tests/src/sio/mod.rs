@@ -28,6 +28,7 @@
 mod bad_input;
 mod client;
 mod connect;
+mod engine;
 mod event;
 mod namespace;
 pub mod packet;
@@ -88,6 +89,42 @@ impl Config {
 /// Every Socket.IO check, in report order.
 pub fn checks() -> Vec<Check<Ctx>> {
     vec![
+        check!("sio.engine.handshake-polling", engine::handshake_polling),
+        check!(
+            "sio.engine.handshake-websocket",
+            engine::handshake_websocket
+        ),
+        check!("sio.engine.invalid-eio", engine::invalid_eio),
+        check!("sio.engine.invalid-transport", engine::invalid_transport),
+        check!("sio.engine.invalid-method", engine::invalid_method),
+        check!(
+            "sio.engine.websocket-bad-query",
+            engine::websocket_bad_query
+        ),
+        check!("sio.engine.polling-ping-pong", engine::polling_ping_pong),
+        check!(
+            "sio.engine.polling-ping-timeout",
+            engine::polling_ping_timeout
+        ),
+        check!(
+            "sio.engine.websocket-ping-pong",
+            engine::websocket_ping_pong
+        ),
+        check!(
+            "sio.engine.websocket-ping-timeout",
+            engine::websocket_ping_timeout
+        ),
+        check!("sio.engine.close-polling", engine::close_polling),
+        check!("sio.engine.close-websocket", engine::close_websocket),
+        check!("sio.engine.upgrade", engine::upgrade),
+        check!(
+            "sio.engine.polling-refused-after-upgrade",
+            engine::polling_refused_after_upgrade
+        ),
+        check!(
+            "sio.engine.second-websocket-closed",
+            engine::second_websocket_closed
+        ),
         check!("sio.connect.main", connect::main_namespace),
         check!(
             "sio.connect.main-with-payload",
@@ -139,6 +176,11 @@ pub fn checks() -> Vec<Check<Ctx>> {
         ),
         check!("sio.event.ack-id-zero", event::ack_id_zero),
         check!("sio.event.binary-ack", event::binary_ack),
+        check!("sio.event.emit-with-ack", event::emit_with_ack),
+        check!(
+            "sio.event.emit-with-binary-ack",
+            event::emit_with_binary_ack
+        ),
         check!("sio.event.nested-placeholders", event::nested_placeholders),
         check!(
             "sio.event.placeholders-out-of-order",
@@ -159,6 +201,10 @@ pub fn checks() -> Vec<Check<Ctx>> {
             namespace::rejoin_after_disconnect
         ),
         check!("sio.namespace.disconnect-main", namespace::disconnect_main),
+        check!(
+            "sio.namespace.disconnect-main-keeps-engine",
+            namespace::disconnect_main_keeps_engine
+        ),
         check!(
             "sio.namespace.leave-main-keep-custom",
             namespace::leave_main_keep_custom

@@ -3,6 +3,7 @@
 
 use super::client::{Ctx, Heard, QUIET_FOR};
 use crate::check::CheckResult;
+use crate::ws::Event;
 use crate::{ensure, fail};
 
 /// `/` and `/custom` joined on one connection; `/`'s events are answered on `/` only, an event on
@@ -72,6 +73,28 @@ pub async fn disconnect_main(c: Ctx) -> CheckResult {
     {
         Heard::Closed | Heard::Nothing => Ok(()),
     }
+}
+
+/// `41` leaves `/` but not the connection (test suite): the next Engine.IO packet is the server's
+/// ping `2`, within `pingInterval` (+ slack); no close, no DISCONNECT.
+pub async fn disconnect_main_keeps_engine(c: Ctx) -> CheckResult {
+    let mut s = c.session().await?;
+    s.ws.send_text("41").await?;
+    let budget = c.config().ping_interval + c.config().slack;
+    match s.ws.recv(budget).await {
+        Ok(Event::Text(t)) if t == "2" => {}
+        Ok(other) => fail!(
+            "after \"41\", expected the Engine.IO session to stay (next packet a ping \"2\"), \
+             got {other:?}"
+        ),
+        Err(e) => fail!(
+            "after \"41\", expected a ping \"2\" within {} ms: {e}",
+            budget.as_millis()
+        ),
+    }
+    s.ws.send_text("3").await?;
+    let _ = s.ws.close().await;
+    Ok(())
 }
 
 /// Leaving `/` while `/custom` stays: the connection lives on and `/` can be joined again. (A

@@ -11,7 +11,7 @@ use crate::{ensure, fail};
 
 /// A polling session joined to `/`: POST `40`, then the CONNECT reply and `42["auth",{}]`
 /// (in one GET or two). Returns the Engine.IO session id.
-async fn joined(c: &Ctx) -> Result<String, Failure> {
+pub(super) async fn joined(c: &Ctx) -> Result<String, Failure> {
     let sid = c.polling_session().await?;
     c.eio().push(&sid, "40").await?;
     let packets = c.receive_n(&sid, 2).await?;
