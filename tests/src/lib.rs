@@ -14,6 +14,7 @@
 //! Layout:
 //! - [`target`], [`transcript`], [`http`], [`ws`]: the raw client, protocol-agnostic.
 //! - [`check`]: a check table, the concurrent runner and its one-line-per-check report.
+//! - [`junit`]: the same report as JUnit XML, for CI.
 //! - [`eio`]: the Engine.IO v4 checks (handshake, errors, polling, heartbeat, close, WebSocket,
 //!   upgrade, CORS, bad input).
 //! - [`sio`]: the Socket.IO v5 checks (connect, events and acks, binary, namespaces, polling,
@@ -27,6 +28,7 @@
 pub mod check;
 pub mod eio;
 pub mod http;
+pub mod junit;
 pub mod sio;
 pub mod target;
 pub mod transcript;

@@ -6,15 +6,21 @@
 //! ```
 //!
 //! Both URLs may be given: each runs its own checks, and one total ends the report.
+//! `--list` prints the check names, `--only` selects checks by name, `--junit FILE` also writes
+//! the report as JUnit XML.
 //!
-//! Exit status: 0 when every check that ran passed, 1 when one failed, 2 on a usage error.
+//! Exit status: 0 when every check that ran passed (and `--list`), 1 when one failed, 2 on a
+//! usage error or when the report could not be written.
 
-use std::io::{self, Write};
+use std::fs::File;
+use std::io::{self, BufWriter, Write};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 
 use conformance::check::{Outcome, Report};
 use conformance::eio;
+use conformance::junit;
 use conformance::sio;
 use conformance::target::Target;
 
@@ -24,8 +30,10 @@ usage: conformance [--eio-url URL] [--sio-url URL] [options]
   --eio-url URL             Engine.IO echo endpoint, e.g. http://127.0.0.1:3000/engine.io/
   --sio-url URL             Socket.IO conformance endpoint, e.g. http://127.0.0.1:3000/socket.io/
   --connect-timeout MS      Socket.IO connectTimeout of the server (default 1000)
-  --only NAME               run only checks whose name contains NAME (repeatable)
-  --list                    list the check names and exit
+  --only PATTERN            run only checks whose name contains PATTERN (repeatable;
+                            a comma-separated list counts as several)
+  --list                    print the check names (after --only), one per line, and exit
+  --junit FILE              also write the report as JUnit XML to FILE
   --ping-interval MS        pingInterval the server must advertise (default 300)
   --ping-timeout MS         pingTimeout the server must advertise (default 200)
   --max-payload BYTES       maxPayload the server must advertise (default 1000000)
@@ -44,6 +52,7 @@ struct Options {
     parallel: usize,
     only: Vec<String>,
     list: bool,
+    junit: Option<PathBuf>,
     transcripts: Transcripts,
 }
 
@@ -60,6 +69,7 @@ fn parse(args: &[String]) -> Result<Options, String> {
     let mut connect_timeout = None;
     let mut only = Vec::new();
     let mut list = false;
+    let mut junit = None;
     let mut transcripts = Transcripts::None;
     let mut ping_interval = None;
     let mut ping_timeout = None;
@@ -84,8 +94,18 @@ fn parse(args: &[String]) -> Result<Options, String> {
             "--eio-url" => url = Some(value("--eio-url")?),
             "--sio-url" => sio_url = Some(value("--sio-url")?),
             "--connect-timeout" => connect_timeout = Some(number(arg, value(arg)?)?),
-            "--only" => only.push(value("--only")?),
+            "--only" => {
+                let patterns = value(arg)?;
+                only.extend(
+                    patterns
+                        .split(',')
+                        .map(str::trim)
+                        .filter(|p| !p.is_empty())
+                        .map(str::to_string),
+                );
+            }
             "--list" => list = true,
+            "--junit" => junit = Some(PathBuf::from(value(arg)?)),
             "--ping-interval" => ping_interval = Some(number(arg, value(arg)?)?),
             "--ping-timeout" => ping_timeout = Some(number(arg, value(arg)?)?),
             "--max-payload" => max_payload = Some(number(arg, value(arg)?)?),
@@ -157,6 +177,7 @@ fn parse(args: &[String]) -> Result<Options, String> {
         parallel,
         only,
         list,
+        junit,
         transcripts,
     })
 }
@@ -183,13 +204,16 @@ async fn main() -> ExitCode {
         }
         return ExitCode::SUCCESS;
     }
-    let mut report = Report::default();
+    let mut eio_report = Report::default();
     if let Some(config) = options.eio {
-        report.extend(eio::run_with(config, &eio::select(&options.only), options.parallel).await);
+        eio_report = eio::run_with(config, &eio::select(&options.only), options.parallel).await;
     }
+    let mut sio_report = Report::default();
     if let Some(config) = options.sio {
-        report.extend(sio::run_with(config, &sio::select(&options.only), options.parallel).await);
+        sio_report = sio::run_with(config, &sio::select(&options.only), options.parallel).await;
     }
+    let mut report = eio_report.clone();
+    report.extend(sio_report.clone());
     let mut stdout = io::stdout().lock();
     let mut stderr = io::stderr().lock();
     let written = report
@@ -202,6 +226,22 @@ async fn main() -> ExitCode {
         }
         Transcripts::All => report.write_transcripts(&mut stderr, |_| true),
     };
+    if let Some(path) = &options.junit {
+        let suites = [
+            junit::Suite {
+                name: "engineio",
+                report: &eio_report,
+            },
+            junit::Suite {
+                name: "socketio",
+                report: &sio_report,
+            },
+        ];
+        if let Err(e) = write_junit(path, &suites) {
+            eprintln!("conformance: cannot write {}: {e}", path.display());
+            return ExitCode::from(2);
+        }
+    }
     if written.is_err() || transcripts.is_err() {
         return ExitCode::from(2);
     }
@@ -210,4 +250,11 @@ async fn main() -> ExitCode {
     } else {
         ExitCode::FAILURE
     }
+}
+
+/// Writes the JUnit XML report to `path` (a suite given no URL has no test cases).
+fn write_junit(path: &Path, suites: &[junit::Suite<'_>]) -> io::Result<()> {
+    let mut out = BufWriter::new(File::create(path)?);
+    junit::write(&mut out, suites)?;
+    out.flush()
 }
