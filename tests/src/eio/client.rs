@@ -284,6 +284,24 @@ impl Ctx {
         self.receive_after(sid, response).await
     }
 
+    /// At least `n` packets besides pings for `sid`, across GETs (at most five): an echo server
+    /// may queue the echoes of one POST's packets one at a time, and a GET that comes in between
+    /// carries only the first ones.
+    pub async fn receive_n(&self, sid: &str, n: usize) -> Result<Vec<String>, Failure> {
+        let mut packets = Vec::new();
+        for _ in 0..5 {
+            packets.extend(self.receive(sid).await?);
+            if packets.len() >= n {
+                return Ok(packets);
+            }
+            self.note(format!(
+                "{} of {n} packets so far: GET again for the rest",
+                packets.len()
+            ));
+        }
+        fail!("expected {n} packets in five GETs, got {packets:?}")
+    }
+
     /// Like [`Ctx::receive`], starting from the answer to a GET already made (a parked one).
     pub async fn receive_after(
         &self,

@@ -63,17 +63,19 @@ const CONCURRENT_ROUNDS: usize = 10;
 /// Which connection carries which request in a concurrent close.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Carrier {
-    /// The GET reuses the handshake's kept-alive connection, the POST opens a new one (what
-    /// Node's fetch does for `Promise.all([GET, POST])`).
+    /// The GET reuses the handshake's kept-alive connection, the POST opens a new one: what
+    /// Node's fetch does for the test suite's `Promise.all([GET, POST])`.
     GetOnKeptAlive,
-    /// The POST reuses the handshake's connection, the GET opens a new one: the POST may well be
-    /// read first.
+    /// The POST reuses the handshake's connection, the GET opens a new one: the server most
+    /// likely reads the POST first.
     PostOnKeptAlive,
 }
 
-/// Right after a polling handshake, GET and POST `1` sent at once on two connections (the test
-/// suite's `Promise.all([fetch(GET), fetch(POST "1")])`): the GET is answered 200 `6` (the noop
-/// that ends a poll when the session closes), every time; a later GET gets 400 code 1.
+/// Right after a polling handshake, GET and POST `1` sent at once on two connections, as the
+/// test suite's `Promise.all([fetch(GET), fetch(POST "1")])` sends them: the request for the
+/// handshake's kept-alive connection is written at once, the other as soon as its new connection
+/// is up, and neither waits for the other's answer. The GET is answered 200 `6` (the noop that
+/// ends a poll when the session closes), every time; a later GET gets 400 code 1.
 async fn concurrent_close(c: Ctx, carrier: Carrier) -> CheckResult {
     for round in 1..=CONCURRENT_ROUNDS {
         c.note(format!("round {round} of {CONCURRENT_ROUNDS}"));
@@ -88,18 +90,22 @@ async fn concurrent_close(c: Ctx, carrier: Carrier) -> CheckResult {
             handshake.text()
         );
         let sid = Open::parse(&handshake.text()).map_err(Failure::Failed)?.sid;
-        let mut fresh = c.connect().await?;
         let get = Request::new("GET", c.target(&client::polling(&sid)));
         let post = Request::new("POST", c.target(&client::polling(&sid))).body("1");
+        let (on_kept, on_fresh) = match carrier {
+            Carrier::GetOnKeptAlive => (&get, &post),
+            Carrier::PostOnKeptAlive => (&post, &get),
+        };
+        kept.send(on_kept).await?;
+        let mut fresh = c.connect().await?;
+        fresh.send(on_fresh).await?;
+        let (kept_answer, fresh_answer) = tokio::join!(
+            kept.response(on_kept.method()),
+            fresh.response(on_fresh.method())
+        );
         let (got, posted) = match carrier {
-            Carrier::GetOnKeptAlive => {
-                let (got, posted) = tokio::join!(kept.exchange(&get), fresh.exchange(&post));
-                (got, posted)
-            }
-            Carrier::PostOnKeptAlive => {
-                let (posted, got) = tokio::join!(kept.exchange(&post), fresh.exchange(&get));
-                (got, posted)
-            }
+            Carrier::GetOnKeptAlive => (kept_answer, fresh_answer),
+            Carrier::PostOnKeptAlive => (fresh_answer, kept_answer),
         };
         match posted {
             Ok(r) => c.note(format!("the close POST answered {}", r.status())),

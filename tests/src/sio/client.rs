@@ -274,14 +274,7 @@ impl Ctx {
 
     /// GETs until `n` packets besides pings have arrived (at most five GETs).
     pub async fn receive_n(&self, sid: &str, n: usize) -> Result<Vec<String>, Failure> {
-        let mut packets = Vec::new();
-        for _ in 0..5 {
-            packets.extend(self.eio.receive(sid).await?);
-            if packets.len() >= n {
-                return Ok(packets);
-            }
-        }
-        fail!("expected {n} packets in five GETs, got {packets:?}")
+        self.eio.receive_n(sid, n).await
     }
 
     /// The polling session `sid` must be closed by now or on the next GETs: a GET answered 400,
