@@ -10,8 +10,9 @@ use std::time::Duration;
 use conformance::eio;
 use conformance::target::Target;
 
-/// Checks our server fails today, each a server bug with its fix under way; remove an entry when
-/// its fix lands (the test prints "now passes" for it).
+/// Checks our server fails today (always, or now and then where the bug is a race), each a
+/// server bug with its fix under way; remove an entry when its fix lands (the test prints "now
+/// passes" for it).
 const PENDING_SERVER_FIXES: &[(&str, &str)] = &[
     (
         "polling.post-over-max-payload-empty-body",
@@ -52,6 +53,11 @@ const PENDING_SERVER_FIXES: &[(&str, &str)] = &[
     (
         "upgrade.second-websocket-closed",
         "a second WebSocket is refused with 400 before 101",
+    ),
+    (
+        "error.3-bad-request",
+        "intermittent (1 run in 20): a WebSocket session's open packet is sent before the session \
+         can be found by sid, so a polling request right after it gets code 1, not 3",
     ),
 ];
 
