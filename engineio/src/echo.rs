@@ -2,9 +2,13 @@
 //! pingTimeout 200 ms, maxPayload 1000000; text comes back as text and binary as binary. A handshake
 //! with `forbidden=1` in its query is refused (403, code 4), so suites can check that error.
 
-use crate::runtime::{Cors, Engine, EngineConfig, RunningServer, Server, ServerConfig};
+use crate::proto::Event;
+use crate::runtime::{
+    AppContext, AppMessage, Cors, Engine, EngineConfig, RunningServer, Server, ServerConfig,
+    SessionApp,
+};
 use std::net::SocketAddr;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// The echo endpoint's settings.
 pub fn config() -> EngineConfig {
@@ -20,19 +24,35 @@ pub fn config() -> EngineConfig {
         })
 }
 
-/// Answers every message of every session of `engine` with the same message.
-pub fn spawn_echo(engine: Engine) {
-    tokio::spawn(async move {
-        while let Some(mut socket) = engine.accept().await {
-            tokio::spawn(async move {
-                while let Some(data) = socket.recv().await {
-                    if socket.send(data).is_err() {
-                        break;
-                    }
-                }
-            });
+/// Answers every message of every session of `engine` with the same message, in the session's
+/// own task: the echoes of a POST's messages are queued before the next request of the session is
+/// read (as Node's synchronous `message` handler does), so a GET after the POST's answer carries
+/// them all.
+pub fn serve_echo(engine: &Engine) {
+    engine.serve_with(|new| Box::new(Echo { _handle: new.handle }));
+}
+
+/// The echo application of one session.
+struct Echo {
+    /// Kept: a session whose handles are all gone closes.
+    _handle: crate::runtime::SocketHandle,
+}
+
+impl SessionApp for Echo {
+    fn on_event(&mut self, event: Event, cx: &mut AppContext<'_>) {
+        if let Event::Message(data) = event {
+            // Full: the client does not read; its session closes after the send budget's grace.
+            let _ = cx.send(data);
         }
-    });
+    }
+
+    fn on_message(&mut self, _: AppMessage, _: &mut AppContext<'_>) {}
+
+    fn poll_timeout(&self) -> Option<Instant> {
+        None
+    }
+
+    fn on_timeout(&mut self, _: &mut AppContext<'_>) {}
 }
 
 /// A running echo server.
@@ -61,7 +81,7 @@ impl EchoServer {
 /// Starts the echo server on `addr` (port 0 for any free port), with a 5 s header timeout.
 pub async fn start(addr: SocketAddr) -> std::io::Result<EchoServer> {
     let engine = Engine::new(config());
-    spawn_echo(engine.clone());
+    serve_echo(&engine);
     let http = ServerConfig {
         header_timeout: Duration::from_secs(5),
         ..ServerConfig::default()

@@ -273,7 +273,7 @@ pub async fn start_with(
     setup(&io);
     io.start();
     let echo = Engine::new(engineio::echo::config());
-    engineio::echo::spawn_echo(echo.clone());
+    engineio::echo::serve_echo(&echo);
     let http = ServerConfig {
         header_timeout: Duration::from_secs(5),
         ..ServerConfig::default()

@@ -13,53 +13,7 @@ use conformance::target::Target;
 /// Checks our server fails today (always, or now and then where the bug is a race), each a
 /// server bug with its fix under way; remove an entry when its fix lands (the test prints "now
 /// passes" for it).
-const PENDING_SERVER_FIXES: &[(&str, &str)] = &[
-    (
-        "polling.post-over-max-payload-empty-body",
-        "the 413 carries the body \"Payload Too Large\"",
-    ),
-    (
-        "close.polling-concurrent",
-        "a GET read after the close POST gets 400 instead of the noop 6",
-    ),
-    (
-        "close.polling-concurrent-post-first",
-        "a GET read after the close POST gets 400 instead of the noop 6",
-    ),
-    (
-        "websocket.base64-binary",
-        "the text frame b<base64> is refused instead of read as binary",
-    ),
-    (
-        "websocket-close.echoes-client-close",
-        "TCP is dropped without the close frame",
-    ),
-    (
-        "websocket-close.1009-over-max-payload",
-        "TCP is dropped without the close frame",
-    ),
-    (
-        "websocket-close.1007-invalid-utf8",
-        "TCP is dropped without the close frame",
-    ),
-    (
-        "websocket-close.1002-unmasked-frame",
-        "TCP is dropped without the close frame",
-    ),
-    (
-        "websocket-close.1002-reserved-opcode",
-        "TCP is dropped without the close frame",
-    ),
-    (
-        "upgrade.second-websocket-closed",
-        "a second WebSocket is refused with 400 before 101",
-    ),
-    (
-        "error.3-bad-request",
-        "intermittent (1 run in 20): a WebSocket session's open packet is sent before the session \
-         can be found by sid, so a polling request right after it gets code 1, not 3",
-    ),
-];
+const PENDING_SERVER_FIXES: &[(&str, &str)] = &[];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_engineio_check_passes_against_our_echo_server() {

@@ -12,10 +12,7 @@ use conformance::target::Target;
 
 /// Checks our server fails today, each a server bug with its fix under way; remove an entry when
 /// its fix lands (the test prints "now passes" for it).
-const PENDING_SERVER_FIXES: &[(&str, &str)] = &[(
-    "sio.engine.second-websocket-closed",
-    "a second WebSocket is refused with 400 before 101",
-)];
+const PENDING_SERVER_FIXES: &[(&str, &str)] = &[];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_socketio_check_passes_against_our_conformance_server() {

@@ -508,6 +508,15 @@ impl Ws {
         }
     }
 
+    /// A WebSocket whose first bytes (the handshake's response and the open packet) are still to
+    /// be written, by the driver, like its frames.
+    pub(crate) fn with_output(id: WsId, stream: Box<WsStream>, first: Vec<u8>) -> Self {
+        Self {
+            out: first,
+            ..Self::new(id, stream)
+        }
+    }
+
     fn queue(&mut self, frame: &WsFrame) {
         match frame {
             WsFrame::Message(text) => {

@@ -9,9 +9,7 @@ use super::sid::SidGenerator;
 use super::socket::{Handshake, Socket, SocketHandle};
 use super::ServerConfig;
 use crate::proto::websocket_handshake;
-use crate::proto::{
-    route, Config, Input, PollReply, RequestError, Route, Session, Transport, WsId,
-};
+use crate::proto::{route, Config, Input, PollReply, RequestError, Route, Session, Transport};
 use bytes::{Bytes, BytesMut};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -429,17 +427,19 @@ impl Engine {
                 let sid = self.inner.sids.next_sid();
                 let mut session =
                     Session::new_websocket(Instant::now(), sid, config.protocol.clone(), id);
-                // The open packet goes out with the 101: one write, not two.
+                // The open packet goes out with the 101: one write, not two, made by the
+                // session's driver once the session is in the table (a request that the client
+                // sends on reading the open packet always finds it).
                 let open = session.take_open_frame();
-                if self
-                    .upgrade(&req, &mut stream, &extra, open.as_deref())
+                let Some(response) = self
+                    .upgrade_response(&req, &mut stream, &extra, open.as_deref())
                     .await
-                    .is_none()
-                {
+                else {
                     return After::Done;
-                }
+                };
                 let ws_stream = self.websocket(stream, buf).await;
-                self.open(session, req, Transport::WebSocket, Some((id, ws_stream)))
+                let ws = Ws::with_output(id, Box::new(ws_stream), response);
+                self.open(session, req, Transport::WebSocket, Some(ws))
                     .await;
                 After::Done
             }
@@ -449,11 +449,11 @@ impl Engine {
                     return respond(stream, buf, error_response(RequestError::UnknownSid), false)
                         .await;
                 };
-                if self
-                    .upgrade(&req, &mut stream, &extra, None)
-                    .await
-                    .is_none()
-                {
+                let Some(response) = self.upgrade_response(&req, &mut stream, &extra, None).await
+                else {
+                    return After::Done;
+                };
+                if http::write_all(&mut stream, &response).await.is_err() {
                     return After::Done;
                 }
                 let ws_stream = self.websocket(stream, buf).await;
@@ -591,22 +591,19 @@ impl Engine {
         headers
     }
 
-    /// Validates a WebSocket upgrade and writes the `101` with the application's `headers`, with
+    /// Validates a WebSocket upgrade and makes the `101` with the application's `headers`, with
     /// `first_text` as the first frame if given (or writes a `400` and gives up).
-    async fn upgrade(
+    async fn upgrade_response(
         &self,
         req: &HttpRequest,
         stream: &mut TcpStream,
         headers: &[(String, String)],
         first_text: Option<&[u8]>,
-    ) -> Option<()> {
-        use tokio::io::AsyncWriteExt;
+    ) -> Option<Vec<u8>> {
         match websocket_handshake::accept(&req.method, |n| req.header(n)) {
-            Ok(accept) => {
-                let bytes =
-                    websocket_handshake::switching_protocols_with(&accept, headers, first_text);
-                stream.write_all(&bytes).await.ok()
-            }
+            Ok(accept) => Some(websocket_handshake::switching_protocols_with(
+                &accept, headers, first_text,
+            )),
             Err(e) => {
                 let response = HttpResponse::json(400, RequestError::BadRequest.body())
                     .header("X-Upgrade-Error", e.to_string());
@@ -632,7 +629,7 @@ impl Engine {
         session: Session,
         req: HttpRequest,
         transport: Transport,
-        ws: Option<(WsId, WsStream)>,
+        ws: Option<Ws>,
     ) -> bool {
         let config = &self.inner.config;
         let sid: Arc<str> = Arc::from(session.sid());
@@ -678,9 +675,7 @@ impl Engine {
             commands,
             events,
             transport: cell,
-            websockets: ws
-                .map(|(id, s)| vec![Ws::new(id, Box::new(s))])
-                .unwrap_or_default(),
+            websockets: ws.into_iter().collect(),
             replies: Vec::new(),
             max_buffered: config.protocol.max_buffered_packets,
             release_memory: false,
