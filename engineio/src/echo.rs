@@ -29,7 +29,11 @@ pub fn config() -> EngineConfig {
 /// read (as Node's synchronous `message` handler does), so a GET after the POST's answer carries
 /// them all.
 pub fn serve_echo(engine: &Engine) {
-    engine.serve_with(|new| Box::new(Echo { _handle: new.handle }));
+    engine.serve_with(|new| {
+        Box::new(Echo {
+            _handle: new.handle,
+        })
+    });
 }
 
 /// The echo application of one session.
