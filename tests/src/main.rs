@@ -37,7 +37,7 @@ usage: conformance [--eio-url URL] [--sio-url URL] [options]
   --ping-interval MS        pingInterval the server must advertise (default 300)
   --ping-timeout MS         pingTimeout the server must advertise (default 200)
   --max-payload BYTES       maxPayload the server must advertise (default 1000000)
-  --slack MS                tolerance on timing expectations (default 250)
+  --slack MS                how late the server may act on a timer (default 3000)
   --slow-header-limit SECS  how long a one-byte-per-second client may stay (default 15)
   --cors                    check CORS (any origin, preflight)
   --forbidden-query QUERY   a query the server refuses with code 4 (e.g. forbidden=1)

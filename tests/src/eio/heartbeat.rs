@@ -1,11 +1,16 @@
 //! Heartbeat: the server pings every `pingInterval`; a client that answers stays; one that does
 //! not is closed after `pingInterval + pingTimeout`.
 
+use std::time::Duration;
+
 use tokio::time::Instant;
 
-use super::client::Ctx;
+use super::client::{polling, Ctx};
 use super::expect::{expect_body, expect_error};
+use super::packet::split_payload;
+use super::EARLY_TOLERANCE;
 use crate::check::CheckResult;
+use crate::http::{Request, WireError};
 use crate::ws::Event;
 use crate::{ensure, fail};
 
@@ -31,14 +36,69 @@ pub async fn polling_ping_pong(c: Ctx) -> CheckResult {
     Ok(())
 }
 
-/// No GET and no pong for `pingInterval + pingTimeout` (+ slack): the session is gone, the next
-/// GET gets 400 code 1.
+/// How long before `pingInterval + pingTimeout` the polling ping-timeout check first looks: a
+/// session found gone that early was closed before its time.
+const PROBE_AHEAD: Duration = Duration::from_millis(100);
+
+/// No pong for `pingInterval + pingTimeout`: the session is gone (a GET gets 400 code 1), and not
+/// before. GETs from shortly before that time on get the unanswered ping, then park until the
+/// session ends; the session must end within the slack.
 pub async fn polling_ping_timeout(c: Ctx) -> CheckResult {
-    let sid = c.handshake().await?.sid;
     let config = c.config();
-    c.sleep(config.ping_interval + config.ping_timeout + c.slack())
-        .await;
-    expect_error(&c.poll(&sid).await?, 400, 1)
+    let due = config.ping_interval + config.ping_timeout;
+    // The server starts its clock while answering the handshake: counting from before the
+    // request means that a late answer here can only make the server look later, never early.
+    let started = Instant::now();
+    let sid = c.handshake().await?.sid;
+    c.sleep(
+        due.saturating_sub(PROBE_AHEAD)
+            .saturating_sub(started.elapsed()),
+    )
+    .await;
+    let deadline = started + due + c.slack();
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let mut conn = c.connect().await?;
+        let request = Request::new("GET", c.target(&polling(&sid)));
+        conn.send(&request).await?;
+        let response = match conn.reader.response(request.method(), left).await {
+            Ok(response) => response,
+            Err(WireError::Timeout(_)) => fail!(
+                "no pong sent, yet the session was still open {} ms after the handshake began \
+                 (pingInterval + pingTimeout = {} ms, allowed up to {} ms late)",
+                started.elapsed().as_millis(),
+                due.as_millis(),
+                c.slack().as_millis()
+            ),
+            Err(e) => return Err(e.into()),
+        };
+        let text = response.text();
+        let packets = split_payload(&text);
+        let ended = response.status() == 400 || packets.contains(&"1");
+        if ended {
+            let at = started.elapsed();
+            ensure!(
+                at + EARLY_TOLERANCE >= due,
+                "the session ended within {} ms of the handshake, before pingInterval + \
+                 pingTimeout ({} ms)",
+                at.as_millis(),
+                due.as_millis()
+            );
+            c.note(format!("ended by {} ms", at.as_millis()));
+        }
+        if response.status() == 400 {
+            return expect_error(&response, 400, 1);
+        }
+        ensure!(
+            response.status() == 200,
+            "long-poll GET answered {} {text:?}, expected 200 or 400",
+            response.status()
+        );
+        // The unanswered ping, and the close packet or noop that may end the last poll.
+        if let Some(other) = packets.iter().find(|p| !matches!(**p, "2" | "1" | "6")) {
+            fail!("with no pong sent, expected only the ping and then the end, got {other:?}");
+        }
+    }
 }
 
 /// A client that answers every ping stays open across several `pingInterval + pingTimeout`
@@ -86,23 +146,27 @@ pub async fn websocket_ping_pong(c: Ctx) -> CheckResult {
     Ok(())
 }
 
-/// Over WebSocket, a client that never answers is closed after `pingInterval + pingTimeout`
-/// (+ slack), and not before the first ping.
+/// Over WebSocket, a client that never answers is closed after `pingInterval + pingTimeout`, not
+/// before, and at most the slack later.
 pub async fn websocket_ping_timeout(c: Ctx) -> CheckResult {
     // The server's clock starts when it opens the session, a little before the open packet is
-    // read here: start counting before the upgrade request.
+    // read here: counting from before the upgrade request means that delays on either side can
+    // only make the close look later, so the lower bound below is safe on a loaded machine.
     let started = Instant::now();
     let (mut ws, _) = c.websocket_session().await?;
     let config = c.config();
-    let deadline = started + config.ping_interval + config.ping_timeout + c.slack();
+    let due = config.ping_interval + config.ping_timeout;
+    let deadline = started + due + c.slack();
     loop {
         let left = deadline.saturating_duration_since(Instant::now());
         let event = match ws.recv(left).await {
             Ok(event) => event,
-            Err(crate::http::WireError::Timeout(_)) => fail!(
-                "still open {} ms after the handshake without any pong, expected a close by {} ms",
+            Err(WireError::Timeout(_)) => fail!(
+                "still open {} ms after the handshake without any pong, expected a close at {} ms \
+                 (allowed up to {} ms late)",
                 started.elapsed().as_millis(),
-                (config.ping_interval + config.ping_timeout + c.slack()).as_millis()
+                due.as_millis(),
+                c.slack().as_millis()
             ),
             Err(e) => return Err(e.into()),
         };
@@ -111,10 +175,13 @@ pub async fn websocket_ping_timeout(c: Ctx) -> CheckResult {
             Event::Close(_) | Event::Ended => {
                 let after = started.elapsed();
                 ensure!(
-                    after >= config.ping_interval,
-                    "closed after {} ms, before the first ping was even due",
-                    after.as_millis()
+                    after + EARLY_TOLERANCE >= due,
+                    "closed {} ms after the handshake began, before pingInterval + pingTimeout \
+                     ({} ms)",
+                    after.as_millis(),
+                    due.as_millis()
                 );
+                c.note(format!("closed after {} ms", after.as_millis()));
                 return Ok(());
             }
             other => fail!("expected pings then a close, got {other:?}"),

@@ -28,6 +28,24 @@ pub use client::{polling, websocket_for, Ctx, Pending};
 use crate::check::{check, run_all, Check, Report};
 use crate::target::Target;
 
+/// How late a server may act on one of its timers (a ping, a ping timeout, a connect timeout).
+/// Generous on purpose: on a loaded CI machine a server (or this client) can be descheduled for
+/// hundreds of milliseconds, and what the checks establish is that the timer fires, at about the
+/// right time; a timer firing at the wrong order of magnitude (or never) still fails. That it does
+/// not fire early is checked separately, against [`EARLY_TOLERANCE`].
+pub const DEFAULT_SLACK: Duration = Duration::from_secs(3);
+
+/// How much earlier than its configured time a server timer may appear to fire. Lower bounds are
+/// measured from before the request that starts the server's timer and up to when its effect is
+/// seen here, so scheduling delays on either side only make the measured time longer; what is
+/// left is timer granularity (Node rounds its timers to the millisecond).
+pub const EARLY_TOLERANCE: Duration = Duration::from_millis(50);
+
+/// How long a server has to act on something that it must act on at once (close a socket after a
+/// bad frame, answer a probe): no timer is involved, so this only has to outlast a loaded
+/// machine, and a server that never acts still fails.
+pub const ACT_WITHIN: Duration = Duration::from_secs(5);
+
 /// What the server under test is configured with, and how patient the checks are.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -39,7 +57,7 @@ pub struct Config {
     pub ping_timeout: Duration,
     /// The `maxPayload` the server must advertise (the test suite uses 1000000).
     pub max_payload: u64,
-    /// Tolerance added to every timing expectation (scheduling, loaded CI machines).
+    /// How late the server may act on one of its timers (see [`DEFAULT_SLACK`]).
     pub slack: Duration,
     /// How long a client sending its headers one byte per second may stay connected.
     pub slow_header_limit: Duration,
@@ -58,7 +76,7 @@ impl Config {
             ping_interval: Duration::from_millis(300),
             ping_timeout: Duration::from_millis(200),
             max_payload: 1_000_000,
-            slack: Duration::from_millis(250),
+            slack: DEFAULT_SLACK,
             slow_header_limit: Duration::from_secs(15),
             cors: false,
             forbidden_query: None,

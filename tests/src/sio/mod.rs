@@ -58,7 +58,7 @@ pub struct Config {
     pub ping_timeout: Duration,
     /// The Engine.IO `maxPayload` the server advertises (1000000).
     pub max_payload: u64,
-    /// Tolerance added to every timing expectation (scheduling, loaded CI machines).
+    /// How late the server may act on one of its timers (see [`crate::eio::DEFAULT_SLACK`]).
     pub slack: Duration,
 }
 
@@ -71,7 +71,7 @@ impl Config {
             ping_interval: Duration::from_millis(300),
             ping_timeout: Duration::from_millis(200),
             max_payload: 1_000_000,
-            slack: Duration::from_millis(250),
+            slack: eio::DEFAULT_SLACK,
         }
     }
 
