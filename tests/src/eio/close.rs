@@ -5,6 +5,7 @@ use std::time::Duration;
 use super::client::{self, Ctx};
 use super::expect::{expect_closed, expect_error, expect_packets};
 use super::packet::{split_payload, Open};
+use super::ACT_WITHIN;
 use crate::check::{CheckResult, Failure};
 use crate::http::{Request, DEFAULT_RESPONSE_TIMEOUT};
 use crate::{ensure, fail};
@@ -45,7 +46,7 @@ pub async fn websocket(c: Ctx) -> CheckResult {
     let (mut ws, _) = c.websocket_session().await?;
     ws.send_text("1").await?;
     // Pings are answered meanwhile, so only the close packet can explain a close.
-    let limit = Duration::from_secs(1);
+    let limit = ACT_WITHIN;
     match c.next_packet(&mut ws, limit).await {
         Err(Failure::Failed(_)) => fail!(
             "after the close packet \"1\" the WebSocket stayed open for {} ms",

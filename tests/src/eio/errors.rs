@@ -1,10 +1,9 @@
 //! The error answers: HTTP status and `{"code":N,"message":".."}` for codes 0-5, and WebSocket
 //! upgrades with a bad query.
 
-use std::time::Duration;
-
 use super::client::{polling, websocket_for, Ctx};
 use super::expect::expect_error;
+use super::ACT_WITHIN;
 use crate::check::{CheckResult, Failure};
 use crate::http::{Request, WireError};
 use crate::ws::{Event, Opening};
@@ -33,7 +32,7 @@ pub async fn session_id_unknown(c: Ctx) -> CheckResult {
             "WebSocket upgrade with an unknown sid refused with {}, expected 400",
             r.status()
         ),
-        Opening::Open(mut ws) => match ws.recv(Duration::from_secs(2)).await {
+        Opening::Open(mut ws) => match ws.recv(ACT_WITHIN).await {
             Ok(Event::Close(_) | Event::Ended) => {}
             Err(WireError::Malformed(_) | WireError::ClosedEarly { .. }) => {}
             other => fail!("WebSocket upgrade with an unknown sid was served: {other:?}"),
@@ -109,7 +108,7 @@ pub async fn websocket_bad_query(c: Ctx) -> CheckResult {
                 "upgrade {query} refused with {}, expected a 4xx",
                 r.status()
             ),
-            Opening::Open(mut ws) => match ws.recv(Duration::from_secs(2)).await {
+            Opening::Open(mut ws) => match ws.recv(ACT_WITHIN).await {
                 Ok(Event::Close(_) | Event::Ended) => {}
                 // Bytes that are not frames (an HTTP error written after the 101) end it too.
                 Err(WireError::Malformed(_) | WireError::ClosedEarly { .. }) => {}

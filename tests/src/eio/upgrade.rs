@@ -9,6 +9,7 @@ use tokio::time::Instant;
 use super::client::{websocket_for, Ctx};
 use super::expect::{expect_error, expect_packets};
 use super::packet::split_payload;
+use super::ACT_WITHIN;
 use crate::check::CheckResult;
 use crate::http::{WireError, DEFAULT_RESPONSE_TIMEOUT};
 use crate::ws::{Event, Opening, WebSocket};
@@ -71,7 +72,7 @@ async fn expect_second_websocket_refused(c: &Ctx, sid: &str) -> CheckResult {
         }
         Opening::Open(mut second) => {
             let _ = second.send_text("2probe").await;
-            match second.recv(Duration::from_secs(2)).await {
+            match second.recv(ACT_WITHIN).await {
                 Ok(Event::Close(_) | Event::Ended) => {}
                 Err(WireError::Malformed(_) | WireError::ClosedEarly { .. }) => {}
                 Ok(other) => fail!("a second WebSocket for the session was served: got {other:?}"),
@@ -94,7 +95,7 @@ pub async fn second_websocket_closed(c: Ctx) -> CheckResult {
             r.status(),
             r.text()
         ),
-        Opening::Open(mut second) => match second.recv(Duration::from_secs(2)).await {
+        Opening::Open(mut second) => match second.recv(ACT_WITHIN).await {
             Ok(Event::Close(_) | Event::Ended) => {}
             Ok(other) => fail!("a second WebSocket for the session was served: got {other:?}"),
             Err(e) => fail!("a second WebSocket for the session was not closed: {e}"),
@@ -138,7 +139,7 @@ pub async fn nothing_lost_or_reordered(c: Ctx) -> CheckResult {
     c.push(&sid, "4m1\x1e4m2\x1e4m3").await?;
 
     let mut received: Vec<String> = Vec::new();
-    let deadline = Instant::now() + Duration::from_secs(3);
+    let deadline = Instant::now() + ACT_WITHIN;
     let mut noop = false;
     while !noop {
         ensure!(

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use super::client::Ctx;
 use super::expect::expect_closed;
+use super::ACT_WITHIN;
 use crate::check::CheckResult;
 use crate::fail;
 use crate::ws::{opcode, Event};
@@ -82,7 +83,7 @@ pub async fn in_order(c: Ctx) -> CheckResult {
 pub async fn invalid_packet_closes(c: Ctx) -> CheckResult {
     let (mut ws, _) = c.websocket_session().await?;
     ws.send_text("abc").await?;
-    let event = c.next_packet(&mut ws, Duration::from_secs(2)).await?;
+    let event = c.next_packet(&mut ws, ACT_WITHIN).await?;
     expect_closed(&event, "the invalid packet \"abc\"")
 }
 
@@ -96,7 +97,7 @@ pub async fn over_max_payload_closes(c: Ctx) -> CheckResult {
         c.note(format!("the server stopped reading mid-frame: {e}"));
         return Ok(());
     }
-    let event = c.next_packet(&mut ws, Duration::from_secs(3)).await?;
+    let event = c.next_packet(&mut ws, ACT_WITHIN).await?;
     expect_closed(&event, "a message over maxPayload")
 }
 
@@ -104,7 +105,7 @@ pub async fn over_max_payload_closes(c: Ctx) -> CheckResult {
 pub async fn unmasked_frame_closes(c: Ctx) -> CheckResult {
     let (mut ws, _) = c.websocket_session().await?;
     ws.send_frame(true, opcode::TEXT, b"4hello", false).await?;
-    let event = c.next_packet(&mut ws, Duration::from_secs(2)).await?;
+    let event = c.next_packet(&mut ws, ACT_WITHIN).await?;
     expect_closed(&event, "an unmasked client frame")?;
     c.still_serving().await
 }
@@ -113,7 +114,7 @@ pub async fn unmasked_frame_closes(c: Ctx) -> CheckResult {
 pub async fn reserved_opcode_closes(c: Ctx) -> CheckResult {
     let (mut ws, _) = c.websocket_session().await?;
     ws.send_frame(true, 0x3, b"4hello", true).await?;
-    let event = c.next_packet(&mut ws, Duration::from_secs(2)).await?;
+    let event = c.next_packet(&mut ws, ACT_WITHIN).await?;
     expect_closed(&event, "a frame with reserved opcode 0x3")?;
     c.still_serving().await
 }

@@ -12,16 +12,17 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 use super::client::Ctx;
+use super::ACT_WITHIN;
 use crate::check::CheckResult;
 use crate::http::{Ending, WireError};
 use crate::ws::{opcode, Event, WebSocket};
 use crate::{ensure, fail};
 
 /// How long the server has to close TCP once the close handshake is done.
-const TCP_CLOSE_WITHIN: Duration = Duration::from_secs(2);
+const TCP_CLOSE_WITHIN: Duration = ACT_WITHIN;
 
 /// How long the server has to send its close frame after the frame that must close the socket.
-const CLOSE_FRAME_WITHIN: Duration = Duration::from_secs(2);
+const CLOSE_FRAME_WITHIN: Duration = ACT_WITHIN;
 
 /// The next close frame on `ws` within `limit`: Engine.IO pings (`2`) may come first and are
 /// not answered; anything else, or TCP ending without a close frame, fails the check.

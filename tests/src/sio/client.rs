@@ -16,8 +16,9 @@ use crate::transcript::Transcript;
 use crate::ws::{Event, WebSocket};
 use crate::{ensure, fail};
 
-/// How long a server has to close a connection after a packet that must close it.
-pub const CLOSE_WITHIN: Duration = Duration::from_secs(2);
+/// How long a server has to close a connection after a packet that must close it (see
+/// [`eio::ACT_WITHIN`]).
+pub const CLOSE_WITHIN: Duration = eio::ACT_WITHIN;
 
 /// How long a check listens to be sure something is NOT answered.
 pub const QUIET_FOR: Duration = Duration::from_millis(500);
@@ -213,7 +214,7 @@ impl Ctx {
         }
     }
 
-    /// The server must close the connection within `CLOSE_WITHIN` (2 s); pings are answered
+    /// The server must close the connection within `CLOSE_WITHIN`; pings are answered
     /// meanwhile (so a ping timeout cannot pass for it). Socket.IO DISCONNECT packets and the
     /// Engine.IO close packet may come first; anything else fails the check.
     pub async fn expect_closed(&self, ws: &mut WebSocket, after: &str) -> CheckResult {

@@ -8,8 +8,6 @@
 //! make them flaky), so does the WebSocket close (or connectTimeout could pass for the close), and
 //! the upgrade checks prove the WebSocket works by joining `/` on it instead of by an echo.
 
-use std::time::Duration;
-
 use tokio::time::Instant;
 
 use super::client::{websocket_for, Ctx};
@@ -113,11 +111,12 @@ pub async fn close_polling(c: Ctx) -> CheckResult {
 }
 
 /// Over WebSocket, joined to `/` (so connectTimeout cannot be what closes it), the close packet
-/// `1` makes the server close the socket within a second; pings are answered meanwhile.
+/// `1` makes the server close the socket at once (within `ACT_WITHIN`); pings are answered
+/// meanwhile.
 pub async fn close_websocket(c: Ctx) -> CheckResult {
     let mut s = c.session().await?;
     s.ws.send_text("1").await?;
-    let limit = Duration::from_secs(1);
+    let limit = eio::ACT_WITHIN;
     let deadline = Instant::now() + limit;
     loop {
         let left = deadline.saturating_duration_since(Instant::now());
@@ -184,7 +183,7 @@ pub async fn second_websocket_closed(c: Ctx) -> CheckResult {
             r.status(),
             r.text()
         ),
-        Opening::Open(mut second) => match second.recv(Duration::from_secs(2)).await {
+        Opening::Open(mut second) => match second.recv(eio::ACT_WITHIN).await {
             Ok(Event::Close(_) | Event::Ended) => {}
             Ok(other) => fail!("a second WebSocket for the session was served: got {other:?}"),
             Err(e) => fail!("a second WebSocket for the session was not closed: {e}"),
