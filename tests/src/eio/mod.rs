@@ -46,6 +46,12 @@ pub const EARLY_TOLERANCE: Duration = Duration::from_millis(50);
 /// machine, and a server that never acts still fails.
 pub const ACT_WITHIN: Duration = Duration::from_secs(5);
 
+/// How many times a check starts over when its outcome shows a race between this client and the
+/// server's own timers that it cannot rule out beforehand (a ping answered the GET the check had
+/// parked; the session timed out while the check had to stay silent). A server that misbehaves
+/// does so every time, so it still fails; a race needs this many stalls in a row.
+pub const RACE_ATTEMPTS: usize = 3;
+
 /// What the server under test is configured with, and how patient the checks are.
 #[derive(Debug, Clone)]
 pub struct Config {

@@ -6,6 +6,7 @@ use std::time::Duration;
 use super::client::{polling, Ctx};
 use super::expect::{expect_error, expect_packets};
 use super::packet::split_payload;
+use super::RACE_ATTEMPTS;
 use crate::check::CheckResult;
 use crate::http::{Request, Response, DEFAULT_RESPONSE_TIMEOUT};
 use crate::{ensure, fail};
@@ -47,15 +48,39 @@ pub async fn utf8(c: Ctx) -> CheckResult {
 /// A GET with nothing to send parks; a POST then releases it with the echo.
 pub async fn parked_get_released(c: Ctx) -> CheckResult {
     let sid = c.handshake().await?.sid;
-    let parked = c.start_poll(&sid, DEFAULT_RESPONSE_TIMEOUT).await?;
-    c.sleep(Duration::from_millis(100)).await;
-    ensure!(
-        !parked.is_finished(),
-        "a GET with nothing to send was answered at once instead of parking"
-    );
-    c.push(&sid, "4late").await?;
-    let released = parked.response().await?;
-    expect_packets(&c.receive_after(&sid, released).await?, &["4late"])
+    // Long enough for a server that answers at once to have done so; short of the ping, which
+    // would release the GET and prove nothing.
+    let wait = c.config().ping_interval / 3;
+    for _ in 0..RACE_ATTEMPTS {
+        let parked = c.start_poll(&sid, DEFAULT_RESPONSE_TIMEOUT).await?;
+        c.sleep(wait).await;
+        if !parked.is_finished() {
+            c.push(&sid, "4late").await?;
+            let released = parked.response().await?;
+            return expect_packets(&c.receive_after(&sid, released).await?, &["4late"]);
+        }
+        let answered = parked.response().await?;
+        ensure!(
+            only_pings(&answered),
+            "a GET with nothing to send was answered at once ({} {:?}) instead of parking",
+            answered.status(),
+            answered.text()
+        );
+        // This client was too slow: the ping interval ran out while it waited.
+        c.note("a ping answered the GET first: answer it and park another");
+        c.push(&sid, "3").await?;
+    }
+    fail!(
+        "{RACE_ATTEMPTS} GETs with nothing to send in a row were answered by a ping within {} ms, \
+         never parked",
+        wait.as_millis()
+    )
+}
+
+/// A 200 carrying nothing but pings.
+fn only_pings(response: &Response) -> bool {
+    let text = response.text();
+    response.status() == 200 && !text.is_empty() && split_payload(&text).iter().all(|p| *p == "2")
 }
 
 /// POST `abc` (no such packet type) closes the session: the next GET gets 400 code 1. (The POST
@@ -73,15 +98,34 @@ pub async fn invalid_packet_closes(c: Ctx) -> CheckResult {
 /// session is gone. (Two connections carry no order, so either GET may be the one parked.)
 pub async fn duplicate_get(c: Ctx) -> CheckResult {
     let sid = c.handshake().await?.sid;
-    let first = c.start_poll(&sid, DEFAULT_RESPONSE_TIMEOUT).await?;
-    c.sleep(Duration::from_millis(50)).await;
-    let second = c
-        .start_poll_query(
-            &format!("{}&t=burst", polling(&sid)),
-            DEFAULT_RESPONSE_TIMEOUT,
-        )
-        .await?;
-    let (first, second) = (first.response().await?, second.response().await?);
+    let mut first = c.start_poll(&sid, DEFAULT_RESPONSE_TIMEOUT).await?;
+    for _ in 0..RACE_ATTEMPTS {
+        // Only so that the two GETs usually arrive one after the other; either order is fine.
+        c.sleep(Duration::from_millis(50)).await;
+        let second = c
+            .start_poll_query(
+                &format!("{}&t=burst", polling(&sid)),
+                DEFAULT_RESPONSE_TIMEOUT,
+            )
+            .await?;
+        let first_answer = first.response().await?;
+        if only_pings(&first_answer) {
+            // A ping released the first GET before the second arrived (a stall here): the
+            // second is the parked one now; answer the ping and send another.
+            c.note("a ping answered the first GET first: answer it and send another");
+            c.push(&sid, "3").await?;
+            first = second;
+            continue;
+        }
+        let second_answer = second.response().await?;
+        return judge_duplicate_get(&c, &sid, first_answer, second_answer).await;
+    }
+    fail!("{RACE_ATTEMPTS} times in a row a ping answered the first GET before the second arrived")
+}
+
+/// Of two concurrent GETs, one was parked and must get the close packet, the other must get 400;
+/// the session is gone afterwards.
+async fn judge_duplicate_get(c: &Ctx, sid: &str, first: Response, second: Response) -> CheckResult {
     let (parked, duplicate) = if first.status() == 400 {
         (second, first)
     } else {
@@ -108,29 +152,46 @@ pub async fn duplicate_get(c: Ctx) -> CheckResult {
         .map(str::to_string)
         .collect();
     expect_packets(&packets, &["1"])?;
-    expect_error(&c.poll(&sid).await?, 400, 1)
+    expect_error(&c.poll(sid).await?, 400, 1)
 }
 
 /// A second POST while one is still sending its body -> 400, and the session is closed.
 pub async fn concurrent_post(c: Ctx) -> CheckResult {
-    let sid = c.handshake().await?.sid;
-    let mut first = c.connect().await?;
-    let head = format!(
-        "POST {} HTTP/1.1\r\nHost: {}\r\nContent-Length: 10\r\n\r\n4hel",
-        c.target(&polling(&sid)),
-        first.writer.host()
-    );
-    first.send_raw(head.as_bytes()).await?;
-    c.sleep(Duration::from_millis(100)).await;
-    let second = c.send(&sid, "4hi").await?;
-    ensure!(
-        second.status() == 400,
-        "a POST while another is in flight answered {} {:?}, expected 400",
-        second.status(),
-        second.text()
-    );
-    drop(first);
-    expect_error(&c.poll(&sid).await?, 400, 1)
+    let config = c.config();
+    // Nothing tells when the server has read the first POST's head, so wait long enough for a
+    // loaded machine. No pong can be sent while that POST is open, so the session times out at
+    // `pingInterval + pingTimeout`: wait half of that, and start over if it timed out anyway.
+    let wait = (config.ping_interval + config.ping_timeout) / 2;
+    for _ in 0..RACE_ATTEMPTS {
+        let sid = c.handshake().await?.sid;
+        let mut first = c.connect().await?;
+        let head = format!(
+            "POST {} HTTP/1.1\r\nHost: {}\r\nContent-Length: 10\r\n\r\n4hel",
+            c.target(&polling(&sid)),
+            first.writer.host()
+        );
+        first.send_raw(head.as_bytes()).await?;
+        c.sleep(wait).await;
+        let second = c.send(&sid, "4hi").await?;
+        drop(first);
+        if expect_error(&second, 400, 1).is_ok() {
+            c.note("the session timed out before the second POST was read: start over");
+            continue;
+        }
+        ensure!(
+            second.status() == 400,
+            "a POST while another is in flight answered {} {:?}, expected 400",
+            second.status(),
+            second.text()
+        );
+        return expect_error(&c.poll(&sid).await?, 400, 1);
+    }
+    fail!(
+        "{RACE_ATTEMPTS} times in a row the second POST was answered 400 code 1 (session unknown): \
+         the session ended within {} ms, before pingInterval + pingTimeout, or the overlap was \
+         refused as an unknown session",
+        wait.as_millis()
+    )
 }
 
 /// Sends a POST whose body is one byte over `maxPayload`, writing and reading at once (the
