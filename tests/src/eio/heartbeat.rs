@@ -14,25 +14,44 @@ use crate::http::{Request, WireError};
 use crate::ws::Event;
 use crate::{ensure, fail};
 
-/// Three rounds of: the parked GET gets `2` within `pingInterval` (+ slack), the client POSTs `3`.
+/// Three rounds of: the parked GET gets `2`, `pingInterval` after the handshake or the previous
+/// pong, and the client POSTs `3`.
 pub async fn polling_ping_pong(c: Ctx) -> CheckResult {
-    let sid = c.handshake().await?.sid;
-    let budget = c.config().ping_interval + c.slack();
+    // Each wait is timed from before the request that starts the server's interval (the
+    // handshake, then each pong), so delays on either side can only make a ping look later.
     let mut since = Instant::now();
+    let sid = c.handshake().await?.sid;
     for round in 1..=3 {
         let response = c.poll(&sid).await?;
         expect_body(&response, "2")
             .map_err(|f| crate::check::Failure::Failed(format!("ping {round}: {f}")))?;
-        let waited = since.elapsed();
-        ensure!(
-            waited <= budget,
-            "ping {round} came {} ms after the previous pong, expected within {} ms",
-            waited.as_millis(),
-            budget.as_millis()
-        );
-        c.push(&sid, "3").await?;
+        expect_ping_time(&c, round, since.elapsed())?;
         since = Instant::now();
+        c.push(&sid, "3").await?;
     }
+    Ok(())
+}
+
+/// Ping `round` came `waited` after the handshake or pong that started the server's interval
+/// began: not before `pingInterval`, and at most the slack after it.
+pub(crate) fn expect_ping_time(c: &Ctx, round: u32, waited: Duration) -> CheckResult {
+    let interval = c.config().ping_interval;
+    ensure!(
+        waited + EARLY_TOLERANCE >= interval,
+        "ping {round} came {} ms after the previous pong (or the handshake) began, before \
+         pingInterval ({} ms)",
+        waited.as_millis(),
+        interval.as_millis()
+    );
+    ensure!(
+        waited <= interval + c.slack(),
+        "ping {round} came {} ms after the previous pong (or the handshake) began, expected at \
+         pingInterval ({} ms), at most {} ms late",
+        waited.as_millis(),
+        interval.as_millis(),
+        c.slack().as_millis()
+    );
+    c.note(format!("ping {round} after {} ms", waited.as_millis()));
     Ok(())
 }
 
@@ -123,23 +142,24 @@ pub async fn polling_stays_open(c: Ctx) -> CheckResult {
     Ok(())
 }
 
-/// Over WebSocket: three pings, each within `pingInterval` (+ slack) of the previous pong.
+/// Over WebSocket: three pings, each `pingInterval` after the handshake or the previous pong.
 pub async fn websocket_ping_pong(c: Ctx) -> CheckResult {
+    // Timed as in [`polling_ping_pong`]: from before what starts the server's interval.
+    let mut since = Instant::now();
     let (mut ws, _) = c.websocket_session().await?;
     let budget = c.config().ping_interval + c.slack();
     for round in 1..=3 {
-        let started = Instant::now();
-        match ws.recv(budget).await? {
-            Event::Text(t) if t == "2" => {}
-            other => fail!(
-                "ping {round}: expected \"2\" within {} ms, got {other:?}",
+        let left = (since + budget).saturating_duration_since(Instant::now());
+        match ws.recv(left).await {
+            Ok(Event::Text(t)) if t == "2" => {}
+            Err(WireError::Timeout(_)) => fail!(
+                "ping {round}: none within {} ms of the previous pong (or the handshake)",
                 budget.as_millis()
             ),
+            other => fail!("ping {round}: expected \"2\", got {other:?}"),
         }
-        c.note(format!(
-            "ping {round} after {} ms",
-            started.elapsed().as_millis()
-        ));
+        expect_ping_time(&c, round, since.elapsed())?;
+        since = Instant::now();
         ws.send_text("3").await?;
     }
     ws.close().await?;
