@@ -7,13 +7,14 @@ use tokio::time::Instant;
 
 use super::client::{polling, Ctx};
 use super::expect::{expect_body, expect_error, expect_packets};
+use super::ACT_WITHIN;
 use crate::check::{CheckResult, Failure};
 use crate::http::{Ending, Request, DEFAULT_RESPONSE_TIMEOUT};
 use crate::transcript::show;
 use crate::{ensure, fail};
 
 /// How long the server has to answer and hang up on a request it cannot parse.
-const HANG_UP_WITHIN: Duration = Duration::from_secs(3);
+const HANG_UP_WITHIN: Duration = ACT_WITHIN;
 
 /// Writes `bytes` on a fresh connection (in the background: the server may stop reading) and
 /// reads until the server hangs up or `limit` passes.
