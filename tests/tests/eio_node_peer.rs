@@ -47,6 +47,7 @@ async fn every_engineio_check_passes_against_the_node_reference_server() {
     config.cors = true;
     config.forbidden_query = Some("forbidden=1".to_string());
     config.slow_header_limit = Duration::from_secs(8);
+    config.ping_timeout = common::PEER_PING_TIMEOUT;
 
     let report = eio::run(config, &eio::checks()).await;
     drop(peer);

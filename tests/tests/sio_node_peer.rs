@@ -43,7 +43,9 @@ async fn every_socketio_check_passes_against_the_node_reference_server() {
         Ok(target) => target,
         Err(e) => panic!("{e}"),
     };
-    let report = sio::run(sio::Config::new(target), &sio::checks()).await;
+    let mut config = sio::Config::new(target);
+    config.ping_timeout = common::PEER_PING_TIMEOUT;
+    let report = sio::run(config, &sio::checks()).await;
     drop(peer);
 
     common::assert_only_known_deviations(&report, NODE_DEVIATIONS);

@@ -169,6 +169,11 @@ impl Driver {
             commands_open &= !matches!(wake, Wake::Command(None));
             frames_first = !read_frames;
             now = Instant::now();
+            if matches!(wake, Wake::Timeout) {
+                // What already arrived goes first (a pong waiting in the socket after this task
+                // was held up must not lose to the pong deadline it meets).
+                self.take_ready(now, true);
+            }
             self.on_wake(now, wake);
             self.take_ready(now, read_frames);
         }

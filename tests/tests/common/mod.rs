@@ -47,11 +47,20 @@ pub fn missing_node(package: &str) -> Option<String> {
     None
 }
 
-/// Starts `node <script> --port 0` in `tests/peer/` and returns it with the port it printed.
+/// The pingTimeout the Node peers run with here: after a pause of the process (a busy machine)
+/// Node runs its timers before it reads a pong that arrived in time, so 200 ms would close
+/// sessions whose client answered at once. Below the Socket.IO peer's connectTimeout (1000 ms)
+/// less its pingInterval (300 ms), so the engine checks on `/socket.io/` still see the ping
+/// timeout first.
+pub const PEER_PING_TIMEOUT: Duration = Duration::from_millis(600);
+
+/// Starts `node <script> --port 0 --ping-timeout` [`PEER_PING_TIMEOUT`] in `tests/peer/` and
+/// returns it with the port it printed.
 pub fn start_peer(script: &str) -> Result<(Peer, u16), String> {
+    let ping_timeout = PEER_PING_TIMEOUT.as_millis().to_string();
     let mut child = Command::new("node")
         .arg(script)
-        .args(["--port", "0"])
+        .args(["--port", "0", "--ping-timeout", &ping_timeout])
         .current_dir(peer_dir())
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
