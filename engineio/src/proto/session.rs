@@ -210,6 +210,14 @@ enum State {
     Closed(CloseReason),
 }
 
+/// The earlier of two optional deadlines.
+fn earliest(a: Option<Instant>, b: Option<Instant>) -> Option<Instant> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}
+
 /// How long a polling session closed by the client's POST waits for the GET sent with it.
 const LINGER: std::time::Duration = std::time::Duration::from_secs(1);
 
@@ -383,6 +391,10 @@ impl Session {
 
     /// Starts or ends a stretch at the send budget.
     fn update_pressure(&mut self, now: Instant) {
+        // The common case, on every input: no refusal, no stretch under way.
+        if !self.backlog.refused && self.backlog.full_since.is_none() {
+            return;
+        }
         if std::mem::take(&mut self.backlog.refused) && self.backlog.full_since.is_none() {
             self.backlog.full_since = Some(now);
         }
@@ -419,15 +431,10 @@ impl Session {
             .backlog
             .full_since
             .map(|since| since + self.config.send_buffer_grace);
-        [
-            self.next_ping,
-            self.pong_deadline,
-            state_deadline,
-            full_deadline,
-        ]
-        .into_iter()
-        .flatten()
-        .min()
+        earliest(
+            earliest(self.next_ping, self.pong_deadline),
+            earliest(state_deadline, full_deadline),
+        )
     }
 
     /// Queues a message for the client, within `max_buffered_packets` and the send budget

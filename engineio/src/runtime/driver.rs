@@ -124,10 +124,11 @@ impl Driver {
         // (asking again would spin; the session is already closing by then).
         let (mut inputs_open, mut commands_open) = (true, true);
         loop {
-            let (elsewhere, refused) = self.commands.backlog();
-            self.session.set_queued_elsewhere(now, elsewhere, refused);
             self.drain(now).await;
-            self.commands.set_downstream(self.session.buffered_bytes());
+            // One exchange with the command queue a wake: what the session holds (for the
+            // queue's admissions), what the queue holds and whether it refused (for the session).
+            let (elsewhere, refused) = self.commands.sync(self.session.buffered_bytes());
+            self.session.set_queued_elsewhere(now, elsewhere, refused);
             self.transport.set(self.session.transport());
             if self.session.is_finished() {
                 break;
@@ -379,15 +380,20 @@ impl Driver {
                 }
             }
         }
-        let mut done = Vec::new();
-        for w in &mut self.websockets {
-            match poll_fn(|cx| w.poll_write_out(cx)).now_or_never() {
-                Some(Ok(true)) => done.push((w.id, WsEvent::Written)),
-                Some(Ok(false)) | None => {}
-                Some(Err(_)) => done.push((w.id, WsEvent::WriteFailed)),
-            }
+        // At most two WebSockets (the active one and a probe): their outcomes on the stack.
+        let mut done: [Option<(WsId, WsEvent)>; 2] = [None, None];
+        for (w, slot) in self.websockets.iter_mut().zip(done.iter_mut()) {
+            *slot = match poll_fn(|cx| w.poll_write_out(cx)).now_or_never() {
+                Some(Ok(true)) => Some((w.id, WsEvent::Written)),
+                Some(Ok(false)) | None => None,
+                Some(Err(_)) => Some((w.id, WsEvent::WriteFailed)),
+            };
         }
-        for (ws, event) in done {
+        for (ws, event) in done.into_iter().flatten() {
+            // Nothing of the session's counted as unwritten: nothing to report.
+            if matches!(event, WsEvent::Written) && self.session.buffered_bytes() == 0 {
+                continue;
+            }
             self.on_wake(now, Wake::Ws(ws, event));
         }
         if self.release_memory {

@@ -12,6 +12,7 @@
 
 use std::collections::VecDeque;
 use std::future::poll_fn;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll, Waker};
 use tokio::sync::Notify;
@@ -20,12 +21,6 @@ struct State<T> {
     /// Each value with its weight in bytes.
     queue: VecDeque<(T, usize)>,
     capacity: usize,
-    /// The weights of the queued values.
-    bytes: usize,
-    /// What the receiver holds further on, counted against the same budget.
-    downstream: usize,
-    /// A weighted send was refused since the receiver last asked.
-    refused: bool,
     /// The receiver's waker while it waits.
     waker: Option<Waker>,
     senders: usize,
@@ -36,17 +31,26 @@ struct Shared<T> {
     state: Mutex<State<T>>,
     /// Senders waiting for room, and waiters of [`Sender::closed`].
     changed: Notify,
-}
-
-impl<T> State<T> {
-    fn pop(&mut self) -> Option<T> {
-        let (value, weight) = self.queue.pop_front()?;
-        self.bytes = self.bytes.saturating_sub(weight);
-        Some(value)
-    }
+    /// The weights of the queued values (changed under the lock; the receiver reads it without).
+    bytes: AtomicUsize,
+    /// What the receiver holds further on, counted against the same budget (written by the
+    /// receiver without the lock, on each of its wakes).
+    downstream: AtomicUsize,
+    /// A weighted send was refused since the receiver last asked (set under the lock).
+    refused: AtomicBool,
+    /// Senders waiting in [`Sender::send_weighted`]: only then does a fall of `downstream` wake.
+    waiting: AtomicUsize,
 }
 
 impl<T> Shared<T> {
+    fn pop(&self, state: &mut State<T>) -> Option<T> {
+        let (value, weight) = state.queue.pop_front()?;
+        if weight > 0 {
+            self.bytes.fetch_sub(weight, Ordering::Relaxed);
+        }
+        Some(value)
+    }
+
     fn lock(&self) -> MutexGuard<'_, State<T>> {
         // Nothing panics while holding the lock; a poisoned queue is still a consistent queue.
         self.state.lock().unwrap_or_else(|e| e.into_inner())
@@ -68,14 +72,15 @@ pub(crate) fn mailbox<T>(capacity: usize) -> (Sender<T>, Receiver<T>) {
         state: Mutex::new(State {
             queue: VecDeque::new(),
             capacity: capacity.max(1),
-            bytes: 0,
-            downstream: 0,
-            refused: false,
             waker: None,
             senders: 1,
             receiver_alive: true,
         }),
         changed: Notify::new(),
+        bytes: AtomicUsize::new(0),
+        downstream: AtomicUsize::new(0),
+        refused: AtomicBool::new(false),
+        waiting: AtomicUsize::new(0),
     });
     (Sender(shared.clone()), Receiver(shared))
 }
@@ -132,13 +137,15 @@ impl<T> Sender<T> {
             if !state.receiver_alive {
                 return Err(TrySendError::Closed(value));
             }
-            let queued = state.bytes.saturating_add(state.downstream);
+            let shared = &self.0;
+            let queued = (shared.bytes.load(Ordering::Relaxed))
+                .saturating_add(shared.downstream.load(Ordering::Relaxed));
             if state.queue.len() >= state.capacity
                 || (weight > 0 && !crate::proto::budget::admits(queued, weight, budget))
             {
                 // The first refusal wakes a waiting receiver: the session times the grace of a
                 // client at its budget from it.
-                let waker = if std::mem::replace(&mut state.refused, true) {
+                let waker = if shared.refused.swap(true, Ordering::Relaxed) {
                     None
                 } else {
                     state.waker.take()
@@ -149,7 +156,9 @@ impl<T> Sender<T> {
                 }
                 return Err(TrySendError::Full(value));
             }
-            state.bytes = state.bytes.saturating_add(weight);
+            if weight > 0 {
+                shared.bytes.fetch_add(weight, Ordering::Relaxed);
+            }
             state.queue.push_back((value, weight));
             state.waker.take()
         };
@@ -171,6 +180,15 @@ impl<T> Sender<T> {
         weight: usize,
         budget: usize,
     ) -> Result<(), T> {
+        /// Counts the sender among those waiting while it waits.
+        struct Waiting<'a>(&'a AtomicUsize);
+        impl Drop for Waiting<'_> {
+            fn drop(&mut self) {
+                self.0.fetch_sub(1, Ordering::Relaxed);
+            }
+        }
+        self.0.waiting.fetch_add(1, Ordering::Relaxed);
+        let _waiting = Waiting(&self.0.waiting);
         loop {
             let notified = self.0.changed.notified();
             tokio::pin!(notified);
@@ -187,8 +205,8 @@ impl<T> Sender<T> {
 
     /// The bytes queued here plus what the receiver last reported held downstream.
     pub(crate) fn queued_bytes(&self) -> usize {
-        let state = self.0.lock();
-        state.bytes.saturating_add(state.downstream)
+        (self.0.bytes.load(Ordering::Relaxed))
+            .saturating_add(self.0.downstream.load(Ordering::Relaxed))
     }
 
     /// Whether the receiver is gone.
@@ -219,7 +237,7 @@ impl<T> Drop for Receiver<T> {
             let mut state = self.0.lock();
             state.receiver_alive = false;
             state.waker = None;
-            state.bytes = 0;
+            self.0.bytes.store(0, Ordering::Relaxed);
             std::mem::take(&mut state.queue)
         };
         // The values may own senders of this queue: drop them without the lock.
@@ -235,7 +253,7 @@ impl<T> Receiver<T> {
             let mut state = self.0.lock();
             state.waker = None;
             let was_full = state.queue.len() >= state.capacity;
-            let value = state.pop();
+            let value = self.0.pop(&mut state);
             let room = was_full && value.is_some();
             (value, room)
         };
@@ -246,36 +264,25 @@ impl<T> Receiver<T> {
     }
 
     /// Reports the bytes the receiver holds further on (they count against the budget of
-    /// weighted sends); senders waiting for room are woken when it falls.
-    pub(crate) fn set_downstream(&self, bytes: usize) {
-        let fell = {
-            let mut state = self.0.lock();
-            let fell = bytes < state.downstream;
-            state.downstream = bytes;
-            fell
-        };
-        if fell {
-            self.0.changed.notify_waiters();
+    /// weighted sends; senders waiting for room are woken when it falls) and returns the bytes
+    /// queued here and whether a weighted send was refused since the last call. No lock: the
+    /// receiver calls it on every wake.
+    pub(crate) fn sync(&self, downstream: usize) -> (usize, bool) {
+        let shared = &self.0;
+        let before = shared.downstream.swap(downstream, Ordering::Relaxed);
+        if downstream < before && shared.waiting.load(Ordering::Relaxed) > 0 {
+            shared.changed.notify_waiters();
         }
+        let refused =
+            shared.refused.load(Ordering::Relaxed) && shared.refused.swap(false, Ordering::Relaxed);
+        (shared.bytes.load(Ordering::Relaxed), refused)
     }
 
     /// The next value, like [`Receiver::recv`], or `Err(())` as soon as a weighted send has
-    /// been refused since the last [`Receiver::backlog`] (the session must hear of it, with the
+    /// been refused since the last [`Receiver::sync`] (the session must hear of it, with the
     /// time, even when nothing is queued).
     pub(crate) async fn recv_or_refused(&mut self) -> Result<Option<T>, ()> {
-        poll_fn(|cx| {
-            if self.0.lock().refused {
-                return Poll::Ready(Err(()));
-            }
-            self.poll_recv(cx).map(Ok)
-        })
-        .await
-    }
-
-    /// The bytes queued here, and whether a weighted send was refused since the last call.
-    pub(crate) fn backlog(&self) -> (usize, bool) {
-        let mut state = self.0.lock();
-        (state.bytes, std::mem::take(&mut state.refused))
+        poll_fn(|cx| self.poll_recv(cx, true)).await
     }
 
     /// Gives back the memory of past bursts if the queue is empty (a session calls this when it
@@ -289,19 +296,26 @@ impl<T> Receiver<T> {
 
     /// The next value; `None` once the queue is empty and every sender is gone.
     pub(crate) async fn recv(&mut self) -> Option<T> {
-        poll_fn(|cx| self.poll_recv(cx)).await
+        poll_fn(|cx| self.poll_recv(cx, false))
+            .await
+            .unwrap_or(None)
     }
 
-    fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Option<T>> {
+    /// The next value; with `refusals`, `Err(())` instead of waiting when a weighted send was
+    /// refused (checked under the lock that a refusing sender holds, so none is missed).
+    fn poll_recv(&mut self, cx: &mut Context<'_>, refusals: bool) -> Poll<Result<Option<T>, ()>> {
         let (poll, room) = {
             let mut state = self.0.lock();
             let was_full = state.queue.len() >= state.capacity;
-            match state.pop() {
+            match self.0.pop(&mut state) {
                 Some(value) => {
                     state.waker = None;
-                    (Poll::Ready(Some(value)), was_full)
+                    (Poll::Ready(Ok(Some(value))), was_full)
                 }
-                None if state.senders == 0 => (Poll::Ready(None), false),
+                None if state.senders == 0 => (Poll::Ready(Ok(None)), false),
+                None if refusals && self.0.refused.load(Ordering::Relaxed) => {
+                    (Poll::Ready(Err(())), false)
+                }
                 None => {
                     match &mut state.waker {
                         Some(waker) if waker.will_wake(cx.waker()) => {}
@@ -366,26 +380,22 @@ mod tests {
             tx.try_send_weighted(2, 10, 100),
             Err(TrySendError::Full(2))
         ));
-        assert_eq!(rx.backlog(), (150, true));
-        assert_eq!(rx.backlog(), (150, false), "the refusal is reported once");
+        assert_eq!(rx.sync(0), (150, true));
+        assert_eq!(rx.sync(0), (150, false), "the refusal is reported once");
         assert_eq!(rx.try_recv(), Some(1));
-        rx.set_downstream(95);
+        rx.sync(95);
         tx.try_send_weighted(3, 5, 100).unwrap();
         // A waiting send goes in once downstream falls.
         let tx2 = tx.clone();
         let waiting = tokio::spawn(async move { tx2.send_weighted(4, 50, 100).await });
         tokio::task::yield_now().await;
         assert!(!waiting.is_finished());
-        rx.set_downstream(0);
+        assert_eq!(rx.sync(0), (5, true), "the waiting send was refused once");
         waiting.await.unwrap().unwrap();
-        assert_eq!(
-            rx.backlog(),
-            (55, true),
-            "the waiting send was refused once"
-        );
+        assert_eq!(rx.sync(0), (55, false));
         assert_eq!(rx.try_recv(), Some(3));
         assert_eq!(rx.try_recv(), Some(4));
-        assert_eq!(rx.backlog(), (0, false));
+        assert_eq!(rx.sync(0), (0, false));
     }
 
     #[tokio::test]
