@@ -43,9 +43,12 @@ struct Shared<T> {
 }
 
 impl<T> Shared<T> {
+    /// Takes the next value. Its weight moves from `bytes` to `downstream` (the receiver holds
+    /// it now), so a sender never sees it counted nowhere before the receiver's next report.
     fn pop(&self, state: &mut State<T>) -> Option<T> {
         let (value, weight) = state.queue.pop_front()?;
         if weight > 0 {
+            self.downstream.fetch_add(weight, Ordering::Relaxed);
             self.bytes.fetch_sub(weight, Ordering::Relaxed);
         }
         Some(value)
@@ -383,6 +386,11 @@ mod tests {
         assert_eq!(rx.sync(0), (150, true));
         assert_eq!(rx.sync(0), (150, false), "the refusal is reported once");
         assert_eq!(rx.try_recv(), Some(1));
+        assert_eq!(
+            tx.queued_bytes(),
+            150,
+            "taken, it counts downstream until the next report"
+        );
         rx.sync(95);
         tx.try_send_weighted(3, 5, 100).unwrap();
         // A waiting send goes in once downstream falls.
