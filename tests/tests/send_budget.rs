@@ -4,14 +4,15 @@
 //! with `send buffer full` after the grace, and a client that reads gets every message.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
+use conformance::http::{Connection, Request};
+use conformance::target::Target;
+use conformance::transcript::Transcript;
+use conformance::ws::{Event, Opening, WebSocket};
 use engineio::runtime::{RunningServer, Server};
 use socketio::proto::DisconnectReason;
 use socketio::runtime::{EmitError, Socket, SocketIo, SocketIoConfig};
-use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
 use tokio::sync::mpsc;
 
 const MIB: usize = 1 << 20;
@@ -21,7 +22,7 @@ static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 struct Fixture {
     io: SocketIo,
-    addr: SocketAddr,
+    target: Target,
     _server: RunningServer,
     sockets: Arc<Mutex<Vec<Socket>>>,
     disconnects: mpsc::UnboundedReceiver<(String, DisconnectReason)>,
@@ -51,7 +52,7 @@ async fn start(budget: usize, grace: Duration) -> Fixture {
         .await
         .unwrap();
     Fixture {
-        addr: server.local_addr(),
+        target: Target::parse(&format!("http://{}/socket.io/", server.local_addr())).unwrap(),
         io,
         _server: server,
         sockets,
@@ -71,92 +72,27 @@ fn rss_bytes() -> usize {
     kib * 1024
 }
 
-/// A WebSocket client written by hand: it connects to `/`, then reads only when told to.
-struct WsClient {
-    stream: TcpStream,
-    buf: Vec<u8>,
-}
-
-impl WsClient {
-    async fn connect(addr: SocketAddr) -> Self {
-        let mut stream = TcpStream::connect(addr).await.unwrap();
-        stream
-            .write_all(
-                b"GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\nHost: x\r\n\
-                  Upgrade: websocket\r\nConnection: Upgrade\r\n\
-                  Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
-            )
-            .await
-            .unwrap();
-        let mut client = Self {
-            stream,
-            buf: Vec::new(),
-        };
-        loop {
-            if let Some(end) = find(&client.buf, b"\r\n\r\n") {
-                assert!(client.buf.starts_with(b"HTTP/1.1 101"));
-                client.buf.drain(..end + 4);
-                break;
-            }
-            client.fill().await;
-        }
-        let open = client.frame().await.1;
-        assert!(open.starts_with(b"0{"), "{open:?}");
-        client.send_text(b"40").await;
-        let connect = client.frame().await.1;
-        assert!(connect.starts_with(b"40{"), "{connect:?}");
-        client
-    }
-
-    async fn fill(&mut self) -> usize {
-        let mut chunk = [0u8; 64 * 1024];
-        let n = self.stream.read(&mut chunk).await.unwrap();
-        self.buf.extend_from_slice(&chunk[..n]);
-        n
-    }
-
-    /// The next frame: (opcode, payload).
-    async fn frame(&mut self) -> (u8, Vec<u8>) {
-        loop {
-            if let Some((op, payload, used)) = parse_frame(&self.buf) {
-                self.buf.drain(..used);
-                return (op, payload);
-            }
-            assert!(self.fill().await > 0, "connection closed");
-        }
-    }
-
-    async fn send_text(&mut self, text: &[u8]) {
-        let mut frame = vec![0x81, 0x80 | text.len() as u8, 1, 2, 3, 4];
-        frame.extend(
-            text.iter()
-                .enumerate()
-                .map(|(i, b)| b ^ [1, 2, 3, 4][i % 4]),
-        );
-        self.stream.write_all(&frame).await.unwrap();
-    }
-}
-
-fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    hay.windows(needle.len()).position(|w| w == needle)
-}
-
-fn parse_frame(buf: &[u8]) -> Option<(u8, Vec<u8>, usize)> {
-    let (&b0, &b1) = (buf.first()?, buf.get(1)?);
-    let (len, head) = match b1 & 0x7f {
-        126 => (
-            u16::from_be_bytes(buf.get(2..4)?.try_into().ok()?) as usize,
-            4,
-        ),
-        127 => (
-            u64::from_be_bytes(buf.get(2..10)?.try_into().ok()?) as usize,
-            10,
-        ),
-        n => (n as usize, 2),
+/// A WebSocket client connected to `/` (the conformance crate's: it reads only when asked).
+async fn ws_client(target: &Target) -> WebSocket {
+    let log = Transcript::new();
+    let Opening::Open(mut ws) = WebSocket::connect(target, "?EIO=4&transport=websocket", &log)
+        .await
+        .unwrap()
+    else {
+        panic!("the upgrade was refused");
     };
-    let payload = buf.get(head..head + len)?.to_vec();
-    Some((b0 & 0x0f, payload, head + len))
+    let text = |event| match event {
+        Event::Text(text) => text,
+        other => panic!("{other:?}"),
+    };
+    assert!(text(ws.recv(LIMIT).await.unwrap()).starts_with("0{"));
+    ws.send_text("40").await.unwrap();
+    assert!(text(ws.recv(LIMIT).await.unwrap()).starts_with("40{"));
+    ws
 }
+
+/// How long a reply may take.
+const LIMIT: Duration = Duration::from_secs(10);
 
 /// Broadcasts `count` events of `size` bytes to the room; returns how many deliveries were
 /// refused as full.
@@ -179,16 +115,17 @@ async fn stalled_websocket_client_holds_at_most_its_budget() {
     let _serial = SERIAL.lock().await;
     let budget = 4 * MIB;
     let mut f = start(budget, Duration::from_secs(2)).await;
-    let stalled = WsClient::connect(f.addr).await;
+    let stalled = ws_client(&f.target).await;
     let stalled_socket = f.sockets.lock().unwrap()[0].clone();
     // A client that reads everything, in its own task.
-    let mut reader = WsClient::connect(f.addr).await;
+    let mut reader = ws_client(&f.target).await;
     let received = tokio::spawn(async move {
         let mut events = 0;
         while events < 200 {
-            let (op, payload) = reader.frame().await;
-            if op == 1 && payload.starts_with(b"42[\"big\"") {
-                events += 1;
+            match reader.recv(LIMIT).await.unwrap() {
+                Event::Text(text) if text.starts_with("42[\"big\"") => events += 1,
+                Event::Text(_) => {}
+                other => panic!("{other:?}"),
             }
         }
         // Kept connected: only the stalled client is to be disconnected.
@@ -249,8 +186,8 @@ async fn stalled_websocket_client_holds_at_most_its_budget() {
 }
 
 /// A polling client: handshake, CONNECT, then it never sends a GET until told to.
-async fn polling_client(addr: SocketAddr) -> String {
-    let body = http(addr, "GET", "", "").await.1;
+async fn polling_client(target: &Target) -> String {
+    let body = http(target, "GET", "", "").await.1;
     let sid = body
         .split("\"sid\":\"")
         .nth(1)
@@ -258,31 +195,22 @@ async fn polling_client(addr: SocketAddr) -> String {
         .unwrap()
         .to_owned();
     let query = format!("&sid={sid}");
-    assert_eq!(http(addr, "POST", &query, "40").await.1, "ok");
-    let connect = http(addr, "GET", &query, "").await.1;
+    assert_eq!(http(target, "POST", &query, "40").await.1, "ok");
+    let connect = http(target, "GET", &query, "").await.1;
     assert!(connect.starts_with("40{"), "{connect}");
     sid
 }
 
-async fn http(addr: SocketAddr, method: &str, query: &str, body: &str) -> (u16, String) {
-    let mut stream = TcpStream::connect(addr).await.unwrap();
-    let request = format!(
-        "{method} /socket.io/?EIO=4&transport=polling{query} HTTP/1.1\r\nHost: x\r\n\
-         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    );
-    stream.write_all(request.as_bytes()).await.unwrap();
-    let mut response = Vec::new();
-    stream.read_to_end(&mut response).await.unwrap();
-    let end = find(&response, b"\r\n\r\n").unwrap();
-    let status = std::str::from_utf8(&response[9..12])
-        .unwrap()
-        .parse()
-        .unwrap();
-    (
-        status,
-        String::from_utf8_lossy(&response[end + 4..]).into_owned(),
+async fn http(target: &Target, method: &str, query: &str, body: &str) -> (u16, String) {
+    let log = Transcript::new();
+    let mut conn = Connection::open(target, &log).await.unwrap();
+    let request = Request::new(
+        method,
+        target.request_target(&format!("?EIO=4&transport=polling{query}")),
     )
+    .body(body);
+    let response = conn.exchange(&request).await.unwrap();
+    (response.status(), response.text())
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -291,7 +219,7 @@ async fn polling_client_that_never_polls_holds_at_most_its_budget() {
     let budget = 4 * MIB;
     // A grace longer than the broadcasts take, so the GET below still finds the session.
     let mut f = start(budget, Duration::from_secs(8)).await;
-    let sid = polling_client(f.addr).await;
+    let sid = polling_client(&f.target).await;
     let socket = f.sockets.lock().unwrap()[0].clone();
     let rss_before = rss_bytes();
     let (mut refused, mut max_queued, mut max_growth) = (0, 0, 0);
@@ -317,7 +245,7 @@ async fn polling_client_that_never_polls_holds_at_most_its_budget() {
         max_growth / 1024
     );
     // One GET carries at most maxPayload (1 MB) bytes; the rest waits.
-    let (status, body) = http(f.addr, "GET", &format!("&sid={sid}"), "").await;
+    let (status, body) = http(&f.target, "GET", &format!("&sid={sid}"), "").await;
     assert_eq!(status, 200);
     assert!(body.len() <= 1_000_000, "a {} byte response", body.len());
     assert!(body.starts_with("42[\"big\""));
@@ -333,7 +261,7 @@ async fn a_hundred_stalled_clients_hold_at_most_their_budgets() {
     let f = start(budget, Duration::from_secs(30)).await;
     let mut clients = Vec::new();
     for _ in 0..100 {
-        clients.push(WsClient::connect(f.addr).await);
+        clients.push(ws_client(&f.target).await);
     }
     tokio::time::sleep(Duration::from_millis(100)).await;
     let rss_before = rss_bytes();
