@@ -73,8 +73,11 @@ fn payload(request: u64, body: &str) -> Output {
 fn text_frame(ws: u64, s: &str) -> Output {
     // A message packet is output as its text, for the runtime to prefix with `4`.
     let frame = match s.strip_prefix('4') {
-        Some(text) => WsFrame::Message(Text::from(text)),
-        None => WsFrame::Text(Bytes::from(s.to_owned())),
+        Some(text) => WsFrame::Packet {
+            kind: b'4',
+            data: Text::from(text),
+        },
+        None => WsFrame::Text(Text::from(s)),
     };
     Output::WsSend { ws, frame }
 }
@@ -301,7 +304,7 @@ fn upgrade_sequence_keeps_order() {
     assert_eq!(h.handle(1, Input::PollGet(1)), vec![payload(1, "4m1")]);
     h.handle(2, Input::PollGet(2)); // parked
     assert!(h.handle(3, Input::WsOpened(7)).is_empty());
-    let out = h.handle(4, Input::WsFrame(7, WsFrame::Text(Bytes::from("2probe"))));
+    let out = h.handle(4, Input::WsFrame(7, WsFrame::Text(Text::from("2probe"))));
     assert_eq!(
         out,
         vec![text_frame(7, "3probe"), payload(2, "6")],
@@ -311,7 +314,7 @@ fn upgrade_sequence_keeps_order() {
     h.s.send(Data::Text("m2".into())).unwrap();
     h.s.send(Data::Binary(Bytes::from_static(&[9]))).unwrap();
     assert!(h.drain().is_empty());
-    let out = h.handle(5, Input::WsFrame(7, WsFrame::Text(Bytes::from("5"))));
+    let out = h.handle(5, Input::WsFrame(7, WsFrame::Text(Text::from("5"))));
     assert_eq!(
         out,
         vec![
@@ -336,12 +339,12 @@ fn upgrade_sequence_keeps_order() {
     assert!(!h.s.is_closed());
     // Messages from the WebSocket.
     assert_eq!(
-        h.handle(7, Input::WsFrame(7, WsFrame::Text(Bytes::from("4hi")))),
+        h.handle(7, Input::WsFrame(7, WsFrame::Text(Text::from("4hi")))),
         vec![Output::Event(Event::Message(Data::Text("hi".into())))]
     );
     // Heartbeat goes over the WebSocket now.
     assert_eq!(h.tick(300), vec![text_frame(7, "2")]);
-    h.handle(310, Input::WsFrame(7, WsFrame::Text(Bytes::from("3"))));
+    h.handle(310, Input::WsFrame(7, WsFrame::Text(Text::from("3"))));
     assert!(h.tick(500).is_empty());
 }
 
@@ -356,7 +359,7 @@ fn parked_get_during_upgrade_gets_the_queued_messages() {
         vec![payload(1, "4during")],
         "polling still carries traffic before the probe"
     );
-    let out = h.handle(3, Input::WsFrame(7, WsFrame::Text(Bytes::from("2probe"))));
+    let out = h.handle(3, Input::WsFrame(7, WsFrame::Text(Text::from("2probe"))));
     assert_eq!(out, vec![text_frame(7, "3probe")]);
     assert_eq!(
         h.handle(4, Input::PollGet(2)),
@@ -385,7 +388,7 @@ fn upgrade_timeout_and_failed_probe_keep_polling() {
     // A bad packet on a probe closes only the probe.
     h.handle(1002, Input::WsOpened(8));
     assert_eq!(
-        h.handle(1003, Input::WsFrame(8, WsFrame::Text(Bytes::from("4x")))),
+        h.handle(1003, Input::WsFrame(8, WsFrame::Text(Text::from("4x")))),
         vec![Output::WsClose {
             ws: 8,
             code: close_code::NORMAL
@@ -411,8 +414,8 @@ fn server_close_during_the_upgrade_waits_for_the_websocket() {
     let mut h = Harness::polling();
     h.handle(1, Input::PollGet(1)); // parked
     h.handle(2, Input::WsOpened(7));
-    h.handle(3, Input::WsFrame(7, WsFrame::Text(Bytes::from("2probe")))); // GET 1 released with a noop
-                                                                          // The application says goodbye and closes while the client pauses polling.
+    h.handle(3, Input::WsFrame(7, WsFrame::Text(Text::from("2probe")))); // GET 1 released with a noop
+                                                                         // The application says goodbye and closes while the client pauses polling.
     h.s.send(Data::Text("41".into())).unwrap();
     h.s.close(h.at(4));
     assert!(
@@ -420,7 +423,7 @@ fn server_close_during_the_upgrade_waits_for_the_websocket() {
         "nothing is lost on the paused polling transport"
     );
     assert_eq!(h.s.send(Data::Text("late".into())), Err(SendError::Closed));
-    let out = h.handle(5, Input::WsFrame(7, WsFrame::Text(Bytes::from("5"))));
+    let out = h.handle(5, Input::WsFrame(7, WsFrame::Text(Text::from("5"))));
     assert_eq!(
         out,
         vec![
@@ -462,8 +465,8 @@ fn second_websocket_is_closed() {
             code: close_code::NORMAL
         }]
     );
-    h.handle(3, Input::WsFrame(7, WsFrame::Text(Bytes::from("2probe"))));
-    h.handle(4, Input::WsFrame(7, WsFrame::Text(Bytes::from("5"))));
+    h.handle(3, Input::WsFrame(7, WsFrame::Text(Text::from("2probe"))));
+    h.handle(4, Input::WsFrame(7, WsFrame::Text(Text::from("5"))));
     assert_eq!(
         h.handle(5, Input::WsOpened(9)),
         vec![Output::WsClose {
@@ -482,7 +485,7 @@ fn websocket_session() {
         Some(Output::WsSend {
             ws: 3,
             frame: WsFrame::Text(b),
-        }) => assert!(b.starts_with(b"0{\"sid\":\"w\",\"upgrades\":[]")),
+        }) => assert!(b.as_str().starts_with("0{\"sid\":\"w\",\"upgrades\":[]")),
         other => panic!("{other:?}"),
     }
     s.handle(
@@ -495,7 +498,7 @@ fn websocket_session() {
             Bytes::from_static(&[1])
         ))))
     );
-    s.handle(t0, Input::WsFrame(3, WsFrame::Text(Bytes::from("x"))));
+    s.handle(t0, Input::WsFrame(3, WsFrame::Text(Text::from("x"))));
     assert_eq!(
         s.poll_output(),
         Some(Output::WsClose {
@@ -514,7 +517,7 @@ fn websocket_session() {
         vec![
             Output::WsSend {
                 ws: 3,
-                frame: WsFrame::Text(Packet::Close.encode_text())
+                frame: WsFrame::Text(Packet::Close.to_text())
             },
             Output::WsClose {
                 ws: 3,
@@ -720,14 +723,14 @@ fn force_base64_text_frame_is_a_binary_message() {
     let t0 = Instant::now();
     let mut s = Session::new_websocket(t0, "w".into(), config(), 3);
     s.poll_output();
-    s.handle(t0, Input::WsFrame(3, WsFrame::Text(Bytes::from("bAQID"))));
+    s.handle(t0, Input::WsFrame(3, WsFrame::Text(Text::from("bAQID"))));
     assert_eq!(
         s.poll_output(),
         Some(Output::Event(Event::Message(Data::Binary(Bytes::from(
             vec![1u8, 2, 3]
         )))))
     );
-    s.handle(t0, Input::WsFrame(3, WsFrame::Text(Bytes::from("b!!"))));
+    s.handle(t0, Input::WsFrame(3, WsFrame::Text(Text::from("b!!"))));
     assert!(matches!(s.close_reason(), Some(CloseReason::ParseError(_))));
 }
 

@@ -28,6 +28,14 @@ impl Text {
         Self(bytes)
     }
 
+    /// Splits off the first byte when it is ASCII (a packet's type): the rest is still UTF-8.
+    pub(crate) fn split_type(&self) -> Option<(u8, Text)> {
+        match self.0.first() {
+            Some(&kind) if kind.is_ascii() => Some((kind, Self(self.0.slice(1..)))),
+            _ => None,
+        }
+    }
+
     /// A text from a static string, without copying.
     pub const fn from_static(s: &'static str) -> Self {
         Self(Bytes::from_static(s.as_bytes()))
@@ -181,6 +189,26 @@ impl Packet {
         Packet::Message(Data::Binary(b.into()))
     }
 
+    /// The packet's text form as [`Text`] (every text form is UTF-8: a binary message's is
+    /// `b` + base64).
+    pub fn to_text(&self) -> Text {
+        Text(self.encode_text())
+    }
+
+    /// Decodes a text packet whose type character is `kind` and whose data is `data`.
+    pub fn from_parts(kind: u8, data: Text) -> Result<Packet, DecodeError> {
+        Ok(match kind {
+            b'0' => Packet::Open(data),
+            b'1' => Packet::Close,
+            b'2' => Packet::Ping(data),
+            b'3' => Packet::Pong(data),
+            b'4' => Packet::Message(Data::Text(data)),
+            b'5' => Packet::Upgrade,
+            b'6' => Packet::Noop,
+            other => return Err(DecodeError::UnknownType(other)),
+        })
+    }
+
     /// Decodes a text packet (a WebSocket text frame, or one segment of a polling payload).
     ///
     /// The data is sliced from `bytes` without copying.
@@ -192,15 +220,7 @@ impl Packet {
             return Err(DecodeError::UnknownType(kind));
         }
         let text = Text::from_utf8(bytes.slice(1..)).map_err(|_| DecodeError::InvalidUtf8)?;
-        Ok(match kind {
-            b'0' => Packet::Open(text),
-            b'1' => Packet::Close,
-            b'2' => Packet::Ping(text),
-            b'3' => Packet::Pong(text),
-            b'4' => Packet::Message(Data::Text(text)),
-            b'5' => Packet::Upgrade,
-            _ => Packet::Noop,
-        })
+        Self::from_parts(kind, text)
     }
 
     /// Appends the text form of the packet. A binary message is written as `b` + base64, as in a

@@ -39,15 +39,22 @@ pub type RequestId = u64;
 /// Identifies one WebSocket connection; chosen by the runtime, unique within a session.
 pub type WsId = u64;
 
-/// A WebSocket data frame.
+/// A WebSocket data frame. The session reads and writes the Engine.IO framing; a runtime only
+/// moves frames.
 #[derive(Clone, PartialEq, Eq, Debug)]
 pub enum WsFrame {
-    /// A text frame: one Engine.IO text packet.
-    Text(Bytes),
-    /// A text frame holding an Engine.IO message packet: `4` then this text. Kept apart so that
-    /// a runtime writes the prefix and the (possibly shared) text straight into its output,
-    /// without assembling them first.
-    Message(Text),
+    /// A text frame: one Engine.IO packet in text form. UTF-8 (RFC 6455 requires it of a text
+    /// frame: the runtime's WebSocket reader checks it, and closes with 1007 otherwise).
+    Text(Text),
+    /// A text frame written in two parts: the packet's type character `kind`, then `data`. Kept
+    /// apart so that a runtime writes them, and a message's (possibly shared) text, straight into
+    /// its output without assembling them first.
+    Packet {
+        /// The type character (`4` for a message).
+        kind: u8,
+        /// The packet's data.
+        data: Text,
+    },
     /// A binary frame: one binary message.
     Binary(Bytes),
 }
@@ -210,6 +217,21 @@ enum State {
     Closed(CloseReason),
 }
 
+/// Decodes the packet of a WebSocket text frame: its type character, then its data (a message's
+/// text is sliced, not copied or checked again); `b` + base64 is a binary message from a client
+/// that cannot send binary frames (engine.io-client's `forceBase64`).
+fn decode_ws_text(frame: WsFrame) -> Result<Packet, super::packet::DecodeError> {
+    match frame {
+        WsFrame::Packet { kind, data } => Packet::from_parts(kind, data),
+        WsFrame::Text(text) => match text.split_type() {
+            Some((b'b', _)) => payload::decode_segment(text.into_bytes()),
+            Some((kind, data)) => Packet::from_parts(kind, data),
+            None => payload::decode_segment(text.into_bytes()),
+        },
+        WsFrame::Binary(_) => Err(super::packet::DecodeError::Empty),
+    }
+}
+
 /// The earlier of two optional deadlines.
 fn earliest(a: Option<Instant>, b: Option<Instant>) -> Option<Instant> {
     match (a, b) {
@@ -278,7 +300,7 @@ impl Session {
         let mut session = Self::new(now, sid, config, State::WebSocket { ws });
         session.outputs.push_back(Output::WsSend {
             ws,
-            frame: WsFrame::Text(open.encode_text()),
+            frame: WsFrame::Text(open.to_text()),
         });
         session
     }
@@ -297,7 +319,7 @@ impl Session {
             Some(Output::WsSend {
                 frame: WsFrame::Text(bytes),
                 ..
-            }) => Some(bytes),
+            }) => Some(bytes.into_bytes()),
             _ => None,
         }
     }
@@ -456,11 +478,7 @@ impl Session {
         packets: usize,
         bytes: usize,
     ) -> Result<(), SendError> {
-        if let Data::Text(text) = &data {
-            if text.as_bytes().contains(&payload::SEPARATOR) {
-                return Err(SendError::RecordSeparator);
-            }
-        }
+        Self::check_message(&data)?;
         self.check_open()?;
         if self.outbox.len() >= packets
             || !budget::admits(self.backlog.total(), budget::weight(&data), bytes)
@@ -472,9 +490,21 @@ impl Session {
         Ok(())
     }
 
-    /// Queues a message that the runtime's command queue already admitted under the send budget
-    /// (so it is not checked again: it only moves from there to here) and whose text the
-    /// runtime's [`crate::runtime::SocketHandle`] checked for the record separator.
+    /// Whether a message can be sent at all: text with the record separator `\x1e` cannot be
+    /// framed in a polling payload ([`SendError::RecordSeparator`]). [`Session::send`] checks it;
+    /// a runtime that queues messages before they reach the session checks it when it queues.
+    pub fn check_message(data: &Data) -> Result<(), SendError> {
+        match data {
+            Data::Text(text) if text.as_bytes().contains(&payload::SEPARATOR) => {
+                Err(SendError::RecordSeparator)
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// Queues a message that the runtime's command queue already checked
+    /// ([`Session::check_message`]) and admitted under the send budget ([`budget::admits`]):
+    /// it only moves from there to here, so neither is done twice.
     #[cfg_attr(not(feature = "tokio"), allow(dead_code))]
     pub(crate) fn send_admitted(&mut self, data: Data) -> Result<(), SendError> {
         self.check_open()?;
@@ -808,13 +838,10 @@ impl Session {
                 WsFrame::Binary(bytes) => self
                     .outputs
                     .push_back(Output::Event(Event::Message(Data::Binary(bytes)))),
-                // `b` + base64: a binary message from a client that cannot send binary frames
-                // (engine.io-client's `forceBase64`).
-                WsFrame::Text(bytes) => match payload::decode_segment(bytes) {
+                WsFrame::Text(_) | WsFrame::Packet { .. } => match decode_ws_text(frame) {
                     Ok(packet) => self.on_packet(now, packet),
                     Err(e) => self.fail(CloseReason::ParseError(e)),
                 },
-                WsFrame::Message(text) => self.on_packet(now, Packet::Message(Data::Text(text))),
             },
             State::Upgrading {
                 polls,
@@ -823,16 +850,15 @@ impl Session {
                 ..
             } if probe == ws => {
                 let packet = match frame {
-                    WsFrame::Text(bytes) => payload::decode_segment(bytes).ok(),
-                    WsFrame::Message(text) => Some(Packet::Message(Data::Text(text))),
                     WsFrame::Binary(_) => None,
+                    text => decode_ws_text(text).ok(),
                 };
                 match packet {
                     Some(Packet::Ping(data)) if data.as_str() == "probe" => {
                         let pong = Packet::Pong(Text::from_static("probe"));
                         self.outputs.push_back(Output::WsSend {
                             ws,
-                            frame: WsFrame::Text(pong.encode_text()),
+                            frame: WsFrame::Text(pong.to_text()),
                         });
                         if let State::Upgrading { probed, .. } = &mut self.state {
                             *probed = true;
@@ -1025,8 +1051,11 @@ impl Session {
             }
             let frame = match packet {
                 Packet::Message(Data::Binary(bytes)) => WsFrame::Binary(bytes),
-                Packet::Message(Data::Text(text)) => WsFrame::Message(text),
-                other => WsFrame::Text(other.encode_text()),
+                Packet::Message(Data::Text(text)) => WsFrame::Packet {
+                    kind: b'4',
+                    data: text,
+                },
+                other => WsFrame::Text(other.to_text()),
             };
             self.outputs.push_back(Output::WsSend { ws, frame });
         }

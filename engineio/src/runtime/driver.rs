@@ -298,17 +298,11 @@ impl Driver {
 
     fn on_frame(&mut self, now: Instant, ws: WsId, frame: Option<Result<Message, WsError>>) {
         let input = match frame {
-            Some(Ok(Message::Text(text))) => {
-                let bytes = Bytes::from(text);
-                match bytes.first() {
-                    // A message packet: its text is the frame after the `4`, already checked.
-                    Some(b'4') => Input::WsFrame(
-                        ws,
-                        WsFrame::Message(Text::from_checked_frame(bytes.slice(1..))),
-                    ),
-                    _ => Input::WsFrame(ws, WsFrame::Text(bytes)),
-                }
-            }
+            // tungstenite checked the frame's UTF-8; the session reads the packet in it.
+            Some(Ok(Message::Text(text))) => Input::WsFrame(
+                ws,
+                WsFrame::Text(Text::from_checked_frame(Bytes::from(text))),
+            ),
             Some(Ok(Message::Binary(bytes))) => Input::WsFrame(ws, WsFrame::Binary(bytes)),
             // tungstenite answers pings itself; the pong goes out with the next write.
             Some(Ok(Message::Ping(_))) => {
@@ -530,10 +524,10 @@ impl Ws {
 
     fn queue(&mut self, frame: &WsFrame) {
         match frame {
-            WsFrame::Message(text) => {
-                write_frame(&mut self.out, Opcode::Text, &[b"4", text.as_bytes()]);
+            WsFrame::Packet { kind, data } => {
+                write_frame(&mut self.out, Opcode::Text, &[&[*kind], data.as_bytes()]);
             }
-            WsFrame::Text(bytes) => write_frame(&mut self.out, Opcode::Text, &[bytes]),
+            WsFrame::Text(text) => write_frame(&mut self.out, Opcode::Text, &[text.as_bytes()]),
             WsFrame::Binary(bytes) => write_frame(&mut self.out, Opcode::Binary, &[bytes]),
         }
     }

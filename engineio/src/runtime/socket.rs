@@ -3,7 +3,7 @@
 use super::app::AppMessage;
 use super::mailbox::{self, TrySendError};
 use crate::proto::budget;
-use crate::proto::{CloseReason, Data, Event, SendError, Text, Transport};
+use crate::proto::{CloseReason, Data, Event, SendError, Session, Text, Transport};
 use bytes::Bytes;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -58,14 +58,10 @@ impl std::fmt::Debug for Command {
     }
 }
 
-/// Refuses text the polling transport could not frame (see [`SendError::RecordSeparator`]).
+/// Refuses text the polling transport could not frame: the session's rule, applied as the
+/// message is queued (the session takes queued messages as checked).
 fn check_text(data: &Data) -> Result<(), SendError> {
-    match data {
-        Data::Text(text) if text.as_bytes().contains(&crate::proto::payload::SEPARATOR) => {
-            Err(SendError::RecordSeparator)
-        }
-        _ => Ok(()),
-    }
+    Session::check_message(data)
 }
 
 /// A cloneable handle that sends to, or closes, one session from any task.

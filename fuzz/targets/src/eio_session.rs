@@ -366,7 +366,15 @@ fn step(session: &mut Session, model: &mut Model, now: &mut Instant, op: Op) {
         }
         Op::WsText { pick, text } => {
             let wss = model.wss.clone();
-            Input::WsFrame(model.pick(pick, &wss), WsFrame::Text(Bytes::from(text)))
+            let ws = model.pick(pick, &wss);
+            // The runtime's WebSocket reader refuses a text frame that is not UTF-8 (1007).
+            match Text::from_utf8(Bytes::from(text)) {
+                Ok(text) => Input::WsFrame(ws, WsFrame::Text(text)),
+                Err(_) => Input::WsFault {
+                    ws,
+                    fault: WsFault::InvalidUtf8,
+                },
+            }
         }
         Op::WsBinary { pick, bytes } => {
             let wss = model.wss.clone();
@@ -489,7 +497,7 @@ fn drain(session: &mut Session, model: &mut Model) {
             Output::WsSend { ws, frame } => {
                 assert!(model.wss.contains(&ws), "frame for unknown WebSocket {ws}");
                 if let WsFrame::Text(text) = frame {
-                    if let Err(e) = Packet::decode_text(text.clone()) {
+                    if let Err(e) = Packet::decode_text(text.as_bytes().clone()) {
                         panic!("text frame {text:?} is not a packet: {e}");
                     }
                 }
