@@ -125,7 +125,7 @@ impl AuthPolicies {
     }
 }
 
-/// Tokens the Engine.IO handshake request carried, extracted by the runtime.
+/// Tokens the Engine.IO handshake request carried ([`HandshakeCredentials::from_request`]).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct HandshakeCredentials {
     /// The `Authorization` header's value, as sent.
@@ -134,6 +134,32 @@ pub struct HandshakeCredentials {
     pub query_token: Option<String>,
     /// The token cookie's value.
     pub cookie_token: Option<String>,
+}
+
+impl HandshakeCredentials {
+    /// The tokens of a handshake request, from its headers and query alone, so the core needs no
+    /// runtime's request type: `header` looks a header up by its lower-case name, `query` is the
+    /// raw query string (without `?`), and `cookie_name` names the token cookie.
+    ///
+    /// The `cookie` header is read as browsers send it, `name=value` pairs split on `;`; the
+    /// first pair named `cookie_name` gives the token, percent-decoded.
+    pub fn from_request<'h>(
+        header: impl Fn(&str) -> Option<&'h str>,
+        query: &str,
+        cookie_name: &str,
+    ) -> Self {
+        let cookie_token = header("cookie").and_then(|cookies| {
+            cookies.split(';').find_map(|pair| {
+                let (name, value) = pair.trim().split_once('=')?;
+                (name == cookie_name).then(|| engineio::proto::query::decode(value))
+            })
+        });
+        HandshakeCredentials {
+            authorization: header("authorization").map(str::to_owned),
+            query_token: engineio::proto::query::get(query, "token"),
+            cookie_token,
+        }
+    }
 }
 
 /// Claims the application's own check vouched for.
@@ -412,6 +438,74 @@ mod tests {
             query_token: query.map(str::to_owned),
             cookie_token: cookie.map(str::to_owned),
         }
+    }
+
+    /// [`HandshakeCredentials::from_request`] over a fixed list of lower-case headers.
+    fn from_request(
+        headers: &[(&str, &str)],
+        query: &str,
+        cookie_name: &str,
+    ) -> HandshakeCredentials {
+        let header = |name: &str| headers.iter().find(|(n, _)| *n == name).map(|(_, v)| *v);
+        HandshakeCredentials::from_request(header, query, cookie_name)
+    }
+
+    #[test]
+    fn credentials_from_request() {
+        // Nothing sent: no tokens.
+        assert_eq!(
+            from_request(&[], "", "token"),
+            HandshakeCredentials::default()
+        );
+        // All three sources, read as sent; the query token is decoded.
+        assert_eq!(
+            from_request(
+                &[("authorization", "Bearer H"), ("cookie", "token=C")],
+                "EIO=4&transport=polling&token=Q%2E1",
+                "token",
+            ),
+            creds(Some("Bearer H"), Some("Q.1"), Some("C"))
+        );
+        // The named cookie among several pairs, with browsers' `; ` separators and stray spaces.
+        let several = [("cookie", "a=1; session=xyz ;token=t.u.v; b=2")];
+        assert_eq!(
+            from_request(&several, "", "token").cookie_token.as_deref(),
+            Some("t.u.v")
+        );
+        assert_eq!(
+            from_request(&several, "", "session")
+                .cookie_token
+                .as_deref(),
+            Some("xyz")
+        );
+        // The first pair of that name wins.
+        let twice = [("cookie", "token=first; token=second")];
+        assert_eq!(
+            from_request(&twice, "", "token").cookie_token.as_deref(),
+            Some("first")
+        );
+        // Missing: another cookie's name, a name that only starts alike, a pair without `=`.
+        for cookies in ["a=1; b=2", "tokens=x; my_token=y", "token; a=1", ""] {
+            assert_eq!(
+                from_request(&[("cookie", cookies)], "", "token").cookie_token,
+                None,
+                "{cookies:?}"
+            );
+        }
+        // A percent-encoded value is decoded; `=` inside the value stays part of it.
+        assert_eq!(
+            from_request(&[("cookie", "jwt=a%2Eb%20c=d")], "", "jwt")
+                .cookie_token
+                .as_deref(),
+            Some("a.b c=d")
+        );
+        // An empty value is a token of its own (the policy decides it carries none).
+        assert_eq!(
+            from_request(&[("cookie", "token=")], "", "token")
+                .cookie_token
+                .as_deref(),
+            Some("")
+        );
     }
 
     #[test]

@@ -56,6 +56,24 @@ impl DisconnectReason {
     }
 }
 
+/// The reason the namespaces of a connection are given when its Engine.IO session closes, as
+/// Node's server names them.
+impl From<engineio::proto::CloseReason> for DisconnectReason {
+    fn from(reason: engineio::proto::CloseReason) -> Self {
+        use engineio::proto::CloseReason as Engine;
+        match reason {
+            Engine::TransportClose => Self::TransportClose,
+            Engine::PingTimeout => Self::PingTimeout,
+            Engine::ParseError(_) => Self::ParseError,
+            // The engine layer closed it on the server's word: Node's `forced close`.
+            Engine::ServerClose => Self::ForcedClose,
+            Engine::SendBufferFull => Self::SendBufferFull,
+            // Every transport fault, and any reason a later engine adds: the transport failed.
+            _ => Self::TransportError,
+        }
+    }
+}
+
 impl fmt::Display for DisconnectReason {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
@@ -92,6 +110,44 @@ impl fmt::Display for CloseReason {
             Self::ConnectTimeout => f.write_str("peer misbehaved: no namespace joined in time"),
             Self::PeerMisbehaved(e) => write!(f, "{e}"),
             Self::ByServer(r) => write!(f, "closed by the server: {r}"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use engineio::proto::{CloseReason as Engine, DecodeError, TransportFault};
+
+    #[test]
+    fn engine_close_maps_to_disconnect_reason() {
+        let faults = [
+            TransportFault::OverlappingGet,
+            TransportFault::OverlappingPost,
+            TransportFault::PayloadTooLarge,
+            TransportFault::RequestAborted,
+            TransportFault::WebSocket,
+            TransportFault::UnexpectedPacket,
+        ];
+        let decode_errors = [
+            DecodeError::Empty,
+            DecodeError::UnknownType(b'9'),
+            DecodeError::InvalidUtf8,
+            DecodeError::InvalidBase64,
+            DecodeError::TooLarge,
+        ];
+        let mut cases = vec![
+            (Engine::TransportClose, DisconnectReason::TransportClose),
+            (Engine::PingTimeout, DisconnectReason::PingTimeout),
+            (Engine::ServerClose, DisconnectReason::ForcedClose),
+            (Engine::SendBufferFull, DisconnectReason::SendBufferFull),
+        ];
+        cases.extend(faults.map(|f| (Engine::TransportError(f), DisconnectReason::TransportError)));
+        cases.extend(decode_errors.map(|e| (Engine::ParseError(e), DisconnectReason::ParseError)));
+        for (engine, expected) in cases {
+            assert_eq!(DisconnectReason::from(engine), expected, "{engine:?}");
+            // Both layers name the reason as Node does, and agree on the name.
+            assert_eq!(expected.as_str(), engine.as_str(), "{engine:?}");
         }
     }
 }

@@ -7,13 +7,11 @@ use super::namespace::{AuthCheck, ConnectCheck, ConnectContext, ConnectError};
 use super::server::IoInner;
 use super::socket::{AckSender, Socket};
 use crate::proto::{
-    AppClaims, AuthPolicy, Connection, DisconnectReason, Encoded, HandshakeCredentials, Identity,
-    Namespace as Nsp, Output, Payload, RawJson,
+    AppClaims, AuthPolicy, Connection, Encoded, HandshakeCredentials, Identity, Namespace as Nsp,
+    Output, Payload, RawJson,
 };
 use bytes::Bytes;
-use engineio::proto::{
-    CloseReason as EngineClose, Data as EngineData, Event as EngineEvent, SendError, Text,
-};
+use engineio::proto::{Data as EngineData, Event as EngineEvent, SendError, Text};
 use engineio::runtime::{AppContext, AppMessage, Handshake, NewSession, SessionApp, SocketHandle};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -93,7 +91,12 @@ pub(crate) struct ConnectionApp {
 
 impl ConnectionApp {
     pub(crate) fn new(io: Arc<IoInner>, session: NewSession) -> Self {
-        let credentials = credentials(&session.handshake, &io.config.token_cookie);
+        let handshake = &session.handshake;
+        let credentials = HandshakeCredentials::from_request(
+            |name| handshake.header(name),
+            &handshake.query,
+            &io.config.token_cookie,
+        );
         // Read together with the session's `now`, so the core can turn a token's `exp` into an
         // exact instant.
         let unix_now = std::time::SystemTime::now()
@@ -351,7 +354,7 @@ impl SessionApp for ConnectionApp {
             EngineEvent::Message(EngineData::Binary(bytes)) => self.conn.handle_binary(now, bytes),
             EngineEvent::Upgraded => {}
             EngineEvent::Closed(reason) => {
-                self.conn.handle_transport_closed(disconnect_reason(reason));
+                self.conn.handle_transport_closed(reason.into());
             }
         }
         self.drain(cx);
@@ -395,31 +398,5 @@ async fn run_checks(
                 data: serde_json::from_str(&e.data_json()).ok(),
             }),
         },
-    }
-}
-
-/// The tokens the Engine.IO handshake request carried.
-fn credentials(handshake: &Handshake, cookie_name: &str) -> HandshakeCredentials {
-    let cookie_token = handshake.header("cookie").and_then(|cookies| {
-        cookies.split(';').find_map(|c| {
-            let (name, value) = c.trim().split_once('=')?;
-            (name == cookie_name).then(|| engineio::proto::query::decode(value))
-        })
-    });
-    HandshakeCredentials {
-        authorization: handshake.header("authorization").map(str::to_owned),
-        query_token: handshake.query_param("token"),
-        cookie_token,
-    }
-}
-
-fn disconnect_reason(reason: EngineClose) -> DisconnectReason {
-    match reason {
-        EngineClose::TransportClose => DisconnectReason::TransportClose,
-        EngineClose::PingTimeout => DisconnectReason::PingTimeout,
-        EngineClose::ParseError(_) => DisconnectReason::ParseError,
-        EngineClose::ServerClose => DisconnectReason::ForcedClose,
-        EngineClose::SendBufferFull => DisconnectReason::SendBufferFull,
-        _ => DisconnectReason::TransportError,
     }
 }
