@@ -2,6 +2,8 @@
 //! the Engine.IO close packet, then a close frame (1000, or 1001 as it shuts down), and closes TCP
 //! only once the client answered it (RFC 6455 5.5.1).
 #![allow(clippy::unwrap_used, missing_docs)]
+// A test of the tokio runtime, not the core: it may spawn tasks.
+#![allow(clippy::disallowed_methods)]
 
 use engineio::runtime::{Engine, EngineConfig, RunningServer, Server, Socket};
 use std::net::SocketAddr;

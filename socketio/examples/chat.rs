@@ -33,6 +33,8 @@
 //!
 //! Events the server emits: `welcome` `{user, rooms, exp}` on connection, `online` (the sorted
 //! list of users with at least one connected socket) whenever it changes, `message`.
+// An application of the tokio runtime, not the core: it may read the clock and spawn tasks.
+#![allow(clippy::disallowed_methods)]
 
 use jwt_auth::{Algorithm, Claims, Header, Key, SigningKey, SystemRandom, Validation, Verifier};
 use socketio::engineio::runtime::{HttpRequest, HttpResponse, Server};

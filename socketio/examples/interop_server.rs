@@ -25,6 +25,8 @@
 //! | `to-all`        | msg (ack)       | emits `all-msg` (msg, sender id) to every socket of the namespace, sender included, then acks `true` |
 //! | `kick-me`       | [{"close":b}]   | disconnects the socket from the server side (`close`: the whole connection) |
 //! | `binary-nested` | (ack)           | acks `<bytes 1,2,3>, {"nested":{"bin":<bytes 4,5,6>,"list":[<bytes 7>,"text",<no bytes>]}}` |
+// An application of the tokio runtime, not the core: it may read the clock and spawn tasks.
+#![allow(clippy::disallowed_methods)]
 
 use socketio::engineio::runtime::{Cors, Server, ServerConfig};
 use socketio::proto::{Data, Payload};
