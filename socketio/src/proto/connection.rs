@@ -25,6 +25,18 @@ use super::PartialPacket;
 /// connection cannot outlive it, so it gets none (see `Connection::instant_of`).
 const MAX_DEADLINE_AHEAD: Duration = Duration::from_secs(100 * 365 * 24 * 60 * 60);
 
+/// What arrived from the Engine.IO session, for [`Connection::handle`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Input<'a> {
+    /// A text message: one Socket.IO packet.
+    Text(&'a str),
+    /// A binary message: an attachment of the BINARY packet before it.
+    Binary(Bytes),
+    /// The Engine.IO session ended (`transport close`, `ping timeout`, ...): every connected
+    /// namespace is disconnected with this reason, and no [`Output::Close`] follows.
+    TransportClosed(DisconnectReason),
+}
+
 /// Settings of a [`Connection`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Config {
@@ -242,6 +254,17 @@ impl Connection {
     }
 
     // ----- input from the peer -----
+
+    /// Feeds what arrived from the Engine.IO session, with the time: the one entry point for the
+    /// peer's input, in the shape of the Engine.IO core's `Session::handle` (the three methods
+    /// below are its cases).
+    pub fn handle(&mut self, now: Instant, input: Input<'_>) {
+        match input {
+            Input::Text(text) => self.handle_text(now, text),
+            Input::Binary(data) => self.handle_binary(now, data),
+            Input::TransportClosed(reason) => self.handle_transport_closed(reason),
+        }
+    }
 
     /// Handles an Engine.IO text message (a Socket.IO packet).
     pub fn handle_text(&mut self, now: Instant, text: &str) {

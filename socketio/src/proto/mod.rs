@@ -10,10 +10,10 @@
 //!
 //! 1. When the Engine.IO session opens, create it: `Connection::new(now, config)`.
 //! 2. Feed it every Engine.IO message as it arrives, with the current time:
-//!    [`handle_text`](Connection::handle_text) for a text message (one Socket.IO packet),
-//!    [`handle_binary`](Connection::handle_binary) for a binary one (an attachment of the BINARY
-//!    packet before it). When the session ends, call
-//!    [`handle_transport_closed`](Connection::handle_transport_closed) with the reason.
+//!    [`handle`](Connection::handle) with an [`Input`]: [`Input::Text`] for a text message (one
+//!    Socket.IO packet), [`Input::Binary`] for a binary one (an attachment of the BINARY packet
+//!    before it), and [`Input::TransportClosed`] with the reason when the session ends (the same
+//!    shape as the Engine.IO core's `Session::handle(now, Input)`).
 //! 3. Feed it the application's decisions and commands: [`accept`](Connection::accept) or
 //!    [`reject`](Connection::reject) a [`ConnectRequest`](Output::ConnectRequest);
 //!    [`emit`](Connection::emit), [`emit_with_ack`](Connection::emit_with_ack),
@@ -32,11 +32,11 @@
 //!
 //! ```
 //! use std::time::{Duration, Instant};
-//! use socketio::proto::{Config, Connection, Output};
+//! use socketio::proto::{Config, Connection, Input, Output};
 //!
 //! let start = Instant::now();
 //! let mut conn = Connection::new(start, Config::default());
-//! conn.handle_text(start, r#"0{"token":"abc"}"#);
+//! conn.handle(start, Input::Text(r#"0{"token":"abc"}"#));
 //! while let Some(out) = conn.poll_output() {
 //!     match out {
 //!         Output::ConnectRequest { nsp, auth, .. } => {
@@ -88,7 +88,7 @@ pub use auth::{
     JwtPolicy, TokenSource,
 };
 pub use binary::PartialPacket;
-pub use connection::{Config, Connection, Event, Output};
+pub use connection::{Config, Connection, Event, Input, Output};
 pub use data::Data;
 pub use decode::{decode_text, Decoded, Limits};
 pub use encode::{encode, encode_ack, encode_event, Encoded};

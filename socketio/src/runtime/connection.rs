@@ -7,8 +7,8 @@ use super::namespace::{AuthCheck, ConnectCheck, ConnectContext, ConnectError};
 use super::server::IoInner;
 use super::socket::{AckSender, Socket};
 use crate::proto::{
-    AppClaims, AuthPolicy, Connection, Encoded, HandshakeCredentials, Identity, Namespace as Nsp,
-    Output, Payload, RawJson,
+    AppClaims, AuthPolicy, Connection, Encoded, HandshakeCredentials, Identity, Input,
+    Namespace as Nsp, Output, Payload, RawJson,
 };
 use bytes::Bytes;
 use engineio::proto::{Data as EngineData, Event as EngineEvent, SendError, Text};
@@ -349,12 +349,14 @@ impl SessionApp for ConnectionApp {
         let now = cx.now();
         match event {
             EngineEvent::Message(EngineData::Text(text)) => {
-                self.conn.handle_text(now, text.as_str())
+                self.conn.handle(now, Input::Text(text.as_str()))
             }
-            EngineEvent::Message(EngineData::Binary(bytes)) => self.conn.handle_binary(now, bytes),
+            EngineEvent::Message(EngineData::Binary(bytes)) => {
+                self.conn.handle(now, Input::Binary(bytes))
+            }
             EngineEvent::Upgraded => {}
             EngineEvent::Closed(reason) => {
-                self.conn.handle_transport_closed(reason.into());
+                self.conn.handle(now, Input::TransportClosed(reason.into()))
             }
         }
         self.drain(cx);
