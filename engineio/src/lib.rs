@@ -39,8 +39,6 @@
 //! ```
 #![forbid(unsafe_code)]
 
-#[cfg(feature = "tokio")]
-pub mod echo;
 pub mod proto;
 // The tokio half is the one place that reads the clock and spawns tasks: it hands the time to
 // the core. `clippy.toml` forbids both everywhere else in the crate.

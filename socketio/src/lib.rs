@@ -5,11 +5,6 @@
 
 pub use engineio;
 
-// A test server, so it runs on tokio; test servers are to move out of the library, and this
-// allow with it.
-#[allow(clippy::disallowed_methods)]
-#[cfg(feature = "tokio")]
-pub mod conformance;
 pub mod proto;
 // The tokio half is the one place that reads the clock and spawns tasks: it hands the time to
 // the core. `clippy.toml` forbids both everywhere else in the crate.

@@ -1,7 +1,7 @@
 'use strict';
 // The Node reference Socket.IO conformance server (npm `socket.io`, pinned in package-lock.json):
 // the server the public Socket.IO protocol test suite expects, configured like ours
-// (socketio::conformance) so the Socket.IO conformance checks can be proven against the reference:
+// (test_servers::conformance) so the Socket.IO conformance checks can be proven against the reference:
 // path /socket.io/, pingInterval 300 ms, pingTimeout 200 ms, connectTimeout 1000 ms,
 // maxPayload 1000000, CORS any origin; namespaces / and /custom (any other gets
 // `44/<nsp>,{"message":"Invalid namespace"}`); on connect each emits `auth` with the CONNECT

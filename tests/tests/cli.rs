@@ -130,7 +130,7 @@ async fn only_takes_repeated_and_comma_separated_patterns() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn junit_has_one_testcase_per_check_run() {
-    let server = match socketio::conformance::start(([127, 0, 0, 1], 0).into()).await {
+    let server = match test_servers::conformance::start(([127, 0, 0, 1], 0).into()).await {
         Ok(server) => server,
         Err(e) => panic!("could not start the conformance server: {e}"),
     };

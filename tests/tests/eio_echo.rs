@@ -1,4 +1,4 @@
-//! Every Engine.IO check against OUR echo server (`engineio::echo`), started in-process.
+//! Every Engine.IO check against OUR echo server (`test_servers::echo`), started in-process.
 //!
 //! A failure prints the failing checks' wire conversations: that is the bug report.
 
@@ -18,7 +18,7 @@ const PENDING_SERVER_FIXES: &[(&str, &str)] = &[];
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_engineio_check_passes_against_our_echo_server() {
     let addr: SocketAddr = ([127, 0, 0, 1], 0).into();
-    let server = match engineio::echo::start(addr).await {
+    let server = match test_servers::echo::start(addr).await {
         Ok(server) => server,
         Err(e) => panic!("could not start the echo server: {e}"),
     };

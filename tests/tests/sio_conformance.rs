@@ -1,4 +1,4 @@
-//! Every Socket.IO check against OUR conformance server (`socketio::conformance`), started
+//! Every Socket.IO check against OUR conformance server (`test_servers::conformance`), started
 //! in-process.
 //!
 //! A failure prints the failing checks' wire conversations: that is the bug report.
@@ -17,7 +17,7 @@ const PENDING_SERVER_FIXES: &[(&str, &str)] = &[];
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_socketio_check_passes_against_our_conformance_server() {
     let addr: SocketAddr = ([127, 0, 0, 1], 0).into();
-    let server = match socketio::conformance::start(addr).await {
+    let server = match test_servers::conformance::start(addr).await {
         Ok(server) => server,
         Err(e) => panic!("could not start the conformance server: {e}"),
     };

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Interop tests of the JWT authentication layer against our conformance server
-# (cargo bin socketio-conformance with its auth flags):
+# (socketio-conformance of the test-servers crate, with its auth flags):
 #   - Node: the real npm socket.io-client, tokens minted by npm jsonwebtoken (test/*.test.js);
 #   - Python: the real python-socketio client, tokens minted by PyJWT (test_auth.py).
 # Usage: ./run.sh [node|python|all]   (default all)
@@ -51,7 +51,7 @@ trap cleanup EXIT
 if [ -n "${SOCKETIO_CONFORMANCE_BIN:-}" ]; then
   bin="$SOCKETIO_CONFORMANCE_BIN"
 else
-  (cd "$ROOT" && cargo build -q -p socketio --bin socketio-conformance)
+  (cd "$ROOT" && cargo build -q -p test-servers --bin socketio-conformance)
   target_dir="${CARGO_TARGET_DIR:-target}"
   case "$target_dir" in /*) ;; *) target_dir="$ROOT/$target_dir" ;; esac
   bin="$target_dir/debug/socketio-conformance"

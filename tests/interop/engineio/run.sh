@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Interop tests: the real npm engine.io-client against an Engine.IO echo server.
-#   ./run.sh              builds and runs OUR echo server (cargo bin engineio-echo)
+#   ./run.sh              builds and runs OUR echo server (engineio-echo of the test-servers crate)
 #   ./run.sh --peer node  runs the Node reference `engine.io` server (peer-echo.js) instead
 # Expects `npm ci` to have been run in this folder. Exits with node --test's status.
 set -euo pipefail
@@ -34,7 +34,7 @@ trap 'stop_server "$server_pid"' EXIT
 port="$(free_port)"
 log="$(mktemp "${TMPDIR:-/tmp}/engineio-interop-server.XXXXXX")"
 if [ "$peer" = ours ]; then
-  bin="$(cargo_binary engineio bin engineio-echo)"
+  bin="$(cargo_binary test-servers bin engineio-echo)"
   echo "run.sh: starting our echo server $bin --port $port"
   "$bin" --port "$port" >"$log" 2>&1 &
 else

@@ -22,7 +22,7 @@ fn main() -> std::io::Result<()> {
         .enable_all()
         .build()?;
     runtime.block_on(async move {
-        let server = engineio::echo::start(SocketAddr::new(host, port)).await?;
+        let server = test_servers::echo::start(SocketAddr::new(host, port)).await?;
         println!(
             "engine.io echo listening on http://{}/engine.io/",
             server.local_addr()

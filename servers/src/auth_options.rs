@@ -1,116 +1,11 @@
-//! The Socket.IO conformance server that protocol test suites drive.
-//!
-//! Path `/socket.io/`, pingInterval 300 ms, pingTimeout 200 ms, connectTimeout 1000 ms, maxPayload
-//! 1000000; namespaces `/` and `/custom` (any other is refused with `Invalid namespace`); on connect
-//! each emits `auth` with the CONNECT payload; on `/`, `message` is answered with `message-back`
-//! and the same arguments, `message-with-ack` is acknowledged with the same arguments,
-//! `emit-with-ack` is emitted back with the same arguments and an ack request, then emitted once
-//! more with the arguments of the client's ack, and `broadcast` is sent to every socket of `/`
-//! (sender included) with the same arguments. The Engine.IO echo server is served on the same
-//! port at `/engine.io/`.
-//!
-//! With [`AuthOptions`] that name a key, both namespaces require a JWT; after a successful
-//! authentication the server emits `claims` with the verified claims, then behaves as above.
+//! The JWT flags of the conformance server (`--jwt-secret`, `--jwks`, `--auth-mode`, ...) and the
+//! authentication policies they describe.
 
-use crate::proto::{AuthMode, AuthPolicies, AuthPolicy, JwtPolicy, TokenSource};
-use crate::runtime::{JwksFile, Socket, SocketIo, SocketIoConfig};
-use engineio::runtime::{Cors, Engine, RunningServer, Server, ServerConfig};
 use jwt_auth::{Algorithm, AlgorithmSet, Key, KeySet, Validation, Verifier};
-use std::net::SocketAddr;
+use socketio::proto::{AuthMode, AuthPolicies, AuthPolicy, JwtPolicy, TokenSource};
+use socketio::runtime::JwksFile;
 use std::sync::Arc;
 use std::time::Duration;
-
-/// How long `emit-with-ack` waits for the client's ack: a client that never answers costs one
-/// task for this long.
-const EMIT_WITH_ACK_TIMEOUT: Duration = Duration::from_secs(10);
-
-/// The conformance server's Socket.IO settings.
-pub fn config() -> SocketIoConfig {
-    let mut config = SocketIoConfig::default().connect_timeout(Duration::from_millis(1000));
-    config.engine = config
-        .engine
-        .path("/socket.io/")
-        .ping_interval(Duration::from_millis(300))
-        .ping_timeout(Duration::from_millis(200))
-        .max_payload(1_000_000)
-        .cors(Cors::any());
-    config
-}
-
-/// Registers the conformance behaviour on `io`.
-pub fn setup(io: &SocketIo) {
-    io.of("/").on_connection(|socket| {
-        emit_claims(&socket);
-        emit_auth(&socket);
-        socket.on("message", |socket, args, _ack| {
-            let _ = socket.emit("message-back", args);
-        });
-        // Every socket of `/` (the sender included) gets `broadcast` with the same arguments;
-        // lets a client check that a socket still authenticating receives no broadcast.
-        socket.on("broadcast", |socket, args, _ack| {
-            let _ = socket.namespace().broadcast().emit("broadcast", args);
-        });
-        socket.on("message-with-ack", |_socket, args, ack| {
-            if let Some(ack) = ack {
-                let _ = ack.send(args);
-            }
-        });
-        // The server side of an ack (socketioxide's port of the test suite): the client sees an
-        // EVENT with an ack id, and its ack's arguments come back as a plain event.
-        socket.on("emit-with-ack", |socket, args, _ack| {
-            let socket = socket.clone();
-            tokio::spawn(async move {
-                if let Ok(reply) = socket
-                    .emit_with_ack("emit-with-ack", args, EMIT_WITH_ACK_TIMEOUT)
-                    .await
-                {
-                    let _ = socket.emit("emit-with-ack", reply);
-                }
-            });
-        });
-    });
-    io.of("/custom").on_connection(|socket| {
-        emit_claims(&socket);
-        emit_auth(&socket);
-    });
-}
-
-fn emit_claims(socket: &Socket) {
-    if let Some(claims) = socket.claims() {
-        let _ = socket.emit("claims", serde_json::Value::Object(claims));
-    }
-}
-
-fn emit_auth(socket: &Socket) {
-    let auth = socket.auth().clone();
-    let payload = crate::proto::Payload::json(vec![auth]).unwrap_or_default();
-    let _ = socket.emit("auth", payload);
-}
-
-/// A running conformance server.
-#[derive(Debug)]
-pub struct ConformanceServer {
-    server: RunningServer,
-    /// The Socket.IO server, for adding behaviour.
-    pub io: SocketIo,
-}
-
-impl ConformanceServer {
-    /// The address it listens on.
-    pub fn local_addr(&self) -> SocketAddr {
-        self.server.local_addr()
-    }
-
-    /// Stops it.
-    pub async fn shutdown(self) {
-        self.server.shutdown().await
-    }
-}
-
-/// Starts the conformance server on `addr` (port 0 for any free port).
-pub async fn start(addr: SocketAddr) -> std::io::Result<ConformanceServer> {
-    start_with(addr, &AuthOptions::default()).await
-}
 
 /// The authentication flags of the conformance server.
 #[derive(Clone, Debug, Default)]
@@ -259,30 +154,4 @@ impl AuthOptions {
             namespaces: Vec::new(),
         })
     }
-}
-
-/// Starts the conformance server with authentication options.
-pub async fn start_with(
-    addr: SocketAddr,
-    auth: &AuthOptions,
-) -> std::io::Result<ConformanceServer> {
-    let policies = auth
-        .policies()
-        .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
-    let io = SocketIo::new(config().auth(policies));
-    setup(&io);
-    io.start();
-    let echo = Engine::new(engineio::echo::config());
-    engineio::echo::serve_echo(&echo);
-    let http = ServerConfig {
-        header_timeout: Duration::from_secs(5),
-        ..ServerConfig::default()
-    };
-    let server = Server::new(addr)
-        .engine(io.engine())
-        .engine(echo)
-        .config(http)
-        .start()
-        .await?;
-    Ok(ConformanceServer { server, io })
 }

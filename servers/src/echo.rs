@@ -2,8 +2,8 @@
 //! pingTimeout 200 ms, maxPayload 1000000; text comes back as text and binary as binary. A handshake
 //! with `forbidden=1` in its query is refused (403, code 4), so suites can check that error.
 
-use crate::proto::Event;
-use crate::runtime::{
+use engineio::proto::Event;
+use engineio::runtime::{
     AppContext, AppMessage, Cors, Engine, EngineConfig, RunningServer, Server, ServerConfig,
     SessionApp,
 };
@@ -20,7 +20,7 @@ pub fn config() -> EngineConfig {
         .cors(Cors::any())
         // Lets conformance suites see error code 4: a handshake asking to be refused is.
         .allow_request(|req| {
-            crate::proto::query::get(&req.query, "forbidden").as_deref() != Some("1")
+            engineio::proto::query::get(&req.query, "forbidden").as_deref() != Some("1")
         })
 }
 
@@ -39,7 +39,7 @@ pub fn serve_echo(engine: &Engine) {
 /// The echo application of one session.
 struct Echo {
     /// Kept: a session whose handles are all gone closes.
-    _handle: crate::runtime::SocketHandle,
+    _handle: engineio::runtime::SocketHandle,
 }
 
 impl SessionApp for Echo {

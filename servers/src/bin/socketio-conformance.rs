@@ -1,4 +1,4 @@
-//! The Socket.IO conformance server (see [`socketio::conformance`]), with the authentication flags.
+//! The Socket.IO conformance server (see `test_servers::conformance`), with the authentication flags.
 
 use std::net::{IpAddr, SocketAddr};
 
@@ -10,7 +10,7 @@ const USAGE: &str = "usage: socketio-conformance [--port N] [--host ADDR] [--jwt
 fn main() -> std::io::Result<()> {
     let mut port: u16 = 3000;
     let mut host: IpAddr = IpAddr::from([127, 0, 0, 1]);
-    let mut auth = socketio::conformance::AuthOptions::default();
+    let mut auth = test_servers::auth_options::AuthOptions::default();
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         if arg == "--jwt-refresh" {
@@ -36,7 +36,7 @@ fn main() -> std::io::Result<()> {
         .enable_all()
         .build()?;
     runtime.block_on(async move {
-        let server = socketio::conformance::start_with(SocketAddr::new(host, port), &auth).await?;
+        let server = test_servers::conformance::start_with(SocketAddr::new(host, port), &auth).await?;
         let addr = server.local_addr();
         let mode = if auth.enabled() { "with JWT authentication" } else { "without authentication" };
         println!("socket.io conformance server on http://{addr}/socket.io/ {mode} (engine.io echo on /engine.io/)");

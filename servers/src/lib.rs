@@ -1,0 +1,13 @@
+//! The servers that conformance and interop suites drive, kept out of the libraries they test.
+//!
+//! - [`echo`]: the Engine.IO echo server (binary `engineio-echo`);
+//! - [`conformance`]: the Socket.IO conformance server, with the Engine.IO echo on the same port
+//!   (binary `socketio-conformance`), and [`auth_options`], its JWT flags.
+//!
+//! The `tests/` crate starts them in-process; the interop suites run the binaries
+//! (`cargo run -p test-servers --bin socketio-conformance -- --port 3000`).
+#![forbid(unsafe_code)]
+
+pub mod auth_options;
+pub mod conformance;
+pub mod echo;
