@@ -59,7 +59,6 @@ pub async fn start(addr: SocketAddr, jwt_secret: Option<&str>) -> Result<Running
             let _ = socket.namespace().to("bench").emit("bcast", args);
         });
     });
-    io.start();
     Server::new(addr)
         .engine(io.engine())
         .start()

@@ -268,7 +268,6 @@ async fn main() {
             std::process::exit(1);
         }
     };
-    io.start();
     if !adapter.wait_subscribed(Duration::from_secs(10)).await {
         eprintln!("cluster_node: not subscribed to Redis after 10 s; serving local clients anyway");
     }

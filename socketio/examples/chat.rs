@@ -517,7 +517,6 @@ async fn run(options: Options) -> Result<(), String> {
     let ns = io.of("/");
     ns.join_user_rooms(USER_ROOM_PREFIX);
     ns.on_connection(on_connection);
-    io.start();
 
     let tokens = Arc::new(tokens);
     let dir = Arc::new(options.static_dir.clone());

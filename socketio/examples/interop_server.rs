@@ -191,7 +191,6 @@ fn main() -> std::io::Result<()> {
         let io = SocketIo::new(config());
         io.of("/").on_connection(on_connection);
         io.of("/admin").on_connection(on_connection);
-        io.start();
         let http = ServerConfig {
             header_timeout: Duration::from_secs(5),
             ..ServerConfig::default()

@@ -45,7 +45,6 @@ async fn start(budget: usize, grace: Duration) -> Fixture {
             sockets.lock().unwrap().push(socket.clone());
         });
     }
-    io.start();
     let server = Server::new(([127, 0, 0, 1], 0).into())
         .engine(io.engine())
         .start()

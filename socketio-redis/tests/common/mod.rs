@@ -163,7 +163,6 @@ impl Node {
             .start()
             .await
             .unwrap();
-        io.start();
         // Confirmed by Redis (SUBSCRIBE answers), so the other nodes' messages reach it.
         assert!(
             adapter.wait_subscribed(READY).await,

@@ -114,7 +114,6 @@ impl IoInner {
 ///     });
 /// });
 /// let server = Server::new(([127, 0, 0, 1], 3000).into()).engine(io.engine()).start().await?;
-/// io.start();
 /// # server.shutdown().await; Ok(()) }
 /// ```
 #[derive(Clone)]
@@ -132,7 +131,8 @@ impl fmt::Debug for SocketIo {
 }
 
 impl SocketIo {
-    /// A server with the main namespace `/` registered.
+    /// A server with the main namespace `/` registered. It serves the Engine.IO sessions of
+    /// [`SocketIo::engine`] from the moment it is made, each connection in its session's own task.
     pub fn new(config: SocketIoConfig) -> Self {
         let mut engine_config = config.engine.clone();
         // Emits and acks go straight to the session's queue.
@@ -212,8 +212,4 @@ impl SocketIo {
             dynamic.push((Arc::new(allow), Arc::new(setup)));
         }
     }
-
-    /// Kept for compatibility: the server takes Engine.IO sessions from the moment it is made,
-    /// each running its Socket.IO connection in the session's own task (one task per connection).
-    pub fn start(&self) {}
 }
