@@ -275,11 +275,6 @@ impl Engine {
         self.inner.accept_rx.lock().await.recv().await
     }
 
-    /// Open sessions.
-    pub fn session_count(&self) -> usize {
-        self.inner.sessions.lock().map(|s| s.len()).unwrap_or(0)
-    }
-
     /// Whether the request path belongs to this endpoint.
     pub(crate) fn matches(&self, path: &str) -> bool {
         path_matches(&self.inner.base_path, path)

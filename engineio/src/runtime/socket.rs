@@ -138,16 +138,6 @@ impl SocketHandle {
         })
     }
 
-    /// Queues a message, waiting while the session's send buffer is full.
-    pub async fn send_wait(&self, data: Data) -> Result<(), SendError> {
-        check_text(&data)?;
-        let weight = budget::weight(&data);
-        self.commands
-            .send_weighted(Command::Send(data), weight, self.budget)
-            .await
-            .map_err(|_| SendError::Closed)
-    }
-
     /// Queues a text message.
     pub fn send_text(&self, text: impl Into<Text>) -> Result<(), SendError> {
         self.send(Data::Text(text.into()))
