@@ -658,7 +658,6 @@ impl Connection {
     // ----- internals -----
 
     fn on_packet(&mut self, now: Instant, packet: Packet) {
-        let _ = now; // the authentication states will need it
         let refresh = matches!(&packet, Packet::Event { name, .. } if name == "authenticate")
             && self.refresh_policy(packet.nsp().as_str()).is_some();
         let state = self.namespaces.get_mut(packet.nsp().as_str());
