@@ -1,6 +1,30 @@
-//! Socket.IO v5 server on top of the [`engineio`] crate.
+//! A Socket.IO v5 server on top of the [`engineio`] crate: a sans-IO protocol core ([`proto`]) and a
+//! thin tokio runtime ([`runtime`], cargo feature `tokio`, on by default).
 //!
-//! This crate is filled by the Socket.IO issue; for now it only re-exports the transport layer.
+//! - [`proto`]: the packet codec with binary attachments, and the [`proto::Connection`] state
+//!   machine of one client: namespaces, acks, the connect timeout, and authentication as a state of
+//!   each namespace (tokens verified with [`jwt_auth`]). No sockets, no clock, no tokio.
+//! - [`runtime`]: [`runtime::SocketIo`] with its namespaces, sockets, rooms, broadcasts and ack
+//!   futures, served through an [`engineio::runtime::Engine`] that an
+//!   [`engineio::runtime::Server`] (or any front door of `engineio`) carries.
+//!
+//! # The run loop
+//!
+//! A connection runs in the task of its Engine.IO session (one task per connection, no timer
+//! tasks), as the session's [`engineio::runtime::SessionApp`]. For each thing that happens it:
+//!
+//! 1. feeds the [`proto::Connection`] with the current time: an Engine.IO message
+//!    ([`proto::Connection::handle_text`], [`proto::Connection::handle_binary`]), the end of the
+//!    session ([`proto::Connection::handle_transport_closed`]), or a command of the application's
+//!    sockets (an emit with ack, a disconnect, the outcome of the connect checks);
+//! 2. drains [`proto::Connection::poll_output`]: packets to send on the session, CONNECTs to check,
+//!    and events, acks and disconnects for the application's handlers;
+//! 3. lets the session sleep until [`proto::Connection::poll_timeout`] (connect, authentication,
+//!    ack and token-expiry deadlines) or its own next deadline, then calls
+//!    [`proto::Connection::handle_timeout`].
+//!
+//! Emits and broadcasts skip the core: they are encoded once and queued straight on each
+//! receiver's session. [`runtime::SocketIo`] shows a whole server.
 #![forbid(unsafe_code)]
 
 pub use engineio;
