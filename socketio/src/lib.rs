@@ -13,10 +13,9 @@
 //! A connection runs in the task of its Engine.IO session (one task per connection, no timer
 //! tasks), as the session's [`engineio::runtime::SessionApp`]. For each thing that happens it:
 //!
-//! 1. feeds the [`proto::Connection`] with the current time: an Engine.IO message
-//!    ([`proto::Connection::handle_text`], [`proto::Connection::handle_binary`]), the end of the
-//!    session ([`proto::Connection::handle_transport_closed`]), or a command of the application's
-//!    sockets (an emit with ack, a disconnect, the outcome of the connect checks);
+//! 1. feeds the [`proto::Connection`] with the current time: an Engine.IO message or the end of
+//!    the session ([`proto::Connection::handle`] with a [`proto::Input`]), or a command of the
+//!    application's sockets (an emit with ack, a disconnect, the outcome of the connect checks);
 //! 2. drains [`proto::Connection::poll_output`]: packets to send on the session, CONNECTs to check,
 //!    and events, acks and disconnects for the application's handlers;
 //! 3. lets the session sleep until [`proto::Connection::poll_timeout`] (connect, authentication,
