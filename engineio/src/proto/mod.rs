@@ -36,6 +36,7 @@ pub mod budget;
 pub mod close;
 pub mod config;
 pub mod handshake;
+pub mod http;
 pub mod packet;
 pub mod payload;
 pub mod query;

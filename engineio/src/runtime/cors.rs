@@ -1,6 +1,6 @@
 //! Cross-origin resource sharing for the Engine.IO endpoint.
 
-use super::http::HttpRequest;
+use crate::proto::http::HttpRequest;
 
 /// Which origins may call the endpoint from a browser.
 #[derive(Clone, Debug, Default)]

@@ -3,11 +3,12 @@
 use super::app::{AppFactory, NewSession, SessionApp};
 use super::cors::{Cors, CorsHeaders};
 use super::driver::{Driver, DriverInput, EventSink, TransportCell, Ws, WsStream};
-use super::http::{self, Head, HttpError, HttpRequest, HttpResponse};
+use super::http::{self, RequestHead};
 use super::mailbox::{self, mailbox};
 use super::sid::SidGenerator;
 use super::socket::{Handshake, Socket, SocketHandle};
 use super::ServerConfig;
+use crate::proto::http::{encode, HttpError, HttpRequest, HttpResponse};
 use crate::proto::websocket_handshake;
 use crate::proto::{route, Config, Input, PollReply, RequestError, Route, Session, Transport};
 use bytes::{Bytes, BytesMut};
@@ -323,20 +324,21 @@ impl Engine {
     /// Handles one request on this endpoint's path.
     pub(crate) async fn handle(
         &self,
-        head: Head,
+        head: RequestHead,
         mut stream: TcpStream,
         mut buf: BytesMut,
         server: &ServerConfig,
     ) -> After {
         let config = &self.inner.config;
-        let keep_alive = head.keep_alive();
-        let origin = head.origin();
+        let parts = head.head();
+        let keep_alive = parts.keep_alive();
+        let origin = parts.origin();
         let cors = config.cors.response_headers(origin.as_deref());
-        let wants_ws = head.wants_websocket();
-        let method = head.method();
+        let wants_ws = parts.wants_websocket();
+        let method = parts.method();
         // The session's mailbox, taken with the same lookup that routes the request.
         let mut mailbox = None;
-        let routed = route(method, head.query(), wants_ws, &config.protocol, |sid| {
+        let routed = route(method, parts.query(), wants_ws, &config.protocol, |sid| {
             let sessions = self.inner.sessions.lock().ok()?;
             let entry = sessions.get(sid)?;
             mailbox = Some(entry.inputs.clone());
@@ -344,14 +346,22 @@ impl Engine {
         });
         // A request whose body we do not read cannot keep the connection.
         let unread_body = !matches!(routed, Ok(Route::PollPost { .. }))
-            && head.content_length().map_or(true, |n| n > 0);
+            && parts.content_length().map_or(true, |n| n > 0);
         let head_only = method == "HEAD";
-        let extra = self.extra_headers(&head, matches!(routed, Ok(Route::Handshake(_))));
+        let handshake = matches!(routed, Ok(Route::Handshake(_)));
+        // The request with every header, for the routes and hooks that read them: built once
+        // (it copies every header), and never for a poll without hooks.
+        let needs_request = handshake
+            || matches!(routed, Ok(Route::Preflight | Route::WebSocket { .. }))
+            || self.has_header_hooks(handshake);
+        let mut req = needs_request.then(|| head.request());
+        let extra = self.extra_headers(req.as_ref(), handshake);
+        let mut take_request = || req.take().unwrap_or_else(|| head.request());
         let respond = |stream: TcpStream, buf: BytesMut, reply: Reply, keep: bool| {
             let keep = keep && keep_alive;
             let headers = reply.headers(&cors);
             let bytes = if extra.is_empty() {
-                http::encode(
+                encode(
                     reply.status,
                     headers.as_slice(),
                     &reply.body,
@@ -362,7 +372,7 @@ impl Engine {
                 let all: Vec<(&str, &str)> = (headers.as_slice().iter().copied())
                     .chain(extra.iter().map(|(n, v)| (n.as_str(), v.as_str())))
                     .collect();
-                http::encode(reply.status, &all, &reply.body, keep, head_only)
+                encode(reply.status, &all, &reply.body, keep, head_only)
             };
             finish(stream, buf, bytes, keep)
         };
@@ -376,10 +386,10 @@ impl Engine {
         match route {
             Route::Preflight => {
                 let mut response = HttpResponse::new(204);
-                response.headers = config.cors.preflight_headers(&head.request());
+                response.headers = config.cors.preflight_headers(&take_request());
                 response.headers.extend(extra.iter().cloned());
                 let keep = !unread_body && keep_alive;
-                let bytes = http::encode(
+                let bytes = encode(
                     response.status,
                     &response.headers,
                     &response.body,
@@ -389,7 +399,7 @@ impl Engine {
                 finish(stream, buf, bytes, keep).await
             }
             Route::Handshake(Transport::Polling) => {
-                let req = head.request();
+                let req = take_request();
                 if !self.allowed(&req).await {
                     return respond(
                         stream,
@@ -413,7 +423,7 @@ impl Engine {
                 respond(stream, buf, reply_response(first), !unread_body).await
             }
             Route::Handshake(Transport::WebSocket) => {
-                let req = head.request();
+                let req = take_request();
                 if !self.allowed(&req).await {
                     return respond(stream, buf, error_response(RequestError::Forbidden), false)
                         .await;
@@ -439,7 +449,7 @@ impl Engine {
                 After::Done
             }
             Route::WebSocket { sid } => {
-                let req = head.request();
+                let req = take_request();
                 let Some(inputs) = self.entry(&sid) else {
                     return respond(stream, buf, error_response(RequestError::UnknownSid), false)
                         .await;
@@ -505,7 +515,7 @@ impl Engine {
                 }
             }
             Route::PollPost { .. } => {
-                let length = match head.content_length() {
+                let length = match parts.content_length() {
                     Ok(n) => n,
                     Err(e) => return respond(stream, buf, http_error_response(&e), false).await,
                 };
@@ -567,20 +577,26 @@ impl Engine {
         }
     }
 
-    /// The application's headers for this request's response (none unless it set a hook).
-    fn extra_headers(&self, head: &Head, handshake: bool) -> Vec<(String, String)> {
+    /// Whether the application set a hook that adds headers to this response.
+    fn has_header_hooks(&self, handshake: bool) -> bool {
+        let config = &self.inner.config;
+        config.headers.is_some() || (handshake && config.initial_headers.is_some())
+    }
+
+    /// The application's headers for this request's response (none unless it set a hook, for
+    /// which the caller built `req`).
+    fn extra_headers(&self, req: Option<&HttpRequest>, handshake: bool) -> Vec<(String, String)> {
         let config = &self.inner.config;
         let initial = config.initial_headers.as_ref().filter(|_| handshake);
-        if config.headers.is_none() && initial.is_none() {
+        let Some(req) = req.filter(|_| self.has_header_hooks(handshake)) else {
             return Vec::new();
-        }
-        let req = head.request();
+        };
         let mut headers = Vec::new();
         if let Some(hook) = initial {
-            hook(&req, &mut headers);
+            hook(req, &mut headers);
         }
         if let Some(hook) = &config.headers {
-            hook(&req, &mut headers);
+            hook(req, &mut headers);
         }
         headers.retain(|(n, v)| websocket_handshake::header_is_safe(n, v));
         headers
@@ -845,7 +861,7 @@ fn error_response(e: RequestError) -> Reply {
 }
 
 fn http_error_response(e: &HttpError) -> Reply {
-    Reply::text(e.status().unwrap_or(400), e.to_string())
+    Reply::text(e.status(), e.to_string())
 }
 
 fn reply_response(reply: PollReply) -> Reply {

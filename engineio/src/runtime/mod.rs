@@ -5,16 +5,16 @@ mod app;
 mod cors;
 mod driver;
 mod engine;
-pub mod http;
+mod http;
 mod mailbox;
 mod server;
 mod sid;
 mod socket;
 
+pub use crate::proto::http::{HttpRequest, HttpResponse};
 pub use app::{AppContext, AppFactory, AppMessage, NewSession, SessionApp};
 pub use cors::{Cors, Origins};
 pub use engine::{AllowRequest, Engine, EngineConfig};
-pub use http::{HttpRequest, HttpResponse};
 pub use server::{Fallback, RunningServer, Server, ServerConfig};
 pub use sid::SidGenerator;
 pub use socket::{Handshake, Socket, SocketHandle};

@@ -1,7 +1,8 @@
 //! The TCP listener and HTTP/1.1 connections: routes each request to an [`Engine`] or the fallback.
 
 use super::engine::{After, Engine};
-use super::http::{self, HttpError, HttpRequest, HttpResponse};
+use super::http::{self, ReadError};
+use crate::proto::http::{HttpError, HttpRequest, HttpResponse};
 use bytes::BytesMut;
 use std::future::Future;
 use std::net::SocketAddr;
@@ -207,17 +208,22 @@ async fn connection(
             .reset(tokio::time::Instant::now() + config.header_timeout);
         let head = tokio::select! {
             biased;
-            head = http::read_request_head(&mut stream, &mut buf, config.max_head_bytes, remote) => Some(head),
+            head = http::read_head(&mut stream, &mut buf, config.max_head_bytes, remote) => Some(head),
             () = &mut head_timer => None,
             _ = &mut shutdown => return,
         };
         let head = match head {
             Some(Ok(head)) => head,
-            Some(Err(e)) => return refuse(stream, &e).await,
+            Some(Err(ReadError::Peer(e))) => return refuse(stream, &e).await,
+            Some(Err(ReadError::Gone)) => return close(stream).await,
             None if buf.is_empty() => return, // an idle keep-alive connection
             None => return refuse(stream, &HttpError::Timeout).await,
         };
-        if let Some(engine) = shared.engines.iter().find(|e| e.matches(head.path())) {
+        if let Some(engine) = shared
+            .engines
+            .iter()
+            .find(|e| e.matches(head.head().path()))
+        {
             match engine.handle(head, stream, buf, config).await {
                 After::KeepAlive(s, b) => {
                     stream = s;
@@ -241,7 +247,7 @@ async fn connection(
         .await
         {
             Ok(Ok(body)) => req.body = body,
-            Ok(Err(e)) => return refuse(stream, &e).await,
+            Ok(Err(_)) => return close(stream).await,
             Err(_) => return refuse(stream, &HttpError::Timeout).await,
         }
         let method = req.method.clone();
@@ -258,13 +264,16 @@ async fn connection(
 
 /// Answers a request that cannot be served with its status and a reason, then closes.
 async fn refuse(mut stream: TcpStream, error: &HttpError) {
-    if let Some(status) = error.status() {
-        let _ = http::write_response(
-            &mut stream,
-            &HttpResponse::text(status, error.to_string()),
-            false,
-        )
-        .await;
-    }
+    let _ = http::write_response(
+        &mut stream,
+        &HttpResponse::text(error.status(), error.to_string()),
+        false,
+    )
+    .await;
+    close(stream).await;
+}
+
+/// Closes a connection that has no one left to answer.
+async fn close(mut stream: TcpStream) {
     let _ = tokio::io::AsyncWriteExt::shutdown(&mut stream).await;
 }

@@ -1,17 +1,19 @@
-//! `http_head`: an HTTP request head through `parse_head`, then Engine.IO routing and the
-//! WebSocket handshake, as the runtime does for every request.
+//! `http_head`: an HTTP request head through `proto::http::parse_head`, the facts it finds, the
+//! request built from it, then Engine.IO routing and the WebSocket handshake, as the runtime does
+//! for every request. Only `engineio::proto` is used: no runtime.
 //!
 //! Input: one byte choosing the head limit, then the bytes on the wire.
 //!
 //! Invariants: nothing panics; a complete head is no longer than the input nor the limit, and
 //! parses the same from exactly its own bytes (what follows it cannot change it); an incomplete
-//! head is shorter than the limit; every error maps to a status the runtime can send (400, 408,
-//! 411, 413, 431 for the head and body, 400/403 for routing); an accepted upgrade yields a
-//! 28-character `Sec-WebSocket-Accept`.
+//! head is shorter than the limit; the facts the head finds in its one pass (method, path, query,
+//! keep-alive, upgrade, body length, origin) are those of the request built from its headers;
+//! every error maps to a status the runtime can send (400, 408, 411, 413, 431 for the head and
+//! body, 400/403 for routing); an accepted upgrade yields a 28-character `Sec-WebSocket-Accept`.
 
+use engineio::proto::http::{parse_head, Head, HttpError, HttpRequest, Status};
 use engineio::proto::websocket_handshake::{accept, wants_websocket};
 use engineio::proto::{route, Config, Route, Transport};
-use engineio::runtime::http::{parse_head, HttpError, HttpRequest};
 use std::net::SocketAddr;
 
 /// Statuses a request error may be answered with.
@@ -25,29 +27,29 @@ pub fn run(data: &[u8]) {
     // 0..=255 maps to 16..=8176 bytes: small limits are where the edge cases are.
     let max_head = 16 + usize::from(limit) * 32;
     let remote: SocketAddr = ([127, 0, 0, 1], 4242).into();
-    match parse_head(wire, max_head, remote) {
-        Ok(None) => assert!(
+    match parse_head(wire, max_head) {
+        Ok(Status::Partial) => assert!(
             wire.len() < max_head,
             "an incomplete head of {} bytes is not refused at the limit {max_head}",
             wire.len()
         ),
-        Ok(Some((request, len))) => {
+        Ok(Status::Complete(head, len)) => {
             assert!(
                 len <= wire.len(),
                 "head length {len} > input {}",
                 wire.len()
             );
             assert!(len <= max_head, "head length {len} > limit {max_head}");
-            let again = wire
-                .get(..len)
-                .map(|head| parse_head(head, max_head, remote));
+            let again = wire.get(..len).map(|own| parse_head(own, max_head));
+            let request = head.request(remote);
             match again {
-                Some(Ok(Some((same, same_len)))) => {
+                Some(Ok(Status::Complete(same, same_len))) => {
                     assert_eq!(same_len, len, "the head's own bytes give another length");
-                    assert_same_request(&request, &same);
+                    assert_same_request(&request, &same.request(remote));
                 }
                 other => panic!("the head's own {len} bytes do not parse again: {other:?}"),
             }
+            check_facts(&head, &request);
             check_request(&request);
         }
         Err(e) => check_error(&e),
@@ -59,10 +61,35 @@ fn check_error(e: &HttpError) {
         matches!(e, HttpError::Malformed(_) | HttpError::HeadTooLarge),
         "parse_head gave an error that belongs to reading a body: {e:?}"
     );
-    match e.status() {
-        Some(status) if HTTP_ERROR_STATUSES.contains(&status) => {}
-        other => panic!("{e:?} maps to status {other:?}"),
-    }
+    assert!(
+        HTTP_ERROR_STATUSES.contains(&e.status()),
+        "{e:?} maps to status {}",
+        e.status()
+    );
+}
+
+/// The facts the parse found in its one pass are those the request's headers give.
+fn check_facts(head: &Head<'_>, request: &HttpRequest) {
+    assert_eq!(head.method(), request.method);
+    assert_eq!(head.path(), request.path);
+    assert_eq!(head.query(), request.query);
+    assert_eq!(head.http11(), request.http11);
+    assert_eq!(head.keep_alive(), request.keep_alive(), "keep-alive");
+    assert_eq!(
+        head.wants_websocket(),
+        wants_websocket(|name| request.header(name)),
+        "Upgrade: websocket"
+    );
+    assert_eq!(
+        format!("{:?}", head.content_length()),
+        format!("{:?}", request.content_length()),
+        "body length"
+    );
+    assert_eq!(
+        head.origin().map(|o| o.into_owned()),
+        request.header("origin"),
+        "origin"
+    );
 }
 
 fn assert_same_request(a: &HttpRequest, b: &HttpRequest) {
@@ -141,8 +168,9 @@ fn check_body_error(e: &HttpError) {
         matches!(e, HttpError::BadContentLength | HttpError::ChunkedBody),
         "content_length gave {e:?}"
     );
-    match e.status() {
-        Some(status) if HTTP_ERROR_STATUSES.contains(&status) => {}
-        other => panic!("{e:?} maps to status {other:?}"),
-    }
+    assert!(
+        HTTP_ERROR_STATUSES.contains(&e.status()),
+        "{e:?} maps to status {}",
+        e.status()
+    );
 }
