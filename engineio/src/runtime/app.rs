@@ -2,16 +2,12 @@
 //! [`super::Socket`]: one task per connection, and no channel between the session and the layer
 //! above it (the Socket.IO server uses this).
 
+use super::command::{AppMessage, Command};
 use super::mailbox;
-use super::socket::{Command, Handshake, SocketHandle};
+use super::socket::{Handshake, SocketHandle};
 use crate::proto::{Data, Event, SendError, Session};
-use std::any::Any;
 use std::sync::Arc;
 use std::time::Instant;
-
-/// A message for a session's application, sent from another task with
-/// [`SocketHandle::send_app`]; the application downcasts it to its own type.
-pub type AppMessage = Box<dyn Any + Send>;
 
 /// Makes the application of each new session.
 pub type AppFactory = Arc<dyn Fn(NewSession) -> Box<dyn SessionApp> + Send + Sync>;

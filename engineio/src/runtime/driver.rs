@@ -2,70 +2,27 @@
 //! carries out what it outputs. No protocol rule lives here.
 
 use super::app::{self, AppContext, SessionApp};
+use super::command::Command;
+use super::inputs::{DriverInput, TransportCell, WsStream};
 use super::mailbox;
-use super::socket::Command;
 use crate::proto::websocket_frame::{write_frame, Opcode, WsFault};
-use crate::proto::{
-    Event, Input, Output, PollReply, RequestId, Session, Text, Transport, WsFrame, WsId,
-};
+use crate::proto::{Event, Input, Output, PollReply, RequestId, Session, Text, WsFrame, WsId};
 use bytes::Bytes;
 use futures_util::{FutureExt, Sink, StreamExt};
 use std::future::poll_fn;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 use tokio::io::AsyncWrite;
-use tokio::net::TcpStream;
 use tokio::sync::{mpsc, oneshot};
 use tokio_tungstenite::tungstenite::error::ProtocolError;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::{Error as WsError, Message};
-use tokio_tungstenite::WebSocketStream;
 
 /// Most inputs taken in one burst before the outputs are carried out.
 const MAX_BATCH: usize = 64;
-
-/// A WebSocket connection of a session.
-pub(crate) type WsStream = WebSocketStream<TcpStream>;
-
-/// What HTTP connection tasks hand to a session's driver.
-pub(crate) enum DriverInput {
-    /// A polling request input; `reply` receives the answer when the session gives one.
-    Poll {
-        input: Input,
-        reply: Option<oneshot::Sender<PollReply>>,
-    },
-    /// A WebSocket that finished its handshake for this session.
-    WebSocket { id: WsId, stream: Box<WsStream> },
-    /// The server shuts down: close the session.
-    Close,
-}
-
-/// The session's current transport, readable by the router without asking the driver.
-#[derive(Debug, Default)]
-pub(crate) struct TransportCell(AtomicU8);
-
-impl TransportCell {
-    pub(crate) fn set(&self, transport: Option<Transport>) {
-        let v = match transport {
-            Some(Transport::Polling) => 0,
-            Some(Transport::WebSocket) => 1,
-            None => 2,
-        };
-        self.0.store(v, Ordering::Relaxed);
-    }
-
-    pub(crate) fn get(&self) -> Option<Transport> {
-        match self.0.load(Ordering::Relaxed) {
-            0 => Some(Transport::Polling),
-            1 => Some(Transport::WebSocket),
-            _ => None,
-        }
-    }
-}
 
 /// Where the session's events go.
 pub(crate) enum EventSink {
@@ -87,7 +44,7 @@ pub(crate) struct Driver {
     /// The application asked to give back queue memory at the end of this drain.
     pub(crate) release_memory: bool,
     /// Keeps the session in its engine's table while the driver lives.
-    pub(crate) _registration: super::engine::Registration,
+    pub(crate) _registration: super::sessions::Registration,
 }
 
 enum Wake {

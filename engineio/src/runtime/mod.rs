@@ -2,19 +2,26 @@
 //! through tungstenite, and one driver task per session that runs the [`crate::proto::Session`].
 
 mod app;
+mod command;
 mod cors;
 mod driver;
 mod engine;
+mod engine_config;
 mod http;
+mod inputs;
 mod mailbox;
+mod requests;
 mod server;
+mod sessions;
 mod sid;
 mod socket;
 
 pub use crate::proto::http::{HttpRequest, HttpResponse};
-pub use app::{AppContext, AppFactory, AppMessage, NewSession, SessionApp};
+pub use app::{AppContext, AppFactory, NewSession, SessionApp};
+pub use command::AppMessage;
 pub use cors::{Cors, Origins};
-pub use engine::{AllowRequest, Engine, EngineConfig};
+pub use engine::Engine;
+pub use engine_config::{AllowRequest, EngineConfig, HeadersHook};
 pub use server::{Fallback, RunningServer, Server, ServerConfig};
 pub use sid::SidGenerator;
 pub use socket::{Handshake, Socket, SocketHandle};

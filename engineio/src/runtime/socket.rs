@@ -1,6 +1,6 @@
 //! What the application holds for one session: its handshake, its messages, and a handle to send.
 
-use super::app::AppMessage;
+use super::command::{AppMessage, Command};
 use super::mailbox::{self, TrySendError};
 use crate::proto::budget;
 use crate::proto::{CloseReason, Data, Event, SendError, Session, Text, Transport};
@@ -34,27 +34,6 @@ impl Handshake {
     /// A decoded query parameter.
     pub fn query_param(&self, name: &str) -> Option<String> {
         crate::proto::query::get(&self.query, name)
-    }
-}
-
-/// An application command for the session's driver.
-pub(crate) enum Command {
-    Send(Data),
-    /// Messages that must go out together, in order (a Socket.IO packet and its attachments).
-    SendAll(Box<[Data]>),
-    Close,
-    /// For the session's [`super::SessionApp`].
-    App(AppMessage),
-}
-
-impl std::fmt::Debug for Command {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Send(data) => f.debug_tuple("Send").field(data).finish(),
-            Self::SendAll(all) => f.debug_tuple("SendAll").field(all).finish(),
-            Self::Close => f.write_str("Close"),
-            Self::App(_) => f.write_str("App(..)"),
-        }
     }
 }
 
