@@ -14,28 +14,7 @@
 const http = require('node:http');
 const { Server } = require('socket.io');
 
-function parsePort(argv) {
-  const i = argv.indexOf('--port');
-  const raw = i >= 0 ? argv[i + 1] : '3000';
-  const port = Number(raw);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    console.error(`sio-server.js: need --port <0..65535>, got ${raw}`);
-    process.exit(2);
-  }
-  return port;
-}
-
-// `--ping-timeout MS` (default 200): the Rust tests give Node more, because after a pause (a busy
-// machine) Node runs its timers before it reads the pong that arrived meanwhile.
-function pingTimeoutArg(argv) {
-  const i = argv.indexOf('--ping-timeout');
-  const ms = i >= 0 ? Number(argv[i + 1]) : 200;
-  if (!Number.isInteger(ms) || ms <= 0) {
-    console.error(`need --ping-timeout <ms>, got ${argv[i + 1]}`);
-    process.exit(2);
-  }
-  return ms;
-}
+const { parsePort, pingTimeoutArg } = require('./args');
 
 const port = parsePort(process.argv.slice(2));
 const httpServer = http.createServer((req, res) => {
