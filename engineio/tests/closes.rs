@@ -137,3 +137,46 @@ async fn shutdown_sends_1001() {
     assert_eq!(client.frame().await, None);
     shutdown.await.unwrap();
 }
+
+#[test]
+fn shutdown_waits_for_the_close_handshakes_before_the_runtime_ends() {
+    // The server runs in a runtime of its own that ends as soon as `shutdown` returns, as in an
+    // application's `main`: the close frames must be out (and answered) by then.
+    let (addr_tx, addr_rx) = std::sync::mpsc::channel();
+    let (go_tx, go_rx) = std::sync::mpsc::channel::<()>();
+    let server = std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async {
+            let (addr, server, _engine) = start().await;
+            addr_tx.send(addr).unwrap();
+            go_rx.recv().unwrap();
+            server.shutdown().await;
+        });
+        drop(runtime);
+    });
+    let client = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    client.block_on(async {
+        let addr = addr_rx.recv().unwrap();
+        let mut client = Client::connect(addr).await;
+        go_tx.send(()).unwrap();
+        assert_eq!(client.expect_close().await, 1001);
+        // The server's runtime is still there, waiting for the answer (not gone with `main`).
+        let mut byte = [0u8; 1];
+        let early =
+            tokio::time::timeout(Duration::from_millis(300), client.stream.read(&mut byte)).await;
+        assert!(
+            early.is_err(),
+            "TCP closed before the client answered: {early:?}"
+        );
+        client.answer_close(1001).await;
+        assert_eq!(client.frame().await, None);
+    });
+    server.join().unwrap();
+}

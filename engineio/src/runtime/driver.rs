@@ -2,6 +2,7 @@
 //! carries out what it outputs. No protocol rule lives here.
 
 use super::app::{self, AppContext, SessionApp};
+use super::closings::{Closing, Closings};
 use super::command::Command;
 use super::inputs::{DriverInput, TransportCell, WsStream};
 use super::mailbox;
@@ -45,6 +46,8 @@ pub(crate) struct Driver {
     pub(crate) release_memory: bool,
     /// Keeps the session in its engine's table while the driver lives.
     pub(crate) _registration: super::sessions::Registration,
+    /// The endpoint's closes under way, which its shutdown waits for.
+    pub(crate) closings: Arc<Closings>,
 }
 
 enum Wake {
@@ -138,7 +141,7 @@ impl Driver {
         // Anyone still waiting for an answer gets "unknown session" from the dropped sender.
         self.replies.clear();
         for ws in self.websockets.drain(..) {
-            close_later(ws, None);
+            close_later(ws, None, self.closings.start());
         }
     }
 
@@ -273,7 +276,7 @@ impl Driver {
             // goes out before the connection closes.
             Some(Ok(Message::Close(_))) => {
                 if let Some(w) = self.remove_ws(ws) {
-                    close_later(w, None);
+                    close_later(w, None, self.closings.start());
                 }
                 Input::WsClosed { ws, error: false }
             }
@@ -317,7 +320,7 @@ impl Driver {
                 }
                 Output::WsClose { ws, code } => {
                     if let Some(w) = self.remove_ws(ws) {
-                        close_later(w, Some(code));
+                        close_later(w, Some(code), self.closings.start());
                     }
                 }
                 Output::Event(event) => {
@@ -388,8 +391,10 @@ const CLOSE_TIMEOUT: Duration = Duration::from_secs(2);
 /// close frame with `code` (`None`: the client closed first, and tungstenite's answer is already
 /// queued), then the connection once the client answered the close (RFC 6455 5.5.1: the server
 /// closes TCP after the handshake).
-fn close_later(mut ws: Ws, code: Option<u16>) {
+/// `closing` counts it among the endpoint's closes under way until it ends.
+fn close_later(mut ws: Ws, code: Option<u16>, closing: Closing) {
     tokio::spawn(async move {
+        let _closing = closing;
         let close = async move {
             poll_fn(|cx| ws.poll_write_out(cx)).await.ok()?;
             match code {

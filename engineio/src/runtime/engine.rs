@@ -2,6 +2,7 @@
 //! Its requests are handled in `requests.rs`, its settings are in `engine_config.rs`.
 
 use super::app::{AppFactory, NewSession, SessionApp};
+use super::closings::Closings;
 use super::driver::{Driver, EventSink, Ws};
 use super::engine_config::{path_matches, EngineConfig};
 use super::inputs::{DriverInput, TransportCell};
@@ -31,6 +32,8 @@ pub(super) struct Inner {
     /// When set, each session runs its application in its own task instead of being accepted.
     pub(super) app: OnceLock<AppFactory>,
     pub(super) closing: AtomicBool,
+    /// The sessions' WebSocket closes under way.
+    pub(super) closings: Arc<Closings>,
 }
 
 /// An Engine.IO endpoint; cheap to clone. Add it to a [`super::Server`], then take its sessions
@@ -71,6 +74,7 @@ impl Engine {
                 accept_rx: tokio::sync::Mutex::new(accept_rx),
                 app: OnceLock::new(),
                 closing: AtomicBool::new(false),
+                closings: Arc::default(),
             }),
         }
     }
@@ -115,6 +119,9 @@ impl Engine {
         for sender in senders {
             let _ = tokio::time::timeout_at(deadline, sender.closed()).await;
         }
+        // The sessions' WebSockets are closing in tasks of their own (a close frame, then the
+        // client's answer): wait for them too, or they end with the application's runtime.
+        let _ = tokio::time::timeout_at(deadline, self.inner.closings.idle()).await;
     }
 
     pub(super) fn next_id(&self) -> u64 {
@@ -191,6 +198,7 @@ impl Engine {
             max_buffered: config.protocol.max_buffered_packets,
             release_memory: false,
             _registration: registration,
+            closings: self.inner.closings.clone(),
         };
         // The driver's future is the whole task (a block around it would hold the driver twice).
         tokio::spawn(driver.run());

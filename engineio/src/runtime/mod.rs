@@ -2,6 +2,7 @@
 //! through tungstenite, and one driver task per session that runs the [`crate::proto::Session`].
 
 mod app;
+mod closings;
 mod command;
 mod cors;
 mod driver;
