@@ -4,8 +4,8 @@
 
 use engineio::proto::Event;
 use engineio::runtime::{
-    AppContext, AppMessage, Cors, Engine, EngineConfig, RunningServer, Server, ServerConfig,
-    SessionApp,
+    AppContext, Cors, Engine, EngineConfig, NoMessage, RunningServer, Server, ServerConfig,
+    SessionApp, SocketHandle,
 };
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
@@ -29,34 +29,36 @@ pub fn config() -> EngineConfig {
 /// read (as Node's synchronous `message` handler does), so a GET after the POST's answer carries
 /// them all.
 pub fn serve_echo(engine: &Engine) {
-    engine.serve_with(|new| {
-        Box::new(Echo {
-            _handle: new.handle,
-        })
+    engine.serve_with(|new| Echo {
+        _handle: new.handle,
     });
 }
 
 /// The echo application of one session.
 struct Echo {
     /// Kept: a session whose handles are all gone closes.
-    _handle: engineio::runtime::SocketHandle,
+    _handle: SocketHandle,
 }
 
 impl SessionApp for Echo {
-    fn on_event(&mut self, event: Event, cx: &mut AppContext<'_>) {
+    type Message = NoMessage;
+
+    fn on_event(&mut self, event: Event, cx: &mut AppContext<'_, NoMessage>) {
         if let Event::Message(data) = event {
             // Full: the client does not read; its session closes after the send budget's grace.
             let _ = cx.send(data);
         }
     }
 
-    fn on_message(&mut self, _: AppMessage, _: &mut AppContext<'_>) {}
+    fn on_message(&mut self, message: NoMessage, _: &mut AppContext<'_, NoMessage>) {
+        match message {}
+    }
 
     fn poll_timeout(&self) -> Option<Instant> {
         None
     }
 
-    fn on_timeout(&mut self, _: &mut AppContext<'_>) {}
+    fn on_timeout(&mut self, _: &mut AppContext<'_, NoMessage>) {}
 }
 
 /// A running echo server.

@@ -447,7 +447,8 @@ fn expiry_is_exact_when_the_connection_opens_late_in_a_second() {
     ));
     // The session opened 900 ms into second T0; the token expires at T0 + 2.
     let wall = Duration::from_millis(T0 * 1000 + 900);
-    let mut c = Connection::with_auth(t0, Config::default(), policies, Default::default(), wall);
+    let mut c: Connection =
+        Connection::with_auth(t0, Config::default(), policies, Default::default(), wall);
     c.handle_text(t0, &format!(r#"0{{"token":"{}"}}"#, token("42", T0 + 2)));
     while c.poll_output().is_some() {}
     c.accept("/", "s1").unwrap();

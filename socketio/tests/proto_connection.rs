@@ -503,15 +503,29 @@ fn ack_deadlines_on_the_virtual_clock() {
     let args = Payload::json(vec![RawJson::string("q")]).unwrap();
     let slow = h
         .conn
-        .emit_with_ack(h.now, "/", "ask", &args, Some(Duration::from_millis(2000)))
+        .emit_with_ack(
+            h.now,
+            "/",
+            "ask",
+            &args,
+            Some(Duration::from_millis(2000)),
+            (),
+        )
         .unwrap();
     let fast = h
         .conn
-        .emit_with_ack(h.now, "/", "ask", &args, Some(Duration::from_millis(500)))
+        .emit_with_ack(
+            h.now,
+            "/",
+            "ask",
+            &args,
+            Some(Duration::from_millis(500)),
+            (),
+        )
         .unwrap();
     let forever = h
         .conn
-        .emit_with_ack(h.now, "/", "ask", &args, None)
+        .emit_with_ack(h.now, "/", "ask", &args, None, ())
         .unwrap();
     assert_eq!((slow, fast, forever), (0, 1, 2));
     assert_eq!(
@@ -528,7 +542,8 @@ fn ack_deadlines_on_the_virtual_clock() {
         h.advance_to(500),
         vec![Output::AckTimedOut {
             nsp: main.clone(),
-            id: 1
+            id: 1,
+            waiter: ()
         }]
     );
     // a late ACK, an unknown id: ignored
@@ -537,7 +552,10 @@ fn ack_deadlines_on_the_virtual_clock() {
     // the slow one arrives in time, as a BINARY_ACK split over two messages
     assert!(h.text(&format!(r#"61-0["ok",{}]"#, ph(0))).is_empty());
     let out = h.binary(b"\x01\x02");
-    let [Output::AckReceived { nsp, id: 0, args }] = &out[..] else {
+    let [Output::AckReceived {
+        nsp, id: 0, args, ..
+    }] = &out[..]
+    else {
         panic!("{out:?}")
     };
     assert_eq!(nsp, &main);
@@ -563,6 +581,7 @@ fn pending_acks_die_with_their_namespace() {
             "x",
             &Payload::empty(),
             Some(Duration::from_secs(1)),
+            (),
         )
         .unwrap();
     h.drain();
@@ -584,14 +603,17 @@ fn caller_chosen_ack_ids_for_broadcasts() {
     );
     h.conn.send("/", shared.clone()).unwrap();
     h.conn
-        .expect_ack(h.now, "/", 77, Some(Duration::from_secs(1)))
+        .expect_ack(h.now, "/", 77, Some(Duration::from_secs(1)), ())
         .unwrap();
     assert_eq!(
-        h.conn.expect_ack(h.now, "/", 77, None),
-        Err(ApiMisuse::DuplicateAckId {
-            nsp: "/".into(),
-            id: 77
-        })
+        h.conn.expect_ack(h.now, "/", 77, None, ()),
+        Err((
+            ApiMisuse::DuplicateAckId {
+                nsp: "/".into(),
+                id: 77
+            },
+            ()
+        ))
     );
     assert_eq!(wire(&h.drain()), vec![r#"277["news"]"#]);
     assert!(matches!(
@@ -762,7 +784,59 @@ fn huge_timeouts_do_not_overflow_the_clock() {
     assert_eq!(conn.poll_timeout(), None);
     conn.handle_text(t0, "0");
     conn.accept("/", "a").unwrap();
-    conn.emit_with_ack(t0, "/", "x", &Payload::empty(), Some(Duration::MAX))
+    conn.emit_with_ack(t0, "/", "x", &Payload::empty(), Some(Duration::MAX), ())
         .unwrap();
     assert_eq!(conn.poll_timeout(), None);
+}
+
+/// The runtime keeps nothing of its own for an acknowledgement: the waiter it gives with the emit
+/// comes back with that acknowledgement's answer or timeout, and is dropped with its namespace.
+#[test]
+fn waiters_come_back_with_their_ack_and_die_with_their_namespace() {
+    use std::rc::Rc;
+    let t0 = Instant::now();
+    let mut conn: Connection<Rc<&'static str>> = Connection::with_auth(
+        t0,
+        Config::default(),
+        Default::default(),
+        Default::default(),
+        Duration::ZERO,
+    );
+    conn.handle_text(t0, "0");
+    conn.accept("/", "a").unwrap();
+    conn.handle_text(t0, "0/b,");
+    conn.accept("/b", "b").unwrap();
+    while conn.poll_output().is_some() {}
+    let (first, late, orphan) = (Rc::new("first"), Rc::new("late"), Rc::new("orphan"));
+    let empty = Payload::empty();
+    let second = Some(Duration::from_secs(1));
+    assert_eq!(
+        conn.emit_with_ack(t0, "/", "q", &empty, None, first.clone()),
+        Ok(0)
+    );
+    assert_eq!(
+        conn.emit_with_ack(t0, "/", "q", &empty, second, late.clone()),
+        Ok(1)
+    );
+    assert_eq!(
+        conn.emit_with_ack(t0, "/b", "q", &empty, None, orphan.clone()),
+        Ok(0)
+    );
+    // A refused emit gives its waiter back, with the reason.
+    let refused = conn.emit_with_ack(t0, "/", "connect", &empty, None, Rc::new("x"));
+    assert!(matches!(refused, Err((ApiMisuse::ReservedEventName(_), w)) if *w == "x"));
+    while conn.poll_output().is_some() {}
+    conn.handle_text(t0, "30[]");
+    let Some(Output::AckReceived { id: 0, waiter, .. }) = conn.poll_output() else {
+        panic!("no ACK");
+    };
+    assert!(Rc::ptr_eq(&waiter, &first));
+    conn.handle_timeout(t0 + Duration::from_secs(1));
+    let Some(Output::AckTimedOut { id: 1, waiter, .. }) = conn.poll_output() else {
+        panic!("no timeout");
+    };
+    assert!(Rc::ptr_eq(&waiter, &late));
+    assert_eq!(Rc::strong_count(&orphan), 2);
+    conn.handle_text(t0, "1/b,");
+    assert_eq!(Rc::strong_count(&orphan), 1, "left with its namespace");
 }

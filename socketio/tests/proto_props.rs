@@ -284,7 +284,7 @@ proptest! {
                     }
                 }
                 Step::EmitWithAck => {
-                    let _ = conn.emit_with_ack(now, "/", "q", &Payload::empty(), Some(Duration::from_millis(500)));
+                    let _ = conn.emit_with_ack(now, "/", "q", &Payload::empty(), Some(Duration::from_millis(500)), ());
                 }
             }
             while let Some(out) = conn.poll_output() {

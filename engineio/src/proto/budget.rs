@@ -19,6 +19,12 @@ pub fn weight(data: &Data) -> usize {
     data.len().saturating_add(PACKET_OVERHEAD)
 }
 
+/// The bytes a queued message of `len` bytes counts for ([`weight`] without the message at hand:
+/// a runtime weighs a packet before it makes its messages).
+pub fn weight_of_len(len: usize) -> usize {
+    len.saturating_add(PACKET_OVERHEAD)
+}
+
 /// Whether a message of `weight` bytes may join `queued` bytes under a budget of `limit`.
 pub fn admits(queued: usize, weight: usize, limit: usize) -> bool {
     queued == 0 || queued.saturating_add(weight) <= limit

@@ -490,6 +490,35 @@ impl Session {
         Ok(())
     }
 
+    /// Queues a text message and the binary messages that belong to it (a Socket.IO packet and
+    /// its attachments) within the bounds of [`Session::send_within`], all or none: a full buffer
+    /// never splits them.
+    pub fn send_group_within(
+        &mut self,
+        text: Text,
+        attachments: Vec<Bytes>,
+        packets: usize,
+        bytes: usize,
+    ) -> Result<(), SendError> {
+        let text = Data::Text(text);
+        Self::check_message(&text)?;
+        self.check_open()?;
+        let weight = attachments.iter().fold(budget::weight(&text), |sum, a| {
+            sum.saturating_add(budget::weight_of_len(a.len()))
+        });
+        if self.outbox.len().saturating_add(attachments.len()) >= packets
+            || !budget::admits(self.backlog.total(), weight, bytes)
+        {
+            self.backlog.refused = true;
+            return Err(SendError::Full);
+        }
+        self.push_message(text);
+        for attachment in attachments {
+            self.push_message(Data::Binary(attachment));
+        }
+        Ok(())
+    }
+
     /// Whether a message can be sent at all: text with the record separator `\x1e` cannot be
     /// framed in a polling payload ([`SendError::RecordSeparator`]). [`Session::send`] checks it;
     /// a runtime that queues messages before they reach the session checks it when it queues.

@@ -2,21 +2,19 @@
 //! [`super::Socket`]: one task per connection, and no channel between the session and the layer
 //! above it (the Socket.IO server uses this).
 
-use super::command::{AppMessage, Command};
+use super::command::{Command, NoMessage};
 use super::mailbox;
 use super::socket::{Handshake, SocketHandle};
 use crate::proto::{Data, Event, SendError, Session};
+use bytes::Bytes;
 use std::sync::Arc;
 use std::time::Instant;
 
-/// Makes the application of each new session.
-pub type AppFactory = Arc<dyn Fn(NewSession) -> Box<dyn SessionApp> + Send + Sync>;
-
-/// What an application is made from when its session opens.
+/// What an application is made from when its session opens; `M` is its message type.
 #[derive(Debug)]
-pub struct NewSession {
+pub struct NewSession<M> {
     /// A handle other tasks use to send to the session (or to its application).
-    pub handle: SocketHandle,
+    pub handle: SocketHandle<M>,
     /// The request that opened the session.
     pub handshake: Arc<Handshake>,
     /// When the session opened.
@@ -28,28 +26,31 @@ pub struct NewSession {
 /// tasks queued with the [`SocketHandle`] (take those first with [`AppContext::next_message`] when
 /// order matters).
 pub trait SessionApp: Send + 'static {
+    /// What other tasks send it with [`SocketHandle::send_app`].
+    type Message: Send + 'static;
+
     /// A session event: a message, the upgrade, the close (the last call but [`Drop`]).
-    fn on_event(&mut self, event: Event, cx: &mut AppContext<'_>);
+    fn on_event(&mut self, event: Event, cx: &mut AppContext<'_, Self::Message>);
 
     /// A message another task sent with [`SocketHandle::send_app`].
-    fn on_message(&mut self, message: AppMessage, cx: &mut AppContext<'_>);
+    fn on_message(&mut self, message: Self::Message, cx: &mut AppContext<'_, Self::Message>);
 
     /// The application's next deadline, if any.
     fn poll_timeout(&self) -> Option<Instant>;
 
     /// The deadline of [`SessionApp::poll_timeout`] passed.
-    fn on_timeout(&mut self, cx: &mut AppContext<'_>);
+    fn on_timeout(&mut self, cx: &mut AppContext<'_, Self::Message>);
 }
 
-/// How an application reaches its session, during one call.
-pub struct AppContext<'a> {
+/// How an application reaches its session, during one call; `M` is its message type.
+pub struct AppContext<'a, M> {
     pub(crate) now: Instant,
     pub(crate) session: &'a mut Session,
-    pub(crate) commands: &'a mut mailbox::Receiver<Command>,
+    pub(crate) commands: &'a mut mailbox::Receiver<Command<M>>,
     pub(crate) release_memory: &'a mut bool,
 }
 
-impl std::fmt::Debug for AppContext<'_> {
+impl<M> std::fmt::Debug for AppContext<'_, M> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("AppContext")
             .field("now", &self.now)
@@ -62,7 +63,7 @@ impl std::fmt::Debug for AppContext<'_> {
 /// input) may go before they too are refused with [`SendError::Full`].
 const APP_OVERDRAFT: usize = 2;
 
-impl AppContext<'_> {
+impl<M> AppContext<'_, M> {
     /// The time of the wake this call belongs to.
     pub fn now(&self) -> Instant {
         self.now
@@ -79,6 +80,23 @@ impl AppContext<'_> {
         self.session.send_within(data, packets, bytes)
     }
 
+    /// Queues a text message and the binary messages that belong to it (a Socket.IO packet and
+    /// its attachments) at once, all or none, within the bounds of [`AppContext::send`]: a full
+    /// buffer never splits them.
+    pub fn send_with_attachments(
+        &mut self,
+        text: crate::proto::Text,
+        attachments: Vec<Bytes>,
+    ) -> Result<(), SendError> {
+        let packets = self.session.max_buffered().saturating_mul(APP_OVERDRAFT);
+        let bytes = self
+            .session
+            .max_buffered_bytes()
+            .saturating_mul(APP_OVERDRAFT);
+        self.session
+            .send_group_within(text, attachments, packets, bytes)
+    }
+
     /// Asks the session to give back the memory its queues grew to once what is pending went out
     /// (when the application goes quiet, e.g. after a connect; the session also does it on its
     /// own on each heartbeat).
@@ -93,7 +111,7 @@ impl AppContext<'_> {
 
     /// Carries out what other tasks queued with the [`SocketHandle`] so far, in order, and stops
     /// at the first application message, which it returns.
-    pub fn next_message(&mut self) -> Option<AppMessage> {
+    pub fn next_message(&mut self) -> Option<M> {
         while let Some(command) = self.commands.try_recv() {
             match command {
                 Command::App(message) => return Some(message),
@@ -105,7 +123,7 @@ impl AppContext<'_> {
 }
 
 /// Carries out a command that is not for the application.
-pub(crate) fn apply(session: &mut Session, now: Instant, command: Command) {
+pub(crate) fn apply<M>(session: &mut Session, now: Instant, command: Command<M>) {
     match command {
         // Admitted under the send budget by the command queue, which reported refusals to the
         // sender.
@@ -121,5 +139,29 @@ pub(crate) fn apply(session: &mut Session, now: Instant, command: Command) {
         Command::Close => session.close(now),
         // Without an application, nobody reads it.
         Command::App(_) => {}
+    }
+}
+
+/// The application of a session handed to [`super::Engine::accept`]: there is none (its events
+/// go to the [`super::Socket`]'s channel), so no value of this type exists.
+pub(crate) enum NoApp {}
+
+impl SessionApp for NoApp {
+    type Message = NoMessage;
+
+    fn on_event(&mut self, _: Event, _: &mut AppContext<'_, NoMessage>) {
+        match *self {}
+    }
+
+    fn on_message(&mut self, message: NoMessage, _: &mut AppContext<'_, NoMessage>) {
+        match message {}
+    }
+
+    fn poll_timeout(&self) -> Option<Instant> {
+        match *self {}
+    }
+
+    fn on_timeout(&mut self, _: &mut AppContext<'_, NoMessage>) {
+        match *self {}
     }
 }

@@ -26,33 +26,47 @@ use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 const MAX_BATCH: usize = 64;
 
 /// Where the session's events go.
-pub(crate) enum EventSink {
+pub(crate) enum EventSink<A> {
     /// To a [`super::Socket`] in another task.
     Channel(mpsc::Sender<Event>),
     /// To an application running in this task.
-    App(Box<dyn SessionApp>),
+    App(A),
 }
 
-pub(crate) struct Driver {
+/// What a driver is made of besides its application and its command queue (whose type is the
+/// application's).
+pub(crate) struct DriverParts {
     pub(crate) session: Session,
     pub(crate) inputs: mailbox::Receiver<DriverInput>,
-    pub(crate) commands: mailbox::Receiver<Command>,
-    pub(crate) events: EventSink,
     pub(crate) transport: Arc<TransportCell>,
     pub(crate) websockets: Vec<Ws>,
-    pub(crate) replies: Vec<(RequestId, oneshot::Sender<PollReply>)>,
     pub(crate) max_buffered: usize,
-    /// The application asked to give back queue memory at the end of this drain.
-    pub(crate) release_memory: bool,
     /// Keeps the session in its engine's table while the driver lives.
-    pub(crate) _registration: super::sessions::Registration,
+    pub(crate) registration: super::sessions::Registration,
     /// The endpoint's closes under way, which its shutdown waits for.
     pub(crate) closings: Arc<Closings>,
 }
 
-enum Wake {
+pub(crate) struct Driver<A: SessionApp> {
+    session: Session,
+    inputs: mailbox::Receiver<DriverInput>,
+    commands: mailbox::Receiver<Command<A::Message>>,
+    events: EventSink<A>,
+    transport: Arc<TransportCell>,
+    websockets: Vec<Ws>,
+    replies: Vec<(RequestId, oneshot::Sender<PollReply>)>,
+    max_buffered: usize,
+    /// The application asked to give back queue memory at the end of this drain.
+    release_memory: bool,
+    /// Keeps the session in its engine's table while the driver lives.
+    _registration: super::sessions::Registration,
+    /// The endpoint's closes under way, which its shutdown waits for.
+    closings: Arc<Closings>,
+}
+
+enum Wake<M> {
     Input(Option<DriverInput>),
-    Command(Option<Command>),
+    Command(Option<Command<M>>),
     Ws(WsId, WsEvent),
     /// A send to the session was refused as over its budget (noted at the top of the loop).
     Refused,
@@ -69,7 +83,29 @@ enum WsEvent {
     WriteFailed,
 }
 
-impl Driver {
+impl<A: SessionApp> Driver<A> {
+    /// A driver for the session of `parts`, taking commands from `commands` and giving events
+    /// to `events`.
+    pub(crate) fn new(
+        parts: DriverParts,
+        commands: mailbox::Receiver<Command<A::Message>>,
+        events: EventSink<A>,
+    ) -> Self {
+        Self {
+            session: parts.session,
+            inputs: parts.inputs,
+            commands,
+            events,
+            transport: parts.transport,
+            websockets: parts.websockets,
+            replies: Vec::new(),
+            max_buffered: parts.max_buffered,
+            release_memory: false,
+            _registration: parts.registration,
+            closings: parts.closings,
+        }
+    }
+
     /// Runs the session to its end.
     pub(crate) async fn run(mut self) {
         // One timer for the session's life, moved only when the deadline changes.
@@ -145,7 +181,7 @@ impl Driver {
         }
     }
 
-    fn on_wake(&mut self, now: Instant, wake: Wake) {
+    fn on_wake(&mut self, now: Instant, wake: Wake<A::Message>) {
         match wake {
             Wake::Input(Some(DriverInput::Poll { input, reply })) => {
                 if let (Some(reply), Some(id)) = (reply, request_id(&input)) {
@@ -199,7 +235,7 @@ impl Driver {
     }
 
     /// The application running in this task, with its view of the session for this wake.
-    fn app(&mut self, now: Instant) -> Option<(&mut Box<dyn SessionApp>, AppContext<'_>)> {
+    fn app(&mut self, now: Instant) -> Option<(&mut A, AppContext<'_, A::Message>)> {
         match &mut self.events {
             EventSink::App(app) => Some((
                 app,

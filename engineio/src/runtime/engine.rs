@@ -1,9 +1,9 @@
 //! An Engine.IO endpoint: its sessions, the application that serves them, and its shutdown.
 //! Its requests are handled in `requests.rs`, its settings are in `engine_config.rs`.
 
-use super::app::{AppFactory, NewSession, SessionApp};
+use super::app::{NewSession, NoApp, SessionApp};
 use super::closings::Closings;
-use super::driver::{Driver, EventSink, Ws};
+use super::driver::{Driver, DriverParts, EventSink, Ws};
 use super::engine_config::{path_matches, EngineConfig};
 use super::inputs::{DriverInput, TransportCell};
 use super::mailbox::{self, mailbox};
@@ -30,10 +30,22 @@ pub(super) struct Inner {
     pub(super) accept_tx: mpsc::Sender<Socket>,
     pub(super) accept_rx: tokio::sync::Mutex<mpsc::Receiver<Socket>>,
     /// When set, each session runs its application in its own task instead of being accepted.
-    pub(super) app: OnceLock<AppFactory>,
+    pub(super) app: OnceLock<StartApp>,
     pub(super) closing: AtomicBool,
     /// The sessions' WebSocket closes under way.
     pub(super) closings: Arc<Closings>,
+}
+
+/// Starts the driver of a new session with its application (of a type known only inside it):
+/// what [`Engine::serve_with`] sets up.
+pub(super) type StartApp = Box<dyn Fn(DriverParts, NewSessionParts) + Send + Sync>;
+
+/// What [`NewSession`] is made of, but its handle (whose type is the application's).
+pub(super) struct NewSessionParts {
+    sid: Arc<str>,
+    handshake: Arc<Handshake>,
+    command_buffer: usize,
+    budget: usize,
 }
 
 /// An Engine.IO endpoint; cheap to clone. Add it to a [`super::Server`], then take its sessions
@@ -87,12 +99,22 @@ impl Engine {
     /// Runs an application in each new session's own task (one task per connection, no channel
     /// between the session and the application), instead of handing sessions to
     /// [`Engine::accept`]. Set once, before the first session; returns false if already set.
-    pub fn serve_with<F>(&self, factory: F) -> bool
+    pub fn serve_with<A, F>(&self, factory: F) -> bool
     where
-        F: Fn(NewSession) -> Box<dyn SessionApp> + Send + Sync + 'static,
+        A: SessionApp,
+        F: Fn(NewSession<A::Message>) -> A + Send + Sync + 'static,
     {
-        let factory: AppFactory = Arc::new(factory);
-        self.inner.app.set(factory).is_ok()
+        let start: StartApp = Box::new(move |parts, new| {
+            let (commands_tx, commands) = mailbox(new.command_buffer);
+            let app = factory(NewSession {
+                handle: SocketHandle::new(new.sid, commands_tx, new.budget),
+                handshake: new.handshake,
+                now: Instant::now(),
+            });
+            // The driver's future is the whole task (a block around it would hold it twice).
+            tokio::spawn(Driver::new(parts, commands, EventSink::App(app)).run());
+        });
+        self.inner.app.set(start).is_ok()
     }
 
     /// The next new session; `None` after shutdown.
@@ -154,7 +176,6 @@ impl Engine {
         let config = &self.inner.config;
         let sid: Arc<str> = Arc::from(session.sid());
         let (inputs_tx, inputs) = mailbox(16);
-        let (commands_tx, commands) = mailbox(config.command_buffer);
         let cell = Arc::new(TransportCell::default());
         cell.set(session.transport());
         // The request's own headers and query move into the handshake (no copies).
@@ -164,43 +185,42 @@ impl Engine {
             remote: req.remote,
             transport,
         });
-        let handle =
-            SocketHandle::new(sid.clone(), commands_tx, config.protocol.max_buffered_bytes);
-        let events = if let Some(factory) = self.inner.app.get() {
-            EventSink::App(factory(NewSession {
-                handle,
-                handshake,
-                now: Instant::now(),
-            }))
-        } else {
-            let (events, events_rx) = mpsc::channel(config.event_buffer.max(1));
-            let socket = Socket::new(handle, handshake, events_rx);
-            if self.inner.accept_tx.send(socket).await.is_err() {
-                return false;
-            }
-            EventSink::Channel(events)
-        };
         let registration = self.inner.sessions.register(
-            sid,
+            sid.clone(),
             Entry {
                 inputs: inputs_tx,
                 transport: cell.clone(),
             },
         );
-        let driver = Driver {
+        let parts = DriverParts {
             session,
             inputs,
-            commands,
-            events,
             transport: cell,
             websockets: ws.into_iter().collect(),
-            replies: Vec::new(),
             max_buffered: config.protocol.max_buffered_packets,
-            release_memory: false,
-            _registration: registration,
+            registration,
             closings: self.inner.closings.clone(),
         };
-        // The driver's future is the whole task (a block around it would hold the driver twice).
+        let budget = config.protocol.max_buffered_bytes;
+        if let Some(start) = self.inner.app.get() {
+            let command_buffer = config.command_buffer;
+            let new = NewSessionParts {
+                sid,
+                handshake,
+                command_buffer,
+                budget,
+            };
+            start(parts, new);
+            return true;
+        }
+        let (commands_tx, commands) = mailbox(config.command_buffer);
+        let handle = SocketHandle::new(sid, commands_tx, budget);
+        let (events, events_rx) = mpsc::channel(config.event_buffer.max(1));
+        let socket = Socket::new(handle, handshake, events_rx);
+        if self.inner.accept_tx.send(socket).await.is_err() {
+            return false;
+        }
+        let driver: Driver<NoApp> = Driver::new(parts, commands, EventSink::Channel(events));
         tokio::spawn(driver.run());
         true
     }

@@ -18,8 +18,8 @@ mod sid;
 mod socket;
 
 pub use crate::proto::http::{HttpRequest, HttpResponse};
-pub use app::{AppContext, AppFactory, NewSession, SessionApp};
-pub use command::AppMessage;
+pub use app::{AppContext, NewSession, SessionApp};
+pub use command::NoMessage;
 pub use cors::{Cors, Origins};
 pub use engine::Engine;
 pub use engine_config::{AllowRequest, EngineConfig, HeadersHook};

@@ -1,6 +1,6 @@
 //! What the application holds for one session: its handshake, its messages, and a handle to send.
 
-use super::command::{AppMessage, Command};
+use super::command::{Command, NoMessage};
 use super::mailbox::{self, TrySendError};
 use crate::proto::budget;
 use crate::proto::{CloseReason, Data, Event, SendError, Session, Text, Transport};
@@ -43,17 +43,35 @@ fn check_text(data: &Data) -> Result<(), SendError> {
     Session::check_message(data)
 }
 
-/// A cloneable handle that sends to, or closes, one session from any task.
-#[derive(Clone, Debug)]
-pub struct SocketHandle {
+/// A cloneable handle that sends to, or closes, one session from any task; `M` is the message
+/// type of the session's [`super::SessionApp`] ([`NoMessage`] when it runs none).
+pub struct SocketHandle<M = NoMessage> {
     sid: Arc<str>,
-    commands: mailbox::Sender<Command>,
+    commands: mailbox::Sender<Command<M>>,
     /// The session's send budget in bytes (`max_buffered_bytes`).
     budget: usize,
 }
 
-impl SocketHandle {
-    pub(crate) fn new(sid: Arc<str>, commands: mailbox::Sender<Command>, budget: usize) -> Self {
+impl<M> std::fmt::Debug for SocketHandle<M> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SocketHandle")
+            .field("sid", &self.sid)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<M> Clone for SocketHandle<M> {
+    fn clone(&self) -> Self {
+        Self {
+            sid: self.sid.clone(),
+            commands: self.commands.clone(),
+            budget: self.budget,
+        }
+    }
+}
+
+impl<M> SocketHandle<M> {
+    pub(crate) fn new(sid: Arc<str>, commands: mailbox::Sender<Command<M>>, budget: usize) -> Self {
         Self {
             sid,
             commands,
@@ -93,21 +111,29 @@ impl SocketHandle {
         self.try_command(Command::SendAll(all.into_boxed_slice()), weight)
     }
 
-    /// Sends a message to the session's [`super::SessionApp`] (dropped if it has none). Fails
-    /// with [`SendError::Full`] or [`SendError::Closed`] as [`SocketHandle::send`].
-    pub fn send_app(&self, message: AppMessage) -> Result<(), SendError> {
+    /// Sends a message to the session's [`super::SessionApp`]. Fails with [`SendError::Full`] or
+    /// [`SendError::Closed`] as [`SocketHandle::send`].
+    pub fn send_app(&self, message: M) -> Result<(), SendError> {
         self.try_command(Command::App(message), 0)
     }
 
+    /// Sends a message to the session's [`super::SessionApp`] that stands for `bytes` bytes
+    /// towards the client (a packet to send), admitted under the session's send budget as
+    /// [`SocketHandle::send`] admits a message of that size (weigh it with
+    /// [`crate::proto::budget`]).
+    pub fn send_app_weighted(&self, message: M, bytes: usize) -> Result<(), SendError> {
+        self.try_command(Command::App(message), bytes)
+    }
+
     /// Sends a message to the session's [`super::SessionApp`], waiting while its queue is full.
-    pub async fn send_app_wait(&self, message: AppMessage) -> Result<(), SendError> {
+    pub async fn send_app_wait(&self, message: M) -> Result<(), SendError> {
         self.commands
             .send(Command::App(message))
             .await
             .map_err(|_| SendError::Closed)
     }
 
-    fn try_command(&self, command: Command, weight: usize) -> Result<(), SendError> {
+    fn try_command(&self, command: Command<M>, weight: usize) -> Result<(), SendError> {
         let sent = self
             .commands
             .try_send_weighted(command, weight, self.budget);
@@ -128,7 +154,10 @@ impl SocketHandle {
     }
 
     /// Closes the session: queued messages go out first, then the close packet.
-    pub fn close(&self) {
+    pub fn close(&self)
+    where
+        M: Send + 'static,
+    {
         let commands = self.commands.clone();
         if commands.try_send(Command::Close).is_err() {
             tokio::spawn(async move {

@@ -34,7 +34,7 @@ use socketio::proto::{
     HandshakeCredentials, Identity, JwtPolicy, Limits, Namespace, Output, Payload, RawJson,
     MAX_DEPTH_CAP,
 };
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
@@ -279,8 +279,11 @@ struct Model {
     /// CONNECT requests not refused or left since.
     asked: BTreeSet<String>,
     connected: BTreeSet<String>,
-    /// ACKs the application waits for: (namespace, id).
-    acks: BTreeSet<(String, u64)>,
+    /// ACKs the application waits for: (namespace, id), each with the waiter token given to the
+    /// core (it must come back with that ACK, and only with it).
+    acks: BTreeMap<(String, u64), u64>,
+    /// The next waiter token.
+    next_waiter: u64,
     closed: bool,
 }
 
@@ -324,7 +327,7 @@ pub fn run(data: &[u8]) {
         ..HandshakeCredentials::default()
     };
     let mut now = Instant::now();
-    let mut conn = Connection::with_auth(
+    let mut conn: Connection<u64> = Connection::with_auth(
         now,
         config,
         fixtures.policies.clone(),
@@ -335,7 +338,8 @@ pub fn run(data: &[u8]) {
         namespaces: NAMESPACES.iter().map(|&n| n.to_owned()).collect(),
         asked: BTreeSet::new(),
         connected: BTreeSet::new(),
-        acks: BTreeSet::new(),
+        acks: BTreeMap::new(),
+        next_waiter: 0,
         closed: false,
     };
     while !r.is_empty() {
@@ -359,7 +363,7 @@ pub fn run(data: &[u8]) {
 
 /// Applies one op; returns the reason when the op closed the transport.
 fn step(
-    conn: &mut Connection,
+    conn: &mut Connection<u64>,
     model: &mut Model,
     now: &mut Instant,
     op: Op,
@@ -427,15 +431,21 @@ fn step(
         Op::EmitWithAck { nsp, timeout } => {
             let nsp = model.nsp(nsp);
             let timeout = (timeout > 0).then(|| Duration::from_millis(u64::from(timeout)));
-            let result = conn.emit_with_ack(*now, &nsp, "ask", &Payload::empty(), timeout);
+            let waiter = model.next_waiter;
+            model.next_waiter += 1;
+            let result = conn.emit_with_ack(*now, &nsp, "ask", &Payload::empty(), timeout, waiter);
             expect(
                 result.is_ok(),
                 model.is_connected(&nsp),
                 "emit_with_ack",
                 &nsp,
             );
-            if let Ok(id) = result {
-                assert!(model.acks.insert((nsp, id)), "ack id {id} allocated twice");
+            match result {
+                Ok(id) => assert!(
+                    model.acks.insert((nsp, id), waiter).is_none(),
+                    "ack id {id} allocated twice"
+                ),
+                Err((_, back)) => assert_eq!(back, waiter, "a refused emit gives its waiter back"),
             }
         }
         Op::Ack { nsp, id } => {
@@ -453,16 +463,21 @@ fn step(
             let packet = encode_event(&key, Some(id), "broadcast", &Payload::empty());
             let sent = conn.send(&nsp, packet);
             expect(sent.is_ok(), model.is_connected(&nsp), "send", &nsp);
-            let expected = conn.expect_ack(*now, &nsp, id, timeout);
-            let fresh = !model.acks.contains(&(nsp.clone(), id));
+            let waiter = model.next_waiter;
+            model.next_waiter += 1;
+            let expected = conn.expect_ack(*now, &nsp, id, timeout, waiter);
+            let fresh = !model.acks.contains_key(&(nsp.clone(), id));
             expect(
                 expected.is_ok(),
                 model.is_connected(&nsp) && fresh,
                 "expect_ack",
                 &nsp,
             );
-            if expected.is_ok() {
-                model.acks.insert((nsp, id));
+            match expected {
+                Ok(()) => {
+                    model.acks.insert((nsp, id), waiter);
+                }
+                Err((_, back)) => assert_eq!(back, waiter, "a refused wait gives its waiter back"),
             }
         }
         Op::Disconnect { nsp } => {
@@ -490,7 +505,7 @@ fn expect(ok: bool, should: bool, command: &str, nsp: &str) {
     );
 }
 
-fn tick(conn: &mut Connection, now: Instant) {
+fn tick(conn: &mut Connection<u64>, now: Instant) {
     conn.handle_timeout(now);
     if let Some(next) = conn.poll_timeout() {
         assert!(
@@ -500,7 +515,7 @@ fn tick(conn: &mut Connection, now: Instant) {
     }
 }
 
-fn observe(model: &mut Model, output: Output, transport_reason: Option<DisconnectReason>) {
+fn observe(model: &mut Model, output: Output<u64>, transport_reason: Option<DisconnectReason>) {
     assert!(!model.closed, "{output:?} after Close");
     match output {
         Output::Transmit(encoded) => check_transmit(&encoded),
@@ -549,26 +564,30 @@ fn observe(model: &mut Model, output: Output, transport_reason: Option<Disconnec
                 event.name
             );
         }
-        Output::AckReceived { nsp, id, .. } => {
+        Output::AckReceived {
+            nsp, id, waiter, ..
+        } => {
             let nsp = nsp.as_str().to_owned();
             assert!(
                 model.connected.contains(&nsp),
                 "ACK for {nsp}, not connected"
             );
-            assert!(
+            assert_eq!(
                 model.acks.remove(&(nsp.clone(), id)),
-                "ACK {id} on {nsp} nobody waits for"
+                Some(waiter),
+                "ACK {id} on {nsp}: nobody waits for it, or another waiter came back"
             );
         }
-        Output::AckTimedOut { nsp, id } => {
+        Output::AckTimedOut { nsp, id, waiter } => {
             let nsp = nsp.as_str().to_owned();
             assert!(
                 model.connected.contains(&nsp),
                 "ACK timeout for {nsp}, not connected"
             );
-            assert!(
+            assert_eq!(
                 model.acks.remove(&(nsp.clone(), id)),
-                "timeout of ACK {id} on {nsp}"
+                Some(waiter),
+                "timeout of ACK {id} on {nsp}: not waited for, or another waiter came back"
             );
         }
         Output::Disconnected { nsp, reason } => {
@@ -578,7 +597,7 @@ fn observe(model: &mut Model, output: Output, transport_reason: Option<Disconnec
                 "Disconnected for {nsp}, not connected"
             );
             model.asked.remove(&nsp);
-            model.acks.retain(|(n, _)| *n != nsp);
+            model.acks.retain(|(n, _), _| *n != nsp);
             if let Some(expected) = transport_reason {
                 assert_eq!(reason, expected, "namespace {nsp} left with another reason");
             }
@@ -623,7 +642,7 @@ fn check_transmit(encoded: &Encoded) {
     }
 }
 
-fn check(conn: &Connection, model: &Model) {
+fn check(conn: &Connection<u64>, model: &Model) {
     assert_eq!(conn.is_closed(), model.closed, "closed state");
     for nsp in &model.namespaces {
         let connected = conn.namespace(nsp).is_some_and(|s| s.is_connected());

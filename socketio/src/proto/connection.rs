@@ -12,10 +12,10 @@ use super::auth::{
     HandshakeCredentials, Identity, JwtPolicy,
 };
 use super::decode::{decode_text, Decoded, Limits};
-use super::encode::{encode, encode_ack, encode_event, Encoded};
+use super::encode::{encode, encode_ack, encode_emit, encode_event, Encoded};
 use super::error::{ApiMisuse, DecodeError, PeerMisbehaved};
-use super::namespace_state::{Connected, NamespaceState};
-use super::packet::{is_reserved_event, Namespace, Packet};
+use super::namespace_state::{Authenticating, Connected, NamespaceState};
+use super::packet::{Namespace, Packet};
 use super::payload::Payload;
 use super::raw_json::RawJson;
 use super::reason::{CloseReason, DisconnectReason};
@@ -69,10 +69,11 @@ pub struct Event {
     pub ack_id: Option<u64>,
 }
 
-/// What the connection asks of the runtime. Drain with [`Connection::poll_output`].
+/// What the connection asks of the runtime. Drain with [`Connection::poll_output`]. `W` is what
+/// the runtime keeps with each acknowledgement it waits for (see [`Connection`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
-pub enum Output {
+pub enum Output<W = ()> {
     /// Send the text as one Engine.IO message, then each attachment as one binary message.
     Transmit(Encoded),
     /// The client asks to join `nsp` and the namespace's policy let it through so far. Answer with
@@ -125,6 +126,8 @@ pub enum Output {
         id: u64,
         /// The acknowledgement's arguments.
         args: Payload,
+        /// The waiter given with the emit.
+        waiter: W,
     },
     /// The deadline of an acknowledgement passed; a late ACK for it is ignored.
     AckTimedOut {
@@ -132,6 +135,8 @@ pub enum Output {
         nsp: Namespace,
         /// The acknowledgement id.
         id: u64,
+        /// The waiter given with the emit.
+        waiter: W,
     },
     /// A connected namespace was left. Its pending acknowledgements are dropped with it.
     Disconnected {
@@ -181,14 +186,19 @@ enum Phase {
 ///
 /// Once open, the connection stays open even when every namespace has been left (as in Node);
 /// the Engine.IO heartbeat decides its fate. Closed, it ignores input and refuses commands.
+///
+/// `W` is what the runtime keeps with each acknowledgement it waits for (a channel's sender, say):
+/// given with [`emit_with_ack`](Self::emit_with_ack), handed back in [`Output::AckReceived`] or
+/// [`Output::AckTimedOut`], and dropped when the namespace is left first. The runtime keeps no
+/// table of its own.
 #[derive(Debug)]
-pub struct Connection {
+pub struct Connection<W = ()> {
     config: Config,
     phase: Phase,
-    namespaces: NamespaceMap,
+    namespaces: NamespaceMap<W>,
     /// A BINARY packet waiting for attachments.
     partial: Option<PartialPacket>,
-    outputs: VecDeque<Output>,
+    outputs: VecDeque<Output<W>>,
     auth: Arc<AuthPolicies>,
     credentials: HandshakeCredentials,
     /// The wall clock at one instant: turns token times (seconds since the epoch) into instants.
@@ -206,7 +216,9 @@ impl Connection {
             Duration::ZERO,
         )
     }
+}
 
+impl<W> Connection<W> {
     /// A connection with authentication: the namespaces' policies, the tokens the Engine.IO
     /// handshake request carried, and the wall-clock time at `now` (time since the Unix epoch, with
     /// its sub-second part, so that a token's `exp` becomes an exact deadline; the core reads no
@@ -334,24 +346,26 @@ impl Connection {
             return;
         };
         match state {
-            NamespaceState::Authenticating { .. } => {
+            NamespaceState::Authenticating(_) => {
                 self.refuse(nsp, AuthError::timeout());
             }
-            NamespaceState::AwaitingToken { .. } => {
+            NamespaceState::AwaitingToken(_) => {
                 self.unauthorized(nsp, AuthError::timeout(), None);
             }
             NamespaceState::Connected(c) => {
-                if c.expires_at.is_some_and(|e| now >= e) {
+                if c.expires_at().is_some_and(|e| now >= e) {
                     // The token's own `exp` where there is one (the deadline adds the leeway).
-                    let expired_at = c.identity.verified().and_then(|v| v.expires_at());
+                    let identity = c.identity();
+                    let expired_at = identity.verified().and_then(|v| v.expires_at());
                     let error = AuthError::from_jwt(&jwt_auth::Error::Expired {
-                        expired_at: expired_at.or(c.identity.expires_at()).unwrap_or_default(),
+                        expired_at: expired_at.or(identity.expires_at()).unwrap_or_default(),
                     });
                     return self.unauthorized(nsp, error, Some(DisconnectReason::TokenExpired));
                 }
-                for id in c.acks.expire(now) {
+                for (id, waiter) in c.acks.expire(now) {
                     let nsp = nsp.clone();
-                    self.outputs.push_back(Output::AckTimedOut { nsp, id });
+                    self.outputs
+                        .push_back(Output::AckTimedOut { nsp, id, waiter });
                 }
             }
         }
@@ -391,7 +405,7 @@ impl Connection {
     // ----- output -----
 
     /// The next output, in the order the connection produced them.
-    pub fn poll_output(&mut self) -> Option<Output> {
+    pub fn poll_output(&mut self) -> Option<Output<W>> {
         self.outputs.pop_front()
     }
 
@@ -425,12 +439,12 @@ impl Connection {
     }
 
     /// The state of `nsp`, or `None` if it is not joined.
-    pub fn namespace(&self, nsp: &str) -> Option<&NamespaceState> {
+    pub fn namespace(&self, nsp: &str) -> Option<&NamespaceState<W>> {
         self.namespaces.get(nsp)
     }
 
     /// Every namespace with a state.
-    pub fn namespaces(&self) -> impl Iterator<Item = (&Namespace, &NamespaceState)> {
+    pub fn namespaces(&self) -> impl Iterator<Item = (&Namespace, &NamespaceState<W>)> {
         self.namespaces.iter()
     }
 
@@ -443,33 +457,17 @@ impl Connection {
     /// in event mode it waits for the `authenticate` event. Under [`AuthPolicy::App`] use
     /// [`Connection::accept_with`].
     pub fn accept(&mut self, nsp: &str, sid: &str) -> Result<(), ApiMisuse> {
-        let key = self.connecting_key(nsp)?;
-        let (identity, deadline) = match self.namespaces.get(nsp) {
-            Some(NamespaceState::Authenticating { identity, deadline }) => {
-                (identity.clone(), *deadline)
-            }
-            _ => {
-                return Err(ApiMisuse::NotConnecting {
-                    nsp: nsp.to_owned(),
-                })
-            }
-        };
-        match (identity, self.auth.for_namespace(nsp)) {
-            (Some(identity), _) => self.join(key, sid, identity),
-            (None, AuthPolicy::Jwt(p)) if p.mode == AuthMode::Event => {
+        let event_mode =
+            matches!(self.auth.for_namespace(nsp), AuthPolicy::Jwt(p) if p.mode == AuthMode::Event);
+        let (key, state) =
+            self.take_connecting(nsp, |state| state.identity().is_some() || event_mode)?;
+        match state.identity().cloned() {
+            Some(identity) => self.join(key, sid, state, identity),
+            None => {
                 self.reply_connect(&key, sid);
-                self.namespaces.insert(
-                    key,
-                    NamespaceState::AwaitingToken {
-                        sid: sid.into(),
-                        deadline,
-                    },
-                );
-            }
-            (None, _) => {
-                return Err(ApiMisuse::AuthenticationRequired {
-                    nsp: nsp.to_owned(),
-                })
+                let waiting = state.await_token(sid);
+                self.namespaces
+                    .insert(key, NamespaceState::AwaitingToken(waiting));
             }
         }
         Ok(())
@@ -483,14 +481,39 @@ impl Connection {
         sid: &str,
         claims: AppClaims,
     ) -> Result<(), ApiMisuse> {
-        let key = self.connecting_key(nsp)?;
-        if !matches!(self.auth.for_namespace(nsp), AuthPolicy::App { .. }) {
-            return Err(ApiMisuse::AuthenticationRequired {
-                nsp: nsp.to_owned(),
-            });
-        }
-        self.join(key, sid, Identity::App(Arc::new(claims)));
+        let app = matches!(self.auth.for_namespace(nsp), AuthPolicy::App { .. });
+        let (key, state) = self.take_connecting(nsp, |_| app)?;
+        self.join(key, sid, state, Identity::App(Arc::new(claims)));
         Ok(())
+    }
+
+    /// Takes the state of a namespace whose CONNECT is being decided, if `allowed` says the
+    /// decision may be taken from it ([`ApiMisuse::AuthenticationRequired`] if not).
+    fn take_connecting(
+        &mut self,
+        nsp: &str,
+        allowed: impl FnOnce(&Authenticating) -> bool,
+    ) -> Result<(Namespace, Authenticating), ApiMisuse> {
+        let key = self.connecting_key(nsp)?;
+        match self.namespaces.get(nsp) {
+            Some(NamespaceState::Authenticating(state)) if allowed(state) => {}
+            Some(NamespaceState::Authenticating(_)) => {
+                return Err(ApiMisuse::AuthenticationRequired {
+                    nsp: nsp.to_owned(),
+                })
+            }
+            _ => {
+                return Err(ApiMisuse::NotConnecting {
+                    nsp: nsp.to_owned(),
+                })
+            }
+        }
+        match self.namespaces.remove(nsp) {
+            Some(NamespaceState::Authenticating(state)) => Ok((key, state)),
+            _ => Err(ApiMisuse::NotConnecting {
+                nsp: nsp.to_owned(),
+            }),
+        }
     }
 
     fn reply_connect(&mut self, key: &Namespace, sid: &str) {
@@ -507,30 +530,29 @@ impl Connection {
         }
     }
 
-    /// Answers the CONNECT (unless done already) and joins the namespace with `identity`.
-    fn join(&mut self, key: Namespace, sid: &str, identity: Identity) {
-        if !matches!(
-            self.namespaces.get(key.as_str()),
-            Some(NamespaceState::AwaitingToken { .. })
-        ) {
-            self.reply_connect(&key, sid);
-        }
+    /// Answers the CONNECT and joins the namespace with `identity`.
+    fn join(&mut self, key: Namespace, sid: &str, state: Authenticating, identity: Identity) {
+        self.reply_connect(&key, sid);
         let expires_at = identity.expires_at().and_then(|e| self.instant_of(e));
-        self.namespaces.insert(
-            key.clone(),
-            NamespaceState::Connected(Connected::new(sid, identity.clone(), expires_at)),
-        );
-        self.outputs.push_back(Output::Connected {
-            nsp: key,
-            sid: sid.to_owned(),
-            identity,
-        });
+        self.enter_connected(key, state.join(sid, identity, expires_at));
+    }
+
+    /// Stores the state of a namespace just joined and tells the runtime.
+    fn enter_connected(&mut self, key: Namespace, connected: Connected<W>) {
+        let output = Output::Connected {
+            nsp: key.clone(),
+            sid: connected.sid().to_owned(),
+            identity: connected.identity().clone(),
+        };
+        self.namespaces
+            .insert(key, NamespaceState::Connected(connected));
+        self.outputs.push_back(output);
     }
 
     /// The identity of a joined namespace.
     pub fn identity(&self, nsp: &str) -> Option<&Identity> {
         match self.namespaces.get(nsp)? {
-            NamespaceState::Connected(c) => Some(&c.identity),
+            NamespaceState::Connected(c) => Some(c.identity()),
             _ => None,
         }
     }
@@ -544,18 +566,19 @@ impl Connection {
         Ok(())
     }
 
-    /// Emits event `name` with `args` on a connected namespace.
+    /// Emits event `name` with `args` on a connected namespace (a reserved name is refused, see
+    /// [`encode_emit`]).
     pub fn emit(&mut self, nsp: &str, name: &str, args: &Payload) -> Result<(), ApiMisuse> {
-        check_event_name(name)?;
         let (key, _) = self.connected_mut(nsp)?;
-        let encoded = encode_event(&key, None, name, args);
+        let encoded = encode_emit(&key, None, name, args)?;
         self.outputs.push_back(Output::Transmit(encoded));
         Ok(())
     }
 
     /// Emits event `name` asking for an acknowledgement; returns its id. Without `timeout` it
     /// waits as long as the namespace stays connected; with one, [`Output::AckTimedOut`] follows
-    /// when it passes.
+    /// when it passes. `waiter` comes back with the answer (or the timeout); a refused emit gives
+    /// it back with the error.
     pub fn emit_with_ack(
         &mut self,
         now: Instant,
@@ -563,11 +586,18 @@ impl Connection {
         name: &str,
         args: &Payload,
         timeout: Option<Duration>,
-    ) -> Result<u64, ApiMisuse> {
-        check_event_name(name)?;
-        let (key, connected) = self.connected_mut(nsp)?;
-        let id = connected.acks.allocate(deadline(now, timeout));
-        let encoded = encode_event(&key, Some(id), name, args);
+        waiter: W,
+    ) -> Result<u64, (ApiMisuse, W)> {
+        let (key, connected) = match self.connected_mut(nsp) {
+            Ok(found) => found,
+            Err(e) => return Err((e, waiter)),
+        };
+        let id = connected.acks.peek_id();
+        let encoded = match encode_emit(&key, Some(id), name, args) {
+            Ok(encoded) => encoded,
+            Err(e) => return Err((e, waiter)),
+        };
+        connected.acks.allocate(deadline(now, timeout), waiter);
         self.outputs.push_back(Output::Transmit(encoded));
         Ok(id)
     }
@@ -589,25 +619,29 @@ impl Connection {
     }
 
     /// Waits for an ACK with an id the caller chose (a broadcast with acknowledgements shares one
-    /// encoded packet, hence one id, among its receivers). Fails if `id` is already pending.
-    /// Mixing this with [`emit_with_ack`](Self::emit_with_ack) on one namespace is allowed; the
-    /// allocator skips pending ids, but an id chosen here may then collide with a later one.
+    /// encoded packet, hence one id, among its receivers). Fails if `id` is already pending,
+    /// giving `waiter` back with the error. Mixing this with
+    /// [`emit_with_ack`](Self::emit_with_ack) on one namespace is allowed; the allocator skips
+    /// pending ids, but an id chosen here may then collide with a later one.
     pub fn expect_ack(
         &mut self,
         now: Instant,
         nsp: &str,
         id: u64,
         timeout: Option<Duration>,
-    ) -> Result<(), ApiMisuse> {
-        let (key, connected) = self.connected_mut(nsp)?;
-        if connected.acks.register(id, deadline(now, timeout)) {
-            Ok(())
-        } else {
-            Err(ApiMisuse::DuplicateAckId {
-                nsp: key.to_string(),
-                id,
+        waiter: W,
+    ) -> Result<(), (ApiMisuse, W)> {
+        let (key, connected) = match self.connected_mut(nsp) {
+            Ok(found) => found,
+            Err(e) => return Err((e, waiter)),
+        };
+        connected
+            .acks
+            .register(id, deadline(now, timeout), waiter)
+            .map_err(|waiter| {
+                let nsp = key.to_string();
+                (ApiMisuse::DuplicateAckId { nsp, id }, waiter)
             })
-        }
     }
 
     /// Disconnects a connected namespace: sends DISCONNECT, then [`Output::Disconnected`] with
@@ -667,15 +701,15 @@ impl Connection {
                 Packet::Event {
                     nsp, name, args, ..
                 },
-                Some(NamespaceState::AwaitingToken { .. }),
+                Some(NamespaceState::AwaitingToken(_)),
             ) => {
                 // Until authenticated, only `authenticate` counts; other events are dropped.
                 if name == "authenticate" {
                     self.on_authenticate(now, nsp, &args);
                 }
             }
-            (Packet::Ack { .. }, Some(NamespaceState::AwaitingToken { .. })) => {}
-            (Packet::Disconnect { nsp }, Some(NamespaceState::AwaitingToken { .. })) => {
+            (Packet::Ack { .. }, Some(NamespaceState::AwaitingToken(_))) => {}
+            (Packet::Disconnect { nsp }, Some(NamespaceState::AwaitingToken(_))) => {
                 self.namespaces.remove(nsp.as_str());
             }
             (
@@ -713,9 +747,14 @@ impl Connection {
                 }));
             }
             (Packet::Ack { nsp, id, args }, Some(NamespaceState::Connected(c))) => {
-                if c.acks.resolve(id) {
-                    self.outputs
-                        .push_back(Output::AckReceived { nsp, id, args });
+                if let Some(waiter) = c.acks.resolve(id) {
+                    let received = Output::AckReceived {
+                        nsp,
+                        id,
+                        args,
+                        waiter,
+                    };
+                    self.outputs.push_back(received);
                 }
             }
             (Packet::Disconnect { nsp }, Some(NamespaceState::Connected(_))) => {
@@ -750,13 +789,9 @@ impl Connection {
                 }
             }
         };
-        self.namespaces.insert(
-            nsp.clone(),
-            NamespaceState::Authenticating {
-                identity: identity.clone(),
-                deadline,
-            },
-        );
+        let state = Authenticating::new(identity.clone(), deadline);
+        self.namespaces
+            .insert(nsp.clone(), NamespaceState::Authenticating(state));
         self.outputs.push_back(Output::ConnectRequest {
             nsp,
             auth: data,
@@ -793,45 +828,45 @@ impl Connection {
             Ok(None) => Err(AuthError::credentials_required()),
             Err(e) => Err(e),
         };
-        match (self.namespaces.get(nsp.as_str()), verified) {
-            (Some(NamespaceState::AwaitingToken { sid, .. }), Ok(identity)) => {
-                let sid = sid.to_string();
-                self.outputs.push_back(Output::Transmit(encode_event(
-                    &nsp,
-                    None,
-                    "authenticated",
-                    &Payload::empty(),
-                )));
-                self.join(nsp, &sid, identity);
-            }
-            (Some(NamespaceState::AwaitingToken { .. }), Err(error)) => {
-                self.unauthorized(nsp, error, None)
-            }
-            (Some(NamespaceState::Connected(c)), Ok(identity)) => {
-                if identity.subject() != c.identity.subject() {
-                    let error =
-                        AuthError::new("invalid_token", "refreshed token has another subject");
-                    return self.unauthorized(nsp, error, Some(DisconnectReason::Unauthorized));
-                }
+        let Some(state) = self.namespaces.remove(nsp.as_str()) else {
+            return;
+        };
+        match (state, verified) {
+            (NamespaceState::AwaitingToken(waiting), Ok(identity)) => {
+                self.transmit_authenticated(&nsp);
                 let expires_at = identity.expires_at().and_then(|e| self.instant_of(e));
-                if let Some(NamespaceState::Connected(c)) = self.namespaces.get_mut(nsp.as_str()) {
-                    c.identity = identity.clone();
-                    c.expires_at = expires_at;
-                }
-                self.outputs.push_back(Output::Transmit(encode_event(
-                    &nsp,
-                    None,
-                    "authenticated",
-                    &Payload::empty(),
-                )));
-                self.outputs
-                    .push_back(Output::Reauthenticated { nsp, identity });
+                self.enter_connected(nsp, waiting.authenticate(identity, expires_at));
             }
-            (Some(NamespaceState::Connected(_)), Err(error)) => {
+            (NamespaceState::AwaitingToken(_), Err(error)) => self.unauthorized(nsp, error, None),
+            (NamespaceState::Connected(connected), Ok(identity)) => {
+                let expires_at = identity.expires_at().and_then(|e| self.instant_of(e));
+                match connected.reauthenticate(identity.clone(), expires_at) {
+                    Ok(connected) => {
+                        let state = NamespaceState::Connected(connected);
+                        self.namespaces.insert(nsp.clone(), state);
+                        self.transmit_authenticated(&nsp);
+                        self.outputs
+                            .push_back(Output::Reauthenticated { nsp, identity });
+                    }
+                    Err(error) => {
+                        self.unauthorized(nsp, error, Some(DisconnectReason::Unauthorized))
+                    }
+                }
+            }
+            (NamespaceState::Connected(_), Err(error)) => {
                 self.unauthorized(nsp, error, Some(DisconnectReason::Unauthorized))
             }
-            _ => {}
+            // Still being decided: the `authenticate` event is not for this state.
+            (state, _) => {
+                self.namespaces.insert(nsp, state);
+            }
         }
+    }
+
+    /// Tells the client its token was accepted.
+    fn transmit_authenticated(&mut self, nsp: &Namespace) {
+        let event = encode_event(nsp, None, "authenticated", &Payload::empty());
+        self.outputs.push_back(Output::Transmit(event));
     }
 
     fn violation(&mut self, e: PeerMisbehaved) {
@@ -863,14 +898,14 @@ impl Connection {
             return Err(ApiMisuse::ConnectionClosed);
         }
         match self.namespaces.get_key_value(nsp) {
-            Some((key, NamespaceState::Authenticating { .. })) => Ok(key.clone()),
+            Some((key, NamespaceState::Authenticating(_))) => Ok(key.clone()),
             _ => Err(ApiMisuse::NotConnecting {
                 nsp: nsp.to_owned(),
             }),
         }
     }
 
-    fn connected_mut(&mut self, nsp: &str) -> Result<(Namespace, &mut Connected), ApiMisuse> {
+    fn connected_mut(&mut self, nsp: &str) -> Result<(Namespace, &mut Connected<W>), ApiMisuse> {
         if self.is_closed() {
             return Err(ApiMisuse::ConnectionClosed);
         }
@@ -888,14 +923,6 @@ impl Connection {
                 nsp: nsp.to_owned(),
             }),
         }
-    }
-}
-
-fn check_event_name(name: &str) -> Result<(), ApiMisuse> {
-    if is_reserved_event(name) {
-        Err(ApiMisuse::ReservedEventName(name.to_owned()))
-    } else {
-        Ok(())
     }
 }
 

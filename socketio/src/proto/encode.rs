@@ -7,8 +7,9 @@
 use bytes::Bytes;
 use engineio::proto::Text;
 
+use super::error::ApiMisuse;
 use super::json::{string_len, write_string};
-use super::packet::{Namespace, Packet, PacketType};
+use super::packet::{is_reserved_event, Namespace, Packet, PacketType};
 use super::payload::Payload;
 use super::raw_json::RawJson;
 
@@ -64,6 +65,22 @@ pub fn encode(packet: &Packet) -> Encoded {
         } => encode_event(nsp, *id, name, args),
         Packet::Ack { nsp, id, args } => encode_ack(nsp, *id, args),
     }
+}
+
+/// Encodes an event the application emits: as [`encode_event`], but a name Socket.IO reserves
+/// (`connect`, `disconnect`, ..., see [`is_reserved_event`]) is refused. The one place this rule
+/// lives: [`Connection::emit`](super::Connection::emit) and a runtime that encodes its emits
+/// itself (once for every receiver of a broadcast) both use it.
+pub fn encode_emit(
+    nsp: &Namespace,
+    id: Option<u64>,
+    name: &str,
+    args: &Payload,
+) -> Result<Encoded, ApiMisuse> {
+    if is_reserved_event(name) {
+        return Err(ApiMisuse::ReservedEventName(name.to_owned()));
+    }
+    Ok(encode_event(nsp, id, name, args))
 }
 
 /// Encodes an EVENT (or BINARY_EVENT) without building a [`Packet`].

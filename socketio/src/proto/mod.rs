@@ -17,12 +17,14 @@
 //! 3. Feed it the application's decisions and commands: [`accept`](Connection::accept) or
 //!    [`reject`](Connection::reject) a [`ConnectRequest`](Output::ConnectRequest);
 //!    [`emit`](Connection::emit), [`emit_with_ack`](Connection::emit_with_ack),
-//!    [`ack`](Connection::ack), [`send`](Connection::send) (a broadcast encoded once with
-//!    [`encode_event`]), [`disconnect`](Connection::disconnect),
-//!    [`close`](Connection::close).
+//!    [`ack`](Connection::ack), [`send`](Connection::send) (a packet the runtime encoded itself,
+//!    e.g. a broadcast encoded once for every receiver with [`encode_emit`]),
+//!    [`disconnect`](Connection::disconnect), [`close`](Connection::close). An emit with
+//!    acknowledgement carries a waiter of the runtime's type `W` (`Connection<W>`), which comes
+//!    back with the answer.
 //! 4. Drain [`poll_output`](Connection::poll_output) until it returns `None`, in order:
 //!    - [`Output::Transmit`]: send the text as an Engine.IO message (`4` + text), then each
-//!      attachment as a binary message;
+//!      attachment as a binary message, together (a full buffer must not split them);
 //!    - [`Output::ConnectRequest`] (run the application's checks, then accept or reject),
 //!      [`Output::Connected`] (create the application's socket), [`Output::Event`], [`Output::AckReceived`],
 //!      [`Output::AckTimedOut`], [`Output::Disconnected`]: hand to the application;
@@ -91,10 +93,10 @@ pub use binary::PartialPacket;
 pub use connection::{Config, Connection, Event, Input, Output};
 pub use data::Data;
 pub use decode::{decode_text, Decoded, Limits};
-pub use encode::{encode, encode_ack, encode_event, Encoded};
+pub use encode::{encode, encode_ack, encode_emit, encode_event, Encoded};
 pub use error::{ApiMisuse, DecodeError, JsonError, PeerMisbehaved};
 pub use json::MAX_DEPTH_CAP;
-pub use namespace_state::{Connected, NamespaceState};
+pub use namespace_state::{Authenticating, AwaitingToken, Connected, NamespaceState};
 pub use packet::{
     connect_error, is_reserved_event, Namespace, Packet, PacketType, RESERVED_EVENTS,
 };

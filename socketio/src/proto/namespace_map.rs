@@ -5,28 +5,36 @@ use super::namespace_state::NamespaceState;
 use super::packet::Namespace;
 
 /// A connection's namespaces and their states, in name order.
-#[derive(Debug, Default)]
-pub(crate) struct NamespaceMap {
-    entries: Vec<(Namespace, NamespaceState)>,
+#[derive(Debug)]
+pub(crate) struct NamespaceMap<W> {
+    entries: Vec<(Namespace, NamespaceState<W>)>,
 }
 
-impl NamespaceMap {
+impl<W> Default for NamespaceMap<W> {
+    fn default() -> Self {
+        Self {
+            entries: Vec::new(),
+        }
+    }
+}
+
+impl<W> NamespaceMap<W> {
     fn find(&self, nsp: &str) -> Result<usize, usize> {
         self.entries
             .binary_search_by(|(name, _)| name.as_str().cmp(nsp))
     }
 
-    pub(crate) fn get(&self, nsp: &str) -> Option<&NamespaceState> {
+    pub(crate) fn get(&self, nsp: &str) -> Option<&NamespaceState<W>> {
         self.get_key_value(nsp).map(|(_, state)| state)
     }
 
-    pub(crate) fn get_key_value(&self, nsp: &str) -> Option<(&Namespace, &NamespaceState)> {
+    pub(crate) fn get_key_value(&self, nsp: &str) -> Option<(&Namespace, &NamespaceState<W>)> {
         let index = self.find(nsp).ok()?;
         let (name, state) = &self.entries[index];
         Some((name, state))
     }
 
-    pub(crate) fn get_mut(&mut self, nsp: &str) -> Option<&mut NamespaceState> {
+    pub(crate) fn get_mut(&mut self, nsp: &str) -> Option<&mut NamespaceState<W>> {
         let index = self.find(nsp).ok()?;
         Some(&mut self.entries[index].1)
     }
@@ -35,8 +43,8 @@ impl NamespaceMap {
     pub(crate) fn insert(
         &mut self,
         nsp: Namespace,
-        state: NamespaceState,
-    ) -> Option<NamespaceState> {
+        state: NamespaceState<W>,
+    ) -> Option<NamespaceState<W>> {
         match self.find(nsp.as_str()) {
             Ok(index) => Some(std::mem::replace(&mut self.entries[index].1, state)),
             Err(index) => {
@@ -46,7 +54,7 @@ impl NamespaceMap {
         }
     }
 
-    pub(crate) fn remove(&mut self, nsp: &str) -> Option<NamespaceState> {
+    pub(crate) fn remove(&mut self, nsp: &str) -> Option<NamespaceState<W>> {
         let index = self.find(nsp).ok()?;
         let (_, state) = self.entries.remove(index);
         if self.entries.is_empty() {
@@ -56,18 +64,18 @@ impl NamespaceMap {
         Some(state)
     }
 
-    pub(crate) fn iter(&self) -> impl Iterator<Item = (&Namespace, &NamespaceState)> {
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (&Namespace, &NamespaceState<W>)> {
         self.entries.iter().map(|(name, state)| (name, state))
     }
 
-    pub(crate) fn values(&self) -> impl Iterator<Item = &NamespaceState> {
+    pub(crate) fn values(&self) -> impl Iterator<Item = &NamespaceState<W>> {
         self.entries.iter().map(|(_, state)| state)
     }
 }
 
-impl IntoIterator for NamespaceMap {
-    type Item = (Namespace, NamespaceState);
-    type IntoIter = std::vec::IntoIter<(Namespace, NamespaceState)>;
+impl<W> IntoIterator for NamespaceMap<W> {
+    type Item = (Namespace, NamespaceState<W>);
+    type IntoIter = std::vec::IntoIter<(Namespace, NamespaceState<W>)>;
 
     fn into_iter(self) -> Self::IntoIter {
         self.entries.into_iter()

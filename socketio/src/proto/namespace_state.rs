@@ -1,19 +1,23 @@
-//! The state of one namespace of one connection.
+//! The state of one namespace of one connection, and its transitions: each state is a type of
+//! its own, and a transition consumes the state it leaves and returns the one it enters.
 
 use super::ack::AckTable;
-use super::auth::Identity;
+use super::auth::{AuthError, Identity};
 use std::time::Instant;
 
 /// Where one namespace of a connection stands. A namespace that is not joined (never was, was
 /// refused, or was left) has no state at all: the [`Connection`](super::Connection) removes it.
+/// `W` is what the runtime keeps with each acknowledgement it waits for (see
+/// [`Connection`](super::Connection)).
 ///
 /// ```text
 ///             CONNECT(auth?)                 policy + app decide: accept(sid)
-///  (absent) ─────────────────> Authenticating ─────────────────────────────────> Connected { sid, identity,
+///  (absent) ─────────────────> Authenticating ──── join ───────────────────────────> Connected { sid, identity,
 ///     ▲                          { identity?,  │ event mode: accept(sid)              acks, expires_at }
-///     │                            deadline }  v                                        ▲      │
+///     │                            deadline }  │ await_token                            ▲      │ │ fresh token
+///     │                               │        v                                        │      │ └ reauthenticate
 ///     │                               │    AwaitingToken ── `authenticate` verified ────┘      │
-///     │ refused: CONNECT_ERROR,       │    { sid, deadline }                                   │ DISCONNECT, disconnect(),
+///     │ refused: CONNECT_ERROR,       │    { sid, deadline }    authenticate                   │ DISCONNECT, disconnect(),
 ///     │ or `unauthorized` + DISCONNECT│        │ bad token / deadline                          │ token expired, connection
 ///     └───────────────────────────────┴────────┘                                               │ closed
 ///     └────────────────────────────────────────────────────────────────────────────────────────┘
@@ -24,29 +28,19 @@ use std::time::Instant;
 /// ```
 #[derive(Debug, Clone)]
 #[non_exhaustive]
-pub enum NamespaceState {
+pub enum NamespaceState<W = ()> {
     /// The client sent CONNECT; the policy and the application have not decided yet. Events are
     /// not delivered and nothing can be emitted.
-    Authenticating {
-        /// What the policy already established (a verified token, or anonymous); `None` while the
-        /// token is still to come (event mode) or the application's check is to give it.
-        identity: Option<Identity>,
-        /// When the decision (or, in event mode, the token) must have arrived.
-        deadline: Option<Instant>,
-    },
-    /// Event mode: the CONNECT was answered with `sid`; until an `authenticate` event carries a
-    /// valid token the socket is in no room, gets no broadcast and its events reach no handler.
-    AwaitingToken {
-        /// The socket id already sent to the client.
-        sid: Box<str>,
-        /// When the token must have arrived.
-        deadline: Option<Instant>,
-    },
+    Authenticating(Authenticating),
+    /// Event mode: the CONNECT was answered with a socket id; until an `authenticate` event
+    /// carries a valid token the socket is in no room, gets no broadcast and its events reach no
+    /// handler.
+    AwaitingToken(AwaitingToken),
     /// Joined: events flow both ways.
-    Connected(Connected),
+    Connected(Connected<W>),
 }
 
-impl NamespaceState {
+impl<W> NamespaceState<W> {
     /// Whether events flow on this namespace.
     pub fn is_connected(&self) -> bool {
         matches!(self, Self::Connected(_))
@@ -55,9 +49,8 @@ impl NamespaceState {
     /// The deadline this state waits for, if any.
     pub(crate) fn deadline(&self) -> Option<Instant> {
         match self {
-            Self::Authenticating { deadline, .. } | Self::AwaitingToken { deadline, .. } => {
-                *deadline
-            }
+            Self::Authenticating(a) => a.deadline,
+            Self::AwaitingToken(a) => a.deadline,
             Self::Connected(c) => [c.expires_at, c.acks.next_deadline()]
                 .into_iter()
                 .flatten()
@@ -66,23 +59,111 @@ impl NamespaceState {
     }
 }
 
-/// Data of a joined namespace.
+/// Data of a namespace whose CONNECT is being decided.
 #[derive(Debug, Clone)]
-pub struct Connected {
-    sid: Box<str>,
-    pub(crate) identity: Identity,
-    pub(crate) expires_at: Option<Instant>,
-    pub(crate) acks: AckTable,
+pub struct Authenticating {
+    identity: Option<Identity>,
+    deadline: Option<Instant>,
 }
 
-impl Connected {
-    pub(crate) fn new(sid: &str, identity: Identity, expires_at: Option<Instant>) -> Self {
+impl Authenticating {
+    pub(crate) fn new(identity: Option<Identity>, deadline: Option<Instant>) -> Self {
+        Self { identity, deadline }
+    }
+
+    /// What the policy already established (a verified token, or anonymous); `None` while the
+    /// token is still to come (event mode) or the application's check is to give it.
+    pub fn identity(&self) -> Option<&Identity> {
+        self.identity.as_ref()
+    }
+
+    /// When the decision (or, in event mode, the token) must have arrived.
+    pub fn deadline(&self) -> Option<Instant> {
+        self.deadline
+    }
+
+    /// The CONNECT was accepted with socket id `sid`: joined as `identity` (the one the policy
+    /// established, or the application's claims), until `expires_at`.
+    pub(crate) fn join<W>(
+        self,
+        sid: &str,
+        identity: Identity,
+        expires_at: Option<Instant>,
+    ) -> Connected<W> {
+        Connected::new(sid, identity, expires_at)
+    }
+
+    /// Event mode: the CONNECT was accepted with socket id `sid`, and the token is still to come,
+    /// by the same deadline.
+    pub(crate) fn await_token(self, sid: &str) -> AwaitingToken {
+        AwaitingToken {
+            sid: sid.into(),
+            deadline: self.deadline,
+        }
+    }
+}
+
+/// Data of a namespace that waits for its `authenticate` event (event mode).
+#[derive(Debug, Clone)]
+pub struct AwaitingToken {
+    sid: Box<str>,
+    deadline: Option<Instant>,
+}
+
+impl AwaitingToken {
+    /// The socket id already sent to the client.
+    pub fn sid(&self) -> &str {
+        &self.sid
+    }
+
+    /// When the token must have arrived.
+    pub fn deadline(&self) -> Option<Instant> {
+        self.deadline
+    }
+
+    /// The token arrived and was verified: joined as `identity` until `expires_at`.
+    pub(crate) fn authenticate<W>(
+        self,
+        identity: Identity,
+        expires_at: Option<Instant>,
+    ) -> Connected<W> {
+        Connected::new(&self.sid, identity, expires_at)
+    }
+}
+
+/// Data of a joined namespace.
+#[derive(Debug, Clone)]
+pub struct Connected<W = ()> {
+    sid: Box<str>,
+    identity: Identity,
+    expires_at: Option<Instant>,
+    pub(crate) acks: AckTable<W>,
+}
+
+impl<W> Connected<W> {
+    fn new(sid: &str, identity: Identity, expires_at: Option<Instant>) -> Self {
         Self {
             sid: sid.into(),
             identity,
             expires_at,
             acks: AckTable::default(),
         }
+    }
+
+    /// A fresh token arrived (`authenticate` with refresh on): the same subject goes on with its
+    /// new claims until `expires_at`. Another subject is refused: the namespace is left.
+    pub(crate) fn reauthenticate(
+        mut self,
+        identity: Identity,
+        expires_at: Option<Instant>,
+    ) -> Result<Self, AuthError> {
+        if identity.subject() != self.identity.subject() {
+            let error = AuthError::new("invalid_token", "refreshed token has another subject");
+            return Err(error);
+        }
+        self.identity = identity;
+        self.expires_at = expires_at;
+        Ok(self)
     }
 
     /// The socket id sent to the client in the CONNECT reply.
@@ -101,7 +182,7 @@ impl Connected {
     }
 
     /// Acknowledgements the server is waiting for on this namespace.
-    pub fn acks(&self) -> &AckTable {
+    pub fn acks(&self) -> &AckTable<W> {
         &self.acks
     }
 }

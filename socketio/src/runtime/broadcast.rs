@@ -6,11 +6,10 @@ use super::args::IntoPayload;
 use super::cluster::{
     remote_socket, Cluster, ClusterBroadcast, ClusterError, ClusterOp, FetchedSocket,
 };
-use super::connection::Outgoing;
 use super::error::{AckError, EmitError};
 use super::namespace::Namespace;
-use super::socket::Socket;
-use crate::proto::{encode_event, is_reserved_event, Payload};
+use super::socket::{emit_error, Socket};
+use crate::proto::{encode_emit, is_reserved_event, Payload};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -126,11 +125,8 @@ impl BroadcastOperator {
     /// Emits to every selected socket; the packet is encoded once. The report counts this
     /// node's sockets.
     pub fn emit(&self, name: &str, args: impl IntoPayload) -> Result<BroadcastReport, EmitError> {
-        if is_reserved_event(name) {
-            return Err(EmitError::ReservedEvent(name.to_owned()));
-        }
         let args = args.into_payload();
-        let packet = Outgoing::new(encode_event(self.namespace.nsp(), None, name, &args));
+        let packet = encode_emit(self.namespace.nsp(), None, name, &args).map_err(emit_error)?;
         let mut report = BroadcastReport::default();
         self.namespace.adapter().for_each(&self.selector, |socket| {
             match socket.send_encoded(&packet, self.volatile) {

@@ -18,7 +18,6 @@
 //! [`SocketIo::attach_cluster`]: super::SocketIo::attach_cluster
 
 use super::adapter::{Room, Selector};
-use super::connection::Outgoing;
 use super::namespace::Namespace;
 use super::socket::Socket;
 use crate::proto::{encode_event, Payload};
@@ -322,12 +321,7 @@ impl LocalNode {
         let Some(ns) = self.namespace.upgrade() else {
             return 0;
         };
-        let packet = Outgoing::new(encode_event(
-            ns.nsp(),
-            None,
-            &broadcast.event,
-            &broadcast.args,
-        ));
+        let packet = encode_event(ns.nsp(), None, &broadcast.event, &broadcast.args);
         let mut sent = 0;
         ns.adapter().for_each(&broadcast.selector, |s| {
             if s.send_encoded(&packet, broadcast.volatile).is_ok() {

@@ -2,95 +2,40 @@
 //! per connection): feeds the [`Connection`] core with the session's messages, the application's
 //! commands and the time, and carries out what it outputs.
 
+use super::command::{AckReply, ConnCommand, ConnHandle};
 use super::error::AckError;
 use super::namespace::{AuthCheck, ConnectCheck, ConnectContext, ConnectError};
 use super::server::IoInner;
-use super::socket::{AckSender, Socket};
+use super::socket::{emit_error, AckSender, Socket};
 use crate::proto::{
-    AppClaims, AuthPolicy, Connection, Encoded, HandshakeCredentials, Identity, Input,
-    Namespace as Nsp, Output, Payload, RawJson,
+    AppClaims, AuthPolicy, Connection, HandshakeCredentials, Identity, Input, Namespace as Nsp,
+    Output, RawJson,
 };
-use bytes::Bytes;
-use engineio::proto::{Data as EngineData, Event as EngineEvent, SendError, Text};
-use engineio::runtime::{AppContext, AppMessage, Handshake, NewSession, SessionApp, SocketHandle};
-use std::collections::HashMap;
+use engineio::proto::{Data as EngineData, Event as EngineEvent};
+use engineio::runtime::{AppContext, Handshake, NewSession, SessionApp};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
-use tokio::sync::oneshot;
+use std::time::Instant;
 
-/// What sockets and checks ask of their connection (sent as an [`AppMessage`] through the
-/// session's [`SocketHandle`], so it keeps its place among the socket's emits).
-pub(crate) enum ConnCommand {
-    /// Emit asking for an acknowledgement.
-    EmitWithAck {
-        nsp: Nsp,
-        name: String,
-        args: Payload,
-        timeout: Duration,
-        reply: oneshot::Sender<Result<Payload, AckError>>,
-    },
-    /// Leave one namespace.
-    Disconnect { nsp: Nsp },
-    /// Leave every namespace and close the connection.
-    DisconnectAll,
-    /// The connect checks of a namespace finished (with the application's claims under
-    /// [`AuthPolicy::App`]).
-    Checked {
-        nsp: Nsp,
-        ctx: ConnectContext,
-        result: Result<Option<AppClaims>, ConnectError>,
-    },
-}
-
-/// An encoded packet made ready for sessions once, however many receive it.
-#[derive(Clone)]
-pub(crate) struct Outgoing {
-    text: Text,
-    attachments: Vec<Bytes>,
-}
-
-impl Outgoing {
-    pub(crate) fn new(packet: Encoded) -> Self {
-        let (text, attachments) = packet.into_message();
-        Self { text, attachments }
-    }
-
-    /// Sends the text and its attachments to one session, giving them away (no clone: a clone
-    /// of a fresh `Bytes` allocates its shared header).
-    pub(crate) fn send_once(self, engine: &SocketHandle) -> Result<(), SendError> {
-        if self.attachments.is_empty() {
-            return engine.send(EngineData::Text(self.text));
-        }
-        let mut all = Vec::with_capacity(1 + self.attachments.len());
-        all.push(EngineData::Text(self.text));
-        all.extend(self.attachments.into_iter().map(EngineData::Binary));
-        engine.send_all(all)
-    }
-
-    /// Sends the text and its attachments together to one of many sessions (shared buffers:
-    /// the clone copies no bytes).
-    pub(crate) fn send_to(&self, engine: &SocketHandle) -> Result<(), SendError> {
-        self.clone().send_once(engine)
-    }
-}
+/// What the connection's calls get to reach their session.
+type Cx<'a, 'b> = &'a mut AppContext<'b, ConnCommand>;
 
 pub(crate) struct ConnectionApp {
     io: Arc<IoInner>,
-    engine: SocketHandle,
+    engine: ConnHandle,
     handshake: Arc<Handshake>,
-    conn: Connection,
+    /// The core; it keeps each acknowledgement's reply with the acknowledgement.
+    conn: Connection<AckReply>,
     /// The joined namespaces' sockets (one or two: a `Vec` is smaller and faster than a table).
     sockets: Vec<(Nsp, Socket)>,
     /// Accepted joins whose socket is not made yet (the event mode waits for the token).
     /// (A `Vec`: one or two at a time, and no table kept once they are joined.)
     pending: Vec<(Nsp, ConnectContext)>,
-    acks: HashMap<(Nsp, u64), oneshot::Sender<Result<Payload, AckError>>>,
     /// A namespace was joined in this call: give back what the connect burst grew.
     settled: bool,
 }
 
 impl ConnectionApp {
-    pub(crate) fn new(io: Arc<IoInner>, session: NewSession) -> Self {
+    pub(crate) fn new(io: Arc<IoInner>, session: NewSession<ConnCommand>) -> Self {
         let handshake = &session.handshake;
         let credentials = HandshakeCredentials::from_request(
             |name| handshake.header(name),
@@ -116,13 +61,17 @@ impl ConnectionApp {
             io,
             sockets: Vec::new(),
             pending: Vec::new(),
-            acks: HashMap::new(),
             settled: false,
         }
     }
 
     fn on_command(&mut self, now: Instant, command: ConnCommand) {
         match command {
+            // Refused when the namespace was left meanwhile: dropped, as Node drops a packet for
+            // a socket that is gone.
+            ConnCommand::Send { nsp, packet } => {
+                let _ = self.conn.send(nsp.as_str(), packet);
+            }
             ConnCommand::EmitWithAck {
                 nsp,
                 name,
@@ -130,16 +79,11 @@ impl ConnectionApp {
                 timeout,
                 reply,
             } => {
-                match self
-                    .conn
-                    .emit_with_ack(now, nsp.as_str(), &name, &args, Some(timeout))
-                {
-                    Ok(id) => {
-                        self.acks.insert((nsp, id), reply);
-                    }
-                    Err(_) => {
-                        let _ = reply.send(Err(AckError::Disconnected));
-                    }
+                let timeout = Some(timeout);
+                let sent =
+                    (self.conn).emit_with_ack(now, nsp.as_str(), &name, &args, timeout, reply);
+                if let Err((e, reply)) = sent {
+                    let _ = reply.send(Err(AckError::Emit(emit_error(e))));
                 }
             }
             ConnCommand::Disconnect { nsp } => {
@@ -154,12 +98,6 @@ impl ConnectionApp {
                     let _ = self.conn.reject(nsp.as_str(), e.to_json());
                 }
             },
-        }
-    }
-
-    fn on_app_message(&mut self, now: Instant, message: AppMessage) {
-        if let Ok(command) = message.downcast::<ConnCommand>() {
-            self.on_command(now, *command);
         }
     }
 
@@ -181,7 +119,7 @@ impl ConnectionApp {
     }
 
     /// A namespace is joined: make the application's socket and hand it to the connection handler.
-    fn on_connected(&mut self, cx: &mut AppContext<'_>, nsp: Nsp, sid: String, identity: Identity) {
+    fn on_connected(&mut self, cx: Cx, nsp: Nsp, sid: String, identity: Identity) {
         let (Some(namespace), Some(ctx)) =
             (self.io.namespace(nsp.as_str()), self.remove_pending(&nsp))
         else {
@@ -214,9 +152,9 @@ impl ConnectionApp {
     /// Carries out what a handler just asked for (its emits, its ack, its disconnect), so that it
     /// goes out in the order the handler ran, before the next input is looked at — as in the
     /// Node server.
-    fn run_queued(&mut self, cx: &mut AppContext<'_>) {
-        while let Some(message) = cx.next_message() {
-            self.on_app_message(cx.now(), message);
+    fn run_queued(&mut self, cx: Cx) {
+        while let Some(command) = cx.next_message() {
+            self.on_command(cx.now(), command);
         }
     }
 
@@ -240,28 +178,22 @@ impl ConnectionApp {
 
     /// Carries out every pending output; once a namespace is joined, gives back the memory the
     /// connect burst grew (an idle connection keeps only what it needs).
-    fn drain(&mut self, cx: &mut AppContext<'_>) {
+    fn drain(&mut self, cx: Cx) {
         self.drain_outputs(cx);
         if std::mem::take(&mut self.settled) {
             self.conn.release_memory();
-            if self.acks.is_empty() {
-                self.acks = HashMap::new();
-            }
             cx.release_memory();
         }
     }
 
-    fn drain_outputs(&mut self, cx: &mut AppContext<'_>) {
+    fn drain_outputs(&mut self, cx: Cx) {
         while let Some(output) = self.conn.poll_output() {
             match output {
+                // The text and its attachments go together or not at all. Refused, the client
+                // is over its send budget: its session closes it after the grace.
                 Output::Transmit(packet) => {
                     let (text, attachments) = packet.into_message();
-                    if cx.send(EngineData::Text(text)).is_err() {
-                        continue;
-                    }
-                    for bytes in attachments {
-                        let _ = cx.send(EngineData::Binary(bytes));
-                    }
+                    let _ = cx.send_with_attachments(text, attachments);
                 }
                 Output::ConnectRequest {
                     nsp,
@@ -289,19 +221,15 @@ impl ConnectionApp {
                     socket.dispatch(&event.name, event.args, ack);
                     self.run_queued(cx);
                 }
-                Output::AckReceived { nsp, id, args } => {
-                    if let Some(reply) = self.acks.remove(&(nsp, id)) {
-                        let _ = reply.send(Ok(args));
-                    }
+                Output::AckReceived { args, waiter, .. } => {
+                    let _ = waiter.send(Ok(args));
                 }
-                Output::AckTimedOut { nsp, id } => {
-                    if let Some(reply) = self.acks.remove(&(nsp, id)) {
-                        let _ = reply.send(Err(AckError::Timeout));
-                    }
+                Output::AckTimedOut { waiter, .. } => {
+                    let _ = waiter.send(Err(AckError::Timeout));
                 }
+                // The core dropped the namespace's pending replies: their waiters see
+                // `AckError::Disconnected`.
                 Output::Disconnected { nsp, reason } => {
-                    // Dropping the reply senders tells the waiters the socket disconnected.
-                    self.acks.retain(|(n, _), _| *n != nsp);
                     if let Some(socket) = self.remove_socket(&nsp) {
                         socket.dispatch_disconnect(reason);
                     }
@@ -339,13 +267,15 @@ impl ConnectionApp {
         tokio::spawn(async move {
             let result = run_checks(checks, app_auth, ctx.clone()).await;
             let checked = ConnCommand::Checked { nsp, ctx, result };
-            let _ = engine.send_app_wait(Box::new(checked)).await;
+            let _ = engine.send_app_wait(checked).await;
         });
     }
 }
 
 impl SessionApp for ConnectionApp {
-    fn on_event(&mut self, event: EngineEvent, cx: &mut AppContext<'_>) {
+    type Message = ConnCommand;
+
+    fn on_event(&mut self, event: EngineEvent, cx: Cx) {
         let now = cx.now();
         match event {
             EngineEvent::Message(EngineData::Text(text)) => {
@@ -360,14 +290,10 @@ impl SessionApp for ConnectionApp {
             }
         }
         self.drain(cx);
-        if self.conn.is_closed() {
-            // Dropping the reply senders tells the waiters the socket disconnected.
-            self.acks.clear();
-        }
     }
 
-    fn on_message(&mut self, message: AppMessage, cx: &mut AppContext<'_>) {
-        self.on_app_message(cx.now(), message);
+    fn on_message(&mut self, command: ConnCommand, cx: Cx) {
+        self.on_command(cx.now(), command);
         self.drain(cx);
     }
 
@@ -375,7 +301,7 @@ impl SessionApp for ConnectionApp {
         self.conn.poll_timeout()
     }
 
-    fn on_timeout(&mut self, cx: &mut AppContext<'_>) {
+    fn on_timeout(&mut self, cx: Cx) {
         self.conn.handle_timeout(cx.now());
         self.drain(cx);
     }

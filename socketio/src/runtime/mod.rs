@@ -6,6 +6,7 @@ mod adapter;
 mod args;
 mod broadcast;
 mod cluster;
+mod command;
 mod connection;
 mod error;
 mod jwks_file;

@@ -151,7 +151,7 @@ impl SocketIo {
         io.of("/");
         let inner = io.inner.clone();
         io.engine
-            .serve_with(move |session| Box::new(ConnectionApp::new(inner.clone(), session)));
+            .serve_with(move |session| ConnectionApp::new(inner.clone(), session));
         io
     }
 

@@ -3,15 +3,15 @@
 use super::adapter::Room;
 use super::args::IntoPayload;
 use super::broadcast::BroadcastOperator;
-use super::connection::{ConnCommand, Outgoing};
+use super::command::{send_emit_with_ack, send_packet, ConnCommand, ConnHandle};
 use super::error::{AckError, EmitError};
 use super::namespace::Namespace;
 use crate::proto::{
-    encode_ack, encode_event, is_reserved_event, DisconnectReason, Identity, Namespace as Nsp,
+    encode_ack, encode_emit, ApiMisuse, DisconnectReason, Encoded, Identity, Namespace as Nsp,
     Payload, RawJson,
 };
 use engineio::proto::SendError;
-use engineio::runtime::{Handshake, SocketHandle};
+use engineio::runtime::Handshake;
 use std::any::{Any, TypeId};
 use std::collections::HashMap;
 use std::fmt;
@@ -42,7 +42,7 @@ pub(crate) struct SocketInner {
     id: Arc<str>,
     nsp: Nsp,
     namespace: Arc<Namespace>,
-    engine: SocketHandle,
+    engine: ConnHandle,
     handshake: Arc<Handshake>,
     auth: RawJson,
     identity: Mutex<Identity>,
@@ -74,7 +74,7 @@ impl Socket {
     pub(crate) fn new(
         id: Arc<str>,
         namespace: Arc<Namespace>,
-        engine: SocketHandle,
+        engine: ConnHandle,
         handshake: Arc<Handshake>,
         auth: RawJson,
         identity: Identity,
@@ -231,43 +231,27 @@ impl Socket {
     }
 
     /// Emits an event to this client. Fails with [`EmitError::Full`] when the client does not keep
-    /// up (the send buffer is bounded in bytes) and [`EmitError::Disconnected`] after a disconnect.
+    /// up (the send buffer is bounded in bytes) and [`EmitError::Disconnected`] once the
+    /// connection is gone. After this socket alone left its namespace, the connection drops the
+    /// event, as Node does.
     pub fn emit(&self, name: &str, args: impl IntoPayload) -> Result<(), EmitError> {
-        check_name(name)?;
-        let packet = encode_event(&self.inner.nsp, None, name, &args.into_payload());
-        self.deliver(false, |engine| Outgoing::new(packet).send_once(engine))
+        self.emit_inner(name, args.into_payload(), false)
     }
 
     /// Emits an event that is dropped, rather than refused, when the send buffer is full.
     pub fn emit_volatile(&self, name: &str, args: impl IntoPayload) -> Result<(), EmitError> {
-        check_name(name)?;
-        let packet = encode_event(&self.inner.nsp, None, name, &args.into_payload());
-        self.deliver(true, |engine| Outgoing::new(packet).send_once(engine))
+        self.emit_inner(name, args.into_payload(), true)
+    }
+
+    fn emit_inner(&self, name: &str, args: Payload, volatile: bool) -> Result<(), EmitError> {
+        let packet = encode_emit(&self.inner.nsp, None, name, &args).map_err(emit_error)?;
+        send_packet(&self.inner.engine, self.inner.nsp.clone(), packet, volatile)
     }
 
     /// Sends a packet encoded once for many sockets (a broadcast).
-    pub(crate) fn send_encoded(&self, packet: &Outgoing, volatile: bool) -> Result<(), EmitError> {
-        self.deliver(volatile, |engine| packet.send_to(engine))
-    }
-
-    fn deliver(
-        &self,
-        volatile: bool,
-        send: impl FnOnce(&SocketHandle) -> Result<(), SendError>,
-    ) -> Result<(), EmitError> {
-        if !self.connected() {
-            return if volatile {
-                Ok(())
-            } else {
-                Err(EmitError::Disconnected)
-            };
-        }
-        match send(&self.inner.engine) {
-            Ok(()) => Ok(()),
-            Err(SendError::Full) if volatile => Ok(()),
-            Err(SendError::Full) => Err(EmitError::Full),
-            Err(_) => Err(EmitError::Disconnected),
-        }
+    pub(crate) fn send_encoded(&self, packet: &Encoded, volatile: bool) -> Result<(), EmitError> {
+        let nsp = self.inner.nsp.clone();
+        send_packet(&self.inner.engine, nsp, packet.clone(), volatile)
     }
 
     /// Emits an event and waits for the client's acknowledgement, at most `timeout`.
@@ -277,25 +261,11 @@ impl Socket {
         args: impl IntoPayload,
         timeout: Duration,
     ) -> Result<Payload, AckError> {
-        check_name(name).map_err(AckError::Emit)?;
-        if !self.connected() {
-            return Err(AckError::Emit(EmitError::Disconnected));
-        }
         let (reply, answer) = oneshot::channel();
-        let command = ConnCommand::EmitWithAck {
-            nsp: self.inner.nsp.clone(),
-            name: name.to_owned(),
-            args: args.into_payload(),
-            timeout,
-            reply,
-        };
-        self.inner
-            .engine
-            .send_app(Box::new(command))
-            .map_err(|e| match e {
-                SendError::Full => AckError::Emit(EmitError::Full),
-                _ => AckError::Emit(EmitError::Disconnected),
-            })?;
+        let nsp = self.inner.nsp.clone();
+        let engine = &self.inner.engine;
+        send_emit_with_ack(engine, nsp, name, args.into_payload(), timeout, reply)
+            .map_err(AckError::Emit)?;
         answer.await.unwrap_or(Err(AckError::Disconnected))
     }
 
@@ -337,7 +307,7 @@ impl Socket {
             }
         };
         let engine = self.inner.engine.clone();
-        if let Err(SendError::Full) = engine.send_app(Box::new(command)) {
+        if let Err(SendError::Full) = engine.send_app(command) {
             let command = if close {
                 ConnCommand::DisconnectAll
             } else {
@@ -346,7 +316,7 @@ impl Socket {
                 }
             };
             tokio::spawn(async move {
-                let _ = engine.send_app_wait(Box::new(command)).await;
+                let _ = engine.send_app_wait(command).await;
             });
         }
     }
@@ -363,11 +333,11 @@ impl Socket {
     }
 }
 
-fn check_name(name: &str) -> Result<(), EmitError> {
-    if is_reserved_event(name) {
-        Err(EmitError::ReservedEvent(name.to_owned()))
-    } else {
-        Ok(())
+/// The error of an emit the core's encoder refused.
+pub(crate) fn emit_error(e: ApiMisuse) -> EmitError {
+    match e {
+        ApiMisuse::ReservedEventName(name) => EmitError::ReservedEvent(name),
+        _ => EmitError::Disconnected,
     }
 }
 
@@ -375,13 +345,13 @@ fn check_name(name: &str) -> Result<(), EmitError> {
 /// be sent once.
 #[derive(Debug)]
 pub struct AckSender {
-    engine: SocketHandle,
+    engine: ConnHandle,
     nsp: Nsp,
     id: u64,
 }
 
 impl AckSender {
-    pub(crate) fn new(engine: SocketHandle, nsp: Nsp, id: u64) -> Self {
+    pub(crate) fn new(engine: ConnHandle, nsp: Nsp, id: u64) -> Self {
         Self { engine, nsp, id }
     }
 
@@ -393,11 +363,6 @@ impl AckSender {
     /// Sends the acknowledgement with `args`.
     pub fn send(self, args: impl IntoPayload) -> Result<(), EmitError> {
         let packet = encode_ack(&self.nsp, self.id, &args.into_payload());
-        Outgoing::new(packet)
-            .send_once(&self.engine)
-            .map_err(|e| match e {
-                SendError::Full => EmitError::Full,
-                _ => EmitError::Disconnected,
-            })
+        send_packet(&self.engine, self.nsp, packet, false)
     }
 }

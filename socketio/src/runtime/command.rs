@@ -1,0 +1,101 @@
+//! What sockets, broadcasts and connect checks ask of their connection: typed messages sent
+//! through the Engine.IO session's [`SocketHandle`], so that they keep their order, and carried
+//! out by the connection's [`Connection`](crate::proto::Connection) core in the session's task.
+//! A packet is encoded on the sender's side (once for every receiver of a broadcast) and goes to
+//! the wire only through the core.
+
+use super::error::{AckError, EmitError};
+use super::namespace::{ConnectContext, ConnectError};
+use crate::proto::{AppClaims, Encoded, Namespace, Payload};
+use engineio::proto::{budget, SendError};
+use engineio::runtime::SocketHandle;
+use std::time::Duration;
+use tokio::sync::oneshot;
+
+/// Where the answer to an emit with acknowledgement goes; the core keeps it with the pending
+/// acknowledgement and drops it if the namespace is left first (the waiter then sees
+/// [`AckError::Disconnected`]).
+pub(crate) type AckReply = oneshot::Sender<Result<Payload, AckError>>;
+
+/// A handle to a connection's session, for its typed commands.
+pub(crate) type ConnHandle = SocketHandle<ConnCommand>;
+
+/// A command for a connection.
+pub(crate) enum ConnCommand {
+    /// Send a packet encoded by the sender (an emit, an acknowledgement, one receiver's share of
+    /// a broadcast) on a namespace.
+    Send { nsp: Namespace, packet: Encoded },
+    /// Emit asking for an acknowledgement (encoded by the core, which allocates its id).
+    EmitWithAck {
+        nsp: Namespace,
+        name: String,
+        args: Payload,
+        timeout: Duration,
+        reply: AckReply,
+    },
+    /// Leave one namespace.
+    Disconnect { nsp: Namespace },
+    /// Leave every namespace and close the connection.
+    DisconnectAll,
+    /// The connect checks of a namespace finished (with the application's claims under
+    /// [`crate::proto::AuthPolicy::App`]).
+    Checked {
+        nsp: Namespace,
+        ctx: ConnectContext,
+        result: Result<Option<AppClaims>, ConnectError>,
+    },
+}
+
+/// Emits asking for an acknowledgement, through the connection (which encodes it with the id it
+/// allocates). Admitted under the client's send budget by the size of the name and arguments.
+pub(crate) fn send_emit_with_ack(
+    engine: &ConnHandle,
+    nsp: Namespace,
+    name: &str,
+    args: Payload,
+    timeout: Duration,
+    reply: AckReply,
+) -> Result<(), EmitError> {
+    let text = (args.args().iter()).fold(name.len() + nsp.as_str().len() + 16, |sum, a| {
+        sum.saturating_add(a.as_str().len() + 1)
+    });
+    let bytes = (args.attachments().iter()).fold(budget::weight_of_len(text), |sum, a| {
+        sum.saturating_add(budget::weight_of_len(a.len()))
+    });
+    let command = ConnCommand::EmitWithAck {
+        nsp,
+        name: name.to_owned(),
+        args,
+        timeout,
+        reply,
+    };
+    engine
+        .send_app_weighted(command, bytes)
+        .map_err(|e| match e {
+            SendError::Full => EmitError::Full,
+            _ => EmitError::Disconnected,
+        })
+}
+
+/// Sends a packet to a connection. It is admitted under the client's send budget by its size
+/// (the text and each attachment, as the session counts them once queued): over it, the packet
+/// is refused with [`EmitError::Full`] (or dropped without error when `volatile`).
+pub(crate) fn send_packet(
+    engine: &ConnHandle,
+    nsp: Namespace,
+    packet: Encoded,
+    volatile: bool,
+) -> Result<(), EmitError> {
+    let bytes = packet
+        .attachments()
+        .iter()
+        .fold(budget::weight_of_len(packet.text().len()), |sum, a| {
+            sum.saturating_add(budget::weight_of_len(a.len()))
+        });
+    match engine.send_app_weighted(ConnCommand::Send { nsp, packet }, bytes) {
+        Ok(()) => Ok(()),
+        Err(SendError::Full) if volatile => Ok(()),
+        Err(SendError::Full) => Err(EmitError::Full),
+        Err(_) => Err(EmitError::Disconnected),
+    }
+}
