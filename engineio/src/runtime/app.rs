@@ -93,6 +93,9 @@ impl<M> AppContext<'_, M> {
             .session
             .max_buffered_bytes()
             .saturating_mul(APP_OVERDRAFT);
+        if attachments.is_empty() {
+            return self.session.send_within(Data::Text(text), packets, bytes);
+        }
         self.session
             .send_group_within(text, attachments, packets, bytes)
     }

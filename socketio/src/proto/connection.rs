@@ -613,7 +613,18 @@ impl<W> Connection<W> {
     /// Sends a packet encoded elsewhere (a broadcast, encoded once for every receiver) on a
     /// connected namespace. The caller makes sure `packet` was encoded for `nsp`.
     pub fn send(&mut self, nsp: &str, packet: Encoded) -> Result<(), ApiMisuse> {
-        self.connected_mut(nsp)?;
+        if self.is_closed() {
+            return Err(ApiMisuse::ConnectionClosed);
+        }
+        if !self
+            .namespaces
+            .get(nsp)
+            .is_some_and(NamespaceState::is_connected)
+        {
+            return Err(ApiMisuse::NotConnected {
+                nsp: nsp.to_owned(),
+            });
+        }
         self.outputs.push_back(Output::Transmit(packet));
         Ok(())
     }

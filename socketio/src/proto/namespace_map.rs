@@ -20,8 +20,19 @@ impl<W> Default for NamespaceMap<W> {
 
 impl<W> NamespaceMap<W> {
     fn find(&self, nsp: &str) -> Result<usize, usize> {
-        self.entries
-            .binary_search_by(|(name, _)| name.as_str().cmp(nsp))
+        // One or two entries, with short names: a scan comparing bytes inline beats a binary
+        // search calling `memcmp` (this runs for every packet sent).
+        let nsp = nsp.as_bytes();
+        for (index, (name, _)) in self.entries.iter().enumerate() {
+            let name = name.as_str().as_bytes();
+            if name.len() == nsp.len() && name.iter().zip(nsp).all(|(a, b)| a == b) {
+                return Ok(index);
+            }
+        }
+        let after = self
+            .entries
+            .partition_point(|(name, _)| name.as_str().as_bytes() < nsp);
+        Err(after)
     }
 
     pub(crate) fn get(&self, nsp: &str) -> Option<&NamespaceState<W>> {

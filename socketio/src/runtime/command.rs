@@ -26,24 +26,33 @@ pub(crate) enum ConnCommand {
     /// a broadcast) on a namespace.
     Send { nsp: Namespace, packet: Encoded },
     /// Emit asking for an acknowledgement (encoded by the core, which allocates its id).
-    EmitWithAck {
-        nsp: Namespace,
-        name: String,
-        args: Payload,
-        timeout: Duration,
-        reply: AckReply,
-    },
+    EmitWithAck(Box<EmitWithAck>),
     /// Leave one namespace.
     Disconnect { nsp: Namespace },
     /// Leave every namespace and close the connection.
     DisconnectAll,
     /// The connect checks of a namespace finished (with the application's claims under
     /// [`crate::proto::AuthPolicy::App`]).
-    Checked {
-        nsp: Namespace,
-        ctx: ConnectContext,
-        result: Result<Option<AppClaims>, ConnectError>,
-    },
+    Checked(Box<Checked>),
+}
+
+// The rare commands are boxed: a command is moved through the session's queue, and the common
+// one (`Send`) stays small enough to move without a `memcpy` call.
+
+/// An emit asking for an acknowledgement.
+pub(crate) struct EmitWithAck {
+    pub(crate) nsp: Namespace,
+    pub(crate) name: String,
+    pub(crate) args: Payload,
+    pub(crate) timeout: Duration,
+    pub(crate) reply: AckReply,
+}
+
+/// The outcome of a namespace's connect checks.
+pub(crate) struct Checked {
+    pub(crate) nsp: Namespace,
+    pub(crate) ctx: ConnectContext,
+    pub(crate) result: Result<Option<AppClaims>, ConnectError>,
 }
 
 /// Emits asking for an acknowledgement, through the connection (which encodes it with the id it
@@ -62,13 +71,13 @@ pub(crate) fn send_emit_with_ack(
     let bytes = (args.attachments().iter()).fold(budget::weight_of_len(text), |sum, a| {
         sum.saturating_add(budget::weight_of_len(a.len()))
     });
-    let command = ConnCommand::EmitWithAck {
+    let command = ConnCommand::EmitWithAck(Box::new(EmitWithAck {
         nsp,
         name: name.to_owned(),
         args,
         timeout,
         reply,
-    };
+    }));
     engine
         .send_app_weighted(command, bytes)
         .map_err(|e| match e {

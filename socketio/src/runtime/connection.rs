@@ -2,7 +2,7 @@
 //! per connection): feeds the [`Connection`] core with the session's messages, the application's
 //! commands and the time, and carries out what it outputs.
 
-use super::command::{AckReply, ConnCommand, ConnHandle};
+use super::command::{AckReply, Checked, ConnCommand, ConnHandle, EmitWithAck};
 use super::error::AckError;
 use super::namespace::{AuthCheck, ConnectCheck, ConnectContext, ConnectError};
 use super::server::IoInner;
@@ -72,13 +72,14 @@ impl ConnectionApp {
             ConnCommand::Send { nsp, packet } => {
                 let _ = self.conn.send(nsp.as_str(), packet);
             }
-            ConnCommand::EmitWithAck {
-                nsp,
-                name,
-                args,
-                timeout,
-                reply,
-            } => {
+            ConnCommand::EmitWithAck(emit) => {
+                let EmitWithAck {
+                    nsp,
+                    name,
+                    args,
+                    timeout,
+                    reply,
+                } = *emit;
                 let timeout = Some(timeout);
                 let sent =
                     (self.conn).emit_with_ack(now, nsp.as_str(), &name, &args, timeout, reply);
@@ -92,12 +93,15 @@ impl ConnectionApp {
             ConnCommand::DisconnectAll => {
                 let _ = self.conn.disconnect_all();
             }
-            ConnCommand::Checked { nsp, ctx, result } => match result {
-                Ok(claims) => self.accept(nsp, ctx, claims),
-                Err(e) => {
-                    let _ = self.conn.reject(nsp.as_str(), e.to_json());
+            ConnCommand::Checked(checked) => {
+                let Checked { nsp, ctx, result } = *checked;
+                match result {
+                    Ok(claims) => self.accept(nsp, ctx, claims),
+                    Err(e) => {
+                        let _ = self.conn.reject(nsp.as_str(), e.to_json());
+                    }
                 }
-            },
+            }
         }
     }
 
@@ -266,7 +270,7 @@ impl ConnectionApp {
         let engine = self.engine.clone();
         tokio::spawn(async move {
             let result = run_checks(checks, app_auth, ctx.clone()).await;
-            let checked = ConnCommand::Checked { nsp, ctx, result };
+            let checked = ConnCommand::Checked(Box::new(Checked { nsp, ctx, result }));
             let _ = engine.send_app_wait(checked).await;
         });
     }
