@@ -4,12 +4,10 @@
 //! reaches one socket.
 
 use super::cluster::ClusterSlot;
+use super::room::{Room, Selector};
 use super::socket::Socket;
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, MutexGuard};
-
-/// A room name.
-pub type Room = Arc<str>;
 
 /// A socket and the rooms it joined (its own room, named by its id, is implied).
 struct Member {
@@ -37,16 +35,6 @@ pub(crate) struct Adapter {
     state: Mutex<State>,
     /// The cluster this namespace belongs to (empty unless one is attached).
     cluster: ClusterSlot,
-}
-
-/// Which sockets a broadcast reaches: members of any of `rooms` (every socket when empty),
-/// minus members of any of `except`.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Selector {
-    /// Any of these rooms (all sockets when empty).
-    pub rooms: Vec<Room>,
-    /// None of these rooms.
-    pub except: Vec<Room>,
 }
 
 impl Adapter {

@@ -1,13 +1,13 @@
 //! Broadcasts: one packet encoded once, its bytes shared by every receiver. With a cluster
 //! attached, the same broadcast is also handed to it for the other nodes (unless `local`).
 
-use super::adapter::{Room, Selector};
 use super::args::IntoPayload;
 use super::cluster::{
     remote_socket, Cluster, ClusterBroadcast, ClusterError, ClusterOp, FetchedSocket,
 };
 use super::error::{AckError, EmitError};
 use super::namespace::Namespace;
+use super::room::{Room, Selector};
 use super::socket::{emit_error, Socket};
 use crate::proto::{encode_emit, is_reserved_event, Payload};
 use std::sync::Arc;

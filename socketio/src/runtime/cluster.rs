@@ -17,8 +17,8 @@
 //!
 //! [`SocketIo::attach_cluster`]: super::SocketIo::attach_cluster
 
-use super::adapter::{Room, Selector};
 use super::namespace::Namespace;
+use super::room::{Room, Selector};
 use super::socket::Socket;
 use crate::proto::{encode_event, Payload};
 use std::collections::HashMap;

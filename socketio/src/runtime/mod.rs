@@ -11,10 +11,10 @@ mod connection;
 mod error;
 mod jwks_file;
 mod namespace;
+mod room;
 mod server;
 mod socket;
 
-pub use adapter::{Room, Selector};
 pub use args::IntoPayload;
 pub use broadcast::{BroadcastOperator, BroadcastReport};
 pub use cluster::{
@@ -27,5 +27,6 @@ pub use namespace::{
     AuthCheck, AuthFuture, CheckFuture, ConnectCheck, ConnectContext, ConnectError,
     ConnectionHandler, Namespace,
 };
+pub use room::{Room, Selector};
 pub use server::{NamespacePredicate, NamespaceSetup, SocketIo, SocketIoConfig};
 pub use socket::{AckSender, AnyHandler, DisconnectHandler, EventHandler, Socket};

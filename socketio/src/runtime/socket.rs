@@ -1,11 +1,11 @@
 //! [`Socket`]: one client's connection to one namespace, as the application sees it.
 
-use super::adapter::Room;
 use super::args::IntoPayload;
 use super::broadcast::BroadcastOperator;
 use super::command::{send_emit_with_ack, send_packet, ConnCommand, ConnHandle};
 use super::error::{AckError, EmitError};
 use super::namespace::Namespace;
+use super::room::Room;
 use crate::proto::{
     encode_ack, encode_emit, ApiMisuse, DisconnectReason, Encoded, Identity, Namespace as Nsp,
     Payload, RawJson,
