@@ -4,8 +4,8 @@
 //! A packet is encoded on the sender's side (once for every receiver of a broadcast) and goes to
 //! the wire only through the core.
 
+use super::connect::{ConnectContext, ConnectError};
 use super::error::{AckError, EmitError};
-use super::namespace::{ConnectContext, ConnectError};
 use crate::proto::{AppClaims, Encoded, Namespace, Payload};
 use engineio::proto::{budget, SendError};
 use engineio::runtime::SocketHandle;

@@ -3,8 +3,8 @@
 //! commands and the time, and carries out what it outputs.
 
 use super::command::{AckReply, Checked, ConnCommand, ConnHandle, EmitWithAck};
+use super::connect::{AuthCheck, ConnectCheck, ConnectContext, ConnectError};
 use super::error::AckError;
-use super::namespace::{AuthCheck, ConnectCheck, ConnectContext, ConnectError};
 use super::server::IoInner;
 use super::socket::{emit_error, AckSender, Socket};
 use crate::proto::{

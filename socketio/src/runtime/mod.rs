@@ -7,6 +7,7 @@ mod args;
 mod broadcast;
 mod cluster;
 mod command;
+mod connect;
 mod connection;
 mod error;
 mod jwks_file;
@@ -21,12 +22,10 @@ pub use cluster::{
     Cluster, ClusterBroadcast, ClusterError, ClusterFuture, ClusterOp, FetchedSocket, LocalNode,
     RemoteAcks, RemoteSocket, ServerAck, ServerSideHandler, SocketInfo,
 };
+pub use connect::{AuthCheck, AuthFuture, CheckFuture, ConnectCheck, ConnectContext, ConnectError};
 pub use error::{AckError, EmitError};
 pub use jwks_file::JwksFile;
-pub use namespace::{
-    AuthCheck, AuthFuture, CheckFuture, ConnectCheck, ConnectContext, ConnectError,
-    ConnectionHandler, Namespace,
-};
+pub use namespace::{ConnectionHandler, Namespace};
 pub use room::{Room, Selector};
 pub use server::{NamespacePredicate, NamespaceSetup, SocketIo, SocketIoConfig};
 pub use socket::{AckSender, AnyHandler, DisconnectHandler, EventHandler, Socket};
