@@ -1,10 +1,9 @@
 //! Broadcasts: one packet encoded once, its bytes shared by every receiver. With a cluster
-//! attached, the same broadcast is also handed to it for the other nodes (unless `local`).
+//! attached, the same broadcast is also handed to it for the other nodes (unless `local`), and
+//! a fetch finds the other nodes' sockets too ([`FetchedSocket`], [`RemoteSocket`]).
 
 use super::args::IntoPayload;
-use super::cluster::{
-    remote_socket, Cluster, ClusterBroadcast, ClusterError, ClusterOp, FetchedSocket,
-};
+use super::cluster::{Cluster, ClusterBroadcast, ClusterError, ClusterOp, SocketInfo};
 use super::error::{AckError, EmitError};
 use super::namespace::Namespace;
 use super::room::{Room, Selector};
@@ -221,6 +220,77 @@ impl BroadcastOperator {
             cluster.apply(self.namespace.name(), &self.selector, &op());
         }
     }
+}
+
+/// A socket found by [`BroadcastOperator::fetch_all_sockets`]:
+/// on this node, or on another one.
+#[derive(Clone, Debug)]
+pub enum FetchedSocket {
+    /// A socket of this node.
+    Local(Socket),
+    /// A socket of another node, reached through the cluster.
+    Remote(RemoteSocket),
+}
+
+impl FetchedSocket {
+    /// The socket id.
+    pub fn id(&self) -> &str {
+        match self {
+            FetchedSocket::Local(s) => s.id(),
+            FetchedSocket::Remote(r) => &r.info.id,
+        }
+    }
+
+    /// Its rooms (its own id included).
+    pub fn rooms(&self) -> Vec<Room> {
+        match self {
+            FetchedSocket::Local(s) => s.rooms(),
+            FetchedSocket::Remote(r) => r.info.rooms.clone(),
+        }
+    }
+
+    /// Whether it lives on this node.
+    pub fn is_local(&self) -> bool {
+        matches!(self, FetchedSocket::Local(_))
+    }
+}
+
+/// A socket of another node: what it looked like when fetched, and ways to act on it through
+/// the cluster.
+#[derive(Clone, Debug)]
+pub struct RemoteSocket {
+    /// What the other node said about it.
+    pub info: SocketInfo,
+    namespace: Arc<Namespace>,
+}
+
+impl RemoteSocket {
+    /// Emits an event to it (through the cluster; no acknowledgement).
+    pub fn emit(&self, name: &str, args: impl IntoPayload) -> Result<BroadcastReport, EmitError> {
+        self.namespace.to(&self.info.id).emit(name, args)
+    }
+
+    /// Makes it join a room.
+    pub fn join(&self, room: &str) {
+        self.namespace.to(&self.info.id).join(room)
+    }
+
+    /// Makes it leave a room.
+    pub fn leave(&self, room: &str) {
+        self.namespace.to(&self.info.id).leave(room)
+    }
+
+    /// Disconnects it (with `close`, its whole connection).
+    pub fn disconnect(&self, close: bool) {
+        self.namespace.to(&self.info.id).disconnect_sockets(close)
+    }
+}
+
+pub(crate) fn remote_socket(namespace: &Arc<Namespace>, info: SocketInfo) -> FetchedSocket {
+    FetchedSocket::Remote(RemoteSocket {
+        info,
+        namespace: namespace.clone(),
+    })
 }
 
 /// Runs futures concurrently and collects their outputs in order (a small `join_all`).

@@ -17,10 +17,10 @@ mod server;
 mod socket;
 
 pub use args::IntoPayload;
-pub use broadcast::{BroadcastOperator, BroadcastReport};
+pub use broadcast::{BroadcastOperator, BroadcastReport, FetchedSocket, RemoteSocket};
 pub use cluster::{
-    Cluster, ClusterBroadcast, ClusterError, ClusterFuture, ClusterOp, FetchedSocket, LocalNode,
-    RemoteAcks, RemoteSocket, ServerAck, ServerSideHandler, SocketInfo,
+    Cluster, ClusterBroadcast, ClusterError, ClusterFuture, ClusterOp, LocalNode, RemoteAcks,
+    ServerAck, ServerSideHandler, SocketInfo,
 };
 pub use connect::{AuthCheck, AuthFuture, CheckFuture, ConnectCheck, ConnectContext, ConnectError};
 pub use error::{AckError, EmitError};
