@@ -12,6 +12,7 @@ mod connection;
 mod error;
 mod jwks_file;
 mod namespace;
+mod node;
 mod room;
 mod server;
 mod socket;

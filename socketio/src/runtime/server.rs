@@ -1,8 +1,9 @@
 //! [`SocketIo`]: the Socket.IO server on an Engine.IO endpoint.
 
-use super::cluster::{join_cluster, Cluster};
+use super::cluster::Cluster;
 use super::connection::ConnectionApp;
 use super::namespace::Namespace;
+use super::node::join_cluster;
 use crate::proto::{AuthPolicies, Config as ConnConfig, Namespace as Nsp};
 use engineio::runtime::{Engine, EngineConfig, SidGenerator};
 use std::collections::HashMap;
