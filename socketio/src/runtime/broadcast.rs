@@ -12,6 +12,32 @@ use crate::proto::{encode_emit, is_reserved_event, Payload};
 use std::sync::Arc;
 use std::time::Duration;
 
+/// Where broadcasts start: a namespace reaches its sockets.
+impl Namespace {
+    /// A broadcast to every socket of the namespace; narrow it with `to`, `except`...
+    pub fn broadcast(self: &Arc<Self>) -> BroadcastOperator {
+        BroadcastOperator::new(self.clone())
+    }
+
+    /// A broadcast to a room.
+    pub fn to(self: &Arc<Self>, room: &str) -> BroadcastOperator {
+        self.broadcast().to(room)
+    }
+}
+
+/// Where broadcasts start: a socket reaches the others of its namespace.
+impl Socket {
+    /// A broadcast to every other socket of the namespace.
+    pub fn broadcast(&self) -> BroadcastOperator {
+        self.namespace().broadcast().except(self.id())
+    }
+
+    /// A broadcast to a room, without this socket (Node's `socket.to(room)`).
+    pub fn to(&self, room: &str) -> BroadcastOperator {
+        self.broadcast().to(room)
+    }
+}
+
 /// Selects sockets of a namespace (`to`, `except`) and sends to them.
 #[derive(Clone, Debug)]
 pub struct BroadcastOperator {

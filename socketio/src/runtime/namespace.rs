@@ -1,7 +1,6 @@
 //! [`Namespace`]: its connection handler, its connect checks, and its rooms.
 
 use super::adapter::Adapter;
-use super::broadcast::BroadcastOperator;
 use super::connect::{AuthCheck, ConnectCheck, ConnectContext, ConnectError};
 use super::socket::Socket;
 use crate::proto::{AppClaims, AuthError, Namespace as Nsp};
@@ -111,16 +110,6 @@ impl Namespace {
 
     pub(crate) fn connection_handler(&self) -> Option<ConnectionHandler> {
         self.on_connection.read().ok().and_then(|h| h.clone())
-    }
-
-    /// A broadcast to every socket of the namespace; narrow it with `to`, `except`...
-    pub fn broadcast(self: &Arc<Self>) -> BroadcastOperator {
-        BroadcastOperator::new(self.clone())
-    }
-
-    /// A broadcast to a room.
-    pub fn to(self: &Arc<Self>, room: &str) -> BroadcastOperator {
-        self.broadcast().to(room)
     }
 
     /// Connected sockets on this node.

@@ -1,7 +1,6 @@
 //! [`Socket`]: one client's connection to one namespace, as the application sees it.
 
 use super::args::IntoPayload;
-use super::broadcast::BroadcastOperator;
 use super::command::{send_emit_with_ack, send_packet, ConnCommand, ConnHandle};
 use super::error::{AckError, EmitError};
 use super::namespace::Namespace;
@@ -284,16 +283,6 @@ impl Socket {
     /// The rooms the socket is in (its own id included).
     pub fn rooms(&self) -> Vec<Room> {
         self.inner.namespace.adapter().rooms_of(self.id())
-    }
-
-    /// A broadcast to every other socket of the namespace.
-    pub fn broadcast(&self) -> BroadcastOperator {
-        self.inner.namespace.broadcast().except(self.id())
-    }
-
-    /// A broadcast to a room, without this socket (Node's `socket.to(room)`).
-    pub fn to(&self, room: &str) -> BroadcastOperator {
-        self.broadcast().to(room)
     }
 
     /// Disconnects this namespace (the client gets a DISCONNECT and does not reconnect). With
