@@ -5,7 +5,7 @@
 use super::command::{AckReply, Checked, ConnCommand, ConnHandle, EmitWithAck};
 use super::connect::{AuthCheck, ConnectCheck, ConnectContext, ConnectError};
 use super::error::AckError;
-use super::server::IoInner;
+use super::io::IoInner;
 use super::socket::{emit_error, AckSender, Socket};
 use crate::proto::{
     AppClaims, AuthPolicy, Connection, HandshakeCredentials, Identity, Input, Namespace as Nsp,

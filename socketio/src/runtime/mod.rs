@@ -10,6 +10,7 @@ mod command;
 mod connect;
 mod connection;
 mod error;
+mod io;
 mod jwks_file;
 mod namespace;
 mod node;
@@ -25,8 +26,9 @@ pub use cluster::{
 };
 pub use connect::{AuthCheck, AuthFuture, CheckFuture, ConnectCheck, ConnectContext, ConnectError};
 pub use error::{AckError, EmitError};
+pub use io::{NamespacePredicate, NamespaceSetup, SocketIoConfig};
 pub use jwks_file::JwksFile;
 pub use namespace::{ConnectionHandler, Namespace};
 pub use room::{Room, Selector};
-pub use server::{NamespacePredicate, NamespaceSetup, SocketIo, SocketIoConfig};
+pub use server::SocketIo;
 pub use socket::{AckSender, AnyHandler, DisconnectHandler, EventHandler, Socket};

@@ -2,101 +2,14 @@
 
 use super::cluster::Cluster;
 use super::connection::ConnectionApp;
+use super::io::{IoInner, SocketIoConfig};
 use super::namespace::Namespace;
 use super::node::join_cluster;
-use crate::proto::{AuthPolicies, Config as ConnConfig, Namespace as Nsp};
-use engineio::runtime::{Engine, EngineConfig, SidGenerator};
+use crate::proto::Namespace as Nsp;
+use engineio::runtime::{Engine, SidGenerator};
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::{Arc, OnceLock, RwLock};
-use std::time::Duration;
-
-/// Decides whether a namespace name that was not registered may be created on demand.
-pub type NamespacePredicate = Arc<dyn Fn(&str) -> bool + Send + Sync>;
-/// Sets up a namespace created on demand (its connection handler, its checks).
-pub type NamespaceSetup = Arc<dyn Fn(&Arc<Namespace>) + Send + Sync>;
-
-/// Settings of a Socket.IO server.
-#[derive(Clone, Debug)]
-pub struct SocketIoConfig {
-    /// The Engine.IO endpoint (path `/socket.io/` by default).
-    pub engine: EngineConfig,
-    /// The Socket.IO connection: connect timeout (45 s by default) and decoding limits.
-    pub connection: ConnConfig,
-    /// Commands (emits, acks) a connection may have queued before emits say `Full`.
-    pub send_buffer: usize,
-    /// Authentication of each namespace (none by default).
-    pub auth: Arc<AuthPolicies>,
-    /// The cookie a token may come in (when the `cookie` source is enabled). Default `token`.
-    pub token_cookie: String,
-}
-
-impl Default for SocketIoConfig {
-    fn default() -> Self {
-        Self {
-            engine: EngineConfig::default().path("/socket.io/"),
-            connection: ConnConfig::default(),
-            send_buffer: 1024,
-            auth: Arc::default(),
-            token_cookie: "token".to_owned(),
-        }
-    }
-}
-
-impl SocketIoConfig {
-    /// Sets the authentication of every namespace (overrides by name in `policies.namespaces`).
-    pub fn auth(mut self, policies: AuthPolicies) -> Self {
-        self.auth = Arc::new(policies);
-        self
-    }
-
-    /// Sets the connect timeout.
-    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
-        self.connection.connect_timeout = timeout;
-        self
-    }
-}
-
-pub(crate) struct IoInner {
-    pub(crate) config: SocketIoConfig,
-    namespaces: RwLock<HashMap<String, Arc<Namespace>>>,
-    dynamic: RwLock<Vec<(NamespacePredicate, NamespaceSetup)>>,
-    pub(crate) sids: SidGenerator,
-    /// The cluster every namespace joins (none unless attached).
-    cluster: OnceLock<Arc<dyn Cluster>>,
-}
-
-impl IoInner {
-    /// The namespace `name`, creating it if a dynamic rule allows.
-    pub(crate) fn namespace(&self, name: &str) -> Option<Arc<Namespace>> {
-        if let Some(ns) = self.namespaces.read().ok()?.get(name) {
-            return Some(ns.clone());
-        }
-        let setup = {
-            let dynamic = self.dynamic.read().ok()?;
-            dynamic
-                .iter()
-                .find(|(allow, _)| allow(name))
-                .map(|(_, setup)| setup.clone())?
-        };
-        let nsp = Nsp::new(name).ok()?;
-        let mut namespaces = self.namespaces.write().ok()?;
-        if let Some(ns) = namespaces.get(name) {
-            return Some(ns.clone());
-        }
-        let ns = Namespace::new(nsp);
-        self.join_cluster(&ns);
-        setup(&ns);
-        namespaces.insert(name.to_owned(), ns.clone());
-        Some(ns)
-    }
-
-    fn join_cluster(&self, ns: &Arc<Namespace>) {
-        if let Some(cluster) = self.cluster.get() {
-            join_cluster(ns, cluster);
-        }
-    }
-}
 
 /// A Socket.IO server. Cheap to clone.
 ///
