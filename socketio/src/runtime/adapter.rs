@@ -5,40 +5,61 @@
 
 use super::cluster::ClusterSlot;
 use super::room::{Room, Selector};
-use super::socket::Socket;
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, MutexGuard};
 
+/// What the adapter keeps for each socket: the socket itself, known by its id. A trait, and not
+/// the runtime's `Socket`, because a socket holds its namespace, which holds this adapter: the
+/// adapter stays below both (the only implementation is `Socket`'s, so nothing is dynamic).
+pub(crate) trait Member: Clone {
+    /// The socket id, which is also the name of the socket's own room.
+    fn id(&self) -> &str;
+}
+
 /// A socket and the rooms it joined (its own room, named by its id, is implied).
-struct Member {
-    socket: Socket,
+struct Entry<S> {
+    socket: S,
     rooms: Vec<Room>,
 }
 
-#[derive(Default)]
-struct State {
-    sockets: HashMap<Arc<str>, Member>,
+struct State<S> {
+    sockets: HashMap<Arc<str>, Entry<S>>,
     /// Joined rooms and their members; the rooms named by socket ids are not stored here.
     rooms: HashMap<Room, HashSet<Arc<str>>>,
 }
 
-impl State {
-    /// Whether socket `id` is in `room` (`members` being the room's stored members).
-    fn is_in(id: &str, room: &str, members: Option<&HashSet<Arc<str>>>) -> bool {
-        id == room || members.is_some_and(|m| m.contains(id))
+impl<S> Default for State<S> {
+    fn default() -> Self {
+        Self {
+            sockets: HashMap::new(),
+            rooms: HashMap::new(),
+        }
     }
 }
 
+/// Whether socket `id` is in `room` (`members` being the room's stored members).
+fn is_in(id: &str, room: &str, members: Option<&HashSet<Arc<str>>>) -> bool {
+    id == room || members.is_some_and(|m| m.contains(id))
+}
+
 /// Rooms and sockets of one namespace on this node.
-#[derive(Default)]
-pub(crate) struct Adapter {
-    state: Mutex<State>,
+pub(crate) struct Adapter<S> {
+    state: Mutex<State<S>>,
     /// The cluster this namespace belongs to (empty unless one is attached).
     cluster: ClusterSlot,
 }
 
-impl Adapter {
-    fn lock(&self) -> MutexGuard<'_, State> {
+impl<S> Default for Adapter<S> {
+    fn default() -> Self {
+        Self {
+            state: Mutex::default(),
+            cluster: ClusterSlot::default(),
+        }
+    }
+}
+
+impl<S: Member> Adapter<S> {
+    fn lock(&self) -> MutexGuard<'_, State<S>> {
         // A panic while holding the lock cannot leave the maps half-updated in a way that matters
         // more than losing every room; keep serving.
         self.state.lock().unwrap_or_else(|e| e.into_inner())
@@ -48,9 +69,9 @@ impl Adapter {
         &self.cluster
     }
 
-    pub(crate) fn add(&self, socket: Socket) {
+    pub(crate) fn add(&self, socket: S) {
         let id: Arc<str> = Arc::from(socket.id());
-        let member = Member {
+        let member = Entry {
             socket,
             rooms: Vec::new(),
         };
@@ -122,7 +143,7 @@ impl Adapter {
     }
 
     /// The sockets a selector reaches.
-    pub(crate) fn select(&self, selector: &Selector) -> Vec<Socket> {
+    pub(crate) fn select(&self, selector: &Selector) -> Vec<S> {
         let mut out = Vec::new();
         self.for_each(selector, |socket| out.push(socket.clone()));
         out
@@ -130,14 +151,14 @@ impl Adapter {
 
     /// Calls `f` with each socket a selector reaches, once each, under the adapter's lock (so `f`
     /// must not use the adapter): a broadcast walks the members without collecting them.
-    pub(crate) fn for_each(&self, selector: &Selector, mut f: impl FnMut(&Socket)) {
+    pub(crate) fn for_each(&self, selector: &Selector, mut f: impl FnMut(&S)) {
         let state = self.lock();
         let except: Vec<(&Room, Option<&HashSet<Arc<str>>>)> = selector
             .except
             .iter()
             .map(|r| (r, state.rooms.get(r)))
             .collect();
-        let excluded = |id: &str| except.iter().any(|(r, m)| State::is_in(id, r, *m));
+        let excluded = |id: &str| except.iter().any(|(r, m)| is_in(id, r, *m));
         if selector.rooms.is_empty() {
             for (id, member) in &state.sockets {
                 if !excluded(id) {
@@ -153,7 +174,7 @@ impl Adapter {
             .collect();
         for (i, (room, members)) in rooms.iter().enumerate() {
             // A socket in several of the rooms is reached from the first of them only.
-            let earlier = |id: &str| rooms[..i].iter().any(|(r, m)| State::is_in(id, r, *m));
+            let earlier = |id: &str| rooms[..i].iter().any(|(r, m)| is_in(id, r, *m));
             if let Some((id, member)) = state.sockets.get_key_value(&***room) {
                 if !excluded(id) && !earlier(id) {
                     f(&member.socket);
@@ -193,6 +214,7 @@ mod tests {
     use super::*;
     use crate::proto::{Identity, Namespace as Nsp, RawJson};
     use crate::runtime::namespace::Namespace;
+    use crate::runtime::socket::Socket;
     use engineio::proto::Transport;
     use engineio::runtime::{Handshake, SocketHandle};
 
@@ -216,7 +238,7 @@ mod tests {
         socket
     }
 
-    fn ids(adapter: &Adapter, rooms: &[&str], except: &[&str]) -> Vec<String> {
+    fn ids(adapter: &Adapter<Socket>, rooms: &[&str], except: &[&str]) -> Vec<String> {
         let selector = Selector {
             rooms: rooms.iter().map(|r| Room::from(*r)).collect(),
             except: except.iter().map(|r| Room::from(*r)).collect(),

@@ -19,7 +19,7 @@ pub struct Namespace {
     checks: RwLock<Vec<ConnectCheck>>,
     auth_check: RwLock<Option<AuthCheck>>,
     user_room_prefix: RwLock<Option<String>>,
-    adapter: Adapter,
+    adapter: Adapter<Socket>,
 }
 
 impl fmt::Debug for Namespace {
@@ -51,7 +51,7 @@ impl Namespace {
         &self.nsp
     }
 
-    pub(crate) fn adapter(&self) -> &Adapter {
+    pub(crate) fn adapter(&self) -> &Adapter<Socket> {
         &self.adapter
     }
 

@@ -1,5 +1,6 @@
 //! [`Socket`]: one client's connection to one namespace, as the application sees it.
 
+use super::adapter::Member;
 use super::args::IntoPayload;
 use super::command::{send_emit_with_ack, send_packet, ConnCommand, ConnHandle};
 use super::error::{AckError, EmitError};
@@ -319,6 +320,12 @@ impl Socket {
     pub fn data<T: Any + Send + Sync>(&self) -> Option<Arc<T>> {
         let value = lock(&self.inner.data).get(&TypeId::of::<T>()).cloned()?;
         value.downcast::<T>().ok()
+    }
+}
+
+impl Member for Socket {
+    fn id(&self) -> &str {
+        &self.inner.id
     }
 }
 
