@@ -212,7 +212,7 @@ impl<S: Member> Adapter<S> {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
-    use crate::proto::{Identity, Namespace as Nsp, RawJson};
+    use crate::proto::{self, Identity, RawJson};
     use crate::runtime::namespace::Namespace;
     use crate::runtime::socket::Socket;
     use engineio::proto::Transport;
@@ -254,7 +254,7 @@ mod tests {
 
     #[test]
     fn rooms_own_rooms_exceptions_and_leaving() {
-        let ns = Namespace::new(Nsp::main());
+        let ns = Namespace::new(proto::Namespace::main());
         let (a, b, c) = (socket(&ns, "a"), socket(&ns, "b"), socket(&ns, "c"));
         a.join("red");
         b.join("red");

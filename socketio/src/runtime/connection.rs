@@ -8,8 +8,7 @@ use super::error::AckError;
 use super::io::IoInner;
 use super::socket::{emit_error, AckSender, Socket};
 use crate::proto::{
-    AppClaims, AuthPolicy, Connection, HandshakeCredentials, Identity, Input, Namespace as Nsp,
-    Output, RawJson,
+    self, AppClaims, AuthPolicy, Connection, HandshakeCredentials, Identity, Input, Output, RawJson,
 };
 use engineio::proto::{Data as EngineData, Event as EngineEvent};
 use engineio::runtime::{AppContext, Handshake, NewSession, SessionApp};
@@ -26,10 +25,10 @@ pub(crate) struct ConnectionApp {
     /// The core; it keeps each acknowledgement's reply with the acknowledgement.
     conn: Connection<AckReply>,
     /// The joined namespaces' sockets (one or two: a `Vec` is smaller and faster than a table).
-    sockets: Vec<(Nsp, Socket)>,
+    sockets: Vec<(proto::Namespace, Socket)>,
     /// Accepted joins whose socket is not made yet (the event mode waits for the token).
     /// (A `Vec`: one or two at a time, and no table kept once they are joined.)
-    pending: Vec<(Nsp, ConnectContext)>,
+    pending: Vec<(proto::Namespace, ConnectContext)>,
     /// A namespace was joined in this call: give back what the connect burst grew.
     settled: bool,
 }
@@ -106,7 +105,7 @@ impl ConnectionApp {
     }
 
     /// Accepts a join the checks let through; the socket is made on [`Output::Connected`].
-    fn accept(&mut self, nsp: Nsp, ctx: ConnectContext, claims: Option<AppClaims>) {
+    fn accept(&mut self, nsp: proto::Namespace, ctx: ConnectContext, claims: Option<AppClaims>) {
         let sid = self.io.sids.next_sid();
         let accepted = match claims {
             Some(claims) => self.conn.accept_with(nsp.as_str(), &sid, claims),
@@ -123,7 +122,7 @@ impl ConnectionApp {
     }
 
     /// A namespace is joined: make the application's socket and hand it to the connection handler.
-    fn on_connected(&mut self, cx: Cx, nsp: Nsp, sid: String, identity: Identity) {
+    fn on_connected(&mut self, cx: Cx, nsp: proto::Namespace, sid: String, identity: Identity) {
         let (Some(namespace), Some(ctx)) =
             (self.io.namespace(nsp.as_str()), self.remove_pending(&nsp))
         else {
@@ -162,16 +161,16 @@ impl ConnectionApp {
         }
     }
 
-    fn socket(&self, nsp: &Nsp) -> Option<&Socket> {
+    fn socket(&self, nsp: &proto::Namespace) -> Option<&Socket> {
         self.sockets.iter().find(|(n, _)| n == nsp).map(|(_, s)| s)
     }
 
-    fn remove_socket(&mut self, nsp: &Nsp) -> Option<Socket> {
+    fn remove_socket(&mut self, nsp: &proto::Namespace) -> Option<Socket> {
         let index = self.sockets.iter().position(|(n, _)| n == nsp)?;
         Some(self.sockets.swap_remove(index).1)
     }
 
-    fn remove_pending(&mut self, nsp: &Nsp) -> Option<ConnectContext> {
+    fn remove_pending(&mut self, nsp: &proto::Namespace) -> Option<ConnectContext> {
         let index = self.pending.iter().position(|(n, _)| n == nsp)?;
         let (_, ctx) = self.pending.swap_remove(index);
         if self.pending.is_empty() {
@@ -243,7 +242,12 @@ impl ConnectionApp {
         }
     }
 
-    fn on_connect_request(&mut self, nsp: Nsp, auth: Option<RawJson>, identity: Option<Identity>) {
+    fn on_connect_request(
+        &mut self,
+        nsp: proto::Namespace,
+        auth: Option<RawJson>,
+        identity: Option<Identity>,
+    ) {
         let Some(namespace) = self.io.namespace(nsp.as_str()) else {
             let _ = self.conn.reject(
                 nsp.as_str(),

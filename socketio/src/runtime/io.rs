@@ -4,7 +4,7 @@
 use super::cluster::Cluster;
 use super::namespace::Namespace;
 use super::node::join_cluster;
-use crate::proto::{AuthPolicies, Config as ConnConfig, Namespace as Nsp};
+use crate::proto::{self, AuthPolicies};
 use engineio::runtime::{EngineConfig, SidGenerator};
 use std::collections::HashMap;
 use std::sync::{Arc, OnceLock, RwLock};
@@ -21,7 +21,7 @@ pub struct SocketIoConfig {
     /// The Engine.IO endpoint (path `/socket.io/` by default).
     pub engine: EngineConfig,
     /// The Socket.IO connection: connect timeout (45 s by default) and decoding limits.
-    pub connection: ConnConfig,
+    pub connection: proto::Config,
     /// Commands (emits, acks) a connection may have queued before emits say `Full`.
     pub send_buffer: usize,
     /// Authentication of each namespace (none by default).
@@ -34,7 +34,7 @@ impl Default for SocketIoConfig {
     fn default() -> Self {
         Self {
             engine: EngineConfig::default().path("/socket.io/"),
-            connection: ConnConfig::default(),
+            connection: proto::Config::default(),
             send_buffer: 1024,
             auth: Arc::default(),
             token_cookie: "token".to_owned(),
@@ -79,7 +79,7 @@ impl IoInner {
                 .find(|(allow, _)| allow(name))
                 .map(|(_, setup)| setup.clone())?
         };
-        let nsp = Nsp::new(name).ok()?;
+        let nsp = proto::Namespace::new(name).ok()?;
         let mut namespaces = self.namespaces.write().ok()?;
         if let Some(ns) = namespaces.get(name) {
             return Some(ns.clone());

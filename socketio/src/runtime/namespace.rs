@@ -3,7 +3,7 @@
 use super::adapter::Adapter;
 use super::connect::{AuthCheck, ConnectCheck, ConnectContext, ConnectError};
 use super::socket::Socket;
-use crate::proto::{AppClaims, AuthError, Namespace as Nsp};
+use crate::proto::{self, AppClaims, AuthError};
 use std::fmt;
 use std::future::Future;
 use std::sync::{Arc, RwLock};
@@ -14,7 +14,7 @@ pub type ConnectionHandler = Arc<dyn Fn(Socket) + Send + Sync>;
 
 /// One namespace: sockets connect to it, join its rooms and receive its broadcasts.
 pub struct Namespace {
-    nsp: Nsp,
+    nsp: proto::Namespace,
     on_connection: RwLock<Option<ConnectionHandler>>,
     checks: RwLock<Vec<ConnectCheck>>,
     auth_check: RwLock<Option<AuthCheck>>,
@@ -31,7 +31,7 @@ impl fmt::Debug for Namespace {
 }
 
 impl Namespace {
-    pub(crate) fn new(nsp: Nsp) -> Arc<Self> {
+    pub(crate) fn new(nsp: proto::Namespace) -> Arc<Self> {
         Arc::new(Self {
             nsp,
             on_connection: RwLock::new(None),
@@ -47,7 +47,7 @@ impl Namespace {
         self.nsp.as_str()
     }
 
-    pub(crate) fn nsp(&self) -> &Nsp {
+    pub(crate) fn nsp(&self) -> &proto::Namespace {
         &self.nsp
     }
 

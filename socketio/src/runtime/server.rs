@@ -5,7 +5,7 @@ use super::connection::ConnectionApp;
 use super::io::{IoInner, SocketIoConfig};
 use super::namespace::Namespace;
 use super::node::join_cluster;
-use crate::proto::Namespace as Nsp;
+use crate::proto;
 use engineio::runtime::{Engine, SidGenerator};
 use std::collections::HashMap;
 use std::fmt;
@@ -89,7 +89,7 @@ impl SocketIo {
         if let Some(ns) = namespaces.get(&name) {
             return ns.clone();
         }
-        let nsp = Nsp::new(&name).unwrap_or_else(|_| Nsp::main());
+        let nsp = proto::Namespace::new(&name).unwrap_or_else(|_| proto::Namespace::main());
         let ns = Namespace::new(nsp);
         self.inner.join_cluster(&ns);
         namespaces.insert(name, ns.clone());

@@ -7,8 +7,7 @@ use super::error::{AckError, EmitError};
 use super::namespace::Namespace;
 use super::room::Room;
 use crate::proto::{
-    encode_ack, encode_emit, ApiMisuse, DisconnectReason, Encoded, Identity, Namespace as Nsp,
-    Payload, RawJson,
+    self, encode_ack, encode_emit, ApiMisuse, DisconnectReason, Encoded, Identity, Payload, RawJson,
 };
 use engineio::proto::SendError;
 use engineio::runtime::Handshake;
@@ -40,7 +39,7 @@ struct Handlers {
 
 pub(crate) struct SocketInner {
     id: Arc<str>,
-    nsp: Nsp,
+    nsp: proto::Namespace,
     namespace: Arc<Namespace>,
     engine: ConnHandle,
     handshake: Arc<Handshake>,
@@ -342,12 +341,12 @@ pub(crate) fn emit_error(e: ApiMisuse) -> EmitError {
 #[derive(Debug)]
 pub struct AckSender {
     engine: ConnHandle,
-    nsp: Nsp,
+    nsp: proto::Namespace,
     id: u64,
 }
 
 impl AckSender {
-    pub(crate) fn new(engine: ConnHandle, nsp: Nsp, id: u64) -> Self {
+    pub(crate) fn new(engine: ConnHandle, nsp: proto::Namespace, id: u64) -> Self {
         Self { engine, nsp, id }
     }
 
