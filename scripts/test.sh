@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The README's test command: installs what the tests need (npm packages from the committed lockfiles,
-# a Python venv), then runs every check: fmt, clippy, doc, the no-tokio core build, cargo test
-# (unit, conformance, Rust integration) and the interop suites with the real clients.
+# a Python venv), then runs every check: fmt, clippy, no import cycles in the runtimes, doc, the
+# no-tokio core build, cargo test (unit, conformance, Rust integration) and the interop suites
+# with the real clients.
 # With CI=true (or REQUIRE_ALL=1) a check that would skip for a missing tool fails instead.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -54,6 +55,15 @@ cargo fmt --all -- --check
 
 step "cargo clippy (all targets, warnings denied)"
 cargo clippy --workspace --all-targets -- -D warnings
+
+step "no import cycles between the files of each runtime (scripts/import_cycles.py)"
+# namespace.rs and socket.rs name each other on purpose (see socketio/src/runtime/mod.rs).
+if command -v python3 >/dev/null 2>&1; then
+  python3 scripts/import_cycles.py engineio/src/runtime --quiet
+  python3 scripts/import_cycles.py socketio/src/runtime --quiet --allow=namespace,socket
+else
+  missing "python3 is not installed: the import-cycle check cannot run"
+fi
 
 step "cargo doc (warnings denied)"
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps

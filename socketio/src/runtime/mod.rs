@@ -2,6 +2,14 @@
 //! one task per connection: the [`crate::proto::Connection`] core runs inside the Engine.IO
 //! session's own task (an [`engineio::runtime::SessionApp`]).
 
+// Layers, each importing only those before it (`scripts/import_cycles.py` keeps it so):
+//   room, args, error, connect, jwks_file | cluster, command | adapter | namespace + socket |
+//   broadcast | node | io | connection | server
+// namespace.rs and socket.rs import each other, and stay so: a Namespace owns the Adapter of its
+// Sockets and each Socket holds its Arc<Namespace>, and both public APIs name the other
+// (`Namespace::on_connection` hands a `Socket`, `Socket::namespace` gives the `Namespace`).
+// The adapter is kept below the pair by its `Member` trait (implemented by `Socket`).
+
 mod adapter;
 mod args;
 mod broadcast;
