@@ -589,6 +589,23 @@ fn text_with_the_record_separator_is_refused() {
         .unwrap();
 }
 
+/// The separator only matters to polling payloads: a WebSocket session (which never goes back to
+/// polling) sends such a text in its own frame.
+#[test]
+fn a_websocket_session_sends_text_with_the_record_separator() {
+    let t0 = Instant::now();
+    let mut s = Session::new_websocket(t0, "w".into(), config(), 3);
+    while s.poll_output().is_some() {}
+    s.send(Data::Text("a\x1e1".into())).unwrap();
+    match s.poll_output() {
+        Some(Output::WsSend {
+            ws: 3,
+            frame: WsFrame::Packet { kind: b'4', data },
+        }) => assert_eq!(data.as_str(), "a\x1e1"),
+        other => panic!("{other:?}"),
+    }
+}
+
 fn budget_config(bytes: usize) -> Config {
     Config {
         max_buffered_packets: 1000,

@@ -160,7 +160,9 @@ pub enum SendError {
     /// waiting for it.
     Full,
     /// A text message containing the record separator `\x1e`, which cannot be framed in a
-    /// polling payload (Engine.IO v4 has no escape for it; Node has the same limit).
+    /// polling payload (Engine.IO v4 has no escape for it; Node has the same limit). A session
+    /// whose traffic is all on a WebSocket (for good: Engine.IO v4 never goes back to polling)
+    /// takes it.
     RecordSeparator,
 }
 
@@ -478,7 +480,7 @@ impl Session {
         packets: usize,
         bytes: usize,
     ) -> Result<(), SendError> {
-        Self::check_message(&data)?;
+        self.check_framing(&data)?;
         self.check_open()?;
         if self.outbox.len() >= packets
             || !budget::admits(self.backlog.total(), budget::weight(&data), bytes)
@@ -501,7 +503,7 @@ impl Session {
         bytes: usize,
     ) -> Result<(), SendError> {
         let text = Data::Text(text);
-        Self::check_message(&text)?;
+        self.check_framing(&text)?;
         self.check_open()?;
         let weight = attachments.iter().fold(budget::weight(&text), |sum, a| {
             sum.saturating_add(budget::weight_of_len(a.len()))
@@ -519,9 +521,19 @@ impl Session {
         Ok(())
     }
 
-    /// Whether a message can be sent at all: text with the record separator `\x1e` cannot be
-    /// framed in a polling payload ([`SendError::RecordSeparator`]). [`Session::send`] checks it;
-    /// a runtime that queues messages before they reach the session checks it when it queues.
+    /// [`Session::check_message`] while the message may still be framed in a polling payload:
+    /// not once all traffic is on a WebSocket, where a text frame carries any text.
+    fn check_framing(&self, data: &Data) -> Result<(), SendError> {
+        match self.state {
+            State::WebSocket { .. } => Ok(()),
+            _ => Self::check_message(data),
+        }
+    }
+
+    /// Whether a message can be sent on any transport: text with the record separator `\x1e`
+    /// cannot be framed in a polling payload ([`SendError::RecordSeparator`]). [`Session::send`]
+    /// checks it while the session may still frame payloads; a runtime that queues messages before
+    /// they reach the session, not knowing the transport they will meet, checks it when it queues.
     pub fn check_message(data: &Data) -> Result<(), SendError> {
         match data {
             Data::Text(text) if text.as_bytes().contains(&payload::SEPARATOR) => {
