@@ -5,7 +5,7 @@
 
 use super::cluster::ClusterSlot;
 use super::room::{Room, Selector};
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 /// What the adapter keeps for each socket: the socket itself, known by its id. A trait, and not
@@ -22,10 +22,14 @@ struct Entry<S> {
     rooms: Vec<Room>,
 }
 
+/// The members of one joined room, by socket id, each with its socket: a broadcast walks them
+/// without looking each one up again.
+type Members<S> = HashMap<Arc<str>, S>;
+
 struct State<S> {
     sockets: HashMap<Arc<str>, Entry<S>>,
     /// Joined rooms and their members; the rooms named by socket ids are not stored here.
-    rooms: HashMap<Room, HashSet<Arc<str>>>,
+    rooms: HashMap<Room, Members<S>>,
 }
 
 impl<S> Default for State<S> {
@@ -38,8 +42,8 @@ impl<S> Default for State<S> {
 }
 
 /// Whether socket `id` is in `room` (`members` being the room's stored members).
-fn is_in(id: &str, room: &str, members: Option<&HashSet<Arc<str>>>) -> bool {
-    id == room || members.is_some_and(|m| m.contains(id))
+fn is_in<S>(id: &str, room: &str, members: Option<&Members<S>>) -> bool {
+    id == room || members.is_some_and(|m| m.contains_key(id))
 }
 
 /// Rooms and sockets of one namespace on this node.
@@ -102,12 +106,16 @@ impl<S: Member> Adapter<S> {
         if room == id || member.rooms.iter().any(|r| &**r == room) {
             return;
         }
-        let key = key.clone();
+        let (key, socket) = (key.clone(), member.socket.clone());
         let room: Room = match state.rooms.get_key_value(room) {
             Some((existing, _)) => existing.clone(),
             None => Room::from(room),
         };
-        state.rooms.entry(room.clone()).or_default().insert(key);
+        state
+            .rooms
+            .entry(room.clone())
+            .or_default()
+            .insert(key, socket);
         if let Some(member) = state.sockets.get_mut(id) {
             member.rooms.push(room);
         }
@@ -153,7 +161,7 @@ impl<S: Member> Adapter<S> {
     /// must not use the adapter): a broadcast walks the members without collecting them.
     pub(crate) fn for_each(&self, selector: &Selector, mut f: impl FnMut(&S)) {
         let state = self.lock();
-        let except: Vec<(&Room, Option<&HashSet<Arc<str>>>)> = selector
+        let except: Vec<(&Room, Option<&Members<S>>)> = selector
             .except
             .iter()
             .map(|r| (r, state.rooms.get(r)))
@@ -167,7 +175,7 @@ impl<S: Member> Adapter<S> {
             }
             return;
         }
-        let rooms: Vec<(&Room, Option<&HashSet<Arc<str>>>)> = selector
+        let rooms: Vec<(&Room, Option<&Members<S>>)> = selector
             .rooms
             .iter()
             .map(|r| (r, state.rooms.get(r)))
@@ -180,12 +188,9 @@ impl<S: Member> Adapter<S> {
                     f(&member.socket);
                 }
             }
-            for id in members.iter().copied().flatten() {
-                if excluded(id) || earlier(id) {
-                    continue;
-                }
-                if let Some(member) = state.sockets.get(id) {
-                    f(&member.socket);
+            for (id, socket) in members.iter().copied().flatten() {
+                if !excluded(id) && !earlier(id) {
+                    f(socket);
                 }
             }
         }
