@@ -606,6 +606,33 @@ fn a_websocket_session_sends_text_with_the_record_separator() {
     }
 }
 
+/// A Socket.IO packet and its attachments go into the outbox together or not at all: a full
+/// buffer never splits them (the client would pair the next packet's binaries with this one).
+#[test]
+fn a_packet_and_its_attachments_are_queued_all_or_none() {
+    let t0 = Instant::now();
+    let mut s = Session::new_polling(t0, "p".into(), budget_config(1000), 0);
+    while s.poll_output().is_some() {}
+    let attachment = || Bytes::from(vec![7u8; 300]);
+    let text = Text::from(r#"51-["a",{"_placeholder":true,"num":0}]"#);
+    s.send_group_within(text, vec![attachment(), attachment()], 10, 1000)
+        .unwrap();
+    assert_eq!(s.buffered(), 3);
+    // The text alone would fit in the bytes left, the text and its attachment do not: none goes.
+    let refused = s.send_group_within(Text::from("x"), vec![attachment()], 10, 1000);
+    assert_eq!(refused, Err(SendError::Full));
+    assert_eq!(s.buffered(), 3);
+    // The same in messages: three queued, three more would reach the bound of five.
+    let small = vec![Bytes::from_static(b"1"), Bytes::from_static(b"2")];
+    let refused = s.send_group_within(Text::from("y"), small, 5, usize::MAX);
+    assert_eq!(refused, Err(SendError::Full));
+    assert_eq!(s.buffered(), 3);
+    // A lone message still fits under that bound.
+    s.send_within(Data::Text("z".into()), 5, usize::MAX)
+        .unwrap();
+    assert_eq!(s.buffered(), 4);
+}
+
 fn budget_config(bytes: usize) -> Config {
     Config {
         max_buffered_packets: 1000,

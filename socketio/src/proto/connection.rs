@@ -187,6 +187,23 @@ enum Phase {
 /// Once open, the connection stays open even when every namespace has been left (as in Node);
 /// the Engine.IO heartbeat decides its fate. Closed, it ignores input and refuses commands.
 ///
+/// Its methods are of four kinds:
+/// - **input from the peer**: [`handle`](Self::handle) with the time and an [`Input`];
+/// - **time**: [`poll_timeout`](Self::poll_timeout) says when to call
+///   [`handle_timeout`](Self::handle_timeout);
+/// - **output**: [`poll_output`](Self::poll_output), drained after every call of the other
+///   kinds;
+/// - **commands of the application**: decisions on a CONNECT ([`accept`](Self::accept),
+///   [`accept_with`](Self::accept_with), [`reject`](Self::reject)) and what it sends or ends
+///   ([`emit`](Self::emit), [`emit_with_ack`](Self::emit_with_ack), [`ack`](Self::ack),
+///   [`send`](Self::send), [`expect_ack`](Self::expect_ack), [`disconnect`](Self::disconnect),
+///   [`disconnect_all`](Self::disconnect_all), [`close`](Self::close)). Each applies the
+///   protocol's rules and queues what goes to the wire; one that makes no sense in the current
+///   state returns [`ApiMisuse`] and changes nothing.
+///
+/// Besides, a few read-only views of the state ([`namespace`](Self::namespace),
+/// [`identity`](Self::identity), [`is_closed`](Self::is_closed), ...).
+///
 /// `W` is what the runtime keeps with each acknowledgement it waits for (a channel's sender, say):
 /// given with [`emit_with_ack`](Self::emit_with_ack), handed back in [`Output::AckReceived`] or
 /// [`Output::AckTimedOut`], and dropped when the namespace is left first. The runtime keeps no
