@@ -32,7 +32,7 @@ use bytes::Bytes;
 use engineio::proto::websocket_frame::WsFault;
 use engineio::proto::{
     budget, payload, CloseReason, Config, Data, Event, Input, Output, Packet, PollReply, RequestId,
-    SendError, Session, Text, WsFrame, WsId,
+    SendError, Session, Text, Transport, WsFrame, WsId,
 };
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
@@ -436,8 +436,12 @@ fn send(session: &mut Session, model: &mut Model, data: Data) {
     let before = session.buffered();
     let weight = budget::weight(&data);
     let fits = budget::admits(session.buffered_bytes() + model.elsewhere, weight, BUDGET);
+    // The record separator only matters while payloads may still be framed: a session on a
+    // WebSocket for good (`transport()` says so only then) takes any text.
     let framable = match &data {
-        Data::Text(text) => !text.as_bytes().contains(&0x1e),
+        Data::Text(text) => {
+            !text.as_bytes().contains(&0x1e) || session.transport() == Some(Transport::WebSocket)
+        }
         Data::Binary(_) => true,
     };
     match session.send(data) {
