@@ -29,8 +29,9 @@ const MAX_BATCH: usize = 64;
 pub(crate) enum EventSink<A> {
     /// To a [`super::Socket`] in another task.
     Channel(mpsc::Sender<Event>),
-    /// To an application running in this task.
-    App(A),
+    /// To an application running in this task. Boxed: the driver's future is the task, and the
+    /// application is kept off it (a future may hold its driver in more than one of its states).
+    App(Box<A>),
 }
 
 /// What a driver is made of besides its application and its command queue (whose type is the

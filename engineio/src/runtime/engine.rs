@@ -112,7 +112,7 @@ impl Engine {
                 now: Instant::now(),
             });
             // The driver's future is the whole task (a block around it would hold it twice).
-            tokio::spawn(Driver::new(parts, commands, EventSink::App(app)).run());
+            tokio::spawn(Driver::new(parts, commands, EventSink::App(Box::new(app))).run());
         });
         self.inner.app.set(start).is_ok()
     }
