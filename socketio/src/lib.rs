@@ -15,15 +15,18 @@
 //!
 //! 1. feeds the [`proto::Connection`] with the current time: an Engine.IO message or the end of
 //!    the session ([`proto::Connection::handle`] with a [`proto::Input`]), or a command of the
-//!    application's sockets (an emit with ack, a disconnect, the outcome of the connect checks);
+//!    application's sockets, sent through the session's handle so that it keeps its order (a
+//!    packet encoded by the sender, an emit with ack, a disconnect, the outcome of the connect
+//!    checks);
 //! 2. drains [`proto::Connection::poll_output`]: packets to send on the session, CONNECTs to check,
 //!    and events, acks and disconnects for the application's handlers;
 //! 3. lets the session sleep until [`proto::Connection::poll_timeout`] (connect, authentication,
 //!    ack and token-expiry deadlines) or its own next deadline, then calls
 //!    [`proto::Connection::handle_timeout`].
 //!
-//! Emits and broadcasts skip the core: they are encoded once and queued straight on each
-//! receiver's session. [`runtime::SocketIo`] shows a whole server.
+//! Every packet takes this road, emits and broadcasts included: a broadcast is encoded once
+//! ([`proto::encode_emit`]) and each receiver's connection gets it as a command, checks it in its
+//! core and queues it with its attachments. [`runtime::SocketIo`] shows a whole server.
 #![forbid(unsafe_code)]
 
 pub use engineio;

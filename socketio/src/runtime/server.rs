@@ -49,7 +49,7 @@ impl SocketIo {
     /// [`SocketIo::engine`] from the moment it is made, each connection in its session's own task.
     pub fn new(config: SocketIoConfig) -> Self {
         let mut engine_config = config.engine.clone();
-        // Emits and acks go straight to the session's queue.
+        // Every packet for a client is a command on its session's queue, bounded by `send_buffer`.
         engine_config.command_buffer = config.send_buffer;
         let engine = Engine::new(engine_config);
         let io = Self {
