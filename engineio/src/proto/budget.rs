@@ -9,6 +9,7 @@
 //! half the budget.
 
 use super::packet::Data;
+use bytes::Bytes;
 
 /// What a queued message costs beyond its bytes: the queue entry that holds it. Counting it keeps
 /// a flood of tiny messages bounded in bytes as well.
@@ -19,10 +20,14 @@ pub fn weight(data: &Data) -> usize {
     data.len().saturating_add(PACKET_OVERHEAD)
 }
 
-/// The bytes a queued message of `len` bytes counts for ([`weight`] without the message at hand:
-/// a runtime weighs a packet before it makes its messages).
-pub fn weight_of_len(len: usize) -> usize {
-    len.saturating_add(PACKET_OVERHEAD)
+/// The bytes a text of `text_len` bytes and the binary messages that go with it (a Socket.IO
+/// packet and its attachments) count for: each as [`weight`] counts it once queued.
+pub fn weight_of_group(text_len: usize, attachments: &[Bytes]) -> usize {
+    attachments
+        .iter()
+        .fold(text_len.saturating_add(PACKET_OVERHEAD), |sum, a| {
+            sum.saturating_add(a.len().saturating_add(PACKET_OVERHEAD))
+        })
 }
 
 /// Whether a message of `weight` bytes may join `queued` bytes under a budget of `limit`.

@@ -503,11 +503,12 @@ impl Session {
         bytes: usize,
     ) -> Result<(), SendError> {
         let text = Data::Text(text);
+        if attachments.is_empty() {
+            return self.send_within(text, packets, bytes);
+        }
         self.check_framing(&text)?;
         self.check_open()?;
-        let weight = attachments.iter().fold(budget::weight(&text), |sum, a| {
-            sum.saturating_add(budget::weight_of_len(a.len()))
-        });
+        let weight = budget::weight_of_group(text.len(), &attachments);
         if self.outbox.len().saturating_add(attachments.len()) >= packets
             || !budget::admits(self.backlog.total(), weight, bytes)
         {

@@ -72,12 +72,15 @@ impl<M> AppContext<'_, M> {
     /// Queues a message on the session at once. Answers to the client's own input may go past the
     /// session's send buffer (up to twice its size, in packets and in bytes) rather than be lost.
     pub fn send(&mut self, data: Data) -> Result<(), SendError> {
-        let packets = self.session.max_buffered().saturating_mul(APP_OVERDRAFT);
-        let bytes = self
-            .session
-            .max_buffered_bytes()
-            .saturating_mul(APP_OVERDRAFT);
+        let (packets, bytes) = self.overdraft();
         self.session.send_within(data, packets, bytes)
+    }
+
+    /// The bounds of the application's own sends: [`APP_OVERDRAFT`] times the session's.
+    fn overdraft(&self) -> (usize, usize) {
+        let packets = self.session.max_buffered().saturating_mul(APP_OVERDRAFT);
+        let bytes = (self.session.max_buffered_bytes()).saturating_mul(APP_OVERDRAFT);
+        (packets, bytes)
     }
 
     /// Queues a text message and the binary messages that belong to it (a Socket.IO packet and
@@ -88,14 +91,7 @@ impl<M> AppContext<'_, M> {
         text: crate::proto::Text,
         attachments: Vec<Bytes>,
     ) -> Result<(), SendError> {
-        let packets = self.session.max_buffered().saturating_mul(APP_OVERDRAFT);
-        let bytes = self
-            .session
-            .max_buffered_bytes()
-            .saturating_mul(APP_OVERDRAFT);
-        if attachments.is_empty() {
-            return self.session.send_within(Data::Text(text), packets, bytes);
-        }
+        let (packets, bytes) = self.overdraft();
         self.session
             .send_group_within(text, attachments, packets, bytes)
     }

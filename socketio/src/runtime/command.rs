@@ -68,9 +68,7 @@ pub(crate) fn send_emit_with_ack(
     let text = (args.args().iter()).fold(name.len() + nsp.as_str().len() + 16, |sum, a| {
         sum.saturating_add(a.as_str().len() + 1)
     });
-    let bytes = (args.attachments().iter()).fold(budget::weight_of_len(text), |sum, a| {
-        sum.saturating_add(budget::weight_of_len(a.len()))
-    });
+    let bytes = budget::weight_of_group(text, args.attachments());
     let command = ConnCommand::EmitWithAck(Box::new(EmitWithAck {
         nsp,
         name: name.to_owned(),
@@ -95,12 +93,7 @@ pub(crate) fn send_packet(
     packet: Encoded,
     volatile: bool,
 ) -> Result<(), EmitError> {
-    let bytes = packet
-        .attachments()
-        .iter()
-        .fold(budget::weight_of_len(packet.text().len()), |sum, a| {
-            sum.saturating_add(budget::weight_of_len(a.len()))
-        });
+    let bytes = budget::weight_of_group(packet.text().len(), packet.attachments());
     match engine.send_app_weighted(ConnCommand::Send { nsp, packet }, bytes) {
         Ok(()) => Ok(()),
         Err(SendError::Full) if volatile => Ok(()),
