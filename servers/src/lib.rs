@@ -11,3 +11,4 @@
 pub mod auth_options;
 pub mod conformance;
 pub mod echo;
+pub mod listen;

@@ -1,6 +1,6 @@
 //! The Socket.IO conformance server (see `test_servers::conformance`), with the authentication flags.
 
-use std::net::{IpAddr, SocketAddr};
+use test_servers::listen::{bad, Listen};
 
 const USAGE: &str = "usage: socketio-conformance [--port N] [--host ADDR] [--jwt-secret S] \
 [--jwt-public-key FILE] [--jwks FILE] [--jwt-algorithms LIST] [--jwt-issuer S] [--jwt-audience S]... \
@@ -8,8 +8,7 @@ const USAGE: &str = "usage: socketio-conformance [--port N] [--host ADDR] [--jwt
 [--auth-timeout-ms N] [--jwt-refresh]";
 
 fn main() -> std::io::Result<()> {
-    let mut port: u16 = 3000;
-    let mut host: IpAddr = IpAddr::from([127, 0, 0, 1]);
+    let mut listen = Listen::default();
     let mut auth = test_servers::auth_options::AuthOptions::default();
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -18,25 +17,16 @@ fn main() -> std::io::Result<()> {
             continue;
         }
         let value = args.next();
-        match (arg.as_str(), value.as_deref()) {
-            ("--port", Some(v)) => {
-                port = v.parse().map_err(|_| bad(&format!("invalid --port {v}")))?
-            }
-            ("--host", Some(v)) => {
-                host = v.parse().map_err(|_| bad(&format!("invalid --host {v}")))?
-            }
-            (flag, value) => {
-                if !auth.parse_flag(flag, value).map_err(|e| bad(&e))? {
-                    return Err(bad(USAGE));
-                }
-            }
+        let (flag, value) = (arg.as_str(), value.as_deref());
+        if !listen.parse_flag(flag, value)? && !auth.parse_flag(flag, value).map_err(|e| bad(&e))? {
+            return Err(bad(USAGE));
         }
     }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
     runtime.block_on(async move {
-        let server = test_servers::conformance::start_with(SocketAddr::new(host, port), &auth).await?;
+        let server = test_servers::conformance::start_with(listen.addr(), &auth).await?;
         let addr = server.local_addr();
         let mode = if auth.enabled() { "with JWT authentication" } else { "without authentication" };
         println!("socket.io conformance server on http://{addr}/socket.io/ {mode} (engine.io echo on /engine.io/)");
@@ -44,8 +34,4 @@ fn main() -> std::io::Result<()> {
         server.shutdown().await;
         Ok(())
     })
-}
-
-fn bad(msg: &str) -> std::io::Error {
-    std::io::Error::new(std::io::ErrorKind::InvalidInput, msg.to_owned())
 }
