@@ -14,7 +14,8 @@
 
 use crate::auth_options::AuthOptions;
 use crate::echo;
-use engineio::runtime::{Cors, Engine, RunningServer, Server, ServerConfig};
+use crate::front::{self, Front, Running};
+use engineio::runtime::{Cors, Engine, ServerConfig};
 use socketio::proto::Payload;
 use socketio::runtime::{Socket, SocketIo, SocketIoConfig};
 use std::net::SocketAddr;
@@ -90,7 +91,7 @@ fn emit_auth(socket: &Socket) {
 /// A running conformance server.
 #[derive(Debug)]
 pub struct ConformanceServer {
-    server: RunningServer,
+    server: Running,
     /// The Socket.IO server, for adding behaviour.
     pub io: SocketIo,
 }
@@ -117,6 +118,15 @@ pub async fn start_with(
     addr: SocketAddr,
     auth: &AuthOptions,
 ) -> std::io::Result<ConformanceServer> {
+    start_through(Front::Builtin, addr, auth).await
+}
+
+/// Starts the conformance server with authentication options, through `front`.
+pub async fn start_through(
+    front: Front,
+    addr: SocketAddr,
+    auth: &AuthOptions,
+) -> std::io::Result<ConformanceServer> {
     let policies = auth
         .policies()
         .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
@@ -128,11 +138,6 @@ pub async fn start_with(
         header_timeout: Duration::from_secs(5),
         ..ServerConfig::default()
     };
-    let server = Server::new(addr)
-        .engine(io.engine())
-        .engine(echo_engine)
-        .config(http)
-        .start()
-        .await?;
+    let server = front::start(front, addr, vec![io.engine(), echo_engine], http).await?;
     Ok(ConformanceServer { server, io })
 }

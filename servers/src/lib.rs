@@ -11,4 +11,5 @@
 pub mod auth_options;
 pub mod conformance;
 pub mod echo;
+pub mod front;
 pub mod listen;

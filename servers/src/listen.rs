@@ -1,5 +1,6 @@
-//! The `--port N` and `--host ADDR` flags the server binaries share.
+//! The `--port N`, `--host ADDR` and `--front builtin|axum` flags the server binaries share.
 
+use crate::front::Front;
 use std::io;
 use std::net::{IpAddr, SocketAddr};
 
@@ -10,6 +11,8 @@ pub struct Listen {
     pub port: u16,
     /// `--host ADDR`.
     pub host: IpAddr,
+    /// `--front builtin|axum`: the built-in server, or an axum `Router` on hyper.
+    pub front: Front,
 }
 
 impl Default for Listen {
@@ -17,13 +20,18 @@ impl Default for Listen {
         Self {
             port: 3000,
             host: IpAddr::from([127, 0, 0, 1]),
+            front: Front::Builtin,
         }
     }
 }
 
 impl Listen {
-    /// Takes `flag` with its `value` if it is `--port` or `--host` (`Ok(false)`: another flag).
+    /// Takes `flag` with its `value` if it is `--port`, `--host` or `--front` (`Ok(false)`:
+    /// another flag).
     pub fn parse_flag(&mut self, flag: &str, value: Option<&str>) -> io::Result<bool> {
+        if self.front.parse_flag(flag, value)? {
+            return Ok(true);
+        }
         match (flag, value) {
             ("--port", Some(v)) => {
                 self.port = v.parse().map_err(|_| bad(&format!("invalid --port {v}")))?

@@ -1,4 +1,6 @@
-//! Every Engine.IO check against OUR echo server (`test_servers::echo`), started in-process.
+//! Every Engine.IO check against OUR echo server (`test_servers::echo`), started in-process,
+//! through each front door: the built-in server, and the endpoint's tower service in an axum
+//! `Router` on hyper.
 //!
 //! A failure prints the failing checks' wire conversations: that is the bug report.
 
@@ -9,6 +11,7 @@ use std::time::Duration;
 
 use conformance::eio;
 use conformance::target::Target;
+use test_servers::front::Front;
 
 /// Checks our server fails today (always, or now and then where the bug is a race), each a
 /// server bug with its fix under way; remove an entry when its fix lands (the test prints "now
@@ -17,8 +20,17 @@ const PENDING_SERVER_FIXES: &[(&str, &str)] = &[];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_engineio_check_passes_against_our_echo_server() {
+    every_check_passes(Front::Builtin).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_engineio_check_passes_against_our_echo_server_in_axum() {
+    every_check_passes(Front::Axum).await;
+}
+
+async fn every_check_passes(front: Front) {
     let addr: SocketAddr = ([127, 0, 0, 1], 0).into();
-    let server = match test_servers::echo::start(addr).await {
+    let server = match test_servers::echo::start_through(front, addr).await {
         Ok(server) => server,
         Err(e) => panic!("could not start the echo server: {e}"),
     };

@@ -1,5 +1,6 @@
 //! Every Socket.IO check against OUR conformance server (`test_servers::conformance`), started
-//! in-process.
+//! in-process, through each front door: the built-in server, and the endpoint's tower service in
+//! an axum `Router` on hyper.
 //!
 //! A failure prints the failing checks' wire conversations: that is the bug report.
 
@@ -9,6 +10,7 @@ use std::net::SocketAddr;
 
 use conformance::sio;
 use conformance::target::Target;
+use test_servers::front::Front;
 
 /// Checks our server fails today, each a server bug with its fix under way; remove an entry when
 /// its fix lands (the test prints "now passes" for it).
@@ -16,8 +18,18 @@ const PENDING_SERVER_FIXES: &[(&str, &str)] = &[];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_socketio_check_passes_against_our_conformance_server() {
+    every_check_passes(Front::Builtin).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_socketio_check_passes_against_our_conformance_server_in_axum() {
+    every_check_passes(Front::Axum).await;
+}
+
+async fn every_check_passes(front: Front) {
     let addr: SocketAddr = ([127, 0, 0, 1], 0).into();
-    let server = match test_servers::conformance::start(addr).await {
+    let auth = test_servers::auth_options::AuthOptions::default();
+    let server = match test_servers::conformance::start_through(front, addr, &auth).await {
         Ok(server) => server,
         Err(e) => panic!("could not start the conformance server: {e}"),
     };

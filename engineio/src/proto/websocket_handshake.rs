@@ -82,6 +82,15 @@ pub fn switching_protocols(accept: &str, first_text: Option<&[u8]>) -> Vec<u8> {
     switching_protocols_with(accept, &[], first_text)
 }
 
+/// The headers of the `101 Switching Protocols` response for `accept`, in the order they are sent.
+pub fn switching_protocols_headers(accept: &str) -> [(&'static str, &str); 3] {
+    [
+        ("Upgrade", "websocket"),
+        ("Connection", "Upgrade"),
+        ("Sec-WebSocket-Accept", accept),
+    ]
+}
+
 /// [`switching_protocols`] with more headers after `Sec-WebSocket-Accept` (the application's;
 /// a header whose name or value holds CR or LF is left out rather than split the response).
 pub fn switching_protocols_with(
@@ -89,15 +98,14 @@ pub fn switching_protocols_with(
     headers: &[(String, String)],
     first_text: Option<&[u8]>,
 ) -> Vec<u8> {
-    const HEAD: &str = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ";
     let payload = first_text.unwrap_or_default();
-    let mut out = Vec::with_capacity(HEAD.len() + accept.len() + 4 + 10 + payload.len());
-    out.extend_from_slice(HEAD.as_bytes());
-    out.extend_from_slice(accept.as_bytes());
-    for (name, value) in headers {
-        if !header_is_safe(name, value) {
-            continue;
-        }
+    let mut out = Vec::with_capacity(128 + accept.len() + payload.len());
+    out.extend_from_slice(b"HTTP/1.1 101 Switching Protocols");
+    let own = switching_protocols_headers(accept);
+    let theirs = (headers.iter())
+        .filter(|(name, value)| header_is_safe(name, value))
+        .map(|(n, v)| (n.as_str(), v.as_str()));
+    for (name, value) in own.into_iter().chain(theirs) {
         out.extend_from_slice(b"\r\n");
         out.extend_from_slice(name.as_bytes());
         out.extend_from_slice(b": ");

@@ -16,7 +16,6 @@ use bytes::BytesMut;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
-use tokio::net::TcpStream;
 use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 
@@ -64,9 +63,9 @@ impl std::fmt::Debug for Engine {
 }
 
 /// How a request left the connection.
-pub(crate) enum After {
+pub(crate) enum After<S> {
     /// Ready for the next request.
-    KeepAlive(TcpStream, BytesMut),
+    KeepAlive(S, BytesMut),
     /// The connection is closed or became a WebSocket.
     Done,
 }
@@ -181,9 +180,11 @@ impl Engine {
         // The request's own headers and query move into the handshake (no copies).
         let handshake = Arc::new(Handshake {
             headers: req.headers,
+            path: req.path,
             query: req.query,
             remote: req.remote,
             transport,
+            extensions: req.extensions,
         });
         let registration = self.inner.sessions.register(
             sid.clone(),

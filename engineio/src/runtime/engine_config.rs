@@ -170,8 +170,9 @@ impl EngineConfig {
         self
     }
 
-    /// The path without its trailing slashes, which [`super::Engine::matches`] compares with.
-    pub(crate) fn base_path(&self) -> &str {
+    /// The path without its trailing slashes: the endpoint serves it with or without one `/`
+    /// (an application that mounts [`super::Engine`]'s service routes both).
+    pub fn base_path(&self) -> &str {
         self.path.trim_end_matches('/')
     }
 }

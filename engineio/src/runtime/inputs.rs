@@ -4,12 +4,13 @@
 
 use crate::proto::{Input, PollReply, Transport, WsId};
 use std::sync::atomic::{AtomicU8, Ordering};
-use tokio::net::TcpStream;
 use tokio::sync::oneshot;
 use tokio_tungstenite::WebSocketStream;
 
+pub(crate) use super::ws_io::WsIo;
+
 /// A WebSocket connection of a session.
-pub(crate) type WsStream = WebSocketStream<TcpStream>;
+pub(crate) type WsStream = WebSocketStream<WsIo>;
 
 /// What HTTP connection tasks hand to a session's driver.
 pub(crate) enum DriverInput {

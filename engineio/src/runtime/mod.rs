@@ -8,14 +8,18 @@ mod cors;
 mod driver;
 mod engine;
 mod engine_config;
+mod exchange;
 mod http;
 mod inputs;
 mod mailbox;
 mod requests;
 mod server;
+#[cfg(feature = "tower")]
+mod service;
 mod sessions;
 mod sid;
 mod socket;
+mod ws_io;
 
 pub use crate::proto::http::{HttpRequest, HttpResponse};
 pub use app::{AppContext, NewSession, SessionApp};
@@ -24,5 +28,7 @@ pub use cors::{Cors, Origins};
 pub use engine::Engine;
 pub use engine_config::{AllowRequest, EngineConfig, HeadersHook};
 pub use server::{Fallback, RunningServer, Server, ServerConfig};
+#[cfg(feature = "tower")]
+pub use service::{EngineBody, EngineService, RemoteAddr};
 pub use sid::SidGenerator;
 pub use socket::{Handshake, Socket, SocketHandle};

@@ -2,6 +2,7 @@
 
 use super::engine::{After, Engine};
 use super::http::{self, ReadError};
+use super::ws_io::IntoWsIo;
 use crate::proto::http::{HttpError, HttpRequest, HttpResponse};
 use bytes::BytesMut;
 use std::future::Future;
@@ -9,7 +10,7 @@ use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::net::{TcpListener, TcpSocket, TcpStream};
+use tokio::net::{TcpListener, TcpSocket};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
@@ -174,6 +175,7 @@ async fn accept_loop(
         tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok((stream, remote)) => {
+                    let _ = stream.set_nodelay(true);
                     tokio::spawn(connection(stream, remote, shared.clone(), shutdown.clone()));
                 }
                 // Out of file descriptors and the like: back off briefly rather than spin.
@@ -186,13 +188,12 @@ async fn accept_loop(
 
 /// One HTTP/1.1 connection: requests one after the other (keep-alive), until it closes, times out,
 /// misbehaves, or becomes a WebSocket.
-async fn connection(
-    mut stream: TcpStream,
+async fn connection<S: IntoWsIo>(
+    mut stream: S,
     remote: SocketAddr,
     shared: Arc<Shared>,
     mut shutdown: watch::Receiver<bool>,
 ) {
-    let _ = stream.set_nodelay(true);
     let config = &shared.config;
     let mut buf = BytesMut::new();
     // One shutdown wait and one head timer for the connection's life, not one per request: moving
@@ -263,7 +264,7 @@ async fn connection(
 }
 
 /// Answers a request that cannot be served with its status and a reason, then closes.
-async fn refuse(mut stream: TcpStream, error: &HttpError) {
+async fn refuse<S: IntoWsIo>(mut stream: S, error: &HttpError) {
     let _ = http::write_response(
         &mut stream,
         &HttpResponse::text(error.status(), error.to_string()),
@@ -274,6 +275,6 @@ async fn refuse(mut stream: TcpStream, error: &HttpError) {
 }
 
 /// Closes a connection that has no one left to answer.
-async fn close(mut stream: TcpStream) {
+async fn close<S: IntoWsIo>(mut stream: S) {
     let _ = tokio::io::AsyncWriteExt::shutdown(&mut stream).await;
 }

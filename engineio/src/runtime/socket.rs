@@ -9,17 +9,24 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use tokio::sync::mpsc;
 
-/// The request that opened the session.
+/// The request that opened the session: only this request's context is kept for the session's
+/// life (later polling requests and the WebSocket upgrade leave it as it was).
 #[derive(Clone, Debug)]
 pub struct Handshake {
     /// Headers with lower-case names (e.g. `authorization`, `cookie`).
     pub headers: Vec<(String, String)>,
+    /// The path, without the query.
+    pub path: String,
     /// The raw query string, without `?`.
     pub query: String,
     /// The client's address.
     pub remote: SocketAddr,
     /// The transport the session started on.
     pub transport: Transport,
+    /// What the application's HTTP stack attached to the request, when it came through
+    /// [`crate::runtime::Engine::service`]: e.g. the user an axum login layer found
+    /// (`handshake.extensions.get::<User>()`). Empty on the built-in server.
+    pub extensions: http::Extensions,
 }
 
 impl Handshake {
@@ -29,6 +36,20 @@ impl Handshake {
             .iter()
             .find(|(n, _)| n == name)
             .map(|(_, v)| v.as_str())
+    }
+
+    /// The request's path and query, as the client sent them (`/socket.io/?EIO=4&...`).
+    pub fn uri(&self) -> String {
+        if self.query.is_empty() {
+            self.path.clone()
+        } else {
+            format!("{}?{}", self.path, self.query)
+        }
+    }
+
+    /// What the application's HTTP stack attached to the request (see [`Self::extensions`]).
+    pub fn extensions(&self) -> &http::Extensions {
+        &self.extensions
     }
 
     /// A decoded query parameter.

@@ -1,4 +1,4 @@
-//! The Engine.IO echo server: `engineio-echo [--port 3000] [--host 127.0.0.1]`.
+//! The Engine.IO echo server: `engineio-echo [--port 3000] [--host 127.0.0.1] [--front builtin|axum]`.
 
 use test_servers::listen::{bad, Listen};
 
@@ -8,17 +8,20 @@ fn main() -> std::io::Result<()> {
     while let Some(arg) = args.next() {
         let value = args.next();
         if !listen.parse_flag(&arg, value.as_deref())? {
-            return Err(bad("usage: engineio-echo [--port N] [--host ADDR]"));
+            return Err(bad(
+                "usage: engineio-echo [--port N] [--host ADDR] [--front builtin|axum]",
+            ));
         }
     }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
     runtime.block_on(async move {
-        let server = test_servers::echo::start(listen.addr()).await?;
+        let server = test_servers::echo::start_through(listen.front, listen.addr()).await?;
         println!(
-            "engine.io echo listening on http://{}/engine.io/",
-            server.local_addr()
+            "engine.io echo listening on http://{}/engine.io/ ({})",
+            server.local_addr(),
+            listen.front.name()
         );
         tokio::signal::ctrl_c().await?;
         server.shutdown().await;

@@ -2,7 +2,7 @@
 
 use test_servers::listen::{bad, Listen};
 
-const USAGE: &str = "usage: socketio-conformance [--port N] [--host ADDR] [--jwt-secret S] \
+const USAGE: &str = "usage: socketio-conformance [--port N] [--host ADDR] [--front builtin|axum] [--jwt-secret S] \
 [--jwt-public-key FILE] [--jwks FILE] [--jwt-algorithms LIST] [--jwt-issuer S] [--jwt-audience S]... \
 [--jwt-leeway-s N] [--token-sources auth,header,query,cookie] [--auth-mode handshake|event] \
 [--auth-timeout-ms N] [--jwt-refresh]";
@@ -26,10 +26,11 @@ fn main() -> std::io::Result<()> {
         .enable_all()
         .build()?;
     runtime.block_on(async move {
-        let server = test_servers::conformance::start_with(listen.addr(), &auth).await?;
+        let server = test_servers::conformance::start_through(listen.front, listen.addr(), &auth).await?;
         let addr = server.local_addr();
         let mode = if auth.enabled() { "with JWT authentication" } else { "without authentication" };
-        println!("socket.io conformance server on http://{addr}/socket.io/ {mode} (engine.io echo on /engine.io/)");
+        let front = listen.front.name();
+        println!("socket.io conformance server on http://{addr}/socket.io/ {mode} (engine.io echo on /engine.io/; {front})");
         tokio::signal::ctrl_c().await?;
         server.shutdown().await;
         Ok(())

@@ -226,9 +226,11 @@ mod tests {
     fn socket(ns: &Arc<Namespace>, id: &str) -> Socket {
         let handshake = Arc::new(Handshake {
             headers: Vec::new(),
+            path: "/socket.io/".to_owned(),
             query: String::new(),
             remote: ([127, 0, 0, 1], 1).into(),
             transport: Transport::WebSocket,
+            extensions: Default::default(),
         });
         let socket = Socket::new(
             Arc::from(id),

@@ -74,6 +74,23 @@ impl SocketIo {
         self.engine.clone()
     }
 
+    /// This server as a tower `Service` (feature `tower`), to mount in an axum or hyper
+    /// application: `Router::new().route_service("/socket.io/", io.service())`. Everything
+    /// behaves as on the built-in server; the handshake request's extensions (what the app's
+    /// middleware attached, e.g. its logged-in user) are on every socket's
+    /// [`Socket::handshake`](super::Socket::handshake) and in connect checks.
+    #[cfg(feature = "tower")]
+    pub fn service(&self) -> engineio::runtime::EngineService {
+        self.engine.service()
+    }
+
+    /// Closes every connection (queued messages and a close packet go out first) and refuses new
+    /// ones; returns once all ended or `grace` passed. [`engineio::runtime::RunningServer::shutdown`]
+    /// does this for the built-in server; an application that mounted [`Self::service`] calls it.
+    pub async fn close(&self, grace: std::time::Duration) {
+        self.engine.close(grace).await;
+    }
+
     /// The namespace `name`, registered if new. Names without a leading `/` get one.
     pub fn of(&self, name: &str) -> Arc<Namespace> {
         let name = if name.starts_with('/') {

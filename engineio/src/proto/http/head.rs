@@ -319,6 +319,7 @@ impl<'b> Head<'b> {
             http11: self.layout.http11,
             body: Bytes::new(),
             remote,
+            extensions: http::Extensions::new(),
         }
     }
 

@@ -22,6 +22,10 @@ pub struct HttpRequest {
     pub body: Bytes,
     /// The client's address.
     pub remote: SocketAddr,
+    /// What the application's HTTP stack attached to the request (when it came through
+    /// another server's tower `Service`: its middleware's findings, such as a logged-in user).
+    /// Empty on our own listener's requests.
+    pub extensions: http::Extensions,
 }
 
 impl HttpRequest {

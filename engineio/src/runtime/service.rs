@@ -1,0 +1,385 @@
+//! The second front door: an endpoint as a tower `Service` over `http::Request`, for an axum or
+//! hyper application that serves its own routes. The endpoint decides as on our own listener
+//! ([`Engine::exchange`]); this file only turns hyper's requests, bodies and upgrades into that
+//! and back.
+
+use super::engine::Engine;
+use super::exchange::{ParkedGet, Reply, RequestView, Step};
+use super::ws_io::WsIo;
+use crate::proto::http::{HttpError, HttpRequest};
+use crate::proto::websocket_handshake;
+use crate::proto::PollReply;
+use bytes::{Buf, Bytes, BytesMut};
+use http_body::{Body, Frame, SizeHint};
+use std::borrow::Cow;
+use std::convert::Infallible;
+use std::future::{poll_fn, Future};
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::Duration;
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+
+/// Finds the client's address in a request's parts (e.g. axum's `ConnectInfo`).
+pub type RemoteAddr = Arc<dyn Fn(&http::request::Parts) -> Option<SocketAddr> + Send + Sync>;
+
+/// An Engine.IO endpoint as a tower `Service` (from [`Engine::service`]): mount it in an axum
+/// `Router` with `route_service("/socket.io/", service)`, or call it from a hyper service.
+/// Long-polling, the WebSocket upgrade (hyper's upgrade mechanism), CORS and every limit behave as
+/// on the built-in [`super::Server`]. Cheap to clone.
+#[derive(Clone)]
+pub struct EngineService {
+    engine: Engine,
+    remote: RemoteAddr,
+    body_timeout: Duration,
+}
+
+impl std::fmt::Debug for EngineService {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EngineService")
+            .field("engine", &self.engine)
+            .field("body_timeout", &self.body_timeout)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Engine {
+    /// This endpoint as a tower `Service` for another HTTP server (feature `tower`). The
+    /// handshake request's extensions (what the application's middleware attached) reach the
+    /// session as [`super::Handshake::extensions`]. The client's address is read from a
+    /// `SocketAddr` extension unless [`EngineService::remote_addr`] says where.
+    pub fn service(&self) -> EngineService {
+        EngineService {
+            engine: self.clone(),
+            remote: Arc::new(|parts| parts.extensions.get::<SocketAddr>().copied()),
+            body_timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+impl EngineService {
+    /// Where the client's address is: with axum's
+    /// `into_make_service_with_connect_info::<SocketAddr>()`,
+    /// `|parts| parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0)`. Without one the
+    /// address is `0.0.0.0:0`.
+    pub fn remote_addr<F>(mut self, f: F) -> Self
+    where
+        F: Fn(&http::request::Parts) -> Option<SocketAddr> + Send + Sync + 'static,
+    {
+        self.remote = Arc::new(f);
+        self
+    }
+
+    /// How long a client may take to send a POST body. Default 30 s.
+    pub fn body_timeout(mut self, timeout: Duration) -> Self {
+        self.body_timeout = timeout;
+        self
+    }
+
+    /// Serves one request.
+    async fn serve<B>(self, mut req: http::Request<B>) -> http::Response<EngineBody>
+    where
+        B: Body + Send + Unpin + 'static,
+        B::Data: Send,
+    {
+        // Taken before the request is split: the upgrade travels in its extensions.
+        let upgrade = req
+            .headers()
+            .contains_key(http::header::UPGRADE)
+            .then(|| hyper::upgrade::on(&mut req));
+        let (mut parts, mut body) = req.into_parts();
+        let remote = (self.remote)(&parts).unwrap_or_else(|| SocketAddr::from(([0, 0, 0, 0], 0)));
+        let view = HyperRequest {
+            request: to_request(&mut parts, remote),
+        };
+        let engine = &self.engine;
+        let (exchange, step) = engine.exchange(&view).await;
+        let respond = |reply: Reply| {
+            exchange.with_headers(&reply, |headers| {
+                response(reply.status, headers, reply.body.clone())
+            })
+        };
+        match step {
+            Step::Answer(reply, _) => respond(reply),
+            Step::NewWebSocket(new) => {
+                let Some(upgrade) = upgrade else {
+                    return respond(Reply::error(crate::proto::RequestError::BadRequest));
+                };
+                let response = switching_protocols(&new.accept, exchange.upgrade_headers());
+                let engine = engine.clone();
+                tokio::spawn(async move {
+                    if let Ok(io) = upgrade.await {
+                        let ws = engine.websocket(upgraded(io), Vec::new()).await;
+                        let first = new.open_frame();
+                        new.start(ws, first).await;
+                    }
+                });
+                response
+            }
+            Step::Upgrade(attach) => {
+                let Some(upgrade) = upgrade else {
+                    return respond(Reply::error(crate::proto::RequestError::BadRequest));
+                };
+                let response = switching_protocols(&attach.accept, exchange.upgrade_headers());
+                let engine = engine.clone();
+                tokio::spawn(async move {
+                    if let Ok(io) = upgrade.await {
+                        let ws = engine.websocket(upgraded(io), Vec::new()).await;
+                        attach.attach(ws).await;
+                    }
+                });
+                response
+            }
+            Step::PollGet(get) => {
+                // hyper drops this future when the client goes away: the guard then tells the
+                // session, as our own listener does when it sees the connection close.
+                let mut guard = AbortOnDrop(Some(get));
+                let reply = match guard.0.as_mut() {
+                    Some(get) => (&mut get.reply).await,
+                    None => Ok(PollReply::Error(crate::proto::RequestError::UnknownSid)),
+                };
+                guard.0 = None;
+                let reply =
+                    reply.unwrap_or(PollReply::Error(crate::proto::RequestError::UnknownSid));
+                respond(Reply::poll(reply))
+            }
+            Step::PollPost(post) => {
+                let max = post.max;
+                let read = tokio::time::timeout(self.body_timeout, read_body(&mut body, max));
+                let reply = match read.await {
+                    Ok(Ok(body)) => post.body(body).await,
+                    Ok(Err(BodyError::TooLarge)) => post.too_large().await,
+                    Ok(Err(BodyError::Failed)) | Err(_) => post.failed().await,
+                };
+                respond(reply)
+            }
+        }
+    }
+}
+
+impl<B> tower_service::Service<http::Request<B>> for EngineService
+where
+    B: Body + Send + Unpin + 'static,
+    B::Data: Send,
+{
+    type Response = http::Response<EngineBody>;
+    type Error = Infallible;
+    type Future = Pin<Box<dyn Future<Output = Result<Self::Response, Infallible>> + Send>>;
+
+    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, req: http::Request<B>) -> Self::Future {
+        let this = self.clone();
+        Box::pin(async move { Ok(this.serve(req).await) })
+    }
+}
+
+/// Tells the session that a parked GET's client went away, if dropped before the answer came.
+struct AbortOnDrop(Option<ParkedGet>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        if let Some(get) = self.0.take() {
+            get.abort_now();
+        }
+    }
+}
+
+/// A request from hyper, as the endpoint reads it.
+struct HyperRequest {
+    request: HttpRequest,
+}
+
+impl RequestView for HyperRequest {
+    fn method(&self) -> &str {
+        &self.request.method
+    }
+
+    fn query(&self) -> &str {
+        &self.request.query
+    }
+
+    fn wants_websocket(&self) -> bool {
+        websocket_handshake::wants_websocket(|n| self.request.header(n))
+    }
+
+    fn origin(&self) -> Option<Cow<'_, str>> {
+        self.request.header("origin").map(Cow::Owned)
+    }
+
+    fn content_length(&self) -> Result<usize, HttpError> {
+        self.request.content_length()
+    }
+
+    fn keep_alive(&self) -> bool {
+        // hyper keeps or closes its connections itself.
+        true
+    }
+
+    fn request(&self) -> HttpRequest {
+        self.request.clone()
+    }
+}
+
+/// The request as the endpoint's rules and hooks read it; the extensions move into it (only a
+/// handshake keeps them, in its session's [`super::Handshake`]).
+fn to_request(parts: &mut http::request::Parts, remote: SocketAddr) -> HttpRequest {
+    let headers = (parts.headers.iter())
+        .filter_map(|(name, value)| {
+            let value = value.to_str().ok()?.trim();
+            Some((name.as_str().to_owned(), value.to_owned()))
+        })
+        .collect();
+    HttpRequest {
+        method: parts.method.as_str().to_owned(),
+        path: parts.uri.path().to_owned(),
+        query: parts.uri.query().unwrap_or_default().to_owned(),
+        headers,
+        http11: parts.version >= http::Version::HTTP_11,
+        body: Bytes::new(),
+        remote,
+        extensions: std::mem::take(&mut parts.extensions),
+    }
+}
+
+fn response(status: u16, headers: &[(&str, &str)], body: Bytes) -> http::Response<EngineBody> {
+    let mut builder = http::Response::builder().status(status);
+    for (name, value) in headers {
+        builder = builder.header(*name, *value);
+    }
+    builder
+        .header(http::header::CONTENT_LENGTH, body.len())
+        .body(EngineBody(Some(body)))
+        .unwrap_or_else(|_| {
+            let mut fallback = http::Response::new(EngineBody(None));
+            *fallback.status_mut() = http::StatusCode::INTERNAL_SERVER_ERROR;
+            fallback
+        })
+}
+
+/// The `101` with the application's headers; hyper writes it, then hands the connection over.
+fn switching_protocols(accept: &str, extra: &[(String, String)]) -> http::Response<EngineBody> {
+    let mut builder = http::Response::builder().status(http::StatusCode::SWITCHING_PROTOCOLS);
+    let own = websocket_handshake::switching_protocols_headers(accept);
+    let theirs = (extra.iter())
+        .filter(|(name, value)| websocket_handshake::header_is_safe(name, value))
+        .map(|(n, v)| (n.as_str(), v.as_str()));
+    for (name, value) in own.into_iter().chain(theirs) {
+        builder = builder.header(name, value);
+    }
+    builder.body(EngineBody(None)).unwrap_or_else(|_| {
+        let mut fallback = http::Response::new(EngineBody(None));
+        *fallback.status_mut() = http::StatusCode::INTERNAL_SERVER_ERROR;
+        fallback
+    })
+}
+
+/// Why a POST body did not come whole.
+enum BodyError {
+    /// Longer than the session takes.
+    TooLarge,
+    /// The client went away, or its body failed.
+    Failed,
+}
+
+/// Reads a whole body of at most `max` bytes, whatever its length said (HTTP/2 has none).
+async fn read_body<B>(body: &mut B, max: usize) -> Result<Bytes, BodyError>
+where
+    B: Body + Unpin,
+{
+    let mut out = BytesMut::new();
+    loop {
+        let frame = poll_fn(|cx| Pin::new(&mut *body).poll_frame(cx)).await;
+        match frame {
+            None => return Ok(out.freeze()),
+            Some(Err(_)) => return Err(BodyError::Failed),
+            Some(Ok(frame)) => {
+                let Ok(mut data) = frame.into_data() else {
+                    continue; // trailers
+                };
+                if out.len() + data.remaining() > max {
+                    return Err(BodyError::TooLarge);
+                }
+                while data.has_remaining() {
+                    let chunk = data.chunk();
+                    out.extend_from_slice(chunk);
+                    let n = chunk.len();
+                    data.advance(n);
+                }
+            }
+        }
+    }
+}
+
+/// The body of the service's responses: one chunk, or none.
+#[derive(Debug, Default)]
+pub struct EngineBody(Option<Bytes>);
+
+impl Body for EngineBody {
+    type Data = Bytes;
+    type Error = Infallible;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        _cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, Infallible>>> {
+        let data = self.get_mut().0.take().filter(|b| !b.is_empty());
+        Poll::Ready(data.map(|d| Ok(Frame::data(d))))
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.0.as_ref().is_none_or(|b| b.is_empty())
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        SizeHint::with_exact(self.0.as_ref().map_or(0, |b| b.len() as u64))
+    }
+}
+
+/// A connection hyper upgraded, as the WebSocket reads and writes it.
+fn upgraded(io: hyper::upgrade::Upgraded) -> WsIo {
+    WsIo::Other(Box::new(Upgraded(io)))
+}
+
+/// hyper's I/O traits on tokio's.
+struct Upgraded(hyper::upgrade::Upgraded);
+
+impl AsyncRead for Upgraded {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        let unfilled = buf.initialize_unfilled();
+        let mut theirs = hyper::rt::ReadBuf::new(unfilled);
+        match hyper::rt::Read::poll_read(Pin::new(&mut self.get_mut().0), cx, theirs.unfilled()) {
+            Poll::Ready(Ok(())) => {
+                let n = theirs.filled().len();
+                buf.advance(n);
+                Poll::Ready(Ok(()))
+            }
+            other => other,
+        }
+    }
+}
+
+impl AsyncWrite for Upgraded {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        hyper::rt::Write::poll_write(Pin::new(&mut self.get_mut().0), cx, buf)
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        hyper::rt::Write::poll_flush(Pin::new(&mut self.get_mut().0), cx)
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        hyper::rt::Write::poll_shutdown(Pin::new(&mut self.get_mut().0), cx)
+    }
+}
