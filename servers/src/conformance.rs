@@ -14,7 +14,8 @@
 
 use crate::auth_options::AuthOptions;
 use crate::echo;
-use crate::front::{self, Front, Running};
+use crate::front::{self, Running};
+use crate::listen::Listen;
 use engineio::runtime::{Cors, Engine, ServerConfig};
 use socketio::proto::Payload;
 use socketio::runtime::{Socket, SocketIo, SocketIoConfig};
@@ -118,15 +119,11 @@ pub async fn start_with(
     addr: SocketAddr,
     auth: &AuthOptions,
 ) -> std::io::Result<ConformanceServer> {
-    start_through(Front::Builtin, addr, auth).await
+    start_on(&Listen::at(addr), auth).await
 }
 
-/// Starts the conformance server with authentication options, through `front`.
-pub async fn start_through(
-    front: Front,
-    addr: SocketAddr,
-    auth: &AuthOptions,
-) -> std::io::Result<ConformanceServer> {
+/// Starts the conformance server with authentication options, as `listen` says.
+pub async fn start_on(listen: &Listen, auth: &AuthOptions) -> std::io::Result<ConformanceServer> {
     let policies = auth
         .policies()
         .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
@@ -138,6 +135,6 @@ pub async fn start_through(
         header_timeout: Duration::from_secs(5),
         ..ServerConfig::default()
     };
-    let server = front::start(front, addr, vec![io.engine(), echo_engine], http).await?;
+    let server = front::start(listen, vec![io.engine(), echo_engine], http).await?;
     Ok(ConformanceServer { server, io })
 }

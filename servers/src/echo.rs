@@ -2,7 +2,8 @@
 //! pingTimeout 200 ms, maxPayload 1000000; text comes back as text and binary as binary. A handshake
 //! with `forbidden=1` in its query is refused (403, code 4), so suites can check that error.
 
-use crate::front::{self, Front, Running};
+use crate::front::{self, Running};
+use crate::listen::Listen;
 use engineio::proto::Event;
 use engineio::runtime::{
     AppContext, Cors, Engine, EngineConfig, NoMessage, ServerConfig, SessionApp, SocketHandle,
@@ -86,17 +87,17 @@ impl EchoServer {
 
 /// Starts the echo server on `addr` (port 0 for any free port), with a 5 s header timeout.
 pub async fn start(addr: SocketAddr) -> std::io::Result<EchoServer> {
-    start_through(Front::Builtin, addr).await
+    start_on(&Listen::at(addr)).await
 }
 
-/// [`start`] through `front`.
-pub async fn start_through(front: Front, addr: SocketAddr) -> std::io::Result<EchoServer> {
+/// [`start`] as `listen` says.
+pub async fn start_on(listen: &Listen) -> std::io::Result<EchoServer> {
     let engine = Engine::new(config());
     serve_echo(&engine);
     let http = ServerConfig {
         header_timeout: Duration::from_secs(5),
         ..ServerConfig::default()
     };
-    let server = front::start(front, addr, vec![engine], http).await?;
+    let server = front::start(listen, vec![engine], http).await?;
     Ok(EchoServer { server })
 }

@@ -2,9 +2,10 @@
 //! listener, or the endpoints' tower services in an axum `Router` on hyper, as an application
 //! that mounts them would run it. Both serve the same endpoints with the same behaviour.
 
+use crate::listen::Listen;
 use axum::extract::ConnectInfo;
 use axum::Router;
-use engineio::runtime::{Engine, RunningServer, Server, ServerConfig};
+use engineio::runtime::{Engine, RunningServer, Server, ServerConfig, TlsConfig};
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
 use hyper_util::service::TowerToHyperService;
@@ -122,23 +123,28 @@ impl Running {
     }
 }
 
-/// Starts `engines` on `addr` through `front`, with the HTTP limits of `http` (for axum: hyper's
-/// header timeout and head size; the other limits are the endpoints' own, the same on both).
+/// Starts `engines` as `listen` says, with the HTTP limits of `http` (for axum: hyper's header
+/// timeout and head size; the other limits are the endpoints' own, the same on both).
 pub async fn start(
-    front: Front,
-    addr: SocketAddr,
+    listen: &Listen,
     engines: Vec<Engine>,
     http: ServerConfig,
 ) -> io::Result<Running> {
-    match front {
+    match listen.front {
         Front::Builtin => {
-            let server = engines
+            let mut server = engines
                 .into_iter()
-                .fold(Server::new(addr).config(http), Server::engine);
+                .fold(Server::new(listen.addr()).config(http), Server::engine);
+            if let Some((cert, key)) = &listen.tls {
+                server = server.tls(TlsConfig::from_pem_files(cert, key)?);
+            }
             Ok(Running::Builtin(server.start().await?))
         }
+        Front::Axum if listen.tls.is_some() => Err(crate::listen::bad(
+            "--tls-cert/--tls-key are for the built-in server: behind axum, TLS is the application's",
+        )),
         Front::Axum => {
-            let listener = TcpListener::bind(addr).await?;
+            let listener = TcpListener::bind(listen.addr()).await?;
             let local_addr = listener.local_addr()?;
             let router = router(&engines);
             let (stop, stopped) = watch::channel(false);

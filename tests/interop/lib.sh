@@ -53,3 +53,44 @@ wait_ready() {
   cat "$log" >&2
   return 1
 }
+
+# server_flags "$@": parses the suite's server options into SERVER_ARGS (for our server) and
+# SCHEME, and leaves the others in REST_ARGS:
+#   --front builtin|axum   the built-in server, or its endpoints' tower services in an axum Router
+#   --tls                  the built-in server on https:// / wss:// with a self-signed certificate
+#                          made here (openssl); the clients trust it through NODE_EXTRA_CA_CERTS,
+#                          SSL_CERT_FILE, REQUESTS_CA_BUNDLE and WEBSOCKET_CLIENT_CA_BUNDLE.
+# FRONT_LABEL says which, for the suite's messages.
+server_flags() {
+  SERVER_ARGS=()
+  REST_ARGS=()
+  SCHEME=http
+  FRONT_LABEL="built-in server"
+  local front=builtin tls=0
+  while [ $# -gt 0 ]; do
+    case "$1" in
+      --front) front="${2:-}"; shift 2 || { echo "run.sh: --front needs a value" >&2; return 2; } ;;
+      --front=*) front="${1#--front=}"; shift ;;
+      --tls) tls=1; shift ;;
+      *) REST_ARGS+=("$1"); shift ;;
+    esac
+  done
+  case "$front" in
+    builtin) ;;
+    axum) FRONT_LABEL="axum Router" ;;
+    *) echo "run.sh: unknown --front '$front' (builtin|axum)" >&2; return 2 ;;
+  esac
+  SERVER_ARGS=(--front "$front")
+  if [ "$tls" = 1 ]; then
+    command -v openssl >/dev/null 2>&1 || { echo "run.sh: --tls needs openssl to make a certificate" >&2; return 2; }
+    TLS_DIR="$(mktemp -d "${TMPDIR:-/tmp}/interop-tls.XXXXXX")"
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 \
+      -subj /CN=localhost -addext "subjectAltName=IP:127.0.0.1,DNS:localhost" \
+      -keyout "$TLS_DIR/key.pem" -out "$TLS_DIR/cert.pem" 2>/dev/null
+    SERVER_ARGS+=(--tls-cert "$TLS_DIR/cert.pem" --tls-key "$TLS_DIR/key.pem")
+    SCHEME=https
+    FRONT_LABEL="built-in server with TLS"
+    export NODE_EXTRA_CA_CERTS="$TLS_DIR/cert.pem" SSL_CERT_FILE="$TLS_DIR/cert.pem"
+    export REQUESTS_CA_BUNDLE="$TLS_DIR/cert.pem" WEBSOCKET_CLIENT_CA_BUNDLE="$TLS_DIR/cert.pem"
+  fi
+}

@@ -6,12 +6,12 @@
 
 mod common;
 
-use std::net::SocketAddr;
 use std::time::Duration;
 
 use conformance::eio;
 use conformance::target::Target;
 use test_servers::front::Front;
+use test_servers::listen::Listen;
 
 /// Checks our server fails today (always, or now and then where the bug is a race), each a
 /// server bug with its fix under way; remove an entry when its fix lands (the test prints "now
@@ -29,8 +29,7 @@ async fn every_engineio_check_passes_against_our_echo_server_in_axum() {
 }
 
 async fn every_check_passes(front: Front) {
-    let addr: SocketAddr = ([127, 0, 0, 1], 0).into();
-    let server = match test_servers::echo::start_through(front, addr).await {
+    let server = match test_servers::echo::start_on(&Listen::local(front)).await {
         Ok(server) => server,
         Err(e) => panic!("could not start the echo server: {e}"),
     };

@@ -6,11 +6,10 @@
 
 mod common;
 
-use std::net::SocketAddr;
-
 use conformance::sio;
 use conformance::target::Target;
 use test_servers::front::Front;
+use test_servers::listen::Listen;
 
 /// Checks our server fails today, each a server bug with its fix under way; remove an entry when
 /// its fix lands (the test prints "now passes" for it).
@@ -27,9 +26,8 @@ async fn every_socketio_check_passes_against_our_conformance_server_in_axum() {
 }
 
 async fn every_check_passes(front: Front) {
-    let addr: SocketAddr = ([127, 0, 0, 1], 0).into();
     let auth = test_servers::auth_options::AuthOptions::default();
-    let server = match test_servers::conformance::start_through(front, addr, &auth).await {
+    let server = match test_servers::conformance::start_on(&Listen::local(front), &auth).await {
         Ok(server) => server,
         Err(e) => panic!("could not start the conformance server: {e}"),
     };

@@ -560,6 +560,13 @@ impl Ws {
                 Poll::Pending => return Poll::Pending,
             }
         }
+        // A TLS stream may keep part of what it took until flushed (a TCP stream keeps nothing:
+        // its flush returns at once).
+        match Pin::new(self.stream.get_mut()).poll_flush(cx) {
+            Poll::Ready(Ok(())) => {}
+            Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
+            Poll::Pending => return Poll::Pending,
+        }
         self.out.clear();
         self.written = 0;
         if self.out.capacity() > KEPT_OUTPUT {

@@ -19,6 +19,8 @@ mod service;
 mod sessions;
 mod sid;
 mod socket;
+#[cfg(feature = "tls")]
+mod tls;
 mod ws_io;
 
 pub use crate::proto::http::{HttpRequest, HttpResponse};
@@ -32,3 +34,5 @@ pub use server::{Fallback, RunningServer, Server, ServerConfig};
 pub use service::{EngineBody, EngineService, RemoteAddr};
 pub use sid::SidGenerator;
 pub use socket::{Handshake, Socket, SocketHandle};
+#[cfg(feature = "tls")]
+pub use tls::TlsConfig;

@@ -52,6 +52,8 @@ struct Shared {
     engines: Vec<Engine>,
     fallback: Fallback,
     config: ServerConfig,
+    #[cfg(feature = "tls")]
+    tls: Option<super::TlsConfig>,
 }
 
 /// A server being configured: a bound listener, its engines and fallback.
@@ -60,6 +62,8 @@ pub struct Server {
     engines: Vec<Engine>,
     fallback: Fallback,
     config: ServerConfig,
+    #[cfg(feature = "tls")]
+    tls: Option<super::TlsConfig>,
 }
 
 impl std::fmt::Debug for Server {
@@ -79,6 +83,8 @@ impl Server {
             engines: Vec::new(),
             fallback: Arc::new(|_| Box::pin(async { HttpResponse::not_found() })),
             config: ServerConfig::default(),
+            #[cfg(feature = "tls")]
+            tls: None,
         }
     }
 
@@ -104,6 +110,14 @@ impl Server {
         self
     }
 
+    /// Serves `https://` and `wss://` only (feature `tls`): every connection starts with a TLS
+    /// handshake, which must end within [`ServerConfig::header_timeout`].
+    #[cfg(feature = "tls")]
+    pub fn tls(mut self, tls: super::TlsConfig) -> Self {
+        self.tls = Some(tls);
+        self
+    }
+
     /// Binds the listener and starts accepting connections.
     pub async fn start(self) -> std::io::Result<RunningServer> {
         let socket = if self.addr.is_ipv4() {
@@ -122,6 +136,8 @@ impl Server {
             engines: self.engines,
             fallback: self.fallback,
             config: self.config,
+            #[cfg(feature = "tls")]
+            tls: self.tls,
         });
         let task = tokio::spawn(accept_loop(listener, shared, shutdown_rx));
         Ok(RunningServer {
@@ -176,6 +192,21 @@ async fn accept_loop(
             accepted = listener.accept() => match accepted {
                 Ok((stream, remote)) => {
                     let _ = stream.set_nodelay(true);
+                    #[cfg(feature = "tls")]
+                    if let Some(tls) = &shared.tls {
+                        let acceptor = tls.acceptor.clone();
+                        let (shared, shutdown) = (shared.clone(), shutdown.clone());
+                        tokio::spawn(async move {
+                            let timeout = shared.config.header_timeout;
+                            // A failed or slow handshake has no one to answer: just close.
+                            if let Ok(Ok(stream)) =
+                                tokio::time::timeout(timeout, acceptor.accept(stream)).await
+                            {
+                                connection(stream, remote, shared, shutdown).await;
+                            }
+                        });
+                        continue;
+                    }
                     tokio::spawn(connection(stream, remote, shared.clone(), shutdown.clone()));
                 }
                 // Out of file descriptors and the like: back off briefly rather than spin.

@@ -17,7 +17,7 @@ fn main() -> std::io::Result<()> {
         .enable_all()
         .build()?;
     runtime.block_on(async move {
-        let server = test_servers::echo::start_through(listen.front, listen.addr()).await?;
+        let server = test_servers::echo::start_on(&listen).await?;
         println!(
             "engine.io echo listening on http://{}/engine.io/ ({})",
             server.local_addr(),

@@ -26,7 +26,7 @@ fn main() -> std::io::Result<()> {
         .enable_all()
         .build()?;
     runtime.block_on(async move {
-        let server = test_servers::conformance::start_through(listen.front, listen.addr(), &auth).await?;
+        let server = test_servers::conformance::start_on(&listen, &auth).await?;
         let addr = server.local_addr();
         let mode = if auth.enabled() { "with JWT authentication" } else { "without authentication" };
         let front = listen.front.name();

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Interop tests: the real python-socketio client against a Socket.IO interop server.
-#   ./run.sh              builds and runs OUR server (cargo example socketio/examples/interop_server.rs)
+#   ./run.sh              builds and runs OUR server (socketio-interop of the test-servers crate)
+#   ./run.sh --front axum the same server's endpoint mounted in an axum Router (tower Service)
+#   ./run.sh --tls        our built-in server on https:// and wss:// (a self-signed certificate)
 #   ./run.sh --peer node  runs the Node reference `socket.io` server (../socketio/peer-server.js;
 #                         needs `npm ci` in ../socketio)
 # Needs a python3 on PATH with requirements.txt installed (the test command's .venv).
@@ -13,16 +15,18 @@ source "$HERE/../lib.sh"
 
 peer=ours
 extra=()
+server_flags "$@"
+set -- ${REST_ARGS[@]+"${REST_ARGS[@]}"}
 while [ $# -gt 0 ]; do
   case "$1" in
     --peer) peer="${2:-}"; shift 2 || { echo "run.sh: --peer needs a value" >&2; exit 2; } ;;
     --peer=*) peer="${1#--peer=}"; shift ;;
     --) shift; extra=("$@"); break ;;
-    *) echo "usage: run.sh [--peer node] [-- test args]" >&2; exit 2 ;;
+    *) echo "usage: run.sh [--peer node] [--front builtin|axum] [--tls] [-- test args]" >&2; exit 2 ;;
   esac
 done
 case "$peer" in
-  ours) label="our interop_server" ;;
+  ours) label="our socketio-interop ($FRONT_LABEL)" ;;
   node) label="the Node reference socket.io" ;;
   *) echo "run.sh: unknown peer '$peer' (ours|node)" >&2; exit 2 ;;
 esac
@@ -53,16 +57,16 @@ trap 'stop_server "$server_pid"' EXIT
 port="$(free_port)"
 log="$(mktemp "${TMPDIR:-/tmp}/socketio-python-interop-server.XXXXXX")"
 if [ "$peer" = ours ]; then
-  bin="$(cargo_binary socketio example interop_server)"
-  echo "run.sh: starting our server $bin --port $port"
-  "$bin" --port "$port" >"$log" 2>&1 &
+  bin="$(cargo_binary test-servers bin socketio-interop)"
+  echo "run.sh: starting our server $bin --port $port ${SERVER_ARGS[*]}"
+  "$bin" --port "$port" "${SERVER_ARGS[@]}" >"$log" 2>&1 &
 else
   echo "run.sh: starting the Node reference socket.io server on port $port"
   node ../socketio/peer-server.js --port "$port" >"$log" 2>&1 &
 fi
 server_pid=$!
 
-url="http://127.0.0.1:$port"
+url="$SCHEME://127.0.0.1:$port"
 probe="$url/socket.io/?EIO=4&transport=polling"
 wait_ready "$server_pid" "$probe" "$log" "$label server"
 

@@ -4,7 +4,8 @@
 //! against the reference.
 //!
 //! ```text
-//! cargo run -p socketio --example interop_server -- --port 3000 [--host 127.0.0.1]
+//! cargo run -p test-servers --bin socketio-interop -- --port 3000 [--host 127.0.0.1]
+//!     [--front builtin|axum] [--tls-cert FILE --tls-key FILE]
 //! ```
 //!
 //! Settings: path `/socket.io/`, pingInterval 300 ms, pingTimeout 200 ms, connectTimeout 1000 ms,
@@ -25,16 +26,15 @@
 //! | `to-all`        | msg (ack)       | emits `all-msg` (msg, sender id) to every socket of the namespace, sender included, then acks `true` |
 //! | `kick-me`       | [{"close":b}]   | disconnects the socket from the server side (`close`: the whole connection) |
 //! | `binary-nested` | (ack)           | acks `<bytes 1,2,3>, {"nested":{"bin":<bytes 4,5,6>,"list":[<bytes 7>,"text",<no bytes>]}}` |
-// An application of the tokio runtime, not the core: it may read the clock and spawn tasks.
-#![allow(clippy::disallowed_methods)]
-
-use socketio::engineio::runtime::{Cors, Server, ServerConfig};
+use crate::front::{self, Running};
+use crate::listen::Listen;
+use socketio::engineio::runtime::{Cors, ServerConfig};
 use socketio::proto::{Data, Payload};
 use socketio::runtime::{Socket, SocketIo, SocketIoConfig};
-use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
-fn config() -> SocketIoConfig {
+/// The server's settings.
+pub fn config() -> SocketIoConfig {
     let mut config = SocketIoConfig::default().connect_timeout(Duration::from_millis(1000));
     config.engine = config
         .engine
@@ -168,48 +168,14 @@ fn on_connection(socket: Socket) {
     });
 }
 
-fn main() -> std::io::Result<()> {
-    let mut port: u16 = 3000;
-    let mut host: IpAddr = IpAddr::from([127, 0, 0, 1]);
-    let mut args = std::env::args().skip(1);
-    while let Some(arg) = args.next() {
-        let value = args.next();
-        match (arg.as_str(), value.as_deref()) {
-            ("--port", Some(v)) => {
-                port = v.parse().map_err(|_| bad(&format!("invalid --port {v}")))?
-            }
-            ("--host", Some(v)) => {
-                host = v.parse().map_err(|_| bad(&format!("invalid --host {v}")))?
-            }
-            _ => return Err(bad("usage: interop_server [--port N] [--host ADDR]")),
-        }
-    }
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?;
-    runtime.block_on(async move {
-        let io = SocketIo::new(config());
-        io.of("/").on_connection(on_connection);
-        io.of("/admin").on_connection(on_connection);
-        let http = ServerConfig {
-            header_timeout: Duration::from_secs(5),
-            ..ServerConfig::default()
-        };
-        let server = Server::new(SocketAddr::new(host, port))
-            .engine(io.engine())
-            .config(http)
-            .start()
-            .await?;
-        println!(
-            "socket.io interop server on http://{}/socket.io/",
-            server.local_addr()
-        );
-        tokio::signal::ctrl_c().await?;
-        server.shutdown().await;
-        Ok(())
-    })
-}
-
-fn bad(msg: &str) -> std::io::Error {
-    std::io::Error::new(std::io::ErrorKind::InvalidInput, msg.to_owned())
+/// Starts the interop server as `listen` says: namespaces `/` and `/admin`.
+pub async fn start_on(listen: &Listen) -> std::io::Result<Running> {
+    let io = SocketIo::new(config());
+    io.of("/").on_connection(on_connection);
+    io.of("/admin").on_connection(on_connection);
+    let http = ServerConfig {
+        header_timeout: Duration::from_secs(5),
+        ..ServerConfig::default()
+    };
+    front::start(listen, vec![io.engine()], http).await
 }
