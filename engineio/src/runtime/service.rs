@@ -91,7 +91,7 @@ impl EngineService {
         let (mut parts, mut body) = req.into_parts();
         let remote = (self.remote)(&parts).unwrap_or_else(|| SocketAddr::from(([0, 0, 0, 0], 0)));
         let view = HyperRequest {
-            request: to_request(&mut parts, remote),
+            request: HttpRequest::from_http(&mut parts, remote),
         };
         let engine = &self.engine;
         let (exchange, step) = engine.exchange(&view).await;
@@ -221,27 +221,6 @@ impl RequestView for HyperRequest {
 
     fn request(&self) -> HttpRequest {
         self.request.clone()
-    }
-}
-
-/// The request as the endpoint's rules and hooks read it; the extensions move into it (only a
-/// handshake keeps them, in its session's [`super::Handshake`]).
-fn to_request(parts: &mut http::request::Parts, remote: SocketAddr) -> HttpRequest {
-    let headers = (parts.headers.iter())
-        .filter_map(|(name, value)| {
-            let value = value.to_str().ok()?.trim();
-            Some((name.as_str().to_owned(), value.to_owned()))
-        })
-        .collect();
-    HttpRequest {
-        method: parts.method.as_str().to_owned(),
-        path: parts.uri.path().to_owned(),
-        query: parts.uri.query().unwrap_or_default().to_owned(),
-        headers,
-        http11: parts.version >= http::Version::HTTP_11,
-        body: Bytes::new(),
-        remote,
-        extensions: std::mem::take(&mut parts.extensions),
     }
 }
 

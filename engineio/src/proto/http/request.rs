@@ -29,6 +29,28 @@ pub struct HttpRequest {
 }
 
 impl HttpRequest {
+    /// The request another HTTP server parsed (its body left out): headers with lower-case
+    /// names and trimmed values (a value that is not text is left out), and its extensions,
+    /// moved out of `parts`.
+    pub fn from_http(parts: &mut http::request::Parts, remote: SocketAddr) -> Self {
+        let headers = (parts.headers.iter())
+            .filter_map(|(name, value)| {
+                let value = value.to_str().ok()?.trim();
+                Some((name.as_str().to_owned(), value.to_owned()))
+            })
+            .collect();
+        HttpRequest {
+            method: parts.method.as_str().to_owned(),
+            path: parts.uri.path().to_owned(),
+            query: parts.uri.query().unwrap_or_default().to_owned(),
+            headers,
+            http11: parts.version >= http::Version::HTTP_11,
+            body: Bytes::new(),
+            remote,
+            extensions: std::mem::take(&mut parts.extensions),
+        }
+    }
+
     /// The value of a header (lower-case `name`); several occurrences are joined with `, `.
     pub fn header(&self, name: &str) -> Option<String> {
         let mut values = self

@@ -14,6 +14,23 @@ pub struct HttpResponse {
 }
 
 impl HttpResponse {
+    /// The same response as another HTTP server's type (a header that is not valid HTTP is left
+    /// out; a status that is not one is a `500`).
+    pub fn into_http(self) -> http::Response<Bytes> {
+        let mut response = http::Response::new(self.body);
+        *response.status_mut() = http::StatusCode::from_u16(self.status)
+            .unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR);
+        for (name, value) in &self.headers {
+            if let (Ok(name), Ok(value)) = (
+                http::HeaderName::from_bytes(name.as_bytes()),
+                http::HeaderValue::from_str(value),
+            ) {
+                response.headers_mut().append(name, value);
+            }
+        }
+        response
+    }
+
     /// A response with a status and no body.
     pub fn new(status: u16) -> Self {
         Self {
