@@ -95,7 +95,8 @@ done
 # reader and writer threads share one OpenSSL connection): over TLS it runs its polling tests;
 # wss:// is the Node clients'.
 for run in "tests/interop/engineio/run.sh --front axum" "tests/interop/socketio/run.sh --front axum" \
-  "tests/interop/python/run.sh --front axum" "tests/interop/engineio/run.sh --tls" \
+  "tests/interop/python/run.sh --front axum" "tests/interop/browser/run.sh --front axum" \
+  "tests/interop/engineio/run.sh --tls" \
   "tests/interop/socketio/run.sh --tls" "tests/interop/python/run.sh --tls -- -k polling"; do
   step "interop: $run"
   # shellcheck disable=SC2086

@@ -81,6 +81,8 @@ struct Options {
     static_dir: PathBuf,
     token_ttl_s: u64,
     secret: Option<String>,
+    /// `--front axum`: the same app as an axum `Router` (needs `--features tower`).
+    axum: bool,
 }
 
 fn parse_args() -> Result<Options, String> {
@@ -92,6 +94,7 @@ fn parse_args() -> Result<Options, String> {
         secret: std::env::var("CHAT_JWT_SECRET")
             .ok()
             .filter(|s| !s.is_empty()),
+        axum: false,
     };
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
@@ -111,6 +114,13 @@ fn parse_args() -> Result<Options, String> {
                     .ok_or_else(|| format!("bad --token-ttl-s {value} (1..=86400)"))?
             }
             "--secret" => options.secret = Some(value),
+            "--front" => {
+                options.axum = match value.as_str() {
+                    "builtin" => false,
+                    "axum" => true,
+                    _ => return Err(format!("bad --front {value} (builtin or axum)")),
+                }
+            }
             other => return Err(format!("unknown flag {other}")),
         }
     }
@@ -118,7 +128,7 @@ fn parse_args() -> Result<Options, String> {
 }
 
 const USAGE: &str = "usage: chat [--host 127.0.0.1] [--port 3000] [--static demo] \
-[--token-ttl-s 60] [--secret S (>= 32 bytes; or env CHAT_JWT_SECRET; default random)]";
+[--front builtin|axum (axum: --features tower)] [--token-ttl-s 60] [--secret S (>= 32 bytes; or env CHAT_JWT_SECRET; default random)]";
 
 /// 32 random bytes from the operating system.
 fn random_secret() -> std::io::Result<Vec<u8>> {
@@ -521,6 +531,9 @@ async fn run(options: Options) -> Result<(), String> {
     let tokens = Arc::new(tokens);
     let dir = Arc::new(options.static_dir.clone());
     let addr = SocketAddr::new(options.host, options.port);
+    if options.axum {
+        return serve_axum(io, tokens, dir, addr, options.token_ttl_s).await;
+    }
     let server = Server::new(addr)
         .engine(io.engine())
         .fallback(move |req| route(tokens.clone(), dir.clone(), req))
@@ -535,4 +548,65 @@ async fn run(options: Options) -> Result<(), String> {
     let _ = tokio::signal::ctrl_c().await;
     server.shutdown().await;
     Ok(())
+}
+
+/// The same app served by axum: Socket.IO mounted with its tower service, the pages, login and
+/// refresh as the router's fallback (the same `route` as the built-in server's fallback).
+#[cfg(feature = "tower")]
+async fn serve_axum(
+    io: SocketIo,
+    tokens: Arc<Tokens>,
+    dir: Arc<PathBuf>,
+    addr: SocketAddr,
+    token_ttl_s: u64,
+) -> Result<(), String> {
+    use axum::extract::{ConnectInfo, Request};
+    let pages = move |ConnectInfo(remote): ConnectInfo<SocketAddr>, req: Request| {
+        let (tokens, dir) = (tokens.clone(), dir.clone());
+        async move {
+            let (mut parts, body) = req.into_parts();
+            let mut req = HttpRequest::from_http(&mut parts, remote);
+            match axum::body::to_bytes(body, 1 << 20).await {
+                Ok(body) => req.body = body,
+                Err(_) => return to_axum(HttpResponse::text(413, "body too large")),
+            }
+            to_axum(route(tokens, dir, req).await)
+        }
+    };
+    let service = io
+        .service()
+        .remote_addr(|p| p.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0));
+    let app = axum::Router::new()
+        .route_service("/socket.io/", service)
+        .fallback(pages);
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|e| format!("listening on {addr}: {e}"))?;
+    let local = listener.local_addr().map_err(|e| e.to_string())?;
+    println!("chat demo (axum): http://{local} (tokens live {token_ttl_s} s; Ctrl-C stops)");
+    let make = app.into_make_service_with_connect_info::<SocketAddr>();
+    let served = axum::serve(listener, make)
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await;
+    io.close(Duration::from_secs(5)).await;
+    served.map_err(|e| e.to_string())
+}
+
+#[cfg(feature = "tower")]
+fn to_axum(response: HttpResponse) -> axum::response::Response {
+    let (parts, body) = response.into_http().into_parts();
+    axum::response::Response::from_parts(parts, axum::body::Body::from(body))
+}
+
+#[cfg(not(feature = "tower"))]
+async fn serve_axum(
+    _: SocketIo,
+    _: Arc<Tokens>,
+    _: Arc<PathBuf>,
+    _: SocketAddr,
+    _: u64,
+) -> Result<(), String> {
+    Err("--front axum needs the tower feature: cargo run -p socketio --features tower --example chat".into())
 }

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The chat demo page (demo/) in headless Chromium against the demo server
 # (socketio/examples/chat.rs), driven by playwright-core with Debian's /usr/bin/chromium.
-#   bash tests/interop/browser/run.sh
+#   bash tests/interop/browser/run.sh               the built-in server
+#   bash tests/interop/browser/run.sh --front axum  the same app as an axum Router (tower Service)
 # Without /usr/bin/chromium: with CI or REQUIRE_ALL=1 set it installs the `chromium` package with
 # apt-get, otherwise it says why it skips and exits 0. Installs its npm packages and the demo's
 # (npm ci, from the committed lockfiles) when missing. Respects CARGO_TARGET_DIR.
@@ -10,6 +11,18 @@ HERE="$(cd "$(dirname "$0")" && pwd)"
 ROOT="$(cd "$HERE/../../.." && pwd)"
 CHROMIUM="${CHROMIUM:-/usr/bin/chromium}"
 TTL_S=4
+front=builtin
+features=()
+case "${1:-}" in
+  "") ;;
+  --front) front="${2:-}" ;;
+  *) echo "usage: run.sh [--front builtin|axum]" >&2; exit 2 ;;
+esac
+case "$front" in
+  builtin) ;;
+  axum) features=(--features tower) ;;
+  *) echo "run.sh: unknown --front '$front' (builtin|axum)" >&2; exit 2 ;;
+esac
 
 if [ ! -x "$CHROMIUM" ]; then
   if [ -n "${CI:-}" ] || [ "${REQUIRE_ALL:-}" = 1 ]; then
@@ -35,7 +48,7 @@ if [ ! -f "$ROOT/demo/node_modules/socket.io-client/dist/socket.io.min.js" ]; th
   (cd "$ROOT/demo" && npm ci --no-audit --no-fund)
 fi
 
-(cd "$ROOT" && cargo build -q -p socketio --example chat)
+(cd "$ROOT" && cargo build -q -p socketio ${features[@]+"${features[@]}"} --example chat)
 target_dir="${CARGO_TARGET_DIR:-target}"
 case "$target_dir" in /*) ;; *) target_dir="$ROOT/$target_dir" ;; esac
 bin="$target_dir/debug/examples/chat"
@@ -64,9 +77,9 @@ trap cleanup EXIT
 
 port="$(free_port)"
 secret="$(node -e 'console.log(require("crypto").randomBytes(32).toString("hex"))')"
-echo "run.sh: starting $bin --port $port --token-ttl-s $TTL_S"
+echo "run.sh: starting $bin --port $port --token-ttl-s $TTL_S --front $front"
 CHAT_JWT_SECRET="$secret" "$bin" --host 127.0.0.1 --port "$port" --static "$ROOT/demo" \
-  --token-ttl-s "$TTL_S" >"$log" 2>&1 &
+  --token-ttl-s "$TTL_S" --front "$front" >"$log" 2>&1 &
 server_pid=$!
 
 url="http://127.0.0.1:$port"
