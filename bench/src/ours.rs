@@ -7,11 +7,13 @@
 //! CONNECT must carry `{"token": <HS256 JWT>}` signed with it and not expired, else a connect
 //! error.
 
-use engineio::runtime::{RunningServer, Server};
+use engineio::runtime::ServerConfig;
 use jwt_auth::{Algorithm, Key, Validation, Verifier};
 use socketio::proto::{AuthMode, AuthPolicies, AuthPolicy, JwtPolicy, TokenSource};
 use socketio::runtime::{SocketIo, SocketIoConfig};
 use std::net::SocketAddr;
+use test_servers::front::{self, Front, Running};
+use test_servers::listen::Listen;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -35,8 +37,13 @@ fn config(jwt_secret: Option<&str>) -> Result<SocketIoConfig, String> {
     }))
 }
 
-/// Starts the bench server on `addr` (port 0: any free port).
-pub async fn start(addr: SocketAddr, jwt_secret: Option<&str>) -> Result<RunningServer, String> {
+/// Starts the bench server on `addr` (port 0: any free port), through `front` (the built-in
+/// server, or its tower service in an axum `Router`).
+pub async fn start(
+    addr: SocketAddr,
+    jwt_secret: Option<&str>,
+    front: Front,
+) -> Result<Running, String> {
     let io = SocketIo::new(config(jwt_secret)?);
     io.of("/").on_connection(|socket| {
         socket.on("echo", |socket, args, ack| match ack {
@@ -59,9 +66,9 @@ pub async fn start(addr: SocketAddr, jwt_secret: Option<&str>) -> Result<Running
             let _ = socket.namespace().to("bench").emit("bcast", args);
         });
     });
-    Server::new(addr)
-        .engine(io.engine())
-        .start()
+    let mut listen = Listen::at(addr);
+    listen.front = front;
+    front::start(&listen, vec![io.engine()], ServerConfig::default())
         .await
         .map_err(|e| format!("listen on {addr}: {e}"))
 }

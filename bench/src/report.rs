@@ -220,12 +220,15 @@ pub fn markdown(
     for k in kinds {
         let _ = write!(out, " {} |", k.title());
     }
-    let _ = writeln!(out, " ours / Node | ours / socketioxide | ours / raw |");
+    let _ = writeln!(
+        out,
+        " ours / Node | ours / socketioxide | ours / raw | ours in axum / ours |"
+    );
     let _ = write!(out, "|---|---|");
     for _ in kinds {
         let _ = write!(out, "---:|");
     }
-    let _ = writeln!(out, "---:|---:|---:|");
+    let _ = writeln!(out, "---:|---:|---:|---:|");
     type Metric = (&'static str, Pick);
     for w in Workload::ALL {
         if !kinds.iter().any(|k| results.contains_key(&(w, *k))) {
@@ -264,6 +267,9 @@ pub fn markdown(
             for peer in [Kind::Node, Kind::Socketioxide, Kind::RawWs] {
                 let _ = write!(out, " {} |", times(ratio(results, w, peer, *f)));
             }
+            let axum = get(results, w, Kind::OursAxum).map_or(f64::NAN, f);
+            let ours = get(results, w, Kind::Ours).map_or(f64::NAN, f);
+            let _ = write!(out, " {} |", times(axum / ours));
             let _ = writeln!(out);
         }
     }
@@ -274,7 +280,7 @@ pub fn markdown(
     for k in kinds {
         let _ = write!(out, " {} |", num(jwt_cost(results, k)));
     }
-    let _ = writeln!(out, " | | |\n");
+    let _ = writeln!(out, " | | | |\n");
 
     let problems: Vec<String> = results
         .iter()

@@ -14,6 +14,8 @@ use tokio::process::{Child, Command};
 pub enum Kind {
     /// Our server (`bench-server`).
     Ours,
+    /// Our server mounted in an axum `Router` (`bench-server` with `BENCH_FRONT=axum`).
+    OursAxum,
     /// Node `socket.io` 4.8 (`bench/node/server.js`).
     Node,
     /// `socketioxide` on hyper (`bench/socketioxide`).
@@ -24,12 +26,19 @@ pub enum Kind {
 
 impl Kind {
     /// Every kind, in table order.
-    pub const ALL: [Kind; 4] = [Kind::Ours, Kind::Node, Kind::Socketioxide, Kind::RawWs];
+    pub const ALL: [Kind; 5] = [
+        Kind::Ours,
+        Kind::OursAxum,
+        Kind::Node,
+        Kind::Socketioxide,
+        Kind::RawWs,
+    ];
 
     /// The short name used on the command line.
     pub fn name(self) -> &'static str {
         match self {
             Kind::Ours => "ours",
+            Kind::OursAxum => "ours-axum",
             Kind::Node => "node",
             Kind::Socketioxide => "socketioxide",
             Kind::RawWs => "raw",
@@ -45,6 +54,7 @@ impl Kind {
     pub fn title(self) -> &'static str {
         match self {
             Kind::Ours => "ours",
+            Kind::OursAxum => "ours in axum",
             Kind::Node => "Node socket.io",
             Kind::Socketioxide => "socketioxide",
             Kind::RawWs => "raw tungstenite",
@@ -89,7 +99,8 @@ pub async fn spawn(kind: Kind, bins: &Binaries, jwt_secret: Option<&str>) -> io:
     let mut command = Command::new("taskset");
     command.arg("-c").arg(&bins.cpus);
     match kind {
-        Kind::Ours => command.arg(&bins.ours),
+        Kind::Ours => command.arg(&bins.ours).env("BENCH_FRONT", "builtin"),
+        Kind::OursAxum => command.arg(&bins.ours).env("BENCH_FRONT", "axum"),
         Kind::RawWs => command.arg(&bins.raw),
         Kind::Socketioxide => command.arg(&bins.socketioxide),
         Kind::Node => command

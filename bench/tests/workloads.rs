@@ -20,7 +20,7 @@ fn tiny() -> Plan {
 
 async fn run(workload: Workload) -> bench::workload::Measurement {
     let secret = workload.needs_jwt().then_some(SECRET);
-    let server = bench::ours::start(([127, 0, 0, 1], 0).into(), secret)
+    let server = bench::ours::start(([127, 0, 0, 1], 0).into(), secret, Default::default())
         .await
         .unwrap_or_else(|e| panic!("start: {e}"));
     let target = Target {

@@ -4,7 +4,8 @@
 //! acknowledgement is asked); `join` (acknowledged) joins the room named by its argument; `bcast`
 //! broadcasts its argument as `bcast` to room `bench`. With `BENCH_JWT_SECRET` set (at least 32
 //! bytes), the CONNECT must carry `{"token": <HS256 JWT>}` signed with it and not expired, else a
-//! connect error. Listens on 127.0.0.1:`PORT` (default 3000).
+//! connect error. Listens on 127.0.0.1:`PORT` (default 3000); with `BENCH_FRONT=axum`, through
+//! its tower service in an axum `Router` instead of the built-in server.
 
 use std::net::SocketAddr;
 use std::process::ExitCode;
@@ -39,7 +40,12 @@ fn main() -> ExitCode {
 
 async fn serve(addr: SocketAddr) -> Result<(), String> {
     let secret = std::env::var("BENCH_JWT_SECRET").ok();
-    let server = bench::ours::start(addr, secret.as_deref()).await?;
+    let front = match std::env::var("BENCH_FRONT").as_deref() {
+        Ok("axum") => test_servers::front::Front::Axum,
+        Ok("builtin") | Err(_) => test_servers::front::Front::Builtin,
+        Ok(other) => return Err(format!("BENCH_FRONT={other}: builtin or axum")),
+    };
+    let server = bench::ours::start(addr, secret.as_deref(), front).await?;
     println!("bench-server listening on {}", server.local_addr());
     server.wait().await;
     Ok(())
