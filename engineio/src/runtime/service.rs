@@ -110,7 +110,8 @@ impl EngineService {
                 let engine = engine.clone();
                 tokio::spawn(async move {
                     if let Ok(io) = upgrade.await {
-                        let ws = engine.websocket(upgraded(io), Vec::new()).await;
+                        let (io, read) = upgraded(io);
+                        let ws = engine.websocket(io, read).await;
                         let first = new.open_frame();
                         new.start(ws, first).await;
                     }
@@ -125,7 +126,8 @@ impl EngineService {
                 let engine = engine.clone();
                 tokio::spawn(async move {
                     if let Ok(io) = upgrade.await {
-                        let ws = engine.websocket(upgraded(io), Vec::new()).await;
+                        let (io, read) = upgraded(io);
+                        let ws = engine.websocket(io, read).await;
                         attach.attach(ws).await;
                     }
                 });
@@ -318,9 +320,15 @@ impl Body for EngineBody {
     }
 }
 
-/// A connection hyper upgraded, as the WebSocket reads and writes it.
-fn upgraded(io: hyper::upgrade::Upgraded) -> WsIo {
-    WsIo::Other(Box::new(Upgraded(io)))
+/// A connection hyper upgraded, as the WebSocket reads and writes it, with the bytes hyper read
+/// past the request. A plain TCP connection of hyper-util's server (axum's) is taken out of
+/// hyper's wrapping: its WebSocket then runs exactly as on the built-in server.
+fn upgraded(io: hyper::upgrade::Upgraded) -> (WsIo, Vec<u8>) {
+    type Plain = hyper_util::rt::TokioIo<tokio::net::TcpStream>;
+    match io.downcast::<Plain>() {
+        Ok(parts) => (WsIo::Tcp(parts.io.into_inner()), parts.read_buf.to_vec()),
+        Err(io) => (WsIo::Other(Box::new(Upgraded(io))), Vec::new()),
+    }
 }
 
 /// hyper's I/O traits on tokio's.
