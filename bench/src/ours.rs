@@ -12,10 +12,10 @@ use jwt_auth::{Algorithm, Key, Validation, Verifier};
 use socketio::proto::{AuthMode, AuthPolicies, AuthPolicy, JwtPolicy, TokenSource};
 use socketio::runtime::{SocketIo, SocketIoConfig};
 use std::net::SocketAddr;
-use test_servers::front::{self, Front, Running};
-use test_servers::listen::Listen;
 use std::sync::Arc;
 use std::time::Duration;
+use test_servers::front::{self, Front, Running};
+use test_servers::listen::Listen;
 
 fn config(jwt_secret: Option<&str>) -> Result<SocketIoConfig, String> {
     let config = SocketIoConfig::default();
