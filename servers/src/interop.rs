@@ -28,22 +28,14 @@
 //! | `binary-nested` | (ack)           | acks `<bytes 1,2,3>, {"nested":{"bin":<bytes 4,5,6>,"list":[<bytes 7>,"text",<no bytes>]}}` |
 use crate::front::{self, Running};
 use crate::listen::Listen;
-use socketio::engineio::runtime::{Cors, ServerConfig};
+use socketio::engineio::runtime::ServerConfig;
 use socketio::proto::{Data, Payload};
 use socketio::runtime::{Socket, SocketIo, SocketIoConfig};
 use std::time::Duration;
 
-/// The server's settings.
+/// The server's settings: the conformance server's (the table at the top of this file).
 pub fn config() -> SocketIoConfig {
-    let mut config = SocketIoConfig::default().connect_timeout(Duration::from_millis(1000));
-    config.engine = config
-        .engine
-        .path("/socket.io/")
-        .ping_interval(Duration::from_millis(300))
-        .ping_timeout(Duration::from_millis(200))
-        .max_payload(1_000_000)
-        .cors(Cors::any());
-    config
+    crate::conformance::config()
 }
 
 /// The first argument as a string, if it is one.
