@@ -315,6 +315,7 @@ pub fn run(data: &[u8]) {
     let config = Config {
         connect_timeout: Duration::from_millis(1 + u64::from(r.u8())),
         limits: crate::sio_packet::limits(r.u8()),
+        recovery: None,
     };
     let authorization = match r.u8() % 4 {
         0 => None,
