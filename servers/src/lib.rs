@@ -2,7 +2,8 @@
 //!
 //! - [`echo`]: the Engine.IO echo server (binary `engineio-echo`);
 //! - [`conformance`]: the Socket.IO conformance server, with the Engine.IO echo on the same port
-//!   (binary `socketio-conformance`), and [`auth_options`], its JWT flags.
+//!   (binary `socketio-conformance`), and [`auth_options`], its JWT flags;
+//! - [`recovery`]: the connection state recovery test server (binary `socketio-recovery`).
 //!
 //! The `tests/` crate starts them in-process; the interop suites run the binaries
 //! (`cargo run -p test-servers --bin socketio-conformance -- --port 3000`).
@@ -12,3 +13,4 @@ pub mod auth_options;
 pub mod conformance;
 pub mod echo;
 pub mod listen;
+pub mod recovery;

@@ -108,6 +108,8 @@ pub enum Output<W = ()> {
         pid: String,
         /// The offset of the last event it got.
         offset: String,
+        /// The CONNECT payload (pid and offset included, as Node's `socket.handshake.auth`).
+        auth: Option<RawJson>,
     },
     /// A namespace is joined with this identity: create the application's socket now. Events for
     /// it may follow.
@@ -862,9 +864,15 @@ impl<W> Connection<W> {
     fn on_connect(&mut self, now: Instant, nsp: Namespace, data: Option<RawJson>) {
         if self.config.recovery.is_some() {
             if let Some((pid, offset)) = resume_fields(data.as_ref()) {
+                let auth = data.clone();
                 let state = NamespaceState::Resuming(Resuming { data });
                 self.namespaces.insert(nsp.clone(), state);
-                let request = Output::ResumeRequest { nsp, pid, offset };
+                let request = Output::ResumeRequest {
+                    nsp,
+                    pid,
+                    offset,
+                    auth,
+                };
                 return self.outputs.push_back(request);
             }
         }

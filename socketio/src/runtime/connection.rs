@@ -245,13 +245,27 @@ impl ConnectionApp {
     }
 
     /// Looks up the session a CONNECT asks to restore, and gives the core its answer.
-    fn on_resume_request(&mut self, cx: Cx, nsp: proto::Namespace, pid: &str, offset: &str) {
+    /// A restored socket (`skip_middlewares`) gets the context a connect check would have seen.
+    fn on_resume_request(
+        &mut self,
+        cx: Cx,
+        nsp: proto::Namespace,
+        pid: &str,
+        offset: &str,
+        auth: Option<RawJson>,
+    ) {
         let restored = (self.io.namespace(nsp.as_str()))
             .and_then(|ns| ns.recovery().cloned())
             .and_then(|recovery| recovery.restore(pid, offset));
         let kept = restored.as_ref().map(|r| r.session.kept.clone());
         self.remove_resuming(&nsp);
         if let Some(restored) = restored {
+            let auth = auth.unwrap_or_else(RawJson::empty_object);
+            let handshake = self.handshake.clone();
+            let mut ctx = ConnectContext::new(nsp.as_str().to_owned(), handshake, auth, None);
+            ctx.recovered = true;
+            self.remove_pending(&nsp);
+            self.pending.push((nsp.clone(), ctx));
             self.resuming.push((nsp.clone(), restored));
         }
         let _ = self.conn.resume(cx.now(), nsp.as_str(), kept);
@@ -312,9 +326,12 @@ impl ConnectionApp {
                     identity,
                     recovered,
                 } => self.on_connect_request(nsp, auth, identity, recovered),
-                Output::ResumeRequest { nsp, pid, offset } => {
-                    self.on_resume_request(cx, nsp, &pid, &offset)
-                }
+                Output::ResumeRequest {
+                    nsp,
+                    pid,
+                    offset,
+                    auth,
+                } => self.on_resume_request(cx, nsp, &pid, &offset, auth),
                 Output::Connected {
                     nsp,
                     sid,
