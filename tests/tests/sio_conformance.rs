@@ -36,3 +36,31 @@ async fn every_socketio_check_passes_against_our_conformance_server() {
         "every check should run"
     );
 }
+
+/// The recovery window of the conformance server the `sio.recovery` checks run against.
+const RECOVERY_WINDOW: std::time::Duration = std::time::Duration::from_millis(1500);
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_recovery_check_passes_against_our_conformance_server_with_recovery_on() {
+    let addr: SocketAddr = ([127, 0, 0, 1], 0).into();
+    let recovery = socketio::proto::RecoveryConfig {
+        max_disconnection_duration: RECOVERY_WINDOW,
+        ..Default::default()
+    };
+    let auth = test_servers::auth_options::AuthOptions::default();
+    let server = test_servers::conformance::start_with_recovery(addr, &auth, Some(recovery))
+        .await
+        .unwrap_or_else(|e| panic!("could not start the conformance server: {e}"));
+    let url = format!("http://{}/socket.io/", server.local_addr());
+    let target = Target::parse(&url).unwrap_or_else(|e| panic!("{e}"));
+    let mut config = sio::Config::new(target);
+    config.recovery = Some(RECOVERY_WINDOW);
+    let report = sio::run(config, &sio::recovery_checks()).await;
+    server.shutdown().await;
+    common::assert_only_known_deviations(&report, &[]);
+    assert_eq!(
+        report.passed(),
+        sio::recovery_checks().len(),
+        "every check should pass"
+    );
+}
