@@ -25,12 +25,15 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-/// What a stored packet costs besides its bytes (its entry, its audience's vectors): counted
-/// against [`RecoveryConfig::max_buffered_bytes`] so that many tiny packets are bounded too.
-pub const PACKET_OVERHEAD: usize = 96;
+/// What a stored packet costs besides its bytes: its entry in the log, and the heap headers of
+/// its text and attachment list (32 bytes). Counted against
+/// [`RecoveryConfig::max_buffered_bytes`] so that many tiny packets are bounded too.
+pub const PACKET_OVERHEAD: usize = std::mem::size_of::<Stored>() + 32;
 
-/// What a kept session costs besides its names (its entry, its identity handle, its map slot).
-pub const SESSION_OVERHEAD: usize = 192;
+/// What a kept session costs besides its names: its entry (with the core's part and a data map
+/// handle of the runtime's size), its map slot and its place in the age queue.
+pub const SESSION_OVERHEAD: usize =
+    std::mem::size_of::<Session<[usize; 6]>>() + std::mem::size_of::<(u64, Box<str>)>() * 2 + 16;
 
 /// Settings of connection state recovery (Node's `connectionStateRecovery`). Off unless a
 /// server's [`Config`](super::Config) has one.
@@ -426,6 +429,13 @@ mod tests {
             rooms: vec![Arc::from(r)],
             except: Vec::new(),
         }
+    }
+
+    #[test]
+    #[cfg(target_pointer_width = "64")]
+    fn overheads() {
+        // The figures the README gives (section "Connection state recovery").
+        assert_eq!((PACKET_OVERHEAD, SESSION_OVERHEAD), (168, 256));
     }
 
     #[test]
