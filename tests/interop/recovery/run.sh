@@ -2,12 +2,23 @@
 # Interop tests of connection state recovery: the real npm socket.io-client 4.8 against our
 # recovery test server (servers/src/recovery.rs, binary socketio-recovery), started twice: without
 # authentication and a short window (SIO_URL), and with a JWT policy (SIO_JWT_URL).
+#   ./run.sh              our server
+#   ./run.sh --peer node  the Node reference socket.io (peer-server.js) instead; the JWT tests skip
 # Expects `npm ci` to have been run in this folder. Exits with node --test's status.
 set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
 cd "$HERE"
 # shellcheck source=../lib.sh
 source "$HERE/../lib.sh"
+
+peer=ours
+case "${1:-}" in
+  "") ;;
+  --peer) peer="${2:-}" ;;
+  --peer=*) peer="${1#--peer=}" ;;
+  *) echo "usage: run.sh [--peer node]" >&2; exit 2 ;;
+esac
+case "$peer" in ours|node) ;; *) echo "run.sh: unknown peer '$peer' (ours|node)" >&2; exit 2 ;; esac
 
 if [ ! -d node_modules/socket.io-client ]; then
   echo "run.sh: node_modules missing: run 'npm ci' in $HERE first" >&2
@@ -23,20 +34,27 @@ plain_pid=""
 jwt_pid=""
 trap 'stop_server "$plain_pid"; stop_server "$jwt_pid"' EXIT
 
-bin="$(cargo_binary test-servers bin socketio-recovery)"
 plain_port="$(free_port)"
 plain_log="$(mktemp "${TMPDIR:-/tmp}/recovery-interop-plain.XXXXXX")"
-"$bin" --port "$plain_port" --recovery-ms "$WINDOW_MS" >"$plain_log" 2>&1 &
-plain_pid=$!
-jwt_port="$(free_port)"
 jwt_log="$(mktemp "${TMPDIR:-/tmp}/recovery-interop-jwt.XXXXXX")"
-"$bin" --port "$jwt_port" --recovery-ms 60000 --jwt-secret "$JWT_SECRET" --jwt-leeway-s 0 >"$jwt_log" 2>&1 &
-jwt_pid=$!
-
 plain="http://127.0.0.1:$plain_port"
-jwt="http://127.0.0.1:$jwt_port"
-wait_ready "$plain_pid" "$plain/socket.io/?EIO=4&transport=polling" "$plain_log" "recovery server"
-wait_ready "$jwt_pid" "$jwt/socket.io/?EIO=4&transport=polling" "$jwt_log" "recovery server (JWT)"
+jwt=""
+if [ "$peer" = node ]; then
+  node peer-server.js --port "$plain_port" --recovery-ms "$WINDOW_MS" >"$plain_log" 2>&1 &
+  plain_pid=$!
+else
+  bin="$(cargo_binary test-servers bin socketio-recovery)"
+  "$bin" --port "$plain_port" --recovery-ms "$WINDOW_MS" >"$plain_log" 2>&1 &
+  plain_pid=$!
+  jwt_port="$(free_port)"
+  "$bin" --port "$jwt_port" --recovery-ms 60000 --jwt-secret "$JWT_SECRET" --jwt-leeway-s 0 >"$jwt_log" 2>&1 &
+  jwt_pid=$!
+  jwt="http://127.0.0.1:$jwt_port"
+fi
+wait_ready "$plain_pid" "$plain/socket.io/?EIO=4&transport=polling" "$plain_log" "recovery server ($peer)"
+if [ -n "$jwt" ]; then
+  wait_ready "$jwt_pid" "$jwt/socket.io/?EIO=4&transport=polling" "$jwt_log" "recovery server (JWT)"
+fi
 
 status=0
 SIO_URL="$plain" SIO_JWT_URL="$jwt" SIO_JWT_SECRET="$JWT_SECRET" SIO_WINDOW_MS="$WINDOW_MS" \
