@@ -96,6 +96,7 @@ done
 # wss:// is the Node clients'.
 for run in "tests/interop/engineio/run.sh --front axum" "tests/interop/socketio/run.sh --front axum" \
   "tests/interop/python/run.sh --front axum" "tests/interop/browser/run.sh --front axum" \
+  "tests/interop/recovery/run.sh --front axum" \
   "tests/interop/engineio/run.sh --tls" \
   "tests/interop/socketio/run.sh --tls" "tests/interop/python/run.sh --tls -- -k polling"; do
   step "interop: $run"

@@ -17,7 +17,7 @@ use crate::echo;
 use crate::front::{self, Running};
 use crate::listen::Listen;
 use engineio::runtime::{Cors, Engine, ServerConfig};
-use socketio::proto::Payload;
+use socketio::proto::{Payload, RecoveryConfig};
 use socketio::runtime::{Socket, SocketIo, SocketIoConfig};
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -119,15 +119,22 @@ pub async fn start_with(
     addr: SocketAddr,
     auth: &AuthOptions,
 ) -> std::io::Result<ConformanceServer> {
-    start_on(&Listen::at(addr), auth).await
+    start_on(&Listen::at(addr), auth, None).await
 }
 
-/// Starts the conformance server with authentication options, as `listen` says.
-pub async fn start_on(listen: &Listen, auth: &AuthOptions) -> std::io::Result<ConformanceServer> {
+/// Starts the conformance server as `listen` says, with authentication options and, if given,
+/// connection state recovery (`--recovery-ms`: the `conformance` runner's `sio.recovery` checks).
+pub async fn start_on(
+    listen: &Listen,
+    auth: &AuthOptions,
+    recovery: Option<RecoveryConfig>,
+) -> std::io::Result<ConformanceServer> {
     let policies = auth
         .policies()
         .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
-    let io = SocketIo::new(config().auth(policies));
+    let mut config = config().auth(policies);
+    config.connection.recovery = recovery;
+    let io = SocketIo::new(config);
     setup(&io);
     let echo_engine = Engine::new(echo::config());
     echo::serve_echo(&echo_engine);

@@ -22,6 +22,12 @@
 //! with acknowledgements, `fetch_all_sockets`, `join`/`leave`/`disconnect_sockets` on a
 //! selection, and server-side emits (with or without answers). See the crate's README for
 //! the exact channels and messages, and what load balancers need (sticky sessions).
+//!
+//! Connection state recovery is per node with this adapter, as with Node's pub/sub adapter:
+//! pub/sub keeps nothing, so a client that reconnects to another node than the one that kept
+//! its session gets a fresh socket (`recovered() == false`). Broadcasts from other nodes are
+//! stored with their offsets on each node that delivers them, so a client that comes back to
+//! its node (sticky sessions) misses nothing.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 

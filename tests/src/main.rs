@@ -44,6 +44,8 @@ usage: conformance [--eio-url URL] [--sio-url URL] [options]
   --parallel N              how many checks run at once (default 8)
   --transcripts             print the wire conversation of failed checks on stderr
   --all-transcripts         print the wire conversation of every check on stderr
+  --recovery-ms MS          the server has connection state recovery on with this window: run
+                            the sio.recovery checks instead of the other Socket.IO checks
 ";
 
 struct Options {
@@ -78,6 +80,7 @@ fn parse(args: &[String]) -> Result<Options, String> {
     let mut slow_header_limit = None;
     let mut cors = false;
     let mut forbidden_query = None;
+    let mut recovery = None;
     let mut parallel = eio::DEFAULT_PARALLEL;
     let mut it = args.iter();
     while let Some(arg) = it.next() {
@@ -114,6 +117,7 @@ fn parse(args: &[String]) -> Result<Options, String> {
             "--cors" => cors = true,
             "--parallel" => parallel = number(arg, value(arg)?)? as usize,
             "--forbidden-query" => forbidden_query = Some(value(arg)?),
+            "--recovery-ms" => recovery = Some(number(arg, value(arg)?)?),
             "--transcripts" => transcripts = Transcripts::Failed,
             "--all-transcripts" => transcripts = Transcripts::All,
             "-h" | "--help" => return Err(String::new()),
@@ -164,6 +168,7 @@ fn parse(args: &[String]) -> Result<Options, String> {
             if let Some(ms) = slack {
                 config.slack = Duration::from_millis(ms);
             }
+            config.recovery = recovery.map(Duration::from_millis);
             Some(config)
         }
         None => None,
@@ -202,6 +207,9 @@ async fn main() -> ExitCode {
         for check in sio::select(&options.only) {
             println!("{}", check.name);
         }
+        for check in sio::select_recovery(&options.only) {
+            println!("{}", check.name);
+        }
         return ExitCode::SUCCESS;
     }
     let mut eio_report = Report::default();
@@ -210,7 +218,11 @@ async fn main() -> ExitCode {
     }
     let mut sio_report = Report::default();
     if let Some(config) = options.sio {
-        sio_report = sio::run_with(config, &sio::select(&options.only), options.parallel).await;
+        let checks = match config.recovery {
+            Some(_) => sio::select_recovery(&options.only),
+            None => sio::select(&options.only),
+        };
+        sio_report = sio::run_with(config, &checks, options.parallel).await;
     }
     let mut report = eio_report.clone();
     report.extend(sio_report.clone());

@@ -27,7 +27,8 @@ async fn every_socketio_check_passes_against_our_conformance_server_in_axum() {
 
 async fn every_check_passes(front: Front) {
     let auth = test_servers::auth_options::AuthOptions::default();
-    let server = match test_servers::conformance::start_on(&Listen::local(front), &auth).await {
+    let server = match test_servers::conformance::start_on(&Listen::local(front), &auth, None).await
+    {
         Ok(server) => server,
         Err(e) => panic!("could not start the conformance server: {e}"),
     };
@@ -44,5 +45,41 @@ async fn every_check_passes(front: Front) {
         report.passed() + report.failed(),
         sio::checks().len(),
         "every check should run"
+    );
+}
+
+/// The recovery window of the conformance server the `sio.recovery` checks run against.
+const RECOVERY_WINDOW: std::time::Duration = std::time::Duration::from_millis(1500);
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_recovery_check_passes_against_our_conformance_server_with_recovery_on() {
+    every_recovery_check_passes(Front::Builtin).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_recovery_check_passes_against_our_conformance_server_in_axum_with_recovery_on() {
+    every_recovery_check_passes(Front::Axum).await;
+}
+
+async fn every_recovery_check_passes(front: Front) {
+    let recovery = socketio::proto::RecoveryConfig {
+        max_disconnection_duration: RECOVERY_WINDOW,
+        ..Default::default()
+    };
+    let auth = test_servers::auth_options::AuthOptions::default();
+    let server = test_servers::conformance::start_on(&Listen::local(front), &auth, Some(recovery))
+        .await
+        .unwrap_or_else(|e| panic!("could not start the conformance server: {e}"));
+    let url = format!("http://{}/socket.io/", server.local_addr());
+    let target = Target::parse(&url).unwrap_or_else(|e| panic!("{e}"));
+    let mut config = sio::Config::new(target);
+    config.recovery = Some(RECOVERY_WINDOW);
+    let report = sio::run(config, &sio::recovery_checks()).await;
+    server.shutdown().await;
+    common::assert_only_known_deviations(&report, &[]);
+    assert_eq!(
+        report.passed(),
+        sio::recovery_checks().len(),
+        "every check should pass"
     );
 }

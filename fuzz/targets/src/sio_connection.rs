@@ -31,8 +31,8 @@ use bytes::Bytes;
 use socketio::proto::{
     connect_error, decode_text, encode, encode_event, is_reserved_event, AppClaims, AuthMode,
     AuthPolicies, AuthPolicy, Config, Connection, Data, Decoded, DisconnectReason, Encoded,
-    HandshakeCredentials, Identity, JwtPolicy, Limits, Namespace, Output, Payload, RawJson,
-    MAX_DEPTH_CAP,
+    HandshakeCredentials, Identity, JwtPolicy, Kept, Limits, Namespace, NamespaceState, Output,
+    Payload, RawJson, RecoveryConfig, MAX_DEPTH_CAP,
 };
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, OnceLock};
@@ -315,8 +315,15 @@ pub fn run(data: &[u8]) {
     let config = Config {
         connect_timeout: Duration::from_millis(1 + u64::from(r.u8())),
         limits: crate::sio_packet::limits(r.u8()),
+        recovery: None,
     };
-    let authorization = match r.u8() % 4 {
+    let credentials_byte = r.u8();
+    // Connection state recovery on when the byte's top bit is set (its low bits pick the token).
+    let config = Config {
+        recovery: (credentials_byte & 0x80 != 0).then(RecoveryConfig::default),
+        ..config
+    };
+    let authorization = match credentials_byte % 4 {
         0 => None,
         1 => Some(format!("Bearer {}", fixtures.token)),
         2 => Some("Bearer not.a.token".to_owned()),
@@ -333,7 +340,8 @@ pub fn run(data: &[u8]) {
         fixtures.policies.clone(),
         credentials,
         Duration::from_secs(fixtures::NOW),
-    );
+    )
+    .with_private_id("pid-1");
     let mut model = Model {
         namespaces: NAMESPACES.iter().map(|&n| n.to_owned()).collect(),
         asked: BTreeSet::new(),
@@ -389,6 +397,27 @@ fn step(
         Op::Answer { nsp, how } => {
             let nsp = model.nsp(nsp);
             let asked = !model.closed && model.asked.contains(&nsp);
+            if let Some(NamespaceState::Resuming(_)) = conn.namespace(&nsp) {
+                // The session found, when the namespace's policy lets one be made here.
+                let identity = match demand(&nsp) {
+                    Demand::Nothing => Some(Identity::Anonymous),
+                    Demand::App => Some(Identity::App(Arc::new(AppClaims {
+                        claims: serde_json::Map::new(),
+                        expires_at: Some(fixtures::NOW + 1),
+                    }))),
+                    Demand::Jwt => None,
+                };
+                let kept = identity.filter(|_| how % 2 == 0).map(|identity| Kept {
+                    nsp: Namespace::new(&nsp).unwrap_or_else(|_| Namespace::main()),
+                    sid: "kept-socket-id".into(),
+                    pid: "pid-0".into(),
+                    identity,
+                    expires_at: Some(*now + Duration::from_millis(u64::from(how) * 10)),
+                });
+                let result = conn.resume(*now, &nsp, kept);
+                assert!(result.is_ok() && asked, "resume of {nsp:?}: {result:?}");
+                return None;
+            }
             let result = match how % 3 {
                 0 => conn.accept(&nsp, "socket-id"),
                 1 => {
@@ -527,6 +556,24 @@ fn observe(model: &mut Model, output: Output<u64>, transport_reason: Option<Disc
             );
             model.learn(&nsp);
             model.asked.insert(name);
+        }
+        Output::ResumeRequest { nsp, .. } => {
+            let name = nsp.as_str().to_owned();
+            assert!(
+                !model.connected.contains(&name),
+                "resume request for joined {name}"
+            );
+            model.learn(&nsp);
+            model.asked.insert(name);
+        }
+        Output::SessionKept(kept) => {
+            let name = kept.nsp.as_str();
+            assert!(model.connected.contains(name), "{name} kept, not connected");
+            assert!(
+                transport_reason.is_none_or(DisconnectReason::is_recoverable),
+                "{name} kept after {transport_reason:?}"
+            );
+            assert!(identity_fits(name, &kept.identity), "{name} kept {kept:?}");
         }
         Output::Connected { nsp, identity, .. } => {
             let name = nsp.as_str().to_owned();

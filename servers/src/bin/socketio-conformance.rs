@@ -5,11 +5,12 @@ use test_servers::listen::{bad, Listen};
 const USAGE: &str = "usage: socketio-conformance [--port N] [--host ADDR] [--front builtin|axum] [--jwt-secret S] \
 [--jwt-public-key FILE] [--jwks FILE] [--jwt-algorithms LIST] [--jwt-issuer S] [--jwt-audience S]... \
 [--jwt-leeway-s N] [--token-sources auth,header,query,cookie] [--auth-mode handshake|event] \
-[--auth-timeout-ms N] [--jwt-refresh]";
+[--auth-timeout-ms N] [--jwt-refresh] [--recovery-ms N]";
 
 fn main() -> std::io::Result<()> {
     let mut listen = Listen::default();
     let mut auth = test_servers::auth_options::AuthOptions::default();
+    let mut recovery = None;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         if arg == "--jwt-refresh" {
@@ -18,6 +19,16 @@ fn main() -> std::io::Result<()> {
         }
         let value = args.next();
         let (flag, value) = (arg.as_str(), value.as_deref());
+        if flag == "--recovery-ms" {
+            let ms: u64 = value
+                .and_then(|v| v.parse().ok())
+                .ok_or_else(|| bad(USAGE))?;
+            recovery = Some(socketio::proto::RecoveryConfig {
+                max_disconnection_duration: std::time::Duration::from_millis(ms),
+                ..Default::default()
+            });
+            continue;
+        }
         if !listen.parse_flag(flag, value)? && !auth.parse_flag(flag, value).map_err(|e| bad(&e))? {
             return Err(bad(USAGE));
         }
@@ -26,7 +37,7 @@ fn main() -> std::io::Result<()> {
         .enable_all()
         .build()?;
     runtime.block_on(async move {
-        let server = test_servers::conformance::start_on(&listen, &auth).await?;
+        let server = test_servers::conformance::start_on(&listen, &auth, recovery).await?;
         let addr = server.local_addr();
         let mode = if auth.enabled() { "with JWT authentication" } else { "without authentication" };
         let front = listen.front.name();

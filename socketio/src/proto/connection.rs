@@ -14,11 +14,12 @@ use super::auth::{
 use super::decode::{decode_text, Decoded, Limits};
 use super::encode::{encode, encode_ack, encode_emit, encode_event, Encoded};
 use super::error::{ApiMisuse, DecodeError, PeerMisbehaved};
-use super::namespace_state::{Authenticating, Connected, NamespaceState};
+use super::namespace_state::{Authenticating, Connected, NamespaceState, Resumed, Resuming};
 use super::packet::{Namespace, Packet};
 use super::payload::Payload;
 use super::raw_json::RawJson;
 use super::reason::{CloseReason, DisconnectReason};
+use super::recovery::{Kept, RecoveryConfig};
 use super::PartialPacket;
 
 /// The farthest ahead an identity's expiry becomes a deadline (about 100 years): beyond it the
@@ -45,6 +46,11 @@ pub struct Config {
     pub connect_timeout: Duration,
     /// Limits applied to everything the peer sends.
     pub limits: Limits,
+    /// Connection state recovery (off by default). On, a connection given a private session id
+    /// ([`Connection::with_private_id`]) sends it in its CONNECT replies, keeps the session of
+    /// a namespace whose transport dropped ([`Output::SessionKept`]), and a CONNECT carrying
+    /// `{pid, offset}` asks for it back ([`Output::ResumeRequest`]).
+    pub recovery: Option<RecoveryConfig>,
 }
 
 impl Default for Config {
@@ -52,6 +58,7 @@ impl Default for Config {
         Self {
             connect_timeout: Duration::from_secs(45),
             limits: Limits::default(),
+            recovery: None,
         }
     }
 }
@@ -88,6 +95,21 @@ pub enum Output<W = ()> {
         /// (handshake mode). `None` when the token is still to come (event mode) or the
         /// application's own check is to decide.
         identity: Option<Identity>,
+        /// The CONNECT restores a kept session (connection state recovery with
+        /// `skip_middlewares` off): the checks run, then the socket gets its id back.
+        recovered: bool,
+    },
+    /// Connection state recovery: a CONNECT carries a private session id and an offset. Look the
+    /// session up and answer with [`Connection::resume`] (with `None` if there is none).
+    ResumeRequest {
+        /// The namespace.
+        nsp: Namespace,
+        /// The private session id the client was given.
+        pid: String,
+        /// The offset of the last event it got.
+        offset: String,
+        /// The CONNECT payload (pid and offset included, as Node's `socket.handshake.auth`).
+        auth: Option<RawJson>,
     },
     /// A namespace is joined with this identity: create the application's socket now. Events for
     /// it may follow.
@@ -98,7 +120,13 @@ pub enum Output<W = ()> {
         sid: String,
         /// Who it is.
         identity: Identity,
+        /// A kept session was restored: same socket id; give the socket its rooms and data
+        /// back and send what it missed.
+        recovered: bool,
     },
+    /// Connection state recovery: the transport of a connected namespace dropped for a
+    /// recoverable reason; keep its session (the [`Output::Disconnected`] follows).
+    SessionKept(Kept),
     /// A connected client sent a fresh token (`authenticate` with refresh on): same subject, new
     /// claims and expiry.
     Reauthenticated {
@@ -220,6 +248,8 @@ pub struct Connection<W = ()> {
     credentials: HandshakeCredentials,
     /// The wall clock at one instant: turns token times (seconds since the epoch) into instants.
     wall_anchor: (Instant, Duration),
+    /// The private session id of this connection's sockets (connection state recovery on).
+    pid: Option<Box<str>>,
 }
 
 impl Connection {
@@ -258,7 +288,18 @@ impl<W> Connection<W> {
             auth,
             credentials,
             wall_anchor: (now, unix_now),
+            pid: None,
         }
+    }
+
+    /// Gives the connection's sockets a private session id (random and secret: whoever knows it
+    /// and an offset may take the session over), for connection state recovery. Without
+    /// [`Config::recovery`] it is not used.
+    pub fn with_private_id(mut self, pid: &str) -> Self {
+        if self.config.recovery.is_some() {
+            self.pid = Some(pid.into());
+        }
+        self
     }
 
     /// Seconds since the epoch at `now`.
@@ -363,6 +404,7 @@ impl<W> Connection<W> {
             return;
         };
         match state {
+            NamespaceState::Resuming(_) => {}
             NamespaceState::Authenticating(_) => {
                 self.refuse(nsp, AuthError::timeout());
             }
@@ -481,8 +523,9 @@ impl<W> Connection<W> {
         match state.identity().cloned() {
             Some(identity) => self.join(key, sid, state, identity),
             None => {
-                self.reply_connect(&key, sid);
-                let waiting = state.await_token(sid);
+                let pid = self.pid.clone();
+                self.reply_connect(&key, sid, pid.as_deref());
+                let waiting = state.await_token(sid, pid.as_deref());
                 self.namespaces
                     .insert(key, NamespaceState::AwaitingToken(waiting));
             }
@@ -533,10 +576,15 @@ impl<W> Connection<W> {
         }
     }
 
-    fn reply_connect(&mut self, key: &Namespace, sid: &str) {
-        let mut data = String::with_capacity(super::json::string_len(sid) + 8);
+    fn reply_connect(&mut self, key: &Namespace, sid: &str, pid: Option<&str>) {
+        let pid_len = pid.map_or(0, |p| super::json::string_len(p) + 7);
+        let mut data = String::with_capacity(super::json::string_len(sid) + pid_len + 8);
         data.push_str("{\"sid\":");
         super::json::write_string(&mut data, sid);
+        if let Some(pid) = pid {
+            data.push_str(",\"pid\":");
+            super::json::write_string(&mut data, pid);
+        }
         data.push('}');
         self.transmit(&Packet::Connect {
             nsp: key.clone(),
@@ -547,19 +595,30 @@ impl<W> Connection<W> {
         }
     }
 
-    /// Answers the CONNECT and joins the namespace with `identity`.
-    fn join(&mut self, key: Namespace, sid: &str, state: Authenticating, identity: Identity) {
-        self.reply_connect(&key, sid);
+    /// Answers the CONNECT and joins the namespace with `identity`; a restored session keeps
+    /// its socket id (not `sid`) and private session id.
+    fn join(&mut self, key: Namespace, sid: &str, mut state: Authenticating, identity: Identity) {
+        if let Some(mut resumed) = state.resumed.take() {
+            // The application's claims (`accept_with`) bring their own deadline.
+            if let Identity::App(claims) = &identity {
+                resumed.expires_at = claims.expires_at.and_then(|e| self.instant_of(e));
+            }
+            return self.rejoin(key, *resumed, identity);
+        }
+        let pid = self.pid.clone();
+        self.reply_connect(&key, sid, pid.as_deref());
         let expires_at = identity.expires_at().and_then(|e| self.instant_of(e));
-        self.enter_connected(key, state.join(sid, identity, expires_at));
+        let connected = state.join(sid, pid.as_deref(), identity, expires_at);
+        self.enter_connected(key, connected, false);
     }
 
     /// Stores the state of a namespace just joined and tells the runtime.
-    fn enter_connected(&mut self, key: Namespace, connected: Connected<W>) {
+    fn enter_connected(&mut self, key: Namespace, connected: Connected<W>, recovered: bool) {
         let output = Output::Connected {
             nsp: key.clone(),
             sid: connected.sid().to_owned(),
             identity: connected.identity().clone(),
+            recovered,
         };
         self.namespaces
             .insert(key, NamespaceState::Connected(connected));
@@ -803,6 +862,25 @@ impl<W> Connection<W> {
     }
 
     fn on_connect(&mut self, now: Instant, nsp: Namespace, data: Option<RawJson>) {
+        if self.config.recovery.is_some() {
+            if let Some((pid, offset)) = resume_fields(data.as_ref()) {
+                let auth = data.clone();
+                let state = NamespaceState::Resuming(Resuming { data });
+                self.namespaces.insert(nsp.clone(), state);
+                let request = Output::ResumeRequest {
+                    nsp,
+                    pid,
+                    offset,
+                    auth,
+                };
+                return self.outputs.push_back(request);
+            }
+        }
+        self.connect_fresh(now, nsp, data);
+    }
+
+    /// A CONNECT that restores nothing: the namespace's policy decides.
+    fn connect_fresh(&mut self, now: Instant, nsp: Namespace, data: Option<RawJson>) {
         let policy = self.auth.for_namespace(nsp.as_str()).clone();
         let (identity, deadline) = match policy {
             AuthPolicy::None => (Some(Identity::Anonymous), None),
@@ -824,7 +902,117 @@ impl<W> Connection<W> {
             nsp,
             auth: data,
             identity,
+            recovered: false,
         });
+    }
+
+    /// Answers an [`Output::ResumeRequest`] with the session kept under its pid, if any (the
+    /// runtime looked it up: same namespace, within the window, the offset still known).
+    ///
+    /// The session is restored (same socket id, [`Output::Connected`] with `recovered`) unless:
+    /// its credentials expired while it was away, or the CONNECT brings a token of another
+    /// subject: then the CONNECT is a fresh one, which the policy decides as usual. A token the
+    /// CONNECT brings (in any of the policy's sources) is verified either way: refused, so is the
+    /// CONNECT; valid, it refreshes the restored identity and its deadline. Nothing skips a
+    /// token the client sent. With `skip_middlewares` off the application's checks run first
+    /// ([`Output::ConnectRequest`] with `recovered`).
+    pub fn resume(&mut self, now: Instant, nsp: &str, kept: Option<Kept>) -> Result<(), ApiMisuse> {
+        if self.is_closed() {
+            return Err(ApiMisuse::ConnectionClosed);
+        }
+        let Some((key, NamespaceState::Resuming(_))) = self.namespaces.get_key_value(nsp) else {
+            return Err(ApiMisuse::NotConnecting {
+                nsp: nsp.to_owned(),
+            });
+        };
+        let key = key.clone();
+        let Some(NamespaceState::Resuming(Resuming { data })) = self.namespaces.remove(nsp) else {
+            return Ok(());
+        };
+        let Some(kept) = kept.filter(|k| k.nsp == key) else {
+            self.connect_fresh(now, key, data);
+            return Ok(());
+        };
+        let (identity, expires_at) = match self.resumed_identity(now, &key, data.as_ref(), &kept) {
+            Err(error) => {
+                self.refuse(key, error);
+                return Ok(());
+            }
+            Ok(None) => {
+                self.connect_fresh(now, key, data);
+                return Ok(());
+            }
+            Ok(Some(found)) => found,
+        };
+        let resumed = Resumed {
+            sid: kept.sid,
+            pid: kept.pid,
+            expires_at,
+        };
+        let skip = self.config.recovery.is_none_or(|r| r.skip_middlewares);
+        if skip {
+            self.rejoin(key, resumed, identity);
+        } else {
+            let deadline = match self.auth.for_namespace(key.as_str()) {
+                AuthPolicy::App { timeout } => now.checked_add(*timeout),
+                _ => None,
+            };
+            let mut state = Authenticating::new(Some(identity.clone()), deadline);
+            state.resumed = Some(Box::new(resumed));
+            let state = NamespaceState::Authenticating(state);
+            self.namespaces.insert(key.clone(), state);
+            self.outputs.push_back(Output::ConnectRequest {
+                nsp: key,
+                auth: data,
+                identity: Some(identity),
+                recovered: true,
+            });
+        }
+        Ok(())
+    }
+
+    /// Who a restored namespace is, and until when: `Ok(None)` when it is not restored (the
+    /// deadline passed, or a token of another subject came), an error when a token came and was
+    /// refused.
+    fn resumed_identity(
+        &self,
+        now: Instant,
+        nsp: &Namespace,
+        data: Option<&RawJson>,
+        kept: &Kept,
+    ) -> Result<Option<(Identity, Option<Instant>)>, AuthError> {
+        if kept.expires_at.is_some_and(|deadline| now >= deadline) {
+            return Ok(None);
+        }
+        let AuthPolicy::Jwt(policy) = self.auth.for_namespace(nsp.as_str()).clone() else {
+            return Ok(Some((kept.identity.clone(), kept.expires_at)));
+        };
+        let token = match find_token(&policy.sources, data, &self.credentials) {
+            Ok(token) => token,
+            Err(e) if e.code == AuthError::credentials_required().code => {
+                return Ok(Some((kept.identity.clone(), kept.expires_at)));
+            }
+            Err(e) => return Err(e),
+        };
+        let identity = self.verify(&policy, &token, now)?;
+        if identity.subject() != kept.identity.subject() {
+            return Ok(None);
+        }
+        let expires_at = identity.expires_at().and_then(|e| self.instant_of(e));
+        Ok(Some((identity, expires_at)))
+    }
+
+    /// Joins a restored namespace: the CONNECT reply carries its old socket id and pid.
+    fn rejoin(&mut self, key: Namespace, resumed: Resumed, identity: Identity) {
+        self.reply_connect(&key, &resumed.sid, Some(&resumed.pid));
+        let state = Authenticating::new(None, None);
+        let connected = state.join(
+            &resumed.sid,
+            Some(&resumed.pid),
+            identity,
+            resumed.expires_at,
+        );
+        self.enter_connected(key, connected, true);
     }
 
     /// Verifies a token. A token the verifier accepts thanks to its leeway (`exp` passed less than
@@ -863,7 +1051,7 @@ impl<W> Connection<W> {
             (NamespaceState::AwaitingToken(waiting), Ok(identity)) => {
                 self.transmit_authenticated(&nsp);
                 let expires_at = identity.expires_at().and_then(|e| self.instant_of(e));
-                self.enter_connected(nsp, waiting.authenticate(identity, expires_at));
+                self.enter_connected(nsp, waiting.authenticate(identity, expires_at), false);
             }
             (NamespaceState::AwaitingToken(_), Err(error)) => self.unauthorized(nsp, error, None),
             (NamespaceState::Connected(connected), Ok(identity)) => {
@@ -909,9 +1097,19 @@ impl<W> Connection<W> {
     /// Disconnects every connected namespace with `reason` and enters `Closed`.
     fn shut(&mut self, reason: DisconnectReason) {
         for (nsp, state) in std::mem::take(&mut self.namespaces) {
-            if state.is_connected() {
-                self.outputs.push_back(Output::Disconnected { nsp, reason });
+            let NamespaceState::Connected(connected) = state else {
+                continue;
+            };
+            if let (Some(pid), true) = (connected.pid(), reason.is_recoverable()) {
+                self.outputs.push_back(Output::SessionKept(Kept {
+                    nsp: nsp.clone(),
+                    sid: connected.sid().into(),
+                    pid: pid.into(),
+                    identity: connected.identity().clone(),
+                    expires_at: connected.expires_at(),
+                }));
             }
+            self.outputs.push_back(Output::Disconnected { nsp, reason });
         }
         self.partial = None;
         self.phase = Phase::Closed;
@@ -951,6 +1149,23 @@ impl<W> Connection<W> {
                 nsp: nsp.to_owned(),
             }),
         }
+    }
+}
+
+/// The private session id and offset of a CONNECT payload (connection state recovery), when both
+/// are strings; anything else (absent, another type, a duplicate key) restores nothing.
+fn resume_fields(data: Option<&RawJson>) -> Option<(String, String)> {
+    #[derive(serde::Deserialize)]
+    struct Resume {
+        #[serde(default)]
+        pid: Option<serde_json::Value>,
+        #[serde(default)]
+        offset: Option<serde_json::Value>,
+    }
+    let resume: Resume = data?.deserialize().ok()?;
+    match (resume.pid?, resume.offset?) {
+        (serde_json::Value::String(pid), serde_json::Value::String(offset)) => Some((pid, offset)),
+        _ => None,
     }
 }
 

@@ -83,8 +83,33 @@ pub fn encode_emit(
     Ok(encode_event(nsp, id, name, args))
 }
 
+/// Encodes an event the application emits with connection state recovery on: as
+/// [`encode_emit`] without an acknowledgement, with `offset` (a JSON string) appended as the last
+/// argument, where socket.io clients look for it.
+pub fn encode_emit_with_offset(
+    nsp: &Namespace,
+    name: &str,
+    args: &Payload,
+    offset: &str,
+) -> Result<Encoded, ApiMisuse> {
+    if is_reserved_event(name) {
+        return Err(ApiMisuse::ReservedEventName(name.to_owned()));
+    }
+    Ok(encode_event_with(nsp, None, name, args, Some(offset)))
+}
+
 /// Encodes an EVENT (or BINARY_EVENT) without building a [`Packet`].
 pub fn encode_event(nsp: &Namespace, id: Option<u64>, name: &str, args: &Payload) -> Encoded {
+    encode_event_with(nsp, id, name, args, None)
+}
+
+fn encode_event_with(
+    nsp: &Namespace,
+    id: Option<u64>,
+    name: &str,
+    args: &Payload,
+    offset: Option<&str>,
+) -> Encoded {
     let ty = match args.has_binary() {
         true => PacketType::BinaryEvent,
         false => PacketType::Event,
@@ -95,13 +120,18 @@ pub fn encode_event(nsp: &Namespace, id: Option<u64>, name: &str, args: &Payload
             .args()
             .iter()
             .map(|a| 1 + a.as_str().len())
-            .sum::<usize>();
+            .sum::<usize>()
+        + offset.map_or(0, |o| 1 + string_len(o));
     let mut out = header(ty, args.attachments().len(), nsp, id, body);
     out.push('[');
     write_string(&mut out, name);
     for arg in args.args() {
         out.push(',');
         out.push_str(arg.as_str());
+    }
+    if let Some(offset) = offset {
+        out.push(',');
+        write_string(&mut out, offset);
     }
     out.push(']');
     finish(out, args.attachments())

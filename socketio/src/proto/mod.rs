@@ -83,6 +83,7 @@ mod packet;
 mod payload;
 mod raw_json;
 mod reason;
+mod recovery;
 
 pub use ack::AckTable;
 pub use auth::{
@@ -93,7 +94,7 @@ pub use binary::PartialPacket;
 pub use connection::{Config, Connection, Event, Input, Output};
 pub use data::Data;
 pub use decode::{decode_text, Decoded, Limits};
-pub use encode::{encode, encode_ack, encode_emit, encode_event, Encoded};
+pub use encode::{encode, encode_ack, encode_emit, encode_emit_with_offset, encode_event, Encoded};
 pub use error::{ApiMisuse, DecodeError, JsonError, PeerMisbehaved};
 pub use json::MAX_DEPTH_CAP;
 pub use namespace_state::{Authenticating, AwaitingToken, Connected, NamespaceState};
@@ -103,3 +104,7 @@ pub use packet::{
 pub use payload::Payload;
 pub use raw_json::RawJson;
 pub use reason::{CloseReason, DisconnectReason};
+pub use recovery::{
+    Audience, Kept, KeptSession, RecoveryConfig, RecoveryStore, Restored, PACKET_OVERHEAD,
+    SESSION_OVERHEAD,
+};

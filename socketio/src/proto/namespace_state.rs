@@ -3,6 +3,7 @@
 
 use super::ack::AckTable;
 use super::auth::{AuthError, Identity};
+use super::raw_json::RawJson;
 use std::time::Instant;
 
 /// Where one namespace of a connection stands. A namespace that is not joined (never was, was
@@ -29,6 +30,11 @@ use std::time::Instant;
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub enum NamespaceState<W = ()> {
+    /// Connection state recovery: the CONNECT carries a private session id and an offset, and
+    /// the runtime is looking the session up
+    /// ([`Output::ResumeRequest`](super::Output::ResumeRequest), answered with
+    /// [`Connection::resume`](super::Connection::resume)). Like `Authenticating`, nothing flows.
+    Resuming(Resuming),
     /// The client sent CONNECT; the policy and the application have not decided yet. Events are
     /// not delivered and nothing can be emitted.
     Authenticating(Authenticating),
@@ -49,6 +55,7 @@ impl<W> NamespaceState<W> {
     /// The deadline this state waits for, if any.
     pub(crate) fn deadline(&self) -> Option<Instant> {
         match self {
+            Self::Resuming(_) => None,
             Self::Authenticating(a) => a.deadline,
             Self::AwaitingToken(a) => a.deadline,
             Self::Connected(c) => [c.expires_at, c.acks.next_deadline()]
@@ -59,16 +66,41 @@ impl<W> NamespaceState<W> {
     }
 }
 
+/// Data of a namespace whose CONNECT waits for its kept session to be looked up.
+#[derive(Debug, Clone)]
+pub struct Resuming {
+    pub(crate) data: Option<RawJson>,
+}
+
+/// A kept session a CONNECT is restoring: the socket keeps its id and private session id.
+#[derive(Debug, Clone)]
+pub(crate) struct Resumed {
+    pub(crate) sid: Box<str>,
+    pub(crate) pid: Box<str>,
+    pub(crate) expires_at: Option<Instant>,
+}
+
 /// Data of a namespace whose CONNECT is being decided.
 #[derive(Debug, Clone)]
 pub struct Authenticating {
     identity: Option<Identity>,
     deadline: Option<Instant>,
+    /// Restoring a kept session (its connect checks run first: `skip_middlewares` off).
+    pub(crate) resumed: Option<Box<Resumed>>,
 }
 
 impl Authenticating {
     pub(crate) fn new(identity: Option<Identity>, deadline: Option<Instant>) -> Self {
-        Self { identity, deadline }
+        Self {
+            identity,
+            deadline,
+            resumed: None,
+        }
+    }
+
+    /// Whether the CONNECT restores a kept session (connection state recovery).
+    pub fn is_recovering(&self) -> bool {
+        self.resumed.is_some()
     }
 
     /// What the policy already established (a verified token, or anonymous); `None` while the
@@ -87,17 +119,19 @@ impl Authenticating {
     pub(crate) fn join<W>(
         self,
         sid: &str,
+        pid: Option<&str>,
         identity: Identity,
         expires_at: Option<Instant>,
     ) -> Connected<W> {
-        Connected::new(sid, identity, expires_at)
+        Connected::new(sid, pid, identity, expires_at)
     }
 
     /// Event mode: the CONNECT was accepted with socket id `sid`, and the token is still to come,
     /// by the same deadline.
-    pub(crate) fn await_token(self, sid: &str) -> AwaitingToken {
+    pub(crate) fn await_token(self, sid: &str, pid: Option<&str>) -> AwaitingToken {
         AwaitingToken {
             sid: sid.into(),
+            pid: pid.map(Box::from),
             deadline: self.deadline,
         }
     }
@@ -107,6 +141,7 @@ impl Authenticating {
 #[derive(Debug, Clone)]
 pub struct AwaitingToken {
     sid: Box<str>,
+    pid: Option<Box<str>>,
     deadline: Option<Instant>,
 }
 
@@ -127,7 +162,7 @@ impl AwaitingToken {
         identity: Identity,
         expires_at: Option<Instant>,
     ) -> Connected<W> {
-        Connected::new(&self.sid, identity, expires_at)
+        Connected::new(&self.sid, self.pid.as_deref(), identity, expires_at)
     }
 }
 
@@ -135,15 +170,18 @@ impl AwaitingToken {
 #[derive(Debug, Clone)]
 pub struct Connected<W = ()> {
     sid: Box<str>,
+    /// The private session id sent in the CONNECT reply (connection state recovery on).
+    pid: Option<Box<str>>,
     identity: Identity,
     expires_at: Option<Instant>,
     pub(crate) acks: AckTable<W>,
 }
 
 impl<W> Connected<W> {
-    fn new(sid: &str, identity: Identity, expires_at: Option<Instant>) -> Self {
+    fn new(sid: &str, pid: Option<&str>, identity: Identity, expires_at: Option<Instant>) -> Self {
         Self {
             sid: sid.into(),
+            pid: pid.map(Box::from),
             identity,
             expires_at,
             acks: AckTable::default(),
@@ -169,6 +207,12 @@ impl<W> Connected<W> {
     /// The socket id sent to the client in the CONNECT reply.
     pub fn sid(&self) -> &str {
         &self.sid
+    }
+
+    /// The private session id the client may restore this socket with, when connection state
+    /// recovery is on.
+    pub fn pid(&self) -> Option<&str> {
+        self.pid.as_deref()
     }
 
     /// Who the namespace belongs to.

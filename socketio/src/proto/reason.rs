@@ -54,6 +54,21 @@ impl DisconnectReason {
             Self::SendBufferFull => "send buffer full",
         }
     }
+
+    /// Whether a socket disconnected for this reason keeps its session for connection state
+    /// recovery: the transport failed or the server went away, not a namespace disconnect
+    /// (Node's `RECOVERABLE_DISCONNECT_REASONS`).
+    pub fn is_recoverable(self) -> bool {
+        matches!(
+            self,
+            Self::TransportError
+                | Self::TransportClose
+                | Self::ForcedClose
+                | Self::PingTimeout
+                | Self::ServerShuttingDown
+                | Self::ForcedServerClose
+        )
+    }
 }
 
 /// The reason the namespaces of a connection are given when its Engine.IO session closes, as

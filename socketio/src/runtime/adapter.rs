@@ -218,6 +218,7 @@ impl<S: Member> Adapter<S> {
 mod tests {
     use super::*;
     use crate::proto::{self, Identity, RawJson};
+    use crate::runtime::connect::ConnectContext;
     use crate::runtime::namespace::Namespace;
     use crate::runtime::socket::Socket;
     use engineio::proto::Transport;
@@ -236,9 +237,9 @@ mod tests {
             Arc::from(id),
             ns.clone(),
             SocketHandle::detached(id),
-            handshake,
-            RawJson::empty_object(),
+            &ConnectContext::new(String::new(), handshake, RawJson::empty_object(), None),
             Identity::Anonymous,
+            Default::default(),
             Default::default(),
         );
         ns.adapter().add(socket.clone());

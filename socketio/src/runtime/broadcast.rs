@@ -6,9 +6,10 @@ use super::args::IntoPayload;
 use super::cluster::{Cluster, ClusterBroadcast, ClusterError, ClusterOp, SocketInfo};
 use super::error::{AckError, EmitError};
 use super::namespace::Namespace;
+use super::recovery::encode_and_deliver;
 use super::room::{Room, Selector};
-use super::socket::{emit_error, Socket};
-use crate::proto::{encode_emit, is_reserved_event, Payload};
+use super::socket::Socket;
+use crate::proto::{is_reserved_event, Audience, Payload};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -151,15 +152,7 @@ impl BroadcastOperator {
     /// node's sockets.
     pub fn emit(&self, name: &str, args: impl IntoPayload) -> Result<BroadcastReport, EmitError> {
         let args = args.into_payload();
-        let packet = encode_emit(self.namespace.nsp(), None, name, &args).map_err(emit_error)?;
-        let mut report = BroadcastReport::default();
-        self.namespace.adapter().for_each(&self.selector, |socket| {
-            match socket.send_encoded(&packet, self.volatile) {
-                Ok(()) => report.sent += 1,
-                Err(EmitError::Full) => report.full += 1,
-                Err(_) => {}
-            }
-        });
+        let report = deliver(&self.namespace, &self.selector, self.volatile, name, &args)?;
         if let Some(cluster) = self.cluster() {
             cluster.broadcast(self.namespace.name(), &self.to_cluster(name, args));
         }
@@ -246,6 +239,41 @@ impl BroadcastOperator {
             cluster.apply(self.namespace.name(), &self.selector, &op());
         }
     }
+}
+
+/// Sends an event to the sockets of this node that `selector` reaches, encoded once (and, with
+/// recovery on, stored once with its offset).
+pub(crate) fn deliver(
+    namespace: &Namespace,
+    selector: &Selector,
+    volatile: bool,
+    name: &str,
+    args: &Payload,
+) -> Result<BroadcastReport, EmitError> {
+    let audience = || Audience {
+        rooms: selector.rooms.clone(),
+        except: selector.except.clone(),
+    };
+    let recovery = namespace.recovery();
+    encode_and_deliver(
+        recovery,
+        namespace.nsp(),
+        audience,
+        volatile,
+        name,
+        args,
+        |packet| {
+            let mut report = BroadcastReport::default();
+            namespace.adapter().for_each(selector, |socket| {
+                match socket.send_encoded(packet, volatile) {
+                    Ok(()) => report.sent += 1,
+                    Err(EmitError::Full) => report.full += 1,
+                    Err(_) => {}
+                }
+            });
+            report
+        },
+    )
 }
 
 /// A socket found by [`BroadcastOperator::fetch_all_sockets`]:

@@ -10,6 +10,9 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
+/// What the application stores on a socket: one value per type.
+pub(crate) type DataMap = HashMap<TypeId, Arc<dyn Any + Send + Sync>>;
+
 /// A boxed future of a connect check.
 pub type CheckFuture = Pin<Box<dyn Future<Output = Result<(), ConnectError>> + Send>>;
 
@@ -35,7 +38,10 @@ pub struct ConnectContext {
     /// What the namespace's policy established so far: a verified token, or anonymous (`None`
     /// while the token is still to come in event mode, or the application's check is to decide).
     pub identity: Option<Identity>,
-    data: Arc<std::sync::Mutex<HashMap<TypeId, Arc<dyn Any + Send + Sync>>>>,
+    /// The CONNECT restores a kept session (connection state recovery with `skip_middlewares`
+    /// off): the socket will keep its id, rooms and data.
+    pub recovered: bool,
+    data: Arc<std::sync::Mutex<DataMap>>,
 }
 
 impl fmt::Debug for ConnectContext {
@@ -59,6 +65,7 @@ impl ConnectContext {
             handshake,
             auth,
             identity,
+            recovered: false,
             data: Arc::default(),
         }
     }
@@ -75,7 +82,7 @@ impl ConnectContext {
         }
     }
 
-    pub(crate) fn take_data(&self) -> HashMap<TypeId, Arc<dyn Any + Send + Sync>> {
+    pub(crate) fn take_data(&self) -> DataMap {
         self.data
             .lock()
             .map(|mut d| std::mem::take(&mut *d))

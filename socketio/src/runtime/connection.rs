@@ -3,12 +3,14 @@
 //! commands and the time, and carries out what it outputs.
 
 use super::command::{AckReply, Checked, ConnCommand, ConnHandle, EmitWithAck};
-use super::connect::{AuthCheck, ConnectCheck, ConnectContext, ConnectError};
+use super::connect::{AuthCheck, ConnectCheck, ConnectContext, ConnectError, DataMap};
+use super::error::emit_error;
 use super::error::AckError;
 use super::io::IoInner;
-use super::socket::{emit_error, AckSender, Socket};
+use super::socket::{AckSender, Origin, Socket};
 use crate::proto::{
-    self, AppClaims, AuthPolicy, Connection, HandshakeCredentials, Identity, Input, Output, RawJson,
+    self, AppClaims, AuthPolicy, Connection, HandshakeCredentials, Identity, Input, Kept,
+    KeptSession, Output, RawJson, Restored,
 };
 use engineio::proto::{Data as EngineData, Event as EngineEvent};
 use engineio::runtime::{AppContext, Handshake, NewSession, SessionApp};
@@ -29,6 +31,9 @@ pub(crate) struct ConnectionApp {
     /// Accepted joins whose socket is not made yet (the event mode waits for the token).
     /// (A `Vec`: one or two at a time, and no table kept once they are joined.)
     pending: Vec<(proto::Namespace, ConnectContext)>,
+    /// Kept sessions found for CONNECTs that ask to restore them, until the core decides
+    /// (connection state recovery; empty otherwise).
+    resuming: Vec<(proto::Namespace, Restored<DataMap>)>,
     /// A namespace was joined in this call: give back what the connect burst grew.
     settled: bool,
 }
@@ -46,13 +51,16 @@ impl ConnectionApp {
         let unix_now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .unwrap_or_default();
-        let conn = Connection::with_auth(
+        let mut conn = Connection::with_auth(
             session.now,
             io.config.connection,
             io.config.auth.clone(),
             credentials,
             unix_now,
         );
+        if io.config.connection.recovery.is_some() {
+            conn = conn.with_private_id(&io.sids.next_sid());
+        }
         Self {
             engine: session.handle,
             handshake: session.handshake,
@@ -60,6 +68,7 @@ impl ConnectionApp {
             io,
             sockets: Vec::new(),
             pending: Vec::new(),
+            resuming: Vec::new(),
             settled: false,
         }
     }
@@ -97,6 +106,7 @@ impl ConnectionApp {
                 match result {
                     Ok(claims) => self.accept(nsp, ctx, claims),
                     Err(e) => {
+                        self.remove_resuming(&nsp);
                         let _ = self.conn.reject(nsp.as_str(), e.to_json());
                     }
                 }
@@ -122,22 +132,77 @@ impl ConnectionApp {
     }
 
     /// A namespace is joined: make the application's socket and hand it to the connection handler.
-    fn on_connected(&mut self, cx: Cx, nsp: proto::Namespace, sid: String, identity: Identity) {
+    /// A restored one gets its data and rooms back and, before anything else, what it missed.
+    fn on_connected(
+        &mut self,
+        cx: Cx,
+        nsp: proto::Namespace,
+        sid: String,
+        identity: Identity,
+        recovered: bool,
+    ) {
+        let restored = self.remove_resuming(&nsp).filter(|_| recovered);
         let (Some(namespace), Some(ctx)) =
             (self.io.namespace(nsp.as_str()), self.remove_pending(&nsp))
         else {
             return;
         };
-        let socket = Socket::new(
-            Arc::from(sid),
-            namespace.clone(),
-            self.engine.clone(),
-            ctx.handshake.clone(),
-            ctx.auth.clone(),
-            identity.clone(),
-            ctx.take_data(),
-        );
-        namespace.adapter().add(socket.clone());
+        let recovery = (self.io.config.connection.recovery).map(|c| namespace.recovery_or_init(c));
+        let mut data = ctx.take_data();
+        let mut origin = Origin::default();
+        if let Some(restored) = &restored {
+            // What the connect checks stored (`skip_middlewares` off) wins over the kept data.
+            let mut kept = restored.session.data.clone();
+            kept.extend(data);
+            data = kept;
+            origin = Origin {
+                recovered: true,
+                since: restored.session.since,
+            };
+        }
+        let make = |origin| {
+            let (namespace, engine) = (namespace.clone(), self.engine.clone());
+            Socket::new(
+                Arc::from(sid),
+                namespace,
+                engine,
+                &ctx,
+                identity.clone(),
+                data,
+                origin,
+            )
+        };
+        let socket = match (recovery, restored) {
+            (Some(recovery), Some(restored)) => {
+                let socket = make(origin);
+                // Under the store's lock: a packet recorded since the lookup is either collected
+                // here or sent live once the socket is back in its rooms.
+                let late = recovery.with_store(|store| {
+                    namespace.adapter().add(socket.clone());
+                    for room in &restored.session.rooms {
+                        socket.join(room);
+                    }
+                    store.missed_since(restored.upto, &socket.rooms())
+                });
+                for packet in restored.missed.into_iter().chain(late) {
+                    let _ = self.conn.send(nsp.as_str(), packet);
+                }
+                socket
+            }
+            (Some(recovery), None) => recovery.with_store(|store| {
+                let socket = make(Origin {
+                    recovered: false,
+                    since: store.last_offset(),
+                });
+                namespace.adapter().add(socket.clone());
+                socket
+            }),
+            (None, _) => {
+                let socket = make(origin);
+                namespace.adapter().add(socket.clone());
+                socket
+            }
+        };
         if let (Some(prefix), Some(sub)) = (namespace.user_room_prefix(), identity.subject()) {
             socket.join(&format!("{prefix}{sub}"));
         }
@@ -168,6 +233,63 @@ impl ConnectionApp {
     fn remove_socket(&mut self, nsp: &proto::Namespace) -> Option<Socket> {
         let index = self.sockets.iter().position(|(n, _)| n == nsp)?;
         Some(self.sockets.swap_remove(index).1)
+    }
+
+    fn remove_resuming(&mut self, nsp: &proto::Namespace) -> Option<Restored<DataMap>> {
+        let index = self.resuming.iter().position(|(n, _)| n == nsp)?;
+        let (_, restored) = self.resuming.swap_remove(index);
+        if self.resuming.is_empty() {
+            self.resuming = Vec::new();
+        }
+        Some(restored)
+    }
+
+    /// Looks up the session a CONNECT asks to restore, and gives the core its answer.
+    /// A restored socket (`skip_middlewares`) gets the context a connect check would have seen.
+    fn on_resume_request(
+        &mut self,
+        cx: Cx,
+        nsp: proto::Namespace,
+        pid: &str,
+        offset: &str,
+        auth: Option<RawJson>,
+    ) {
+        let restored = (self.io.namespace(nsp.as_str()))
+            .and_then(|ns| ns.recovery().cloned())
+            .and_then(|recovery| recovery.restore(pid, offset));
+        let kept = restored.as_ref().map(|r| r.session.kept.clone());
+        self.remove_resuming(&nsp);
+        if let Some(restored) = restored {
+            let auth = auth.unwrap_or_else(RawJson::empty_object);
+            let handshake = self.handshake.clone();
+            let mut ctx = ConnectContext::new(nsp.as_str().to_owned(), handshake, auth, None);
+            ctx.recovered = true;
+            self.remove_pending(&nsp);
+            self.pending.push((nsp.clone(), ctx));
+            self.resuming.push((nsp.clone(), restored));
+        }
+        let _ = self.conn.resume(cx.now(), nsp.as_str(), kept);
+    }
+
+    /// Keeps the session of a socket whose transport dropped: its rooms and data with what the
+    /// core keeps.
+    fn on_session_kept(&mut self, kept: Kept) {
+        let Some(socket) = self.socket(&kept.nsp) else {
+            return;
+        };
+        let Some(recovery) = socket.namespace().recovery().cloned() else {
+            return;
+        };
+        let since = socket.origin().since;
+        recovery.with_store(|store| {
+            let session = KeptSession {
+                rooms: socket.rooms(),
+                data: socket.data_map(),
+                since,
+                kept,
+            };
+            store.keep(std::time::Instant::now(), session);
+        });
     }
 
     fn remove_pending(&mut self, nsp: &proto::Namespace) -> Option<ConnectContext> {
@@ -202,10 +324,21 @@ impl ConnectionApp {
                     nsp,
                     auth,
                     identity,
-                } => self.on_connect_request(nsp, auth, identity),
-                Output::Connected { nsp, sid, identity } => {
-                    self.on_connected(cx, nsp, sid, identity)
-                }
+                    recovered,
+                } => self.on_connect_request(nsp, auth, identity, recovered),
+                Output::ResumeRequest {
+                    nsp,
+                    pid,
+                    offset,
+                    auth,
+                } => self.on_resume_request(cx, nsp, &pid, &offset, auth),
+                Output::Connected {
+                    nsp,
+                    sid,
+                    identity,
+                    recovered,
+                } => self.on_connected(cx, nsp, sid, identity, recovered),
+                Output::SessionKept(kept) => self.on_session_kept(kept),
                 Output::Reauthenticated { nsp, identity } => {
                     if let Some(socket) = self.socket(&nsp) {
                         socket.set_identity(identity);
@@ -213,6 +346,7 @@ impl ConnectionApp {
                 }
                 Output::AuthFailed { nsp, .. } => {
                     self.remove_pending(&nsp);
+                    self.remove_resuming(&nsp);
                 }
                 Output::Event(event) => {
                     let Some(socket) = self.socket(&event.nsp).cloned() else {
@@ -247,6 +381,7 @@ impl ConnectionApp {
         nsp: proto::Namespace,
         auth: Option<RawJson>,
         identity: Option<Identity>,
+        recovered: bool,
     ) {
         let Some(namespace) = self.io.namespace(nsp.as_str()) else {
             let _ = self.conn.reject(
@@ -256,12 +391,16 @@ impl ConnectionApp {
             return;
         };
         let auth = auth.unwrap_or_else(RawJson::empty_object);
-        let ctx = ConnectContext::new(
+        let mut ctx = ConnectContext::new(
             nsp.as_str().to_owned(),
             self.handshake.clone(),
             auth,
             identity,
         );
+        ctx.recovered = recovered;
+        if !recovered {
+            self.remove_resuming(&nsp);
+        }
         let checks = namespace.checks();
         let app_auth = match self.io.config.auth.for_namespace(nsp.as_str()) {
             AuthPolicy::App { .. } => Some(namespace.auth_check()),

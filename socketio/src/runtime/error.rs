@@ -1,5 +1,6 @@
 //! Errors the application sees. None of them closes a connection.
 
+use crate::proto::ApiMisuse;
 use std::fmt;
 
 /// Why an emit was refused.
@@ -25,6 +26,14 @@ impl fmt::Display for EmitError {
 }
 
 impl std::error::Error for EmitError {}
+
+/// The error of an emit the core's encoder refused.
+pub(crate) fn emit_error(e: ApiMisuse) -> EmitError {
+    match e {
+        ApiMisuse::ReservedEventName(name) => EmitError::ReservedEvent(name),
+        _ => EmitError::Disconnected,
+    }
+}
 
 /// Why no acknowledgement came back.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -2,11 +2,12 @@
 
 use super::adapter::Adapter;
 use super::connect::{AuthCheck, ConnectCheck, ConnectContext, ConnectError};
+use super::recovery::Recovery;
 use super::socket::Socket;
-use crate::proto::{self, AppClaims, AuthError};
+use crate::proto::{self, AppClaims, AuthError, RecoveryConfig};
 use std::fmt;
 use std::future::Future;
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, OnceLock, RwLock};
 
 /// Called with each new socket of the namespace, before any of its events: register the
 /// socket's handlers here.
@@ -20,6 +21,8 @@ pub struct Namespace {
     auth_check: RwLock<Option<AuthCheck>>,
     user_room_prefix: RwLock<Option<String>>,
     adapter: Adapter<Socket>,
+    /// Connection state recovery: made when the first socket joins, if the server has it on.
+    recovery: OnceLock<Arc<Recovery>>,
 }
 
 impl fmt::Debug for Namespace {
@@ -39,6 +42,7 @@ impl Namespace {
             auth_check: RwLock::new(None),
             user_room_prefix: RwLock::new(None),
             adapter: Adapter::default(),
+            recovery: OnceLock::new(),
         })
     }
 
@@ -53,6 +57,16 @@ impl Namespace {
 
     pub(crate) fn adapter(&self) -> &Adapter<Socket> {
         &self.adapter
+    }
+
+    /// The recovery state, once a socket joined with recovery on.
+    pub(crate) fn recovery(&self) -> Option<&Arc<Recovery>> {
+        self.recovery.get()
+    }
+
+    /// The recovery state, made with `config` if there is none yet.
+    pub(crate) fn recovery_or_init(&self, config: RecoveryConfig) -> &Arc<Recovery> {
+        self.recovery.get_or_init(|| Recovery::new(config))
     }
 
     /// Sets the connection handler.

@@ -2,13 +2,14 @@
 //! the work the other nodes hand it through its [`LocalNode`], and the namespace's server-side
 //! emits. Nothing here runs until a cluster is attached.
 
+use super::broadcast::deliver;
 use super::cluster::{
     Cluster, ClusterBroadcast, ClusterError, ClusterOp, LocalNode, ServerAck, SocketInfo,
 };
 use super::namespace::Namespace;
 use super::room::{Room, Selector};
 use super::socket::Socket;
-use crate::proto::{encode_event, Payload};
+use crate::proto::Payload;
 use std::any::Any;
 use std::sync::{Arc, Weak};
 use std::time::Duration;
@@ -42,14 +43,9 @@ impl LocalNode {
         let Some(ns) = self.upgrade() else {
             return 0;
         };
-        let packet = encode_event(ns.nsp(), None, &broadcast.event, &broadcast.args);
-        let mut sent = 0;
-        ns.adapter().for_each(&broadcast.selector, |s| {
-            if s.send_encoded(&packet, broadcast.volatile).is_ok() {
-                sent += 1;
-            }
-        });
-        sent
+        let (selector, volatile) = (&broadcast.selector, broadcast.volatile);
+        deliver(&ns, selector, volatile, &broadcast.event, &broadcast.args)
+            .map_or(0, |report| report.sent)
     }
 
     /// Delivers a broadcast asking each local client for an acknowledgement: returns how many

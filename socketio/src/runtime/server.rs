@@ -6,10 +6,20 @@ use super::io::{IoInner, SocketIoConfig};
 use super::namespace::Namespace;
 use super::node::join_cluster;
 use crate::proto;
+use crate::proto::RecoveryConfig;
 use engineio::runtime::{Engine, SidGenerator};
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::{Arc, OnceLock, RwLock};
+
+impl SocketIoConfig {
+    /// Turns connection state recovery on (Node's `connectionStateRecovery`), for every
+    /// namespace: see [`RecoveryConfig`] and the crate's README.
+    pub fn connection_state_recovery(mut self, recovery: RecoveryConfig) -> Self {
+        self.connection.recovery = Some(recovery);
+        self
+    }
+}
 
 /// A Socket.IO server. Cheap to clone.
 ///

@@ -3,11 +3,13 @@
 use super::adapter::Member;
 use super::args::IntoPayload;
 use super::command::{send_emit_with_ack, send_packet, ConnCommand, ConnHandle};
+use super::connect::{ConnectContext, DataMap};
 use super::error::{AckError, EmitError};
 use super::namespace::Namespace;
+use super::recovery::encode_and_deliver;
 use super::room::Room;
 use crate::proto::{
-    self, encode_ack, encode_emit, ApiMisuse, DisconnectReason, Encoded, Identity, Payload, RawJson,
+    self, encode_ack, Audience, DisconnectReason, Encoded, Identity, Payload, RawJson,
 };
 use engineio::proto::SendError;
 use engineio::runtime::Handshake;
@@ -26,8 +28,6 @@ pub type EventHandler = Arc<dyn Fn(&Socket, Payload, Option<AckSender>) + Send +
 pub type AnyHandler = Arc<dyn Fn(&Socket, &str, &Payload) + Send + Sync>;
 /// Handles `disconnecting` / `disconnect`: the socket and why.
 pub type DisconnectHandler = Arc<dyn Fn(&Socket, DisconnectReason) + Send + Sync>;
-
-type DataMap = HashMap<TypeId, Arc<dyn Any + Send + Sync>>;
 
 #[derive(Default)]
 struct Handlers {
@@ -48,6 +48,16 @@ pub(crate) struct SocketInner {
     connected: AtomicBool,
     handlers: Mutex<Handlers>,
     data: Mutex<DataMap>,
+    origin: Origin,
+}
+
+/// How a socket came to be, for connection state recovery.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Origin {
+    /// It restored a kept session.
+    pub(crate) recovered: bool,
+    /// The namespace's last offset when it first connected.
+    pub(crate) since: u64,
 }
 
 /// One client's connection to one namespace. Cheap to clone; all clones are the same socket.
@@ -74,10 +84,10 @@ impl Socket {
         id: Arc<str>,
         namespace: Arc<Namespace>,
         engine: ConnHandle,
-        handshake: Arc<Handshake>,
-        auth: RawJson,
+        ctx: &ConnectContext,
         identity: Identity,
         data: DataMap,
+        origin: Origin,
     ) -> Self {
         Self {
             inner: Arc::new(SocketInner {
@@ -85,12 +95,13 @@ impl Socket {
                 nsp: namespace.nsp().clone(),
                 namespace,
                 engine,
-                handshake,
-                auth,
+                handshake: ctx.handshake.clone(),
+                auth: ctx.auth.clone(),
                 identity: Mutex::new(identity),
                 connected: AtomicBool::new(true),
                 handlers: Mutex::new(Handlers::default()),
                 data: Mutex::new(data),
+                origin,
             }),
         }
     }
@@ -146,6 +157,21 @@ impl Socket {
     /// The `sub` claim, if authenticated.
     pub fn subject(&self) -> Option<String> {
         self.identity().subject().map(str::to_owned)
+    }
+
+    /// Whether the socket restored a kept session (connection state recovery): same id, its
+    /// rooms and data back, and the events it missed sent first. Node's `socket.recovered`.
+    pub fn recovered(&self) -> bool {
+        self.inner.origin.recovered
+    }
+
+    pub(crate) fn origin(&self) -> Origin {
+        self.inner.origin
+    }
+
+    /// A copy of the data stored on the socket (kept with its session).
+    pub(crate) fn data_map(&self) -> DataMap {
+        lock(&self.inner.data).clone()
     }
 
     /// Whether the socket is still connected.
@@ -243,8 +269,12 @@ impl Socket {
     }
 
     fn emit_inner(&self, name: &str, args: Payload, volatile: bool) -> Result<(), EmitError> {
-        let packet = encode_emit(&self.inner.nsp, None, name, &args).map_err(emit_error)?;
-        send_packet(&self.inner.engine, self.inner.nsp.clone(), packet, volatile)
+        let nsp = &self.inner.nsp;
+        let recovery = self.inner.namespace.recovery();
+        let audience = || Audience::socket(self.id());
+        encode_and_deliver(recovery, nsp, audience, volatile, name, &args, |packet| {
+            send_packet(&self.inner.engine, nsp.clone(), packet.clone(), volatile)
+        })?
     }
 
     /// Sends a packet encoded once for many sockets (a broadcast).
@@ -325,14 +355,6 @@ impl Socket {
 impl Member for Socket {
     fn id(&self) -> &str {
         &self.inner.id
-    }
-}
-
-/// The error of an emit the core's encoder refused.
-pub(crate) fn emit_error(e: ApiMisuse) -> EmitError {
-    match e {
-        ApiMisuse::ReservedEventName(name) => EmitError::ReservedEvent(name),
-        _ => EmitError::Disconnected,
     }
 }
 

@@ -33,6 +33,7 @@ mod event;
 mod namespace;
 pub mod packet;
 mod polling;
+mod recovery;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -60,6 +61,9 @@ pub struct Config {
     pub max_payload: u64,
     /// How late the server may act on one of its timers (see [`crate::eio::DEFAULT_SLACK`]).
     pub slack: Duration,
+    /// The server has connection state recovery on with this window: run
+    /// [`recovery_checks`] (instead of [`checks`], whose exact bytes an offset changes).
+    pub recovery: Option<Duration>,
 }
 
 impl Config {
@@ -72,6 +76,7 @@ impl Config {
             ping_timeout: Duration::from_millis(200),
             max_payload: 1_000_000,
             slack: eio::DEFAULT_SLACK,
+            recovery: None,
         }
     }
 
@@ -291,6 +296,25 @@ pub fn checks() -> Vec<Check<Ctx>> {
         check!("sio.bad.deep-json", bad_input::deep_json),
         check!("sio.bad.others-unaffected", bad_input::others_unaffected),
     ]
+}
+
+/// The connection state recovery checks, for a server with it on ([`Config::recovery`]).
+pub fn recovery_checks() -> Vec<Check<Ctx>> {
+    vec![
+        check!("sio.recovery.pid", recovery::pid_in_connect_reply),
+        check!("sio.recovery.offsets", recovery::offsets),
+        check!("sio.recovery.restore", recovery::restore),
+        check!("sio.recovery.unknown-pid", recovery::unknown_pid),
+        check!("sio.recovery.expiry", recovery::expiry, long),
+    ]
+}
+
+/// The recovery checks whose name contains one of `filters` (all when `filters` is empty).
+pub fn select_recovery(filters: &[String]) -> Vec<Check<Ctx>> {
+    recovery_checks()
+        .into_iter()
+        .filter(|c| filters.is_empty() || filters.iter().any(|f| c.name.contains(f.as_str())))
+        .collect()
 }
 
 /// The checks whose name contains one of `filters` (all of them when `filters` is empty).
