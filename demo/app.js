@@ -266,7 +266,8 @@
 
     socket.on("welcome", (info) => {
       state.user = info.user;
-      // After a reconnection the server starts over in the lobby.
+      // After a reconnection the server says which rooms the socket is in: all of them when it
+      // recovered its session (and the messages it missed arrive as usual), else the lobby.
       state.rooms = Array.from(new Set([LOBBY, ...(info.rooms || [])]));
       if (!state.rooms.includes(state.active)) state.active = LOBBY;
       renderRooms();
@@ -418,6 +419,8 @@
   // For the browser test and the curious: read-only state.
   window.chatDemo = {
     get connected() { return Boolean(state.socket && state.socket.connected); },
+    get socketId() { return state.socket && state.socket.id; },
+    get recovered() { return Boolean(state.socket && state.socket.recovered); },
     get user() { return state.user; },
     get refreshes() { return state.refreshes; },
     get deadline() { return state.deadline; },

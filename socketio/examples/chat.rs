@@ -38,7 +38,9 @@
 
 use jwt_auth::{Algorithm, Claims, Header, Key, SigningKey, SystemRandom, Validation, Verifier};
 use socketio::engineio::runtime::{HttpRequest, HttpResponse, Server};
-use socketio::proto::{AuthMode, AuthPolicies, AuthPolicy, JwtPolicy, Payload, TokenSource};
+use socketio::proto::{
+    AuthMode, AuthPolicies, AuthPolicy, JwtPolicy, Payload, RecoveryConfig, TokenSource,
+};
 use socketio::runtime::{AckSender, Namespace, Socket, SocketIo, SocketIoConfig};
 use std::io::Read;
 use std::net::{IpAddr, SocketAddr};
@@ -520,10 +522,15 @@ async fn run(options: Options) -> Result<(), String> {
         );
     }
 
-    let io = SocketIo::new(SocketIoConfig::default().auth(AuthPolicies {
-        default: AuthPolicy::Jwt(tokens.policy.clone()),
-        namespaces: Vec::new(),
-    }));
+    // Connection state recovery: a page whose network blips gets its socket, rooms and every
+    // message it missed back (its token is verified again on the way).
+    let config = SocketIoConfig::default()
+        .connection_state_recovery(RecoveryConfig::default())
+        .auth(AuthPolicies {
+            default: AuthPolicy::Jwt(tokens.policy.clone()),
+            namespaces: Vec::new(),
+        });
+    let io = SocketIo::new(config);
     let ns = io.of("/");
     ns.join_user_rooms(USER_ROOM_PREFIX);
     ns.on_connection(on_connection);

@@ -190,6 +190,37 @@ async function main() {
       check(carolGot.includes("team-x/alice: for team-x only"), `carol's messages: ${JSON.stringify(carolGot)}`);
     });
 
+    await scenario("a network blip: the page recovers its socket and every message it missed, once, in order", async () => {
+      const bob = pages.bob;
+      const idBefore = await bob.evaluate(() => window.chatDemo.socketId);
+      // The DevTools protocol takes bob's network away: Chromium closes his WebSocket.
+      const cdp = await bob.context().newCDPSession(bob);
+      await cdp.send("Network.enable");
+      await cdp.send("Network.emulateNetworkConditions", {
+        offline: true, latency: 0, downloadThroughput: -1, uploadThroughput: -1,
+      });
+      await bob.waitForFunction(() => !window.chatDemo.connected, null, WAIT);
+      const missed = ["while bob was away 1", "while bob was away 2", "while bob was away 3"];
+      for (const text of missed) await send(pages.alice, text);
+      await cdp.send("Network.emulateNetworkConditions", {
+        offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1,
+      });
+      await bob.waitForFunction(() => window.chatDemo.connected, null, { timeout: 20000 });
+      for (const text of missed) await seesMessage(bob, "alice", text);
+      const state = await bob.evaluate(() => ({
+        id: window.chatDemo.socketId,
+        recovered: window.chatDemo.recovered,
+        received: window.chatDemo.received,
+      }));
+      check(state.recovered === true, "bob's socket did not recover its session");
+      check(state.id === idBefore, `bob's socket id changed: ${idBefore} -> ${state.id}`);
+      const got = state.received.filter((m) => m.includes("while bob was away"));
+      const want = missed.map((t) => `lobby/alice: ${t}`);
+      check(JSON.stringify(got) === JSON.stringify(want), `bob's missed messages: ${JSON.stringify(got)}`);
+      await send(pages.alice, "after the blip");
+      await seesMessage(bob, "alice", "after the blip");
+    });
+
     await scenario("server rules: 1000 characters at most, only rooms one is in, a user online once", async () => {
       // A second connection from alice's page with the page's own `io`: bob in another tab.
       const answers = await pages.alice.evaluate(async () => {
