@@ -2,7 +2,7 @@
 # Counts a server's instructions per operation under callgrind (the counts repeat exactly here,
 # unlike CPU time on a shared machine), for one workload, in the measured window only.
 #
-#   bench/profile.sh ours|socketioxide|raw WORKLOAD [loadgen flags...]
+#   bench/profile.sh ours|ours-axum|socketioxide|raw WORKLOAD [loadgen flags...]
 #   e.g. bench/profile.sh ours echo8 --clients 10 --window-ms 3000
 #
 # Writes $CARGO_TARGET_DIR/callgrind.<server>.<workload>.* and prints instructions per operation
@@ -13,10 +13,11 @@ root="$(cd "$here/.." && pwd)"
 target="${CARGO_TARGET_DIR:-$root/target}"
 server="$1"; workload="$2"; shift 2
 case "$server" in
-  ours) bin="$target/release/bench-server" ;;
+  ours) bin="$target/release/bench-server"; export BENCH_FRONT=builtin ;;
+  ours-axum) bin="$target/release/bench-server"; export BENCH_FRONT=axum ;;
   socketioxide) bin="$target/release/socketioxide-bench-server" ;;
   raw) bin="$target/release/raw-ws-echo" ;;
-  *) echo "profile.sh: server is ours, socketioxide or raw" >&2; exit 1 ;;
+  *) echo "profile.sh: server is ours, ours-axum, socketioxide or raw" >&2; exit 1 ;;
 esac
 port=$((20000 + RANDOM % 20000))
 out="$target/callgrind.$server.$workload"

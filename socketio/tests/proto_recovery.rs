@@ -8,9 +8,10 @@
 
 use jwt_auth::{Algorithm, Claims, Header, Key, SigningKey, SystemRandom, Validation, Verifier};
 use socketio::proto::{
-    encode_emit_with_offset, Audience, AuthMode, AuthPolicies, AuthPolicy, Config, Connection,
-    DisconnectReason, HandshakeCredentials, Input, JwtPolicy, Kept, KeptSession, Namespace,
-    NamespaceState, Output, Payload, RawJson, RecoveryConfig, RecoveryStore, TokenSource,
+    encode_emit_with_offset, AppClaims, Audience, AuthMode, AuthPolicies, AuthPolicy, Config,
+    Connection, DisconnectReason, HandshakeCredentials, Input, JwtPolicy, Kept, KeptSession,
+    Namespace, NamespaceState, Output, Payload, RawJson, RecoveryConfig, RecoveryStore,
+    TokenSource,
 };
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -513,4 +514,59 @@ fn with_middlewares_the_checks_run_then_the_socket_gets_its_id_back() {
     let out = b.drain();
     assert_eq!(transmitted(&out), [r#"0{"sid":"s1","pid":"p1"}"#]);
     assert!(matches!(&out[1], Output::Connected { recovered: true, sid, .. } if sid == "s1"));
+}
+
+fn app_policy() -> AuthPolicies {
+    AuthPolicies {
+        default: AuthPolicy::App {
+            timeout: Duration::from_secs(5),
+        },
+        namespaces: Vec::new(),
+    }
+}
+
+fn app_claims(sub: &str) -> AppClaims {
+    let mut claims = serde_json::Map::new();
+    claims.insert("sub".into(), sub.into());
+    AppClaims {
+        claims,
+        expires_at: None,
+    }
+}
+
+#[test]
+fn with_middlewares_the_application_check_must_find_the_same_subject() {
+    let t0 = Instant::now();
+    for (sub, restored) in [("ann", true), ("bob", false)] {
+        let mut a = H::new(t0, recovery(false), app_policy(), "p1");
+        a.text(0, "0");
+        a.c.accept_with("/", "s1", app_claims("ann")).unwrap();
+        a.drain();
+        a.c.handle_transport_closed(DisconnectReason::TransportClose);
+        let kept = kept_of(&a.drain());
+        let mut b = H::new(t0, recovery(false), app_policy(), "p2");
+        let out = resume_with(&mut b, 1, r#"{"pid":"p1","offset":"0"}"#, kept);
+        assert!(
+            matches!(
+                out[..],
+                [Output::ConnectRequest {
+                    recovered: true,
+                    ..
+                }]
+            ),
+            "{out:?}"
+        );
+        b.c.accept_with("/", "s2", app_claims(sub)).unwrap();
+        let out = b.drain();
+        let want = if restored {
+            r#"0{"sid":"s1","pid":"p1"}"#
+        } else {
+            r#"0{"sid":"s2","pid":"p2"}"#
+        };
+        assert_eq!(transmitted(&out), [want], "{sub}");
+        assert!(
+            matches!(&out[1], Output::Connected { recovered, .. } if *recovered == restored),
+            "{sub}: {out:?}"
+        );
+    }
 }

@@ -598,7 +598,13 @@ impl<W> Connection<W> {
     /// Answers the CONNECT and joins the namespace with `identity`; a restored session keeps
     /// its socket id (not `sid`) and private session id.
     fn join(&mut self, key: Namespace, sid: &str, mut state: Authenticating, identity: Identity) {
-        if let Some(mut resumed) = state.resumed.take() {
+        let resumed = state.resumed.take().filter(|resumed| match &identity {
+            // The application's check decided who this is: another subject gets a fresh socket,
+            // never the kept session (as with a token of another `sub`).
+            Identity::App(_) => identity.subject() == resumed.subject.as_deref(),
+            _ => true,
+        });
+        if let Some(mut resumed) = resumed {
             // The application's claims (`accept_with`) bring their own deadline.
             if let Identity::App(claims) = &identity {
                 resumed.expires_at = claims.expires_at.and_then(|e| self.instant_of(e));
@@ -948,6 +954,7 @@ impl<W> Connection<W> {
             sid: kept.sid,
             pid: kept.pid,
             expires_at,
+            subject: identity.subject().map(Box::from),
         };
         let skip = self.config.recovery.is_none_or(|r| r.skip_middlewares);
         if skip {

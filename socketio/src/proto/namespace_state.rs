@@ -78,6 +78,8 @@ pub(crate) struct Resumed {
     pub(crate) sid: Box<str>,
     pub(crate) pid: Box<str>,
     pub(crate) expires_at: Option<Instant>,
+    /// Whose session it was: the application's check must find the same subject.
+    pub(crate) subject: Option<Box<str>>,
 }
 
 /// Data of a namespace whose CONNECT is being decided.
