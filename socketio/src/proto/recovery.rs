@@ -164,6 +164,9 @@ pub struct RecoveryStore<D> {
     packet_bytes: usize,
     /// The offset the next packet gets (offsets start at 1: 0 is "before everything").
     next_offset: u64,
+    /// Written before each offset (`<tag>.<n>`): the client takes the last string argument of
+    /// any event as its offset, so a bare number of the application's could pass for one.
+    tag: Box<str>,
     sessions: HashMap<Box<str>, Session<D>>,
     /// Sessions by age: (seq, pid); an entry whose seq no longer matches was restored.
     order: VecDeque<(u64, Box<str>)>,
@@ -190,11 +193,42 @@ impl<D> RecoveryStore<D> {
             packets: VecDeque::new(),
             packet_bytes: 0,
             next_offset: 1,
+            tag: Box::from(""),
             sessions: HashMap::new(),
             order: VecDeque::new(),
             next_seq: 0,
             session_bytes: 0,
         }
+    }
+
+    /// Offsets written `<tag>.<n>` (the runtime gives a random tag per store): an offset the
+    /// client sends back must carry it, so an application's string argument that the client
+    /// took for an offset is never read as one.
+    pub fn with_tag(mut self, tag: &str) -> Self {
+        self.tag = Box::from(tag);
+        self
+    }
+
+    /// An offset as it goes on the wire.
+    fn offset_text(&self, offset: u64) -> String {
+        if self.tag.is_empty() {
+            offset.to_string()
+        } else {
+            format!("{}.{offset}", self.tag)
+        }
+    }
+
+    /// An offset the client sent back, if it is one of this store's.
+    fn parse_offset(&self, text: &str) -> Option<u64> {
+        let number = if self.tag.is_empty() {
+            text
+        } else {
+            text.strip_prefix(&*self.tag)?.strip_prefix('.')?
+        };
+        if number.is_empty() || !number.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        number.parse().ok()
     }
 
     /// The settings.
@@ -212,7 +246,7 @@ impl<D> RecoveryStore<D> {
         encode: impl FnOnce(&str) -> Result<Encoded, E>,
     ) -> Result<Encoded, E> {
         let offset = self.next_offset;
-        let packet = encode(&offset.to_string())?;
+        let packet = encode(&self.offset_text(offset))?;
         self.next_offset += 1;
         let attachments: usize = packet.attachments().iter().map(|a| a.len()).sum();
         let weight = PACKET_OVERHEAD + packet.text().len() + attachments + audience.weight();
@@ -254,7 +288,7 @@ impl<D> RecoveryStore<D> {
     pub fn restore(&mut self, now: Instant, pid: &str, offset: &str) -> Option<Restored<D>> {
         self.expire(now);
         let entry = self.remove_session(pid)?;
-        let offset: u64 = offset.parse().ok()?;
+        let offset = self.parse_offset(offset)?;
         // Every packet after `offset` must still be here: the first one kept follows it at most.
         let first = self.packets.front().map_or(self.next_offset, |p| p.offset);
         if offset >= self.next_offset
@@ -279,8 +313,14 @@ impl<D> RecoveryStore<D> {
 
     /// The stored packets after offset `upto` that reached `rooms`: those recorded since a
     /// [`restore`](Self::restore) collected the rest, until the socket is back in its rooms.
-    pub fn missed_since(&self, upto: u64, rooms: &[Arc<str>]) -> Vec<Encoded> {
-        self.collect(upto, rooms)
+    /// `None` if one of them is gone already (the window or the byte bound dropped it while the
+    /// restore waited for the connect checks): the socket would miss it.
+    pub fn missed_since(&self, upto: u64, rooms: &[Arc<str>]) -> Option<Vec<Encoded>> {
+        let first = self.packets.front().map_or(self.next_offset, |p| p.offset);
+        if upto.saturating_add(1) < first {
+            return None;
+        }
+        Some(self.collect(upto, rooms))
     }
 
     fn collect(&self, after: u64, rooms: &[Arc<str>]) -> Vec<Encoded> {
@@ -475,9 +515,47 @@ mod tests {
         record(&mut s, t0, room("red"), "late");
         let rooms = [Arc::from("s1"), Arc::from("red")];
         assert_eq!(
-            texts(&s.missed_since(restored.upto, &rooms)),
+            texts(&s.missed_since(restored.upto, &rooms).unwrap()),
             [r#"2["m","late","8"]"#]
         );
+    }
+
+    #[test]
+    fn tagged_offsets_are_read_back_and_nothing_else_is() {
+        let t0 = Instant::now();
+        let mut s = store(1 << 20).with_tag("Xk3b");
+        assert_eq!(
+            record(&mut s, t0, Audience::default(), "a"),
+            r#"2["m","a","Xk3b.1"]"#
+        );
+        for (offset, known) in [
+            ("Xk3b.1", true),
+            ("Xk3b.0", true),
+            ("1", false),
+            ("Xk3b1", false),
+            ("Xk3b.+1", false),
+        ] {
+            s.keep(t0, session("p", "s1", &["s1"]));
+            assert_eq!(s.restore(t0, "p", offset).is_some(), known, "{offset}");
+        }
+    }
+
+    #[test]
+    fn packets_dropped_while_a_restore_waited_are_noticed() {
+        let t0 = Instant::now();
+        let mut s = store(400);
+        s.keep(t0, session("p", "s1", &["s1"]));
+        let restored = s.restore(t0, "p", "0").unwrap();
+        let rooms = [Arc::from("s1")];
+        assert_eq!(
+            s.missed_since(restored.upto, &rooms).map(|m| m.len()),
+            Some(0)
+        );
+        // Enough packets that the first one after `upto` is pushed out by the byte bound.
+        for i in 0..10 {
+            record(&mut s, t0, Audience::default(), &format!("{i}"));
+        }
+        assert!(s.missed_since(restored.upto, &rooms).is_none());
     }
 
     #[test]

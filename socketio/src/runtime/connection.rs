@@ -7,6 +7,7 @@ use super::connect::{AuthCheck, ConnectCheck, ConnectContext, ConnectError, Data
 use super::error::emit_error;
 use super::error::AckError;
 use super::io::IoInner;
+use super::recovery::Recovery;
 use super::socket::{AckSender, Origin, Socket};
 use crate::proto::{
     self, AppClaims, AuthPolicy, Connection, HandshakeCredentials, Identity, Input, Kept,
@@ -147,7 +148,8 @@ impl ConnectionApp {
         else {
             return;
         };
-        let recovery = (self.io.config.connection.recovery).map(|c| namespace.recovery_or_init(c));
+        let recovery = (self.io.config.connection.recovery)
+            .map(|c| namespace.recovery_or_init(c, || self.io.sids.next_sid()));
         let mut data = ctx.take_data();
         let mut origin = Origin::default();
         if let Some(restored) = &restored {
@@ -184,6 +186,14 @@ impl ConnectionApp {
                     }
                     store.missed_since(restored.upto, &socket.rooms())
                 });
+                let Some(late) = late else {
+                    // A packet it missed is gone while the connect checks ran: rather than a
+                    // recovered socket with a hole, the connection closes (the client comes back
+                    // and, its offset too old now, gets a fresh socket).
+                    namespace.adapter().remove(socket.id());
+                    cx.close();
+                    return;
+                };
                 for packet in restored.missed.into_iter().chain(late) {
                     let _ = self.conn.send(nsp.as_str(), packet);
                 }
@@ -271,25 +281,18 @@ impl ConnectionApp {
         let _ = self.conn.resume(cx.now(), nsp.as_str(), kept);
     }
 
-    /// Keeps the session of a socket whose transport dropped: its rooms and data with what the
-    /// core keeps.
-    fn on_session_kept(&mut self, kept: Kept) {
-        let Some(socket) = self.socket(&kept.nsp) else {
-            return;
+    /// The session of a socket whose transport dropped, as it is now (its rooms and data with
+    /// what the core keeps), to be stored once the socket is gone: see [`Self::drain_outputs`].
+    fn session_kept(&self, kept: Kept) -> Option<(Arc<Recovery>, KeptSession<DataMap>)> {
+        let socket = self.socket(&kept.nsp)?;
+        let recovery = socket.namespace().recovery().cloned()?;
+        let session = KeptSession {
+            rooms: socket.rooms(),
+            data: socket.data_map(),
+            since: socket.origin().since,
+            kept,
         };
-        let Some(recovery) = socket.namespace().recovery().cloned() else {
-            return;
-        };
-        let since = socket.origin().since;
-        recovery.with_store(|store| {
-            let session = KeptSession {
-                rooms: socket.rooms(),
-                data: socket.data_map(),
-                since,
-                kept,
-            };
-            store.keep(std::time::Instant::now(), session);
-        });
+        Some((recovery, session))
     }
 
     fn remove_pending(&mut self, nsp: &proto::Namespace) -> Option<ConnectContext> {
@@ -312,6 +315,10 @@ impl ConnectionApp {
     }
 
     fn drain_outputs(&mut self, cx: Cx) {
+        // A kept session is stored only after its socket's disconnect handlers ran and it left
+        // the adapter: a returning client's new connection (another task) can then never find
+        // it while the old socket is still there to be removed after the new one came back.
+        let mut kept = Vec::new();
         while let Some(output) = self.conn.poll_output() {
             match output {
                 // The text and its attachments go together or not at all. Refused, the client
@@ -338,7 +345,7 @@ impl ConnectionApp {
                     identity,
                     recovered,
                 } => self.on_connected(cx, nsp, sid, identity, recovered),
-                Output::SessionKept(kept) => self.on_session_kept(kept),
+                Output::SessionKept(session) => kept.extend(self.session_kept(session)),
                 Output::Reauthenticated { nsp, identity } => {
                     if let Some(socket) = self.socket(&nsp) {
                         socket.set_identity(identity);
@@ -370,10 +377,14 @@ impl ConnectionApp {
                     if let Some(socket) = self.remove_socket(&nsp) {
                         socket.dispatch_disconnect(reason);
                     }
+                    if let Some(i) = kept.iter().position(|(_, k)| k.kept.nsp == nsp) {
+                        store_session(kept.swap_remove(i));
+                    }
                 }
                 Output::Close(_) => cx.close(),
             }
         }
+        kept.into_iter().for_each(store_session);
     }
 
     fn on_connect_request(
@@ -474,4 +485,9 @@ async fn run_checks(
             }),
         },
     }
+}
+
+/// Stores a kept session in its namespace's recovery store.
+fn store_session((recovery, session): (Arc<Recovery>, KeptSession<DataMap>)) {
+    recovery.with_store(|store| store.keep(Instant::now(), session));
 }

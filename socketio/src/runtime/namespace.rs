@@ -64,9 +64,15 @@ impl Namespace {
         self.recovery.get()
     }
 
-    /// The recovery state, made with `config` if there is none yet.
-    pub(crate) fn recovery_or_init(&self, config: RecoveryConfig) -> &Arc<Recovery> {
-        self.recovery.get_or_init(|| Recovery::new(config))
+    /// The recovery state, made with `config` if there is none yet (`random` gives its offsets'
+    /// tag).
+    pub(crate) fn recovery_or_init(
+        &self,
+        config: RecoveryConfig,
+        random: impl FnOnce() -> String,
+    ) -> &Arc<Recovery> {
+        self.recovery
+            .get_or_init(|| Recovery::new(config, &random()))
     }
 
     /// Sets the connection handler.

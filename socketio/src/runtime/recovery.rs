@@ -33,10 +33,12 @@ pub(crate) struct Recovery {
 }
 
 impl Recovery {
-    pub(crate) fn new(config: RecoveryConfig) -> Arc<Self> {
+    /// A store whose offsets carry ten characters of `random` as their tag.
+    pub(crate) fn new(config: RecoveryConfig, random: &str) -> Arc<Self> {
+        let tag = random.get(..10).unwrap_or(random);
         Arc::new(Self {
             inner: Mutex::new(Inner {
-                store: RecoveryStore::new(config),
+                store: RecoveryStore::new(config).with_tag(tag),
                 timer: false,
             }),
         })
