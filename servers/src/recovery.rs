@@ -12,6 +12,7 @@
 //! | `set-data` | value (ack)               | stores the string on the socket, acks `true`               |
 //! | `to`       | target, event, args (ack) | emits `event` with `args` to the room or socket id `target`, acks `true` |
 //! | `direct`   | event, args (ack)         | emits `event` with `args` to the sender (a direct emit), acks `true` |
+//! | `flood`    | target, n (ack)           | emits `m` with `0`, `1`, ... `n-1` to the room or socket id `target`, acks `true` |
 //!
 //! With the JWT flags of [`AuthOptions`], `/` requires a token (handshake mode).
 
@@ -76,6 +77,16 @@ fn on_connection(socket: Socket) {
             let rest = args.args().get(2..).unwrap_or_default().to_vec();
             let payload = Payload::json(rest).unwrap_or_default();
             let _ = socket.namespace().to(&target).emit(&event, payload);
+        }
+        ack_true(ack);
+    });
+    socket.on("flood", |socket, args, ack| {
+        let count = args.args().get(1).and_then(|a| a.deserialize::<u32>().ok());
+        if let (Some(target), Some(count)) = (string_arg(&args, 0), count) {
+            let to = socket.namespace().to(&target);
+            for i in 0..count.min(100_000) {
+                let _ = to.emit("m", serde_json::Value::from(i));
+            }
         }
         ack_true(ack);
     });

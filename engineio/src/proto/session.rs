@@ -471,6 +471,21 @@ impl Session {
         )
     }
 
+    /// Whether `messages` more messages weighing `weight` bytes in all would be taken by
+    /// [`Self::send_within`] with the same bounds, one after the other (e.g. a replay that must
+    /// go out whole or not at all).
+    pub fn has_room_within(
+        &self,
+        messages: usize,
+        weight: usize,
+        packets: usize,
+        bytes: usize,
+    ) -> bool {
+        messages == 0
+            || (self.outbox.len().saturating_add(messages) <= packets
+                && budget::admits(self.backlog.total(), weight, bytes))
+    }
+
     /// [`Session::send`] with other bounds: `packets` instead of `max_buffered_packets` and
     /// `bytes` instead of `max_buffered_bytes` (a runtime lets answers to the client's own input
     /// go a little past them rather than lose them). A refusal counts as being at the budget.

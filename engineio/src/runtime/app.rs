@@ -83,6 +83,14 @@ impl<M> AppContext<'_, M> {
         (packets, bytes)
     }
 
+    /// Whether `messages` more messages weighing `weight` bytes in all (as
+    /// [`crate::proto::budget`] counts them) would all be taken by [`AppContext::send`] now.
+    pub fn has_room_for(&self, messages: usize, weight: usize) -> bool {
+        let (packets, bytes) = self.overdraft();
+        self.session
+            .has_room_within(messages, weight, packets, bytes)
+    }
+
     /// Queues a text message and the binary messages that belong to it (a Socket.IO packet and
     /// its attachments) at once, all or none, within the bounds of [`AppContext::send`]: a full
     /// buffer never splits them.

@@ -10,10 +10,10 @@ use super::io::IoInner;
 use super::recovery::Recovery;
 use super::socket::{AckSender, Origin, Socket};
 use crate::proto::{
-    self, AppClaims, AuthPolicy, Connection, HandshakeCredentials, Identity, Input, Kept,
+    self, AppClaims, AuthPolicy, Connection, Encoded, HandshakeCredentials, Identity, Input, Kept,
     KeptSession, Output, RawJson, Restored,
 };
-use engineio::proto::{Data as EngineData, Event as EngineEvent};
+use engineio::proto::{budget, Data as EngineData, Event as EngineEvent};
 use engineio::runtime::{AppContext, Handshake, NewSession, SessionApp};
 use std::sync::Arc;
 use std::time::Instant;
@@ -266,7 +266,8 @@ impl ConnectionApp {
     ) {
         let restored = (self.io.namespace(nsp.as_str()))
             .and_then(|ns| ns.recovery().cloned())
-            .and_then(|recovery| recovery.restore(pid, offset));
+            .and_then(|recovery| recovery.restore(pid, offset))
+            .filter(|restored| replay_fits(&cx, &restored.missed));
         let kept = restored.as_ref().map(|r| r.session.kept.clone());
         self.remove_resuming(&nsp);
         if let Some(restored) = restored {
@@ -490,4 +491,18 @@ async fn run_checks(
 /// Stores a kept session in its namespace's recovery store.
 fn store_session((recovery, session): (Arc<Recovery>, KeptSession<DataMap>)) {
     recovery.with_store(|store| store.keep(Instant::now(), session));
+}
+
+/// Whether what a restored socket missed fits the connection's send budget now (as the session
+/// counts it, in bytes and in messages): a replay that does not would lose its tail to the budget
+/// and leave a recovered socket with a hole, so it is a fresh connection instead, as when the
+/// store no longer has what the client missed.
+fn replay_fits(cx: &Cx, missed: &[Encoded]) -> bool {
+    let (mut weight, mut messages) = (0usize, 0usize);
+    for packet in missed {
+        let attachments = packet.attachments();
+        weight = weight.saturating_add(budget::weight_of_group(packet.text().len(), attachments));
+        messages = messages.saturating_add(1 + attachments.len());
+    }
+    cx.has_room_for(messages, weight)
 }

@@ -178,6 +178,35 @@ describe('connection state recovery', { skip: !URL_PLAIN && 'SIO_URL is not set:
   });
 });
 
+// Our server only (the Node reference replays whatever it holds): a client that missed more than
+// its connection's send buffer takes gets a fresh socket, never a recovered one with a hole.
+describe('connection state recovery within the send budget', { skip: !URL_JWT && 'our server only (SIO_JWT_URL is set for ours): run through run.sh' }, () => {
+  test('more missed than the send buffer takes: a fresh socket; a little less: recovered, all of it', async () => {
+    for (const [count, recovers] of [[3000, false], [500, true]]) {
+      const a = client(URL_PLAIN, TRANSPORTS.websocket);
+      const b = client(URL_PLAIN, TRANSPORTS.websocket);
+      await Promise.all([connected(a), connected(b)]);
+      const id = a.id;
+      await call(a, 'direct', 'm', 'before');
+      await receivedExactly(a, ['before']);
+      await drop(a);
+      await call(b, 'flood', id, count);
+      await reconnect(a);
+      assert.equal(a.recovered, recovers, `${count} missed`);
+      if (recovers) {
+        assert.equal(a.id, id);
+        await receivedExactly(a, ['before', ...Array.from({ length: count }, (_, i) => i)]);
+      } else {
+        assert.notEqual(a.id, id);
+        await sleep(200);
+        assert.deepEqual(a.received.map((args) => args[0]), ['before'], 'a fresh socket gets none of the missed events');
+      }
+      a.disconnect();
+      b.disconnect();
+    }
+  });
+});
+
 describe('connection state recovery with a JWT policy', { skip: !URL_JWT && 'SIO_JWT_URL is not set: run through run.sh' }, () => {
   test('a valid token recovers with its claims; a fresh one of the same subject refreshes it', async () => {
     const a = client(URL_JWT, { ...TRANSPORTS.websocket, auth: { token: jwt({ sub: 'u1', exp: now() + 60 }) } });
