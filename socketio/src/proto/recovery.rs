@@ -128,9 +128,8 @@ impl<D> KeptSession<D> {
     fn weight(&self) -> usize {
         let names: usize = self.rooms.iter().map(|r| r.len()).sum();
         // The verified claims are the peer's own bytes (a token's payload): they count too.
-        let claims = (self.kept.identity.claims()).map_or(0, |c| {
-            serde_json::to_vec(c).map_or(0, |v| v.len())
-        });
+        let claims = (self.kept.identity.claims())
+            .map_or(0, |c| serde_json::to_vec(c).map_or(0, |v| v.len()));
         SESSION_OVERHEAD + names + self.kept.sid.len() + self.kept.pid.len() + claims
     }
 }

@@ -265,7 +265,7 @@ pub(crate) fn deliver(
         |packet| {
             let mut report = BroadcastReport::default();
             namespace.adapter().for_each(selector, |socket| {
-                match socket.send_encoded(packet, volatile) {
+                match socket.send_encoded(&packet, volatile) {
                     Ok(()) => report.sent += 1,
                     Err(EmitError::Full) => report.full += 1,
                     Err(_) => {}

@@ -116,12 +116,12 @@ pub(crate) fn encode_and_deliver<R>(
     volatile: bool,
     name: &str,
     args: &Payload,
-    deliver: impl FnOnce(&Encoded) -> R,
+    deliver: impl FnOnce(Encoded) -> R,
 ) -> Result<R, EmitError> {
     let recovery = recovery.filter(|_| !volatile);
     let Some(recovery) = recovery else {
         let packet = encode_emit(nsp, None, name, args).map_err(emit_error)?;
-        return Ok(deliver(&packet));
+        return Ok(deliver(packet));
     };
     let mut inner = recovery.lock();
     let packet = inner
@@ -130,7 +130,7 @@ pub(crate) fn encode_and_deliver<R>(
             encode_emit_with_offset(nsp, name, args, offset)
         })
         .map_err(|e: ApiMisuse| emit_error(e))?;
-    let result = deliver(&packet);
+    let result = deliver(packet);
     recovery.arm(&mut inner);
     Ok(result)
 }

@@ -273,7 +273,7 @@ impl Socket {
         let recovery = self.inner.namespace.recovery();
         let audience = || Audience::socket(self.id());
         encode_and_deliver(recovery, nsp, audience, volatile, name, &args, |packet| {
-            send_packet(&self.inner.engine, nsp.clone(), packet.clone(), volatile)
+            send_packet(&self.inner.engine, nsp.clone(), packet, volatile)
         })?
     }
 
