@@ -69,6 +69,8 @@ fi
 
 step "cargo doc (warnings denied)"
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps
+# The libraries alone, with their default features (no links to what a feature leaves out).
+RUSTDOCFLAGS="-D warnings" cargo doc -p engineio -p socketio --no-deps
 
 step "the protocol cores build without tokio"
 cargo check -p engineio --no-default-features

@@ -24,7 +24,7 @@ pub struct Handshake {
     /// The transport the session started on.
     pub transport: Transport,
     /// What the application's HTTP stack attached to the request, when it came through
-    /// [`crate::runtime::Engine::service`]: e.g. the user an axum login layer found
+    /// `Engine::service` (feature `tower`): e.g. the user an axum login layer found
     /// (`handshake.extensions.get::<User>()`). Empty on the built-in server.
     pub extensions: http::Extensions,
 }

@@ -96,7 +96,8 @@ impl SocketIo {
 
     /// Closes every connection (queued messages and a close packet go out first) and refuses new
     /// ones; returns once all ended or `grace` passed. [`engineio::runtime::RunningServer::shutdown`]
-    /// does this for the built-in server; an application that mounted [`Self::service`] calls it.
+    /// does this for the built-in server; an application that mounted `SocketIo::service` (feature
+    /// `tower`) calls it.
     pub async fn close(&self, grace: std::time::Duration) {
         self.engine.close(grace).await;
     }
