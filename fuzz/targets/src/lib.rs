@@ -24,6 +24,7 @@ pub mod jwt_keys;
 pub mod jwt_verify;
 pub mod reader;
 pub mod sio_connection;
+pub mod sio_msgpack;
 pub mod sio_packet;
 
 /// A target's body: panics when an invariant breaks.
@@ -36,6 +37,7 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("eio_payload", eio_payload::run),
     ("eio_session", eio_session::run),
     ("sio_packet", sio_packet::run),
+    ("sio_msgpack", sio_msgpack::run),
     ("sio_connection", sio_connection::run),
     ("jwt_verify", jwt_verify::run),
     ("jwt_keys", jwt_keys::run),

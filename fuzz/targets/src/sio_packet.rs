@@ -57,7 +57,7 @@ pub fn run(data: &[u8]) {
 
 /// Decodes `text` and pushes `attachments` until the packet is complete; `None` if it is refused
 /// or still incomplete when the attachments run out. Checks the reassembly limits on the way.
-fn decode_all(text: &str, attachments: &[Bytes], limits: &Limits) -> Option<Packet> {
+pub fn decode_all(text: &str, attachments: &[Bytes], limits: &Limits) -> Option<Packet> {
     let mut partial = match decode_text(text, limits) {
         Ok(Decoded::Complete(packet)) => return Some(packet),
         Ok(Decoded::Partial(partial)) => partial,
@@ -119,7 +119,8 @@ fn decode_all(text: &str, attachments: &[Bytes], limits: &Limits) -> Option<Pack
     None
 }
 
-fn check_payload(packet: &Packet) {
+/// Checks that every JSON value of the packet is compact.
+pub fn check_payload(packet: &Packet) {
     let args = match packet {
         Packet::Event { args, .. } | Packet::Ack { args, .. } => args,
         Packet::Connect {

@@ -80,6 +80,8 @@ pub enum DecodeError {
         /// The configured limit in bytes.
         max: usize,
     },
+    /// A binary message that is not a valid `socket.io-msgpack-parser` packet.
+    InvalidMsgPack(MsgPackError),
 }
 
 impl fmt::Display for DecodeError {
@@ -124,6 +126,7 @@ impl fmt::Display for DecodeError {
             Self::AttachmentsTooLarge { max } => {
                 write!(f, "attachments of one packet exceed {max} bytes")
             }
+            Self::InvalidMsgPack(e) => write!(f, "invalid MessagePack packet: {e}"),
         }
     }
 }
@@ -135,6 +138,85 @@ impl From<JsonError> for DecodeError {
         Self::InvalidJson(e)
     }
 }
+
+impl From<MsgPackError> for DecodeError {
+    fn from(e: MsgPackError) -> Self {
+        Self::InvalidMsgPack(e)
+    }
+}
+
+/// Why a MessagePack packet (the `socket.io-msgpack-parser` wire format) was refused. Offsets are
+/// byte offsets into the binary message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum MsgPackError {
+    /// The message ends inside a value, or a length announces more bytes than remain.
+    Truncated {
+        /// Where the value that does not fit starts.
+        offset: usize,
+    },
+    /// Bytes follow the packet's map.
+    TrailingBytes {
+        /// Where they start.
+        offset: usize,
+    },
+    /// The format byte `0xc1`, which MessagePack never uses.
+    ReservedFormat {
+        /// Its offset.
+        offset: usize,
+    },
+    /// An extension type notepack.io does not map to a JSON value (only `undefined` and
+    /// `ArrayBuffer` are accepted; a `Date` or `BigInt` has no JSON form here).
+    UnsupportedExtension {
+        /// The extension type.
+        ext_type: i8,
+        /// Offset of the extension's format byte.
+        offset: usize,
+    },
+    /// Arrays and maps (and binary, which the text format writes as a placeholder object) nest
+    /// deeper than [`Limits::max_depth`](super::Limits::max_depth).
+    TooDeep {
+        /// The limit.
+        max: usize,
+    },
+    /// A map key that is not a string.
+    NonStringKey {
+        /// Offset of the key.
+        offset: usize,
+    },
+    /// The message is not a map (`{type, nsp, data?, id?}`).
+    NotAMap,
+    /// `type` is missing or not an integer from 0 (CONNECT) to 4 (CONNECT_ERROR).
+    BadPacketType,
+    /// `nsp` is missing, not a string, or not a namespace name (a leading `/`, no `,`).
+    BadNamespace,
+    /// `id` is not an integer.
+    BadAckId,
+    /// Binary data in the payload of a packet type that cannot carry attachments.
+    BinaryNotAllowed(PacketType),
+}
+
+impl fmt::Display for MsgPackError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Truncated { offset } => write!(f, "value at byte {offset} runs past the end"),
+            Self::TrailingBytes { offset } => write!(f, "trailing bytes from byte {offset}"),
+            Self::ReservedFormat { offset } => write!(f, "reserved format byte at {offset}"),
+            Self::UnsupportedExtension { ext_type, offset } => {
+                write!(f, "unsupported extension type {ext_type} at byte {offset}")
+            }
+            Self::TooDeep { max } => write!(f, "nested deeper than {max} levels"),
+            Self::NonStringKey { offset } => write!(f, "map key at byte {offset} is not a string"),
+            Self::NotAMap => f.write_str("the packet is not a map"),
+            Self::BadPacketType => f.write_str("type is missing or not an integer 0..=4"),
+            Self::BadNamespace => f.write_str("nsp is missing or not a namespace name"),
+            Self::BadAckId => f.write_str("id is not an integer"),
+            Self::BinaryNotAllowed(t) => write!(f, "{t} packets carry no binary data"),
+        }
+    }
+}
+
+impl std::error::Error for MsgPackError {}
 
 /// Why a JSON text was refused.
 #[derive(Debug, Clone, PartialEq, Eq)]

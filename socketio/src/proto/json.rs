@@ -421,7 +421,7 @@ fn parse_u64(digits: &[u8]) -> Option<u64> {
 
 /// Decodes the escapes of a string's contents (already validated). Lone surrogates become
 /// U+FFFD; this is only used to compare key names.
-fn unescape(raw: &[u8]) -> Option<String> {
+pub(crate) fn unescape(raw: &[u8]) -> Option<String> {
     let text = std::str::from_utf8(raw).ok()?;
     let mut out = String::with_capacity(text.len());
     let mut chars = text.chars();

@@ -62,6 +62,10 @@
 //! [`Payload`] pairs them with their attachments, and [`Payload::to_data`] gives trees
 //! ([`Data`]) with the binary in place.
 //!
+//! [`decode_msgpack`] and [`encode_msgpack`] are the same codec for the MessagePack wire format
+//! of the npm `socket.io-msgpack-parser` (one binary message per packet, binary inline): they
+//! give and take the same [`Packet`] values, attachments included.
+//!
 //! # Who is at fault
 //!
 //! Anything invalid from the peer is a [`DecodeError`] / [`PeerMisbehaved`] and closes the
@@ -77,6 +81,7 @@ mod decode;
 mod encode;
 mod error;
 mod json;
+mod msgpack;
 mod namespace_map;
 mod namespace_state;
 mod packet;
@@ -95,8 +100,9 @@ pub use connection::{Config, Connection, Event, Input, Output};
 pub use data::Data;
 pub use decode::{decode_text, Decoded, Limits};
 pub use encode::{encode, encode_ack, encode_emit, encode_emit_with_offset, encode_event, Encoded};
-pub use error::{ApiMisuse, DecodeError, JsonError, PeerMisbehaved};
+pub use error::{ApiMisuse, DecodeError, JsonError, MsgPackError, PeerMisbehaved};
 pub use json::MAX_DEPTH_CAP;
+pub use msgpack::{decode_msgpack, encode_msgpack};
 pub use namespace_state::{Authenticating, AwaitingToken, Connected, NamespaceState};
 pub use packet::{
     connect_error, is_reserved_event, Namespace, Packet, PacketType, RESERVED_EVENTS,

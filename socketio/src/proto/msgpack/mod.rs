@@ -1,0 +1,249 @@
+//! The MessagePack wire format of the npm package `socket.io-msgpack-parser` (which encodes with
+//! `notepack.io`): every Socket.IO packet is one binary Engine.IO message holding a map
+//!
+//! ```text
+//! { type: 0..=4, data?: <any>, id?: <integer>, nsp: <string> }
+//! ```
+//!
+//! Binary values sit inline in `data` (MessagePack `bin`), so there are no attachments and no
+//! BINARY_EVENT / BINARY_ACK types on this wire.
+//!
+//! The codec maps to and from the same [`Packet`] values as the text codec, so everything above
+//! it works unchanged:
+//!
+//! - [`decode_msgpack`] turns the message into the text packet socket.io-parser would have sent
+//!   for the same JavaScript packet (JSON as `JSON.stringify` writes it, each `bin` cut out as an
+//!   attachment behind a `{"_placeholder":true,"num":k}` object) and hands that to
+//!   [`decode_text`], so every packet rule (payload shapes, reserved event names, placeholder and
+//!   attachment checks, limits) is the text decoder's, in one place. On top of it come the
+//!   checks of the msgpack parser itself: `type` an integer 0..=4, `nsp` a string, `id` an
+//!   integer.
+//! - [`encode_msgpack`] writes the map the Node server builds for the packet, key order included
+//!   (`{type, data, nsp}`, `{type, data, id, nsp}` for an event with an ack id, `{id, type, data,
+//!   nsp}` for an ACK, as `socket.emit` / `socket.ack` build them), with notepack's choice of
+//!   formats: the smallest integer and length forms, non-integer numbers as float 64, each
+//!   attachment placeholder as `bin`.
+//!
+//! Unknown keys (socket.io-client sends `options`) are read and ignored, within the same limits.
+//! `undefined` (notepack's fixext 1 of type 0) counts as absent, becomes `null` in an array and
+//! drops its key in a map, as `JSON.stringify` does.
+
+mod js_number;
+mod read;
+mod write;
+
+use bytes::Bytes;
+
+use super::decode::{decode_text, Decoded, Limits};
+use super::error::{DecodeError, MsgPackError};
+use super::json::Kind;
+use super::packet::{Namespace, Packet, PacketType};
+use super::payload::Payload;
+use read::{Read, Reader, ToJson};
+
+/// Encodes a packet as the one binary message `socket.io-msgpack-parser` sends for it.
+pub fn encode_msgpack(packet: &Packet) -> Bytes {
+    let mut out = Vec::new();
+    match packet {
+        Packet::Connect { nsp, data } => {
+            write::map_header(&mut out, if data.is_some() { 3 } else { 2 });
+            packet_type(&mut out, PacketType::Connect);
+            if let Some(data) = data {
+                write::str(&mut out, "data");
+                write::json(&mut out, data.as_str(), &[]);
+            }
+            namespace(&mut out, nsp);
+        }
+        Packet::Disconnect { nsp } => {
+            write::map_header(&mut out, 2);
+            packet_type(&mut out, PacketType::Disconnect);
+            namespace(&mut out, nsp);
+        }
+        Packet::Event {
+            nsp,
+            id,
+            name,
+            args,
+        } => {
+            write::map_header(&mut out, if id.is_some() { 4 } else { 3 });
+            packet_type(&mut out, PacketType::Event);
+            write::str(&mut out, "data");
+            write::array_header(&mut out, 1 + args.args().len());
+            write::str(&mut out, name);
+            arguments(&mut out, args);
+            if let Some(id) = id {
+                ack_id(&mut out, *id);
+            }
+            namespace(&mut out, nsp);
+        }
+        Packet::Ack { nsp, id, args } => {
+            write::map_header(&mut out, 4);
+            ack_id(&mut out, *id);
+            packet_type(&mut out, PacketType::Ack);
+            write::str(&mut out, "data");
+            write::array_header(&mut out, args.args().len());
+            arguments(&mut out, args);
+            namespace(&mut out, nsp);
+        }
+        Packet::ConnectError { nsp, data } => {
+            write::map_header(&mut out, 3);
+            packet_type(&mut out, PacketType::ConnectError);
+            write::str(&mut out, "data");
+            write::json(&mut out, data.as_str(), &[]);
+            namespace(&mut out, nsp);
+        }
+    }
+    Bytes::from(out)
+}
+
+/// `type`: the number of the plain type (the BINARY_* types do not exist on this wire).
+fn packet_type(out: &mut Vec<u8>, ty: PacketType) {
+    write::str(out, "type");
+    write::uint(out, u64::from(ty.digit() as u8 - b'0'));
+}
+
+fn namespace(out: &mut Vec<u8>, nsp: &Namespace) {
+    write::str(out, "nsp");
+    write::str(out, nsp.as_str());
+}
+
+fn ack_id(out: &mut Vec<u8>, id: u64) {
+    write::str(out, "id");
+    write::uint(out, id);
+}
+
+fn arguments(out: &mut Vec<u8>, args: &Payload) {
+    for arg in args.args() {
+        write::json(out, arg.as_str(), args.attachments());
+    }
+}
+
+/// One value of the packet map, read as JSON.
+struct Field {
+    text: String,
+    kind: Kind,
+    attachments: Vec<Bytes>,
+}
+
+/// Decodes one binary Engine.IO message in the `socket.io-msgpack-parser` format.
+///
+/// Gives the [`Packet`] the text decoder gives for the same JavaScript packet, binary arguments
+/// as attachments. Every error is the peer's fault; nothing is allocated from a declared length
+/// the message does not hold.
+pub fn decode_msgpack(bytes: &[u8], limits: &Limits) -> Result<Packet, DecodeError> {
+    let mut r = Reader::new(bytes);
+    let entries = r.packet_map()?;
+    let (mut ty, mut nsp, mut id, mut data) = (None, None, None, None);
+    for _ in 0..entries {
+        let key = r.key()?;
+        let mut to_json = ToJson::new(limits);
+        let mut text = String::new();
+        // Every value is read (and bounded) even when its key is ignored; a repeated key keeps
+        // its last value, as in JavaScript.
+        let field = match to_json.value(&mut r, &mut text, 0)? {
+            Read::Undefined => None,
+            Read::Json(kind) => Some(Field {
+                text,
+                kind,
+                attachments: to_json.attachments,
+            }),
+        };
+        match key.as_str() {
+            "type" => ty = field,
+            "nsp" => nsp = field,
+            "id" => id = field,
+            "data" => data = field,
+            _ => {}
+        }
+    }
+    r.finish()?;
+
+    let ty = ty
+        .filter(|f| f.kind == Kind::Number)
+        .and_then(|f| f.text.parse::<u8>().ok())
+        .filter(|&n| n <= 4)
+        .and_then(|n| PacketType::from_digit(b'0' + n))
+        .ok_or(MsgPackError::BadPacketType)?;
+    let nsp = nsp
+        .filter(|f| f.kind == Kind::String)
+        .and_then(|f| serde_json::from_str::<String>(&f.text).ok())
+        .and_then(|name| Namespace::new(&name).ok())
+        .ok_or(MsgPackError::BadNamespace)?;
+    let id = id.map(ack_id_of).transpose()?;
+    let (data, attachments) = match data {
+        Some(f) => (Some(f.text), f.attachments),
+        None => (None, Vec::new()),
+    };
+
+    let text = text_packet(ty, &nsp, id, data.as_deref(), attachments.len())?;
+    let mut decoded = decode_text(&text, limits)?;
+    for attachment in attachments {
+        decoded = match decoded {
+            Decoded::Partial(partial) => partial.push(attachment)?,
+            Decoded::Complete(_) => return Err(DecodeError::UnexpectedBinary),
+        };
+    }
+    match decoded {
+        Decoded::Complete(packet) => Ok(packet),
+        Decoded::Partial(partial) => Err(DecodeError::UnexpectedText {
+            missing: partial.missing(),
+        }),
+    }
+}
+
+/// The ack id: an integer (`Number.isInteger`) that fits a `u64`.
+fn ack_id_of(field: Field) -> Result<u64, DecodeError> {
+    if field.kind != Kind::Number {
+        return Err(MsgPackError::BadAckId.into());
+    }
+    match field.text.parse::<u64>() {
+        Ok(id) => Ok(id),
+        // a fraction, or a float written with a negative exponent: not an integer
+        Err(_) if field.text.contains('.') || field.text.contains("e-") => {
+            Err(MsgPackError::BadAckId.into())
+        }
+        // negative, or past 2^64
+        Err(_) => Err(DecodeError::AckIdOverflow),
+    }
+}
+
+/// The socket.io-parser text packet for the same packet:
+/// `<type>[<attachments>-][<nsp>,][<id>][<json>]`.
+///
+/// A payload that is a number would run into the id digits; every packet type refuses a number
+/// payload anyway, so the text decoder's error differs (a missing payload, an id where none is
+/// allowed) but it is still an error.
+fn text_packet(
+    ty: PacketType,
+    nsp: &Namespace,
+    id: Option<u64>,
+    data: Option<&str>,
+    attachments: usize,
+) -> Result<String, DecodeError> {
+    let ty = match (ty, attachments) {
+        (ty, 0) => ty,
+        (PacketType::Event, _) => PacketType::BinaryEvent,
+        (PacketType::Ack, _) => PacketType::BinaryAck,
+        (ty, _) => return Err(MsgPackError::BinaryNotAllowed(ty).into()),
+    };
+    let mut text = String::with_capacity(32 + data.map_or(0, str::len));
+    text.push(ty.digit());
+    if attachments > 0 {
+        text.push_str(&attachments.to_string());
+        text.push('-');
+    }
+    if !nsp.is_main() {
+        text.push_str(nsp.as_str());
+        text.push(',');
+    }
+    if let Some(id) = id {
+        text.push_str(&id.to_string());
+    }
+    if let Some(data) = data {
+        text.push_str(data);
+    }
+    Ok(text)
+}
+
+#[cfg(test)]
+mod tests;
