@@ -40,6 +40,15 @@ impl Encoded {
         &self.attachments
     }
 
+    /// A packet another node of a cluster encoded (its text and attachments as they go on the
+    /// wire): taken as it is.
+    pub fn from_wire(text: String, attachments: Vec<Bytes>) -> Self {
+        Self {
+            text: Text::from(text),
+            attachments,
+        }
+    }
+
     /// Splits into the text and the attachments.
     pub fn into_parts(self) -> (Bytes, Vec<Bytes>) {
         (self.text.into_bytes(), self.attachments)

@@ -78,6 +78,42 @@ pub trait Cluster: Send + Sync {
         data: &[serde_json::Value],
         timeout: Duration,
     ) -> ClusterFuture<Result<Vec<serde_json::Value>, ClusterError>>;
+
+    /// Connection state recovery across nodes: a client came back to this node with the
+    /// private session id `pid` of a session this node does not keep, and the last `offset` it
+    /// got. Ask the other nodes ([`LocalNode::take_session`] on each) and resolve with the one
+    /// that kept it, within `timeout`. The default says no at once: recovery stays on the node
+    /// where the session was kept (as with Node's pub/sub adapters).
+    fn restore_session(
+        &self,
+        nsp: &str,
+        pid: &str,
+        offset: &str,
+        timeout: Duration,
+    ) -> ClusterFuture<Option<ClusterSession>> {
+        let _ = (nsp, pid, offset, timeout);
+        Box::pin(async { None })
+    }
+}
+
+/// A kept session handed from the node that kept it to the node its client came back to
+/// ([`Cluster::restore_session`], [`LocalNode::take_session`]).
+#[derive(Clone, Debug, PartialEq)]
+pub struct ClusterSession {
+    /// The socket id, which the restored socket keeps.
+    pub sid: String,
+    /// The private session id.
+    pub pid: String,
+    /// Its rooms (its own id included).
+    pub rooms: Vec<Room>,
+    /// The claims its node verified (a JWT's, or the application's check's); `None` for a
+    /// namespace without authentication. A JWT the client sends again is verified again here.
+    pub claims: Option<serde_json::Map<String, serde_json::Value>>,
+    /// When those claims expire, seconds since the epoch.
+    pub expires_at: Option<u64>,
+    /// The packets it missed, oldest first: each Socket.IO text and its binary attachments, as
+    /// they go on the wire (offsets included).
+    pub missed: Vec<(String, Vec<bytes::Bytes>)>,
 }
 
 /// A broadcast to deliver on another node: which sockets, and the event.

@@ -34,6 +34,9 @@ pub(crate) enum ConnCommand {
     /// The connect checks of a namespace finished (with the application's claims under
     /// [`crate::proto::AuthPolicy::App`]).
     Checked(Box<Checked>),
+    /// Another node of the cluster answered whether it kept the session a CONNECT asks to
+    /// restore (connection state recovery across nodes).
+    ClusterRestored(Box<ClusterRestored>),
 }
 
 // The rare commands are boxed: a command is moved through the session's queue, and the common
@@ -46,6 +49,13 @@ pub(crate) struct EmitWithAck {
     pub(crate) args: Payload,
     pub(crate) timeout: Duration,
     pub(crate) reply: AckReply,
+}
+
+/// A session another node kept, or none, for a CONNECT that asked to restore it.
+pub(crate) struct ClusterRestored {
+    pub(crate) nsp: Namespace,
+    pub(crate) session: Option<super::cluster::ClusterSession>,
+    pub(crate) auth: Option<crate::proto::RawJson>,
 }
 
 /// The outcome of a namespace's connect checks.

@@ -2,7 +2,8 @@
 //! per connection): feeds the [`Connection`] core with the session's messages, the application's
 //! commands and the time, and carries out what it outputs.
 
-use super::command::{AckReply, Checked, ConnCommand, ConnHandle, EmitWithAck};
+use super::cluster::ClusterSession;
+use super::command::{AckReply, Checked, ClusterRestored, ConnCommand, ConnHandle, EmitWithAck};
 use super::connect::{AuthCheck, ConnectCheck, ConnectContext, ConnectError, DataMap};
 use super::error::emit_error;
 use super::error::AckError;
@@ -74,7 +75,8 @@ impl ConnectionApp {
         }
     }
 
-    fn on_command(&mut self, now: Instant, command: ConnCommand) {
+    fn on_command(&mut self, cx: Cx, command: ConnCommand) {
+        let now = cx.now();
         match command {
             // Refused when the namespace was left meanwhile: dropped, as Node drops a packet for
             // a socket that is gone.
@@ -101,6 +103,11 @@ impl ConnectionApp {
             }
             ConnCommand::DisconnectAll => {
                 let _ = self.conn.disconnect_all();
+            }
+            ConnCommand::ClusterRestored(restored) => {
+                let ClusterRestored { nsp, session, auth } = *restored;
+                let restored = session.map(|s| from_cluster(&nsp, s));
+                self.resume(cx, nsp, restored, auth);
             }
             ConnCommand::Checked(checked) => {
                 let Checked { nsp, ctx, result } = *checked;
@@ -232,7 +239,7 @@ impl ConnectionApp {
     /// Node server.
     fn run_queued(&mut self, cx: Cx) {
         while let Some(command) = cx.next_message() {
-            self.on_command(cx.now(), command);
+            self.on_command(cx, command);
         }
     }
 
@@ -254,8 +261,8 @@ impl ConnectionApp {
         Some(restored)
     }
 
-    /// Looks up the session a CONNECT asks to restore, and gives the core its answer.
-    /// A restored socket (`skip_middlewares`) gets the context a connect check would have seen.
+    /// Looks up the session a CONNECT asks to restore, and gives the core its answer: at once
+    /// when this node keeps it (or there is no cluster to ask), else once the cluster answered.
     fn on_resume_request(
         &mut self,
         cx: Cx,
@@ -264,10 +271,37 @@ impl ConnectionApp {
         offset: &str,
         auth: Option<RawJson>,
     ) {
-        let restored = (self.io.namespace(nsp.as_str()))
+        let namespace = self.io.namespace(nsp.as_str());
+        let local = (namespace.as_ref())
             .and_then(|ns| ns.recovery().cloned())
-            .and_then(|recovery| recovery.restore(pid, offset))
-            .filter(|restored| replay_fits(&cx, &restored.missed));
+            .and_then(|recovery| recovery.restore(pid, offset));
+        let cluster = (namespace.as_ref()).and_then(|ns| ns.adapter().cluster().get().cloned());
+        if let (None, Some(cluster)) = (&local, cluster) {
+            let timeout = self.io.config.connection.connect_timeout;
+            let asked = cluster.restore_session(nsp.as_str(), pid, offset, timeout);
+            let engine = self.engine.clone();
+            tokio::spawn(async move {
+                let session = tokio::time::timeout(timeout, asked).await.ok().flatten();
+                let answer = ClusterRestored { nsp, session, auth };
+                let _ =
+                    (engine.send_app_wait(ConnCommand::ClusterRestored(Box::new(answer)))).await;
+            });
+            return;
+        }
+        self.resume(cx, nsp, local, auth);
+    }
+
+    /// Gives the core the session found for a CONNECT that asks to restore one (if what it
+    /// missed fits the send budget). A restored socket (`skip_middlewares`) gets the context a
+    /// connect check would have seen.
+    fn resume(
+        &mut self,
+        cx: Cx,
+        nsp: proto::Namespace,
+        restored: Option<Restored<DataMap>>,
+        auth: Option<RawJson>,
+    ) {
+        let restored = restored.filter(|restored| replay_fits(&cx, &restored.missed));
         let kept = restored.as_ref().map(|r| r.session.kept.clone());
         self.remove_resuming(&nsp);
         if let Some(restored) = restored {
@@ -452,7 +486,7 @@ impl SessionApp for ConnectionApp {
     }
 
     fn on_message(&mut self, command: ConnCommand, cx: Cx) {
-        self.on_command(cx.now(), command);
+        self.on_command(cx, command);
         self.drain(cx);
     }
 
@@ -505,4 +539,41 @@ fn replay_fits(cx: &Cx, missed: &[Encoded]) -> bool {
         messages = messages.saturating_add(1 + attachments.len());
     }
     cx.has_room_for(messages, weight)
+}
+
+/// A session another node kept, as this node restores it. Its claims were verified there: they
+/// come back as the application's (a token the client sends again is verified here as usual);
+/// its data (typed values of that node's application) stays there.
+fn from_cluster(nsp: &proto::Namespace, session: ClusterSession) -> Restored<DataMap> {
+    let now_epoch = (std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH))
+        .map_or(0, |d| d.as_secs());
+    let expires_at = (session.expires_at)
+        .map(|at| Instant::now() + std::time::Duration::from_secs(at.saturating_sub(now_epoch)));
+    let identity = match session.claims {
+        Some(claims) => Identity::App(Arc::new(AppClaims {
+            claims,
+            expires_at: session.expires_at,
+        })),
+        None => Identity::Anonymous,
+    };
+    let missed = (session.missed.into_iter())
+        .map(|(text, attachments)| Encoded::from_wire(text, attachments))
+        .collect();
+    Restored {
+        session: KeptSession {
+            kept: Kept {
+                nsp: nsp.clone(),
+                sid: session.sid.into(),
+                pid: session.pid.into(),
+                identity,
+                expires_at,
+            },
+            rooms: session.rooms,
+            data: DataMap::default(),
+            // Offsets are per node: what this node sends from now on is all new to it.
+            since: 0,
+        },
+        missed,
+        upto: u64::MAX,
+    }
 }

@@ -30,8 +30,8 @@ mod socket;
 pub use args::IntoPayload;
 pub use broadcast::{BroadcastOperator, BroadcastReport, FetchedSocket, RemoteSocket};
 pub use cluster::{
-    Cluster, ClusterBroadcast, ClusterError, ClusterFuture, ClusterOp, LocalNode, RemoteAcks,
-    ServerAck, ServerSideHandler, SocketInfo,
+    Cluster, ClusterBroadcast, ClusterError, ClusterFuture, ClusterOp, ClusterSession, LocalNode,
+    RemoteAcks, ServerAck, ServerSideHandler, SocketInfo,
 };
 pub use connect::{AuthCheck, AuthFuture, CheckFuture, ConnectCheck, ConnectContext, ConnectError};
 pub use error::{AckError, EmitError};

@@ -4,7 +4,8 @@
 
 use super::broadcast::deliver;
 use super::cluster::{
-    Cluster, ClusterBroadcast, ClusterError, ClusterOp, LocalNode, ServerAck, SocketInfo,
+    Cluster, ClusterBroadcast, ClusterError, ClusterOp, ClusterSession, LocalNode, ServerAck,
+    SocketInfo,
 };
 use super::namespace::Namespace;
 use super::room::{Room, Selector};
@@ -99,6 +100,30 @@ impl LocalNode {
         apply_local(&ns, selector, op);
     }
 
+    /// Takes the session `pid` that this node keeps (connection state recovery), with the
+    /// packets it missed after `offset`, for the node its client came back to
+    /// ([`Cluster::restore_session`]). `None` if this node does not keep it, or cannot give
+    /// everything it missed; either way this node forgets it.
+    pub fn take_session(&self, pid: &str, offset: &str) -> Option<ClusterSession> {
+        let ns = self.upgrade()?;
+        let restored = ns.recovery()?.restore(pid, offset)?;
+        let session = restored.session;
+        let missed = (restored.missed.into_iter())
+            .map(|packet| {
+                let (text, attachments) = packet.into_parts();
+                (String::from_utf8_lossy(&text).into_owned(), attachments)
+            })
+            .collect();
+        Some(ClusterSession {
+            sid: session.kept.sid.into(),
+            pid: session.kept.pid.into(),
+            rooms: session.rooms,
+            claims: session.kept.identity.claims().cloned(),
+            expires_at: session.kept.expires_at.map(epoch_seconds),
+            missed,
+        })
+    }
+
     /// Runs this node's server-side handler of `data[0]` with the rest of `data`. Returns false
     /// when there is none (the acknowledgement is then dropped, as Node does).
     pub fn server_side_emit(&self, data: Vec<serde_json::Value>, ack: Option<ServerAck>) -> bool {
@@ -117,6 +142,15 @@ impl LocalNode {
             None => false,
         }
     }
+}
+
+/// An instant as seconds since the epoch (for another node, whose clock is another's).
+fn epoch_seconds(at: std::time::Instant) -> u64 {
+    let now = std::time::SystemTime::now();
+    let left = at.saturating_duration_since(std::time::Instant::now());
+    (now + left)
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
 }
 
 pub(crate) fn apply_local(ns: &Namespace, selector: &Selector, op: &ClusterOp) {
