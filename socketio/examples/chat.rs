@@ -571,8 +571,8 @@ async fn serve_axum(
     let pages = move |ConnectInfo(remote): ConnectInfo<SocketAddr>, req: Request| {
         let (tokens, dir) = (tokens.clone(), dir.clone());
         async move {
-            let (mut parts, body) = req.into_parts();
-            let mut req = HttpRequest::from_http(&mut parts, remote);
+            let (parts, body) = req.into_parts();
+            let mut req = HttpRequest::from_http(&parts, remote);
             match axum::body::to_bytes(body, 1 << 20).await {
                 Ok(body) => req.body = body,
                 Err(_) => return to_axum(HttpResponse::text(413, "body too large")),

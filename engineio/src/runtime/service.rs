@@ -6,7 +6,7 @@
 use super::engine::Engine;
 use super::exchange::{ParkedGet, Reply, RequestView, Step};
 use super::ws_io::WsIo;
-use crate::proto::http::{HttpError, HttpRequest};
+use crate::proto::http::{content_length, HttpError, HttpRequest};
 use crate::proto::websocket_handshake;
 use crate::proto::PollReply;
 use bytes::{Buf, Bytes, BytesMut};
@@ -88,10 +88,11 @@ impl EngineService {
             .headers()
             .contains_key(http::header::UPGRADE)
             .then(|| hyper::upgrade::on(&mut req));
-        let (mut parts, mut body) = req.into_parts();
+        let (parts, mut body) = req.into_parts();
         let remote = (self.remote)(&parts).unwrap_or_else(|| SocketAddr::from(([0, 0, 0, 0], 0)));
         let view = HyperRequest {
-            request: HttpRequest::from_http(&mut parts, remote),
+            parts: &parts,
+            remote,
         };
         let engine = &self.engine;
         let (exchange, step) = engine.exchange(&view).await;
@@ -190,30 +191,58 @@ impl Drop for AbortOnDrop {
     }
 }
 
-/// A request from hyper, as the endpoint reads it.
-struct HyperRequest {
-    request: HttpRequest,
+/// A request from hyper, as the endpoint reads it: its parts read in place (a poll copies no
+/// header); the whole request is built only for the routes and hooks that need it.
+struct HyperRequest<'p> {
+    parts: &'p http::request::Parts,
+    remote: SocketAddr,
 }
 
-impl RequestView for HyperRequest {
+impl HyperRequest<'_> {
+    /// A header's values joined with `, ` (borrowed when there is one), as
+    /// [`HttpRequest::header`] reads them.
+    fn header(&self, name: &str) -> Option<Cow<'_, str>> {
+        let mut values = (self.parts.headers.get_all(name).iter()).filter_map(|v| v.to_str().ok());
+        let first = values.next()?.trim();
+        match values.next() {
+            None => Some(Cow::Borrowed(first)),
+            Some(second) => {
+                let mut joined = format!("{first}, {}", second.trim());
+                for v in values {
+                    joined.push_str(", ");
+                    joined.push_str(v.trim());
+                }
+                Some(Cow::Owned(joined))
+            }
+        }
+    }
+}
+
+impl RequestView for HyperRequest<'_> {
     fn method(&self) -> &str {
-        &self.request.method
+        self.parts.method.as_str()
     }
 
     fn query(&self) -> &str {
-        &self.request.query
+        self.parts.uri.query().unwrap_or_default()
     }
 
     fn wants_websocket(&self) -> bool {
-        websocket_handshake::wants_websocket(|n| self.request.header(n))
+        websocket_handshake::wants_websocket(|n| self.header(n).map(Cow::into_owned))
     }
 
     fn origin(&self) -> Option<Cow<'_, str>> {
-        self.request.header("origin").map(Cow::Owned)
+        self.header("origin")
     }
 
     fn content_length(&self) -> Result<usize, HttpError> {
-        self.request.content_length()
+        let headers = &self.parts.headers;
+        let values = (headers.get_all(http::header::CONTENT_LENGTH).iter())
+            .map(|v| v.to_str().map(str::trim).unwrap_or("?"));
+        content_length(
+            headers.contains_key(http::header::TRANSFER_ENCODING),
+            values,
+        )
     }
 
     fn keep_alive(&self) -> bool {
@@ -222,23 +251,38 @@ impl RequestView for HyperRequest {
     }
 
     fn request(&self) -> HttpRequest {
-        self.request.clone()
+        HttpRequest::from_http(self.parts, self.remote)
     }
 }
 
 fn response(status: u16, headers: &[(&str, &str)], body: Bytes) -> http::Response<EngineBody> {
-    let mut builder = http::Response::builder().status(status);
+    let length = body.len();
+    let mut response = http::Response::new(EngineBody(Some(body)));
+    *response.status_mut() =
+        http::StatusCode::from_u16(status).unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR);
+    let map = response.headers_mut();
     for (name, value) in headers {
-        builder = builder.header(*name, *value);
+        if let (Some(name), Ok(value)) = (header_name(name), http::HeaderValue::from_str(value)) {
+            map.append(name, value);
+        }
     }
-    builder
-        .header(http::header::CONTENT_LENGTH, body.len())
-        .body(EngineBody(Some(body)))
-        .unwrap_or_else(|_| {
-            let mut fallback = http::Response::new(EngineBody(None));
-            *fallback.status_mut() = http::StatusCode::INTERNAL_SERVER_ERROR;
-            fallback
-        })
+    map.insert(
+        http::header::CONTENT_LENGTH,
+        http::HeaderValue::from(length),
+    );
+    response
+}
+
+/// A header name: ours without parsing, an application's parsed.
+fn header_name(name: &str) -> Option<http::HeaderName> {
+    use http::header;
+    Some(match name {
+        "Content-Type" => header::CONTENT_TYPE,
+        "Access-Control-Allow-Origin" => header::ACCESS_CONTROL_ALLOW_ORIGIN,
+        "Access-Control-Allow-Credentials" => header::ACCESS_CONTROL_ALLOW_CREDENTIALS,
+        "Vary" => header::VARY,
+        other => http::HeaderName::from_bytes(other.as_bytes()).ok()?,
+    })
 }
 
 /// The `101` with the application's headers; hyper writes it, then hands the connection over.

@@ -10,5 +10,5 @@ mod response;
 
 pub use error::HttpError;
 pub use head::{parse_head, Head, Layout, Status, MAX_HEADERS};
-pub use request::HttpRequest;
+pub use request::{content_length, HttpRequest};
 pub use response::{encode, HttpResponse};

@@ -30,9 +30,9 @@ pub struct HttpRequest {
 
 impl HttpRequest {
     /// The request another HTTP server parsed (its body left out): headers with lower-case
-    /// names and trimmed values (a value that is not text is left out), and its extensions,
-    /// moved out of `parts`.
-    pub fn from_http(parts: &mut http::request::Parts, remote: SocketAddr) -> Self {
+    /// names and trimmed values (a value that is not text is left out), and a copy of its
+    /// extensions.
+    pub fn from_http(parts: &http::request::Parts, remote: SocketAddr) -> Self {
         let headers = (parts.headers.iter())
             .filter_map(|(name, value)| {
                 let value = value.to_str().ok()?.trim();
@@ -47,7 +47,7 @@ impl HttpRequest {
             http11: parts.version >= http::Version::HTTP_11,
             body: Bytes::new(),
             remote,
-            extensions: std::mem::take(&mut parts.extensions),
+            extensions: parts.extensions.clone(),
         }
     }
 
@@ -84,22 +84,30 @@ impl HttpRequest {
 
     /// The request body's length from `Content-Length` (0 when absent).
     pub fn content_length(&self) -> Result<usize, HttpError> {
-        if self.header("transfer-encoding").is_some() {
-            return Err(HttpError::ChunkedBody);
+        let values = self.headers.iter().filter(|(n, _)| n == "content-length");
+        content_length(
+            self.header("transfer-encoding").is_some(),
+            values.map(|(_, v)| v.as_str()),
+        )
+    }
+}
+
+/// A request body's length: from its `Content-Length` values (0 when there is none), refused
+/// when it has a `Transfer-Encoding` (chunked bodies are not taken) or the values are not one
+/// number.
+pub fn content_length<'a>(
+    transfer_encoding: bool,
+    mut values: impl Iterator<Item = &'a str>,
+) -> Result<usize, HttpError> {
+    if transfer_encoding {
+        return Err(HttpError::ChunkedBody);
+    }
+    match (values.next(), values.next()) {
+        (None, _) => Ok(0),
+        (Some(v), None) if !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit()) => {
+            v.parse().map_err(|_| HttpError::BadContentLength)
         }
-        let values: Vec<&str> = self
-            .headers
-            .iter()
-            .filter(|(n, _)| n == "content-length")
-            .map(|(_, v)| v.as_str())
-            .collect();
-        match values.as_slice() {
-            [] => Ok(0),
-            [v] if !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit()) => {
-                v.parse().map_err(|_| HttpError::BadContentLength)
-            }
-            _ => Err(HttpError::BadContentLength),
-        }
+        _ => Err(HttpError::BadContentLength),
     }
 }
 
