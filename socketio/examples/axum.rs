@@ -182,11 +182,14 @@ async fn main() -> std::io::Result<()> {
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
     println!("axum example on http://{}", listener.local_addr()?);
     let make = app.into_make_service_with_connect_info::<SocketAddr>();
+    // On Ctrl-C, Socket.IO closes its sessions first (a parked poll carries the close packet),
+    // then axum stops.
+    let closing = io.clone();
     axum::serve(listener, make)
-        .with_graceful_shutdown(async {
+        .with_graceful_shutdown(async move {
             let _ = tokio::signal::ctrl_c().await;
+            closing.close(Duration::from_secs(5)).await;
         })
         .await?;
-    io.close(Duration::from_secs(5)).await;
     Ok(())
 }

@@ -592,13 +592,15 @@ async fn serve_axum(
     let local = listener.local_addr().map_err(|e| e.to_string())?;
     println!("chat demo (axum): http://{local} (tokens live {token_ttl_s} s; Ctrl-C stops)");
     let make = app.into_make_service_with_connect_info::<SocketAddr>();
-    let served = axum::serve(listener, make)
-        .with_graceful_shutdown(async {
+    // On Ctrl-C, Socket.IO closes its sessions first (a parked poll carries the close packet),
+    // then axum stops.
+    axum::serve(listener, make)
+        .with_graceful_shutdown(async move {
             let _ = tokio::signal::ctrl_c().await;
+            io.close(Duration::from_secs(5)).await;
         })
-        .await;
-    io.close(Duration::from_secs(5)).await;
-    served.map_err(|e| e.to_string())
+        .await
+        .map_err(|e| e.to_string())
 }
 
 #[cfg(feature = "tower")]

@@ -119,12 +119,13 @@ pub fn switching_protocols_with(
 }
 
 /// Whether an application's response header can be written as is: a non-empty token for a name
-/// and a value without CR, LF or NUL (anything else could split the response in two).
+/// and a value without control characters but tab (CR or LF could split the response in two; the
+/// others are refused by HTTP libraries, so both front doors leave out the same headers).
 pub fn header_is_safe(name: &str, value: &str) -> bool {
     let token = |b: u8| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b);
     !name.is_empty()
         && name.bytes().all(token)
-        && !value.bytes().any(|b| b == b'\r' || b == b'\n' || b == 0)
+        && !value.bytes().any(|b| (b < 0x20 && b != b'\t') || b == 0x7f)
 }
 
 /// `base64(sha1(key + GUID))`.
@@ -138,6 +139,16 @@ pub fn accept_key(key: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn application_headers_without_control_characters_only() {
+        assert!(header_is_safe("X-Trace", "a\tb c"));
+        for value in ["a\rb", "a\nb", "a\0b", "a\x01b", "a\x7fb"] {
+            assert!(!header_is_safe("X-Trace", value), "{value:?}");
+        }
+        assert!(!header_is_safe("X Trace", "v"));
+        assert!(!header_is_safe("", "v"));
+    }
 
     #[test]
     fn switching_protocols_with_a_first_frame() {

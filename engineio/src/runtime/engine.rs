@@ -186,6 +186,7 @@ impl Engine {
             transport,
             extensions: req.extensions,
         });
+        let closer = inputs_tx.clone();
         let registration = self.inner.sessions.register(
             sid.clone(),
             Entry {
@@ -193,6 +194,11 @@ impl Engine {
                 transport: cell.clone(),
             },
         );
+        // A session registered after a shutdown drained the table (its WebSocket upgrade came
+        // through another server's task meanwhile) is closed like the others.
+        if self.inner.closing.load(Ordering::SeqCst) {
+            let _ = closer.try_send(DriverInput::Close);
+        }
         let parts = DriverParts {
             session,
             inputs,

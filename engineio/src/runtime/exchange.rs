@@ -89,8 +89,14 @@ impl Reply {
 
     /// A `400` for an invalid WebSocket upgrade, its reason in `X-Upgrade-Error`.
     fn bad_upgrade(e: websocket_handshake::UpgradeError) -> Self {
+        Self::upgrade_refused(e.to_string())
+    }
+
+    /// A `400` for a WebSocket upgrade that cannot be carried out, its reason in
+    /// `X-Upgrade-Error`.
+    pub(crate) fn upgrade_refused(reason: String) -> Self {
         Self {
-            own: vec![("X-Upgrade-Error".to_owned(), e.to_string())],
+            own: vec![("X-Upgrade-Error".to_owned(), reason)],
             decorated: false,
             ..Self::error(RequestError::BadRequest)
         }
@@ -243,10 +249,18 @@ impl ParkedGet {
     /// room, else sent from a task of its own.
     #[cfg(feature = "tower")]
     pub(crate) fn abort_now(self) {
-        if let Err(super::mailbox::TrySendError::Full(input)) = self.inputs.try_send(abort(self.id))
-        {
-            let inputs = self.inputs;
-            tokio::spawn(async move {
+        abort_now(self.inputs, self.id);
+    }
+}
+
+/// Tells the session, from a place that cannot wait, that request `id` went away: queued if
+/// there is room, else sent from a task of its own (none outside a runtime: the session then
+/// finds out at its next request or heartbeat).
+#[cfg(feature = "tower")]
+fn abort_now(inputs: mailbox::Sender<DriverInput>, id: u64) {
+    if let Err(super::mailbox::TrySendError::Full(input)) = inputs.try_send(abort(id)) {
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            runtime.spawn(async move {
                 let _ = inputs.send(input).await;
             });
         }
@@ -290,6 +304,13 @@ impl PendingPost {
             .send(post_input(Input::PostTooLarge(self.id)))
             .await;
         Reply::poll(self.reply.await.unwrap_or(PollReply::TooLarge))
+    }
+
+    /// The client went away while its body came (a dropped request): the session forgets the
+    /// POST, as it does when [`Self::failed`] says so.
+    #[cfg(feature = "tower")]
+    pub(crate) fn abort_now(self) {
+        abort_now(self.inputs, self.id);
     }
 
     /// The body did not come (the client went away, or was too slow).

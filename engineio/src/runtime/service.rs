@@ -4,7 +4,7 @@
 //! and back.
 
 use super::engine::Engine;
-use super::exchange::{ParkedGet, Reply, RequestView, Step};
+use super::exchange::{ParkedGet, PendingPost, Reply, RequestView, Step};
 use super::ws_io::WsIo;
 use crate::proto::http::{content_length, HttpError, HttpRequest};
 use crate::proto::websocket_handshake;
@@ -83,10 +83,10 @@ impl EngineService {
         B: Body + Send + Unpin + 'static,
         B::Data: Send,
     {
-        // Taken before the request is split: the upgrade travels in its extensions.
-        let upgrade = req
-            .headers()
-            .contains_key(http::header::UPGRADE)
+        // Taken before the request is split: the upgrade travels in its extensions, where hyper
+        // puts it only for a request it can upgrade (HTTP/1.1, a connection served with upgrades).
+        let upgrade = (req.extensions().get::<hyper::upgrade::OnUpgrade>())
+            .is_some()
             .then(|| hyper::upgrade::on(&mut req));
         let (parts, mut body) = req.into_parts();
         let remote = (self.remote)(&parts).unwrap_or_else(|| SocketAddr::from(([0, 0, 0, 0], 0)));
@@ -105,7 +105,7 @@ impl EngineService {
             Step::Answer(reply, _) => respond(reply),
             Step::NewWebSocket(new) => {
                 let Some(upgrade) = upgrade else {
-                    return respond(Reply::error(crate::proto::RequestError::BadRequest));
+                    return respond(cannot_upgrade());
                 };
                 let response = switching_protocols(&new.accept, exchange.upgrade_headers());
                 let engine = engine.clone();
@@ -121,7 +121,7 @@ impl EngineService {
             }
             Step::Upgrade(attach) => {
                 let Some(upgrade) = upgrade else {
-                    return respond(Reply::error(crate::proto::RequestError::BadRequest));
+                    return respond(cannot_upgrade());
                 };
                 let response = switching_protocols(&attach.accept, exchange.upgrade_headers());
                 let engine = engine.clone();
@@ -149,8 +149,15 @@ impl EngineService {
             }
             Step::PollPost(post) => {
                 let max = post.max;
-                let read = tokio::time::timeout(self.body_timeout, read_body(&mut body, max));
-                let reply = match read.await {
+                // hyper drops this future when the request goes away (an aborted stream, a
+                // timeout layer): the guard then tells the session, which would otherwise wait
+                // for this POST's body and refuse the client's next one.
+                let mut guard = PostGuard(Some(post));
+                let read = tokio::time::timeout(self.body_timeout, read_body(&mut body, max)).await;
+                let Some(post) = guard.0.take() else {
+                    return respond(Reply::http_error(&HttpError::Timeout));
+                };
+                let reply = match read {
                     Ok(Ok(body)) => post.body(body).await,
                     Ok(Err(BodyError::TooLarge)) => post.too_large().await,
                     Ok(Err(BodyError::Failed)) | Err(_) => post.failed().await,
@@ -189,6 +196,25 @@ impl Drop for AbortOnDrop {
             get.abort_now();
         }
     }
+}
+
+/// Tells the session that a POST's client went away, if dropped while its body came.
+struct PostGuard(Option<PendingPost>);
+
+impl Drop for PostGuard {
+    fn drop(&mut self) {
+        if let Some(post) = self.0.take() {
+            post.abort_now();
+        }
+    }
+}
+
+/// The answer to a WebSocket request that hyper cannot upgrade (HTTP/1.0 or HTTP/2, or a
+/// connection served without upgrades).
+fn cannot_upgrade() -> Reply {
+    Reply::upgrade_refused(
+        "this connection cannot be upgraded (HTTP/1.1 with upgrades only)".into(),
+    )
 }
 
 /// A request from hyper, as the endpoint reads it: its parts read in place (a poll copies no
@@ -287,19 +313,19 @@ fn header_name(name: &str) -> Option<http::HeaderName> {
 
 /// The `101` with the application's headers; hyper writes it, then hands the connection over.
 fn switching_protocols(accept: &str, extra: &[(String, String)]) -> http::Response<EngineBody> {
-    let mut builder = http::Response::builder().status(http::StatusCode::SWITCHING_PROTOCOLS);
+    let mut response = http::Response::new(EngineBody(None));
+    *response.status_mut() = http::StatusCode::SWITCHING_PROTOCOLS;
     let own = websocket_handshake::switching_protocols_headers(accept);
     let theirs = (extra.iter())
         .filter(|(name, value)| websocket_handshake::header_is_safe(name, value))
         .map(|(n, v)| (n.as_str(), v.as_str()));
+    let map = response.headers_mut();
     for (name, value) in own.into_iter().chain(theirs) {
-        builder = builder.header(name, value);
+        if let (Some(name), Ok(value)) = (header_name(name), http::HeaderValue::from_str(value)) {
+            map.append(name, value);
+        }
     }
-    builder.body(EngineBody(None)).unwrap_or_else(|_| {
-        let mut fallback = http::Response::new(EngineBody(None));
-        *fallback.status_mut() = http::StatusCode::INTERNAL_SERVER_ERROR;
-        fallback
-    })
+    response
 }
 
 /// Why a POST body did not come whole.
@@ -365,8 +391,10 @@ impl Body for EngineBody {
 }
 
 /// A connection hyper upgraded, as the WebSocket reads and writes it, with the bytes hyper read
-/// past the request. A plain TCP connection of hyper-util's server (axum's) is taken out of
-/// hyper's wrapping: its WebSocket then runs exactly as on the built-in server.
+/// past the request. A plain TCP connection served by hyper's own HTTP/1 connection (wrapped in
+/// hyper-util's `TokioIo`) is taken out of hyper's wrapping and runs as on the built-in server;
+/// any other (hyper-util's auto connection, which `axum::serve` uses, wraps it once more; TLS)
+/// stays behind a box.
 fn upgraded(io: hyper::upgrade::Upgraded) -> (WsIo, Vec<u8>) {
     type Plain = hyper_util::rt::TokioIo<tokio::net::TcpStream>;
     match io.downcast::<Plain>() {
