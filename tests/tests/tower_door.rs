@@ -17,29 +17,30 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 use tower_service::Service;
 
-/// A request body that sends `first`, then never ends: the client is gone, the server does not
-/// know yet.
-struct Stalled(Option<Bytes>);
+/// A request body: `first`, then its end, or (`stalls`) nothing more, ever: the client is gone
+/// and the server does not know yet.
+struct TestBody {
+    first: Option<Bytes>,
+    stalls: bool,
+}
 
-impl Body for Stalled {
-    type Data = Bytes;
-    type Error = std::convert::Infallible;
+impl TestBody {
+    fn whole(bytes: &'static [u8]) -> Self {
+        Self {
+            first: Some(Bytes::from_static(bytes)).filter(|b| !b.is_empty()),
+            stalls: false,
+        }
+    }
 
-    fn poll_frame(
-        self: Pin<&mut Self>,
-        _: &mut Context<'_>,
-    ) -> Poll<Option<Result<Frame<Bytes>, Self::Error>>> {
-        match self.get_mut().0.take() {
-            Some(first) => Poll::Ready(Some(Ok(Frame::data(first)))),
-            None => Poll::Pending,
+    fn stalled(first: &'static [u8]) -> Self {
+        Self {
+            first: Some(Bytes::from_static(first)),
+            stalls: true,
         }
     }
 }
 
-/// A whole body (or none).
-struct Whole(Option<Bytes>);
-
-impl Body for Whole {
+impl Body for TestBody {
     type Data = Bytes;
     type Error = std::convert::Infallible;
 
@@ -47,7 +48,12 @@ impl Body for Whole {
         self: Pin<&mut Self>,
         _: &mut Context<'_>,
     ) -> Poll<Option<Result<Frame<Bytes>, Self::Error>>> {
-        Poll::Ready(self.get_mut().0.take().map(|b| Ok(Frame::data(b))))
+        let this = self.get_mut();
+        match this.first.take() {
+            Some(first) => Poll::Ready(Some(Ok(Frame::data(first)))),
+            None if this.stalls => Poll::Pending,
+            None => Poll::Ready(None),
+        }
     }
 }
 
@@ -79,7 +85,7 @@ async fn a_post_dropped_while_its_body_comes_ends_the_session_as_an_aborted_requ
         .call(request(
             "GET",
             "/engine.io/?EIO=4&transport=polling",
-            Whole(None),
+            TestBody::whole(b""),
         ))
         .await
         .unwrap_or_else(|e| match e {});
@@ -95,11 +101,7 @@ async fn a_post_dropped_while_its_body_comes_ends_the_session_as_an_aborted_requ
         .unwrap_or_else(|| panic!("no session"));
 
     // The POST's body never finishes; the server (a timeout layer, say) drops the request.
-    let stalled = service.call(request(
-        "POST",
-        &uri,
-        Stalled(Some(Bytes::from_static(b"4he"))),
-    ));
+    let stalled = service.call(request("POST", &uri, TestBody::stalled(b"4he")));
     assert!(tokio::time::timeout(Duration::from_millis(200), stalled)
         .await
         .is_err());

@@ -458,18 +458,12 @@ impl Engine {
                         answer(Reply::error(RequestError::UnknownSid), true),
                     );
                 };
-                let id = self.next_id();
-                let (tx, rx) = oneshot::channel();
-                let input = DriverInput::Poll {
-                    input: Input::PollGet(id),
-                    reply: Some(tx),
-                };
-                if inputs.send(input).await.is_err() {
+                let Some((id, rx)) = self.register(&inputs, Input::PollGet).await else {
                     return (
                         exchange,
                         answer(Reply::error(RequestError::UnknownSid), true),
                     );
-                }
+                };
                 Step::PollGet(ParkedGet {
                     inputs,
                     id,
@@ -487,18 +481,12 @@ impl Engine {
                         answer(Reply::error(RequestError::UnknownSid), false),
                     );
                 };
-                let id = self.next_id();
-                let (tx, rx) = oneshot::channel();
-                let input = DriverInput::Poll {
-                    input: Input::PostStarted(id),
-                    reply: Some(tx),
-                };
-                if inputs.send(input).await.is_err() {
+                let Some((id, rx)) = self.register(&inputs, Input::PostStarted).await else {
                     return (
                         exchange,
                         answer(Reply::error(RequestError::UnknownSid), false),
                     );
-                }
+                };
                 let max = config.protocol.max_payload;
                 let post = PendingPost {
                     inputs,
@@ -516,6 +504,23 @@ impl Engine {
             }
         };
         (exchange, step)
+    }
+
+    /// Hands a new polling request (`input` of its id) to its session, which answers it on the
+    /// returned channel; `None` if the session ended meanwhile.
+    async fn register(
+        &self,
+        inputs: &mailbox::Sender<DriverInput>,
+        input: impl FnOnce(u64) -> Input,
+    ) -> Option<(u64, oneshot::Receiver<PollReply>)> {
+        let id = self.next_id();
+        let (tx, rx) = oneshot::channel();
+        let poll = DriverInput::Poll {
+            input: input(id),
+            reply: Some(tx),
+        };
+        inputs.send(poll).await.ok()?;
+        Some((id, rx))
     }
 
     /// Whether the application's check lets a handshake open a session.
