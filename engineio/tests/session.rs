@@ -633,6 +633,28 @@ fn a_packet_and_its_attachments_are_queued_all_or_none() {
     assert_eq!(s.buffered(), 4);
 }
 
+/// `has_room_within` answers what the sends themselves would do: a group of messages that fits
+/// the bounds in messages and in bytes is taken whole, one that does not is not (a replay of
+/// missed packets asks it before it is made).
+#[test]
+fn has_room_within_agrees_with_the_sends() {
+    let t0 = Instant::now();
+    let mut s = Session::new_polling(t0, "p".into(), budget_config(1000), 0);
+    while s.poll_output().is_some() {}
+    assert!(s.has_room_within(0, 0, 0, 0));
+    s.send_within(msg(300), 10, 1000).unwrap();
+    let one = engineio::proto::budget::weight(&msg(300));
+    // Bytes: one more such message fits, two do not.
+    assert!(s.has_room_within(1, one, 10, 1000));
+    assert!(!s.has_room_within(2, 2 * one, 10, 1000));
+    // Messages: with one queued, two more reach a bound of three, three more pass it.
+    assert!(s.has_room_within(2, 2, 3, usize::MAX));
+    assert!(!s.has_room_within(3, 3, 3, usize::MAX));
+    // And the sends agree: the message that fits is taken, the next is refused.
+    s.send_within(msg(300), 10, 1000).unwrap();
+    assert_eq!(s.send_within(msg(300), 10, 1000), Err(SendError::Full));
+}
+
 fn budget_config(bytes: usize) -> Config {
     Config {
         max_buffered_packets: 1000,
