@@ -64,7 +64,10 @@
 //!
 //! [`decode_msgpack`] and [`encode_msgpack`] are the same codec for the MessagePack wire format
 //! of the npm `socket.io-msgpack-parser` (one binary message per packet, binary inline): they
-//! give and take the same [`Packet`] values, attachments included.
+//! give and take the same [`Packet`] values, attachments included. A [`Connection`] speaks the
+//! one its [`Config::parser`] names: with [`Parser::MsgPack`], every [`Input::Binary`] is a whole
+//! packet, a text message is a protocol error, and every [`Output::Transmit`] is one binary
+//! message ([`Wire::Binary`]).
 //!
 //! # Who is at fault
 //!
@@ -85,6 +88,7 @@ mod msgpack;
 mod namespace_map;
 mod namespace_state;
 mod packet;
+mod parser;
 mod payload;
 mod raw_json;
 mod reason;
@@ -99,7 +103,9 @@ pub use binary::PartialPacket;
 pub use connection::{Config, Connection, Event, Input, Output};
 pub use data::Data;
 pub use decode::{decode_text, Decoded, Limits};
-pub use encode::{encode, encode_ack, encode_emit, encode_emit_with_offset, encode_event, Encoded};
+pub use encode::{
+    encode, encode_ack, encode_emit, encode_emit_with_offset, encode_event, Encoded, Wire,
+};
 pub use error::{ApiMisuse, DecodeError, JsonError, MsgPackError, PeerMisbehaved};
 pub use json::MAX_DEPTH_CAP;
 pub use msgpack::{decode_msgpack, encode_msgpack};
@@ -107,6 +113,7 @@ pub use namespace_state::{Authenticating, AwaitingToken, Connected, NamespaceSta
 pub use packet::{
     connect_error, is_reserved_event, Namespace, Packet, PacketType, RESERVED_EVENTS,
 };
+pub use parser::Parser;
 pub use payload::Payload;
 pub use raw_json::RawJson;
 pub use reason::{CloseReason, DisconnectReason};

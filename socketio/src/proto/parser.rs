@@ -1,0 +1,113 @@
+//! [`Parser`]: which wire format a server speaks, the one place that choice is made.
+//!
+//! Socket.IO has two parsers a client may be built with, and a server speaks exactly one of
+//! them with every client (as Node's `new Server({ parser })`):
+//!
+//! | | incoming | outgoing |
+//! |---|---|---|
+//! | [`Parser::Json`] (socket.io-parser) | a text message, then one binary message per attachment | [`Wire::Text`] |
+//! | [`Parser::MsgPack`] (socket.io-msgpack-parser) | one binary message per packet; text is an error | [`Wire::Binary`] |
+//!
+//! [`Wire::Text`]: super::encode::Wire::Text
+//! [`Wire::Binary`]: super::encode::Wire::Binary
+
+use super::encode::{self, Encoded};
+use super::error::ApiMisuse;
+use super::msgpack::encode_msgpack;
+use super::packet::{is_reserved_event, Namespace, Packet};
+use super::payload::Payload;
+use super::raw_json::RawJson;
+
+/// The wire format of a server's Socket.IO packets. Set in [`Config::parser`](super::Config);
+/// the runtime encodes what it sends once per packet with the same value.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub enum Parser {
+    /// socket.io-parser, the default of every client: JSON text with binary attachments.
+    #[default]
+    Json,
+    /// npm `socket.io-msgpack-parser`: every packet is one binary message holding a MessagePack
+    /// map, binary inline. The client must be built with the same parser.
+    MsgPack,
+}
+
+impl Parser {
+    /// Encodes any packet.
+    pub fn encode(self, packet: &Packet) -> Encoded {
+        match self {
+            Self::Json => encode::encode(packet),
+            Self::MsgPack => Encoded::binary(encode_msgpack(packet)),
+        }
+    }
+
+    /// Encodes an event the application emits; a reserved name is refused (see
+    /// [`encode::encode_emit`]).
+    pub fn encode_emit(
+        self,
+        nsp: &Namespace,
+        id: Option<u64>,
+        name: &str,
+        args: &Payload,
+    ) -> Result<Encoded, ApiMisuse> {
+        match self {
+            Self::Json => encode::encode_emit(nsp, id, name, args),
+            Self::MsgPack => {
+                if is_reserved_event(name) {
+                    return Err(ApiMisuse::ReservedEventName(name.to_owned()));
+                }
+                Ok(self.encode_event(nsp, id, name, args))
+            }
+        }
+    }
+
+    /// Encodes an event the application emits with connection state recovery on: `offset` is
+    /// appended as the last argument (a string), where socket.io clients look for it.
+    pub fn encode_emit_with_offset(
+        self,
+        nsp: &Namespace,
+        name: &str,
+        args: &Payload,
+        offset: &str,
+    ) -> Result<Encoded, ApiMisuse> {
+        match self {
+            Self::Json => encode::encode_emit_with_offset(nsp, name, args, offset),
+            Self::MsgPack => {
+                let mut with_offset = args.args().to_vec();
+                with_offset.push(RawJson::string(offset));
+                let args = Payload::from_checked(with_offset, args.attachments().to_vec());
+                self.encode_emit(nsp, None, name, &args)
+            }
+        }
+    }
+
+    /// Encodes an event without the reserved-name check (the core's own `unauthorized`,
+    /// `authenticated`).
+    pub fn encode_event(
+        self,
+        nsp: &Namespace,
+        id: Option<u64>,
+        name: &str,
+        args: &Payload,
+    ) -> Encoded {
+        match self {
+            Self::Json => encode::encode_event(nsp, id, name, args),
+            Self::MsgPack => self.encode(&Packet::Event {
+                nsp: nsp.clone(),
+                id,
+                name: name.to_owned(),
+                args: args.clone(),
+            }),
+        }
+    }
+
+    /// Encodes an ACK for the client's event `id`.
+    pub fn encode_ack(self, nsp: &Namespace, id: u64, args: &Payload) -> Encoded {
+        match self {
+            Self::Json => encode::encode_ack(nsp, id, args),
+            Self::MsgPack => self.encode(&Packet::Ack {
+                nsp: nsp.clone(),
+                id,
+                args: args.clone(),
+            }),
+        }
+    }
+}
