@@ -285,3 +285,55 @@ fn json_default_is_unchanged() {
         .messages_and_weight();
     assert!(weight > 0);
 }
+
+#[test]
+fn encoding_from_parts_is_the_codec_s_bytes() {
+    let nsp = Namespace::new("/chat").unwrap();
+    let args = Payload::new(
+        vec![
+            json(r#"{"b":[1.5,-2]}"#),
+            json(r#"{"_placeholder":true,"num":0}"#),
+        ],
+        vec![Bytes::from_static(&[7; 40])],
+    )
+    .unwrap();
+    let wire = |encoded: Encoded| match encoded.into_wire() {
+        Wire::Binary(message) => message,
+        other => panic!("{other:?}"),
+    };
+    for id in [None, Some(0), Some(300)] {
+        let packet = Packet::Event {
+            nsp: nsp.clone(),
+            id,
+            name: "e".into(),
+            args: args.clone(),
+        };
+        let from_parts = Parser::MsgPack.encode_emit(&nsp, id, "e", &args).unwrap();
+        assert_eq!(wire(from_parts), encode_msgpack(&packet));
+    }
+    let ack = Packet::Ack {
+        nsp: nsp.clone(),
+        id: 9,
+        args: args.clone(),
+    };
+    assert_eq!(
+        wire(Parser::MsgPack.encode_ack(&nsp, 9, &args)),
+        encode_msgpack(&ack)
+    );
+    let (list, attachments) = args.clone().into_parts();
+    let with_offset = Payload::new(
+        list.into_iter().chain([RawJson::string("x-1")]).collect(),
+        attachments,
+    )
+    .unwrap();
+    let packet = Packet::Event {
+        nsp: nsp.clone(),
+        id: None,
+        name: "e".into(),
+        args: with_offset,
+    };
+    let from_parts = (Parser::MsgPack)
+        .encode_emit_with_offset(&nsp, "e", &args, "x-1")
+        .unwrap();
+    assert_eq!(wire(from_parts), encode_msgpack(&packet));
+}

@@ -672,7 +672,7 @@ impl<W> Connection<W> {
     }
 
     /// Emits event `name` with `args` on a connected namespace (a reserved name is refused, see
-    /// [`encode_emit`]).
+    /// [`Parser::encode_emit`]).
     pub fn emit(&mut self, nsp: &str, name: &str, args: &Payload) -> Result<(), ApiMisuse> {
         let (key, _) = self.connected_mut(nsp)?;
         let encoded = self.config.parser.encode_emit(&key, None, name, args)?;

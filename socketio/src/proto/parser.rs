@@ -13,10 +13,9 @@
 
 use super::encode::{self, Encoded};
 use super::error::ApiMisuse;
-use super::msgpack::encode_msgpack;
+use super::msgpack::{self, encode_msgpack};
 use super::packet::{is_reserved_event, Namespace, Packet};
 use super::payload::Payload;
-use super::raw_json::RawJson;
 
 /// The wire format of a server's Socket.IO packets. Set in [`Config::parser`](super::Config);
 /// the runtime encodes what it sends once per packet with the same value.
@@ -71,10 +70,11 @@ impl Parser {
         match self {
             Self::Json => encode::encode_emit_with_offset(nsp, name, args, offset),
             Self::MsgPack => {
-                let mut with_offset = args.args().to_vec();
-                with_offset.push(RawJson::string(offset));
-                let args = Payload::from_checked(with_offset, args.attachments().to_vec());
-                self.encode_emit(nsp, None, name, &args)
+                if is_reserved_event(name) {
+                    return Err(ApiMisuse::ReservedEventName(name.to_owned()));
+                }
+                let message = msgpack::encode_event(nsp, None, name, args, Some(offset));
+                Ok(Encoded::binary(message))
             }
         }
     }
@@ -90,12 +90,7 @@ impl Parser {
     ) -> Encoded {
         match self {
             Self::Json => encode::encode_event(nsp, id, name, args),
-            Self::MsgPack => self.encode(&Packet::Event {
-                nsp: nsp.clone(),
-                id,
-                name: name.to_owned(),
-                args: args.clone(),
-            }),
+            Self::MsgPack => Encoded::binary(msgpack::encode_event(nsp, id, name, args, None)),
         }
     }
 
@@ -103,11 +98,7 @@ impl Parser {
     pub fn encode_ack(self, nsp: &Namespace, id: u64, args: &Payload) -> Encoded {
         match self {
             Self::Json => encode::encode_ack(nsp, id, args),
-            Self::MsgPack => self.encode(&Packet::Ack {
-                nsp: nsp.clone(),
-                id,
-                args: args.clone(),
-            }),
+            Self::MsgPack => Encoded::binary(msgpack::encode_ack(nsp, id, args)),
         }
     }
 }
