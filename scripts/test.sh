@@ -102,7 +102,8 @@ for run in "tests/interop/engineio/run.sh --front axum" "tests/interop/socketio/
   "tests/interop/recovery/run.sh --front axum" \
   "tests/interop/engineio/run.sh --tls" \
   "tests/interop/socketio/run.sh --tls" "tests/interop/python/run.sh --tls -- -k polling" \
-  "tests/interop/socketio/run.sh --parser msgpack" "tests/interop/socketio/run.sh --parser msgpack --peer node"; do
+  "tests/interop/socketio/run.sh --parser msgpack" "tests/interop/socketio/run.sh --parser msgpack --peer node" \
+  "tests/interop/recovery/run.sh --parser msgpack"; do
   step "interop: $run"
   # shellcheck disable=SC2086
   if ! bash $run; then
