@@ -3,6 +3,11 @@
 //! The output is exact: compact JSON, arguments written as their [`RawJson`] text (so key order
 //! is whatever the arguments had), the namespace left out when it is `/`, BINARY_* types chosen
 //! when attachments are present, as Node's encoder does.
+//!
+//! These functions are socket.io-parser's (the default [`Parser::Json`](super::Parser::Json)).
+//! Code that sends to a server's clients encodes with that server's [`Parser`](super::Parser),
+//! whose methods of the same names choose between them and the MessagePack codec; [`Encoded`]
+//! carries either form.
 
 use bytes::Bytes;
 use engineio::proto::Text;
