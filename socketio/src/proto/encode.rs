@@ -172,10 +172,17 @@ pub fn encode_emit(
     name: &str,
     args: &Payload,
 ) -> Result<Encoded, ApiMisuse> {
-    if is_reserved_event(name) {
-        return Err(ApiMisuse::ReservedEventName(name.to_owned()));
-    }
+    check_emit_name(name)?;
     Ok(encode_event(nsp, id, name, args))
+}
+
+/// The rule on the names of events the application emits, whatever the parser: one Socket.IO
+/// reserves is refused.
+pub(crate) fn check_emit_name(name: &str) -> Result<(), ApiMisuse> {
+    match is_reserved_event(name) {
+        true => Err(ApiMisuse::ReservedEventName(name.to_owned())),
+        false => Ok(()),
+    }
 }
 
 /// Encodes an event the application emits with connection state recovery on: as
@@ -187,9 +194,7 @@ pub fn encode_emit_with_offset(
     args: &Payload,
     offset: &str,
 ) -> Result<Encoded, ApiMisuse> {
-    if is_reserved_event(name) {
-        return Err(ApiMisuse::ReservedEventName(name.to_owned()));
-    }
+    check_emit_name(name)?;
     Ok(encode_event_with(nsp, None, name, args, Some(offset)))
 }
 

@@ -1,4 +1,9 @@
-//! [`Parser`]: which wire format a server speaks, the one place that choice is made.
+//! [`Parser`]: which wire format a server speaks. Its methods are the one place the choice of
+//! encoding is made; the choice of decoding is [`Connection::handle_text`] and
+//! [`Connection::handle_binary`] (the text parser's attachments need the connection's state).
+//!
+//! [`Connection::handle_text`]: super::Connection::handle_text
+//! [`Connection::handle_binary`]: super::Connection::handle_binary
 //!
 //! Socket.IO has two parsers a client may be built with, and a server speaks exactly one of
 //! them with every client (as Node's `new Server({ parser })`):
@@ -11,10 +16,10 @@
 //! [`Wire::Text`]: super::encode::Wire::Text
 //! [`Wire::Binary`]: super::encode::Wire::Binary
 
-use super::encode::{self, Encoded};
+use super::encode::{self, check_emit_name, Encoded};
 use super::error::ApiMisuse;
 use super::msgpack::{self, encode_msgpack};
-use super::packet::{is_reserved_event, Namespace, Packet};
+use super::packet::{Namespace, Packet};
 use super::payload::Payload;
 
 /// The wire format of a server's Socket.IO packets. Set in [`Config::parser`](super::Config);
@@ -50,9 +55,7 @@ impl Parser {
         match self {
             Self::Json => encode::encode_emit(nsp, id, name, args),
             Self::MsgPack => {
-                if is_reserved_event(name) {
-                    return Err(ApiMisuse::ReservedEventName(name.to_owned()));
-                }
+                check_emit_name(name)?;
                 Ok(self.encode_event(nsp, id, name, args))
             }
         }
@@ -70,9 +73,7 @@ impl Parser {
         match self {
             Self::Json => encode::encode_emit_with_offset(nsp, name, args, offset),
             Self::MsgPack => {
-                if is_reserved_event(name) {
-                    return Err(ApiMisuse::ReservedEventName(name.to_owned()));
-                }
+                check_emit_name(name)?;
                 let message = msgpack::encode_event(nsp, None, name, args, Some(offset));
                 Ok(Encoded::binary(message))
             }
