@@ -95,12 +95,15 @@ done
 # and on TLS (the built-in server on https:// and wss://, a self-signed certificate made per run).
 # python-socketio's WebSocket over TLS drops now and then against Node's reference server too (its
 # reader and writer threads share one OpenSSL connection): over TLS it runs its polling tests;
-# wss:// is the Node clients'.
+# wss:// is the Node clients'. `--parser msgpack` runs socket.io-client with
+# socket.io-msgpack-parser against our server and, to prove the test, Node's.
 for run in "tests/interop/engineio/run.sh --front axum" "tests/interop/socketio/run.sh --front axum" \
   "tests/interop/python/run.sh --front axum" "tests/interop/browser/run.sh --front axum" \
   "tests/interop/recovery/run.sh --front axum" \
   "tests/interop/engineio/run.sh --tls" \
-  "tests/interop/socketio/run.sh --tls" "tests/interop/python/run.sh --tls -- -k polling"; do
+  "tests/interop/socketio/run.sh --tls" "tests/interop/python/run.sh --tls -- -k polling" \
+  "tests/interop/socketio/run.sh --parser msgpack" "tests/interop/socketio/run.sh --parser msgpack --peer node" \
+  "tests/interop/recovery/run.sh --parser msgpack"; do
   step "interop: $run"
   # shellcheck disable=SC2086
   if ! bash $run; then

@@ -5,8 +5,11 @@
 //!
 //! ```text
 //! cargo run -p test-servers --bin socketio-interop -- --port 3000 [--host 127.0.0.1]
-//!     [--front builtin|axum] [--tls-cert FILE --tls-key FILE]
+//!     [--front builtin|axum] [--tls-cert FILE --tls-key FILE] [--parser json|msgpack]
 //! ```
+//!
+//! `--parser msgpack` makes the server speak npm `socket.io-msgpack-parser` (every packet one
+//! binary message) instead of the default socket.io-parser; clients must use the same parser.
 //!
 //! Settings: path `/socket.io/`, pingInterval 300 ms, pingTimeout 200 ms, connectTimeout 1000 ms,
 //! maxPayload 1000000, CORS any origin. Namespaces `/` and `/admin` behave the same; any other
@@ -29,7 +32,7 @@
 use crate::front::{self, Running};
 use crate::listen::Listen;
 use socketio::engineio::runtime::ServerConfig;
-use socketio::proto::{Data, Payload};
+use socketio::proto::{Data, Parser, Payload};
 use socketio::runtime::{Socket, SocketIo, SocketIoConfig};
 use std::time::Duration;
 
@@ -162,7 +165,12 @@ fn on_connection(socket: Socket) {
 
 /// Starts the interop server as `listen` says: namespaces `/` and `/admin`.
 pub async fn start_on(listen: &Listen) -> std::io::Result<Running> {
-    let io = SocketIo::new(config());
+    start_with(listen, Parser::Json).await
+}
+
+/// Starts the interop server as `listen` says, speaking `parser`.
+pub async fn start_with(listen: &Listen, parser: Parser) -> std::io::Result<Running> {
+    let io = SocketIo::new(config().parser(parser));
     io.of("/").on_connection(on_connection);
     io.of("/admin").on_connection(on_connection);
     let http = ServerConfig {

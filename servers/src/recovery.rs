@@ -99,11 +99,13 @@ fn on_connection(socket: Socket) {
     });
 }
 
-/// Starts the recovery test server as `listen` says, with a recovery window of `window`.
+/// Starts the recovery test server as `listen` says, with a recovery window of `window`,
+/// speaking `parser` (socket.io-parser or socket.io-msgpack-parser).
 pub async fn start(
     listen: &Listen,
     auth: &AuthOptions,
     window: Duration,
+    parser: socketio::proto::Parser,
 ) -> std::io::Result<(Running, SocketIo)> {
     let policies = auth
         .policies()
@@ -114,7 +116,8 @@ pub async fn start(
     };
     let config = crate::conformance::config()
         .auth(policies)
-        .connection_state_recovery(recovery);
+        .connection_state_recovery(recovery)
+        .parser(parser);
     let io = SocketIo::new(config);
     io.of("/").on_connection(on_connection);
     let http = ServerConfig {

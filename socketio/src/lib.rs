@@ -25,8 +25,13 @@
 //!    [`proto::Connection::handle_timeout`].
 //!
 //! Every packet takes this road, emits and broadcasts included: a broadcast is encoded once
-//! ([`proto::encode_emit`]) and each receiver's connection gets it as a command, checks it in its
-//! core and queues it with its attachments. [`runtime::SocketIo`] shows a whole server.
+//! ([`proto::Parser::encode_emit`], in the server's parser) and each receiver's connection gets it
+//! as a command, checks it in its core and queues it with its attachments (or, with the
+//! MessagePack parser, as its one binary message). [`runtime::SocketIo`] shows a whole server.
+//!
+//! A server speaks one parser with every client ([`runtime::SocketIoConfig::parser`]):
+//! socket.io-parser (JSON text and binary attachments, the default) or npm
+//! `socket.io-msgpack-parser` ([`proto::Parser::MsgPack`]).
 #![forbid(unsafe_code)]
 
 pub use engineio;

@@ -721,7 +721,7 @@ fn binary_protocol_errors_and_limits() {
                 max_attachment_bytes: 1000,
                 max_depth: 8,
             },
-            recovery: None,
+            ..Config::default()
         };
         let mut h = Harness {
             t0,

@@ -10,8 +10,8 @@ use bytes::Bytes;
 use proptest::collection::vec;
 use proptest::prelude::*;
 use socketio::proto::{
-    decode_text, encode, is_reserved_event, Config, Connection, Data, Decoded, Limits, Namespace,
-    Output, Packet, Payload, RawJson,
+    decode_text, encode, encode_msgpack, is_reserved_event, Config, Connection, Data, Decoded,
+    Limits, Namespace, Output, Packet, Parser, Payload, RawJson,
 };
 
 fn data(binary: bool) -> impl Strategy<Value = Data> {
@@ -250,14 +250,24 @@ proptest! {
         let _ = decode_text(&text, &Limits::default());
     }
 
-    /// Random messages and commands on a virtual clock: the connection never panics, and once it
-    /// has emitted `Close` it emits nothing more.
+    /// Random messages and commands on a virtual clock, with either parser: the connection never
+    /// panics, and once it has emitted `Close` it emits nothing more. MessagePack packets come
+    /// whole or with one byte changed.
     #[test]
     fn connection_survives_random_input(
+        parser in prop_oneof![Just(Parser::Json), Just(Parser::MsgPack)],
         steps in vec(
             prop_oneof![
                 packet_text().prop_map(Step::Text),
                 vec(any::<u8>(), 0..4).prop_map(Step::Binary),
+                (packet(), any::<usize>(), any::<u8>(), any::<bool>()).prop_map(|(p, at, b, mutate)| {
+                    let mut bytes = encode_msgpack(&p).to_vec();
+                    if mutate && !bytes.is_empty() {
+                        let at = at % bytes.len();
+                        bytes[at] = b;
+                    }
+                    Step::Binary(bytes)
+                }),
                 (0u64..3000).prop_map(Step::Wait),
                 Just(Step::AcceptAll),
                 Just(Step::EmitWithAck),
@@ -267,7 +277,8 @@ proptest! {
     ) {
         let t0 = Instant::now();
         let mut now = t0;
-        let mut conn = Connection::new(t0, Config { connect_timeout: Duration::from_secs(1), ..Config::default() });
+        let config = Config { connect_timeout: Duration::from_secs(1), parser, ..Config::default() };
+        let mut conn = Connection::new(t0, config);
         let mut closed = false;
         let mut pending: Vec<String> = Vec::new();
         for step in steps {

@@ -31,6 +31,7 @@ fn main() {
     eio_session_seeds(&mut corpus);
     sio_packet(&mut corpus);
     sio_connection(&mut corpus);
+    sio_msgpack_connection(&mut corpus);
     jwt_verify(&mut corpus, &vectors);
     jwt_keys(&mut corpus, &root.join("jwt-auth/tests/keys"), &vectors);
     println!(
@@ -303,6 +304,100 @@ fn sio_packet(c: &mut Corpus) {
         "too-big",
         &with_prefix(4, b"51-[\"b\",{\"_placeholder\":true,\"num\":0}]\xff12345"),
     );
+}
+
+/// Programs of the `sio_msgpack_connection` target (see its module for the opcodes): packets
+/// as socket.io-msgpack-parser writes them, made with `encode_msgpack`.
+fn sio_msgpack_connection(c: &mut Corpus) {
+    use bytes::Bytes;
+    use fuzz_targets::reader::Writer;
+    use socketio::proto::{encode_msgpack, Namespace, Packet, Payload, RawJson};
+    let json = |t: &str| RawJson::parse(t).unwrap();
+    let main = Namespace::main;
+    let admin = || Namespace::new("/admin").unwrap();
+    let connect = |nsp: Namespace| {
+        let data = Some(json(r#"{"token":"t"}"#));
+        encode_msgpack(&Packet::Connect { nsp, data })
+    };
+    let event = |nsp: Namespace, id: Option<u64>| {
+        let args = Payload::new(
+            vec![
+                json(r#"{"a":[1,2.5,"x"]}"#),
+                json(r#"{"_placeholder":true,"num":0}"#),
+            ],
+            vec![Bytes::from_static(&[1, 2, 3])],
+        )
+        .unwrap();
+        let name = "hello".to_owned();
+        encode_msgpack(&Packet::Event {
+            nsp,
+            id,
+            name,
+            args,
+        })
+    };
+    let ack = |id: u64| {
+        let args = Payload::json(vec![json("42")]).unwrap();
+        encode_msgpack(&Packet::Ack {
+            nsp: main(),
+            id,
+            args,
+        })
+    };
+    let disconnect = encode_msgpack(&Packet::Disconnect { nsp: main() });
+    let binary = |w: Writer, m: &[u8]| w.u8(0).bytes(m);
+    let programs: Vec<(&str, Vec<u8>)> = vec![
+        (
+            "echo-ack",
+            binary(
+                binary(Writer::new().u8(255), &connect(main())).u8(2),
+                &event(main(), Some(3)),
+            )
+            .u8(3)
+            .u8(4)
+            .finish(),
+        ),
+        (
+            "server-ack",
+            binary(
+                binary(
+                    binary(Writer::new().u8(255), &connect(main())).u8(2),
+                    &event(main(), None),
+                )
+                .u8(3),
+                &ack(0),
+            )
+            .u8(5)
+            .u16(500)
+            .finish(),
+        ),
+        (
+            "two-namespaces",
+            binary(
+                binary(
+                    binary(Writer::new().u8(255), &connect(main())),
+                    &connect(admin()),
+                )
+                .u8(2),
+                &disconnect,
+            )
+            .finish(),
+        ),
+        (
+            "text-is-an-error",
+            Writer::new().u8(255).u8(1).bytes(b"0").finish(),
+        ),
+        (
+            "connect-timeout",
+            binary(Writer::new().u8(255), &connect(main()))
+                .u8(5)
+                .u16(2000)
+                .finish(),
+        ),
+    ];
+    for (name, data) in programs {
+        c.put("sio_msgpack_connection", name, &data);
+    }
 }
 
 fn sio_connection(c: &mut Corpus) {

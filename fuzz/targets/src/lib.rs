@@ -25,6 +25,7 @@ pub mod jwt_verify;
 pub mod reader;
 pub mod sio_connection;
 pub mod sio_msgpack;
+pub mod sio_msgpack_connection;
 pub mod sio_packet;
 
 /// A target's body: panics when an invariant breaks.
@@ -39,6 +40,7 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("sio_packet", sio_packet::run),
     ("sio_msgpack", sio_msgpack::run),
     ("sio_connection", sio_connection::run),
+    ("sio_msgpack_connection", sio_msgpack_connection::run),
     ("jwt_verify", jwt_verify::run),
     ("jwt_keys", jwt_keys::run),
 ];

@@ -316,6 +316,8 @@ pub fn run(data: &[u8]) {
         connect_timeout: Duration::from_millis(1 + u64::from(r.u8())),
         limits: crate::sio_packet::limits(r.u8()),
         recovery: None,
+        // The model below speaks the text wire; MsgPack connections are not fuzzed here yet.
+        parser: socketio::proto::Parser::Json,
     };
     let credentials_byte = r.u8();
     // Connection state recovery on when the byte's top bit is set (its low bits pick the token).

@@ -1,16 +1,19 @@
 //! The connection state recovery test server (see `test_servers::recovery`).
 
+use socketio::proto::Parser;
 use std::time::Duration;
 use test_servers::listen::{bad, Listen};
 
 const USAGE: &str =
     "usage: socketio-recovery [--port N] [--host ADDR] [--front builtin|axum] [--recovery-ms N] \
-[--jwt-secret S] [--jwt-leeway-s N] [other JWT flags of socketio-conformance]";
+[--jwt-secret S] [--jwt-leeway-s N] [other JWT flags of socketio-conformance] \
+[--parser json|msgpack]";
 
 fn main() -> std::io::Result<()> {
     let mut listen = Listen::default();
     let mut auth = test_servers::auth_options::AuthOptions::default();
     let mut window = Duration::from_secs(120);
+    let mut parser = Parser::Json;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         let value = args.next();
@@ -22,6 +25,14 @@ fn main() -> std::io::Result<()> {
             window = Duration::from_millis(ms);
             continue;
         }
+        if flag == "--parser" {
+            parser = match value {
+                Some("json") => Parser::Json,
+                Some("msgpack") => Parser::MsgPack,
+                _ => return Err(bad(USAGE)),
+            };
+            continue;
+        }
         if !listen.parse_flag(flag, value)? && !auth.parse_flag(flag, value).map_err(|e| bad(&e))? {
             return Err(bad(USAGE));
         }
@@ -30,7 +41,7 @@ fn main() -> std::io::Result<()> {
         .enable_all()
         .build()?;
     runtime.block_on(async move {
-        let (server, _io) = test_servers::recovery::start(&listen, &auth, window).await?;
+        let (server, _io) = test_servers::recovery::start(&listen, &auth, window, parser).await?;
         let addr = server.local_addr();
         println!("socket.io recovery server on http://{addr}/socket.io/ (window {window:?})");
         tokio::signal::ctrl_c().await?;

@@ -12,10 +12,12 @@ use super::auth::{
     HandshakeCredentials, Identity, JwtPolicy,
 };
 use super::decode::{decode_text, Decoded, Limits};
-use super::encode::{encode, encode_ack, encode_emit, encode_event, Encoded};
-use super::error::{ApiMisuse, DecodeError, PeerMisbehaved};
+use super::encode::{Encoded, Wire};
+use super::error::{ApiMisuse, DecodeError, MsgPackError, PeerMisbehaved};
+use super::msgpack::decode_msgpack;
 use super::namespace_state::{Authenticating, Connected, NamespaceState, Resumed, Resuming};
 use super::packet::{Namespace, Packet};
+use super::parser::Parser;
 use super::payload::Payload;
 use super::raw_json::RawJson;
 use super::reason::{CloseReason, DisconnectReason};
@@ -29,9 +31,11 @@ const MAX_DEADLINE_AHEAD: Duration = Duration::from_secs(100 * 365 * 24 * 60 * 6
 /// What arrived from the Engine.IO session, for [`Connection::handle`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Input<'a> {
-    /// A text message: one Socket.IO packet.
+    /// A text message: one Socket.IO packet ([`Parser::Json`]; a protocol error under
+    /// [`Parser::MsgPack`]).
     Text(&'a str),
-    /// A binary message: an attachment of the BINARY packet before it.
+    /// A binary message: an attachment of the BINARY packet before it ([`Parser::Json`]), or one
+    /// whole packet ([`Parser::MsgPack`]).
     Binary(Bytes),
     /// The Engine.IO session ended (`transport close`, `ping timeout`, ...): every connected
     /// namespace is disconnected with this reason, and no [`Output::Close`] follows.
@@ -51,6 +55,9 @@ pub struct Config {
     /// a namespace whose transport dropped ([`Output::SessionKept`]), and a CONNECT carrying
     /// `{pid, offset}` asks for it back ([`Output::ResumeRequest`]).
     pub recovery: Option<RecoveryConfig>,
+    /// The wire format: how incoming messages are decoded and every outgoing packet encoded
+    /// (socket.io-parser by default).
+    pub parser: Parser,
 }
 
 impl Default for Config {
@@ -59,6 +66,7 @@ impl Default for Config {
             connect_timeout: Duration::from_secs(45),
             limits: Limits::default(),
             recovery: None,
+            parser: Parser::Json,
         }
     }
 }
@@ -81,7 +89,9 @@ pub struct Event {
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Output<W = ()> {
-    /// Send the text as one Engine.IO message, then each attachment as one binary message.
+    /// Send the packet: with [`Parser::Json`] the text as one Engine.IO message, then each
+    /// attachment as one binary message; with [`Parser::MsgPack`] one binary message (see
+    /// [`Encoded::wire`]).
     Transmit(Encoded),
     /// The client asks to join `nsp` and the namespace's policy let it through so far. Answer with
     /// [`Connection::accept`] (or [`Connection::accept_with`] under [`AuthPolicy::App`]) or
@@ -341,6 +351,9 @@ impl<W> Connection<W> {
         if self.is_closed() {
             return;
         }
+        if self.config.parser == Parser::MsgPack {
+            return self.violation(DecodeError::from(MsgPackError::TextMessage).into());
+        }
         if let Some(partial) = &self.partial {
             let missing = partial.missing();
             return self.violation(DecodeError::UnexpectedText { missing }.into());
@@ -352,10 +365,17 @@ impl<W> Connection<W> {
         }
     }
 
-    /// Handles an Engine.IO binary message (an attachment of the pending BINARY packet).
+    /// Handles an Engine.IO binary message: an attachment of the pending BINARY packet
+    /// ([`Parser::Json`]), or one whole packet ([`Parser::MsgPack`]).
     pub fn handle_binary(&mut self, now: Instant, data: Bytes) {
         if self.is_closed() {
             return;
+        }
+        if self.config.parser == Parser::MsgPack {
+            return match decode_msgpack(&data, &self.config.limits) {
+                Ok(packet) => self.on_packet(now, packet),
+                Err(e) => self.violation(e.into()),
+            };
         }
         let Some(partial) = self.partial.take() else {
             return self.violation(DecodeError::UnexpectedBinary.into());
@@ -445,12 +465,9 @@ impl<W> Connection<W> {
     fn unauthorized(&mut self, nsp: Namespace, error: AuthError, reason: Option<DisconnectReason>) {
         self.namespaces.remove(nsp.as_str());
         let args = Payload::from_checked(vec![error.unauthorized_event_arg()], Vec::new());
-        self.outputs.push_back(Output::Transmit(encode_event(
-            &nsp,
-            None,
-            "unauthorized",
-            &args,
-        )));
+        let parser = self.config.parser;
+        let event = parser.encode_event(&nsp, None, "unauthorized", &args);
+        self.outputs.push_back(Output::Transmit(event));
         self.transmit(&Packet::Disconnect { nsp: nsp.clone() });
         self.outputs.push_back(Output::AuthFailed {
             nsp: nsp.clone(),
@@ -490,6 +507,12 @@ impl<W> Connection<W> {
         if self.outputs.is_empty() {
             self.outputs = VecDeque::new();
         }
+    }
+
+    /// The wire format it speaks ([`Config::parser`]): what the runtime encodes for it must be in
+    /// this form.
+    pub fn parser(&self) -> Parser {
+        self.config.parser
     }
 
     /// Whether the connection is closed.
@@ -649,10 +672,10 @@ impl<W> Connection<W> {
     }
 
     /// Emits event `name` with `args` on a connected namespace (a reserved name is refused, see
-    /// [`encode_emit`]).
+    /// [`Parser::encode_emit`]).
     pub fn emit(&mut self, nsp: &str, name: &str, args: &Payload) -> Result<(), ApiMisuse> {
         let (key, _) = self.connected_mut(nsp)?;
-        let encoded = encode_emit(&key, None, name, args)?;
+        let encoded = self.config.parser.encode_emit(&key, None, name, args)?;
         self.outputs.push_back(Output::Transmit(encoded));
         Ok(())
     }
@@ -670,12 +693,13 @@ impl<W> Connection<W> {
         timeout: Option<Duration>,
         waiter: W,
     ) -> Result<u64, (ApiMisuse, W)> {
+        let parser = self.config.parser;
         let (key, connected) = match self.connected_mut(nsp) {
             Ok(found) => found,
             Err(e) => return Err((e, waiter)),
         };
         let id = connected.acks.peek_id();
-        let encoded = match encode_emit(&key, Some(id), name, args) {
+        let encoded = match parser.encode_emit(&key, Some(id), name, args) {
             Ok(encoded) => encoded,
             Err(e) => return Err((e, waiter)),
         };
@@ -687,16 +711,21 @@ impl<W> Connection<W> {
     /// Sends an ACK for the client's event `id`.
     pub fn ack(&mut self, nsp: &str, id: u64, args: &Payload) -> Result<(), ApiMisuse> {
         let (key, _) = self.connected_mut(nsp)?;
-        let encoded = encode_ack(&key, id, args);
+        let encoded = self.config.parser.encode_ack(&key, id, args);
         self.outputs.push_back(Output::Transmit(encoded));
         Ok(())
     }
 
     /// Sends a packet encoded elsewhere (a broadcast, encoded once for every receiver) on a
-    /// connected namespace. The caller makes sure `packet` was encoded for `nsp`.
+    /// connected namespace. The caller makes sure `packet` was encoded for `nsp`; one in the form
+    /// of another parser than [`Config::parser`] is refused ([`ApiMisuse::WrongParser`]).
     pub fn send(&mut self, nsp: &str, packet: Encoded) -> Result<(), ApiMisuse> {
         if self.is_closed() {
             return Err(ApiMisuse::ConnectionClosed);
+        }
+        let binary = matches!(packet.wire(), Wire::Binary(_));
+        if binary != (self.config.parser == Parser::MsgPack) {
+            return Err(ApiMisuse::WrongParser);
         }
         if !self
             .namespaces
@@ -1088,7 +1117,8 @@ impl<W> Connection<W> {
 
     /// Tells the client its token was accepted.
     fn transmit_authenticated(&mut self, nsp: &Namespace) {
-        let event = encode_event(nsp, None, "authenticated", &Payload::empty());
+        let parser = self.config.parser;
+        let event = parser.encode_event(nsp, None, "authenticated", &Payload::empty());
         self.outputs.push_back(Output::Transmit(event));
     }
 
@@ -1123,7 +1153,8 @@ impl<W> Connection<W> {
     }
 
     fn transmit(&mut self, packet: &Packet) {
-        self.outputs.push_back(Output::Transmit(encode(packet)));
+        let encoded = self.config.parser.encode(packet);
+        self.outputs.push_back(Output::Transmit(encoded));
     }
 
     fn connecting_key(&self, nsp: &str) -> Result<Namespace, ApiMisuse> {

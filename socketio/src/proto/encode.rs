@@ -3,6 +3,11 @@
 //! The output is exact: compact JSON, arguments written as their [`RawJson`] text (so key order
 //! is whatever the arguments had), the namespace left out when it is `/`, BINARY_* types chosen
 //! when attachments are present, as Node's encoder does.
+//!
+//! These functions are socket.io-parser's (the default [`Parser::Json`](super::Parser::Json)).
+//! Code that sends to a server's clients encodes with that server's [`Parser`](super::Parser),
+//! whose methods of the same names choose between them and the MessagePack codec; [`Encoded`]
+//! carries either form.
 
 use bytes::Bytes;
 use engineio::proto::Text;
@@ -13,50 +18,131 @@ use super::packet::{is_reserved_event, Namespace, Packet, PacketType};
 use super::payload::Payload;
 use super::raw_json::RawJson;
 
-/// An encoded packet: one text message followed by its binary attachments.
+/// An encoded packet, in the form of the parser that encoded it (see [`Parser`](super::Parser)):
+/// one text message followed by its binary attachments (socket.io-parser, the default), or one
+/// binary message (socket.io-msgpack-parser). Every road a packet takes (emits, acks, broadcasts
+/// encoded once, CONNECT replies, recovery's kept packets) carries this one type, so it works
+/// the same for both.
 ///
 /// Cheap to clone (reference-counted buffers), so a broadcast encodes once and hands a clone to
 /// every receiver.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Encoded {
-    /// Built from a `String`, so the Engine.IO text needs no second UTF-8 check.
-    text: Text,
-    attachments: Vec<Bytes>,
+    wire: Wire,
+}
+
+/// The Engine.IO messages of an [`Encoded`] packet, as they go on the wire.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Wire {
+    /// A text message (without the Engine.IO `4` prefix), then each attachment as one binary
+    /// message: socket.io-parser.
+    Text {
+        /// The Socket.IO text. Built from a `String`, so the Engine.IO text needs no second
+        /// UTF-8 check.
+        text: Text,
+        /// The binary attachments, each one binary message after the text.
+        attachments: Vec<Bytes>,
+    },
+    /// One binary message holding the whole packet: socket.io-msgpack-parser.
+    Binary(Bytes),
 }
 
 impl Encoded {
-    /// The Socket.IO text (UTF-8), without the Engine.IO `4` (message) prefix.
-    pub fn text(&self) -> &Bytes {
-        self.text.as_bytes()
-    }
-
-    /// The text as `&str`.
-    pub fn as_str(&self) -> &str {
-        self.text.as_str()
-    }
-
-    /// The binary attachments, each sent as one Engine.IO binary message after the text.
-    pub fn attachments(&self) -> &[Bytes] {
-        &self.attachments
-    }
-
-    /// A packet another node of a cluster encoded (its text and attachments as they go on the
-    /// wire): taken as it is.
-    pub fn from_wire(text: String, attachments: Vec<Bytes>) -> Self {
+    /// A packet encoded as one binary message (the MessagePack wire).
+    pub fn binary(message: Bytes) -> Self {
         Self {
-            text: Text::from(text),
-            attachments,
+            wire: Wire::Binary(message),
         }
     }
 
-    /// Splits into the text and the attachments.
-    pub fn into_parts(self) -> (Bytes, Vec<Bytes>) {
-        (self.text.into_bytes(), self.attachments)
+    /// The Engine.IO messages, borrowed.
+    pub fn wire(&self) -> &Wire {
+        &self.wire
     }
 
-    /// Splits into the Engine.IO text message and the attachments (no UTF-8 check needed).
-    pub fn into_message(self) -> (Text, Vec<Bytes>) {
-        (self.text, self.attachments)
+    /// The Engine.IO messages.
+    pub fn into_wire(self) -> Wire {
+        self.wire
+    }
+
+    /// The Socket.IO text (UTF-8), without the Engine.IO `4` (message) prefix; empty for a
+    /// packet encoded as one binary message (see [`Encoded::wire`]).
+    pub fn text(&self) -> &Bytes {
+        static EMPTY: Bytes = Bytes::from_static(b"");
+        match &self.wire {
+            Wire::Text { text, .. } => text.as_bytes(),
+            Wire::Binary(_) => &EMPTY,
+        }
+    }
+
+    /// The text as `&str`; empty for a packet encoded as one binary message.
+    pub fn as_str(&self) -> &str {
+        match &self.wire {
+            Wire::Text { text, .. } => text.as_str(),
+            Wire::Binary(_) => "",
+        }
+    }
+
+    /// The binary attachments, each sent as one Engine.IO binary message after the text; none
+    /// for a packet encoded as one binary message.
+    pub fn attachments(&self) -> &[Bytes] {
+        match &self.wire {
+            Wire::Text { attachments, .. } => attachments,
+            Wire::Binary(_) => &[],
+        }
+    }
+
+    /// How many Engine.IO messages the packet takes, and their weight as
+    /// [`engineio::proto::budget`] counts it (for send budgets and recovery stores).
+    pub fn messages_and_weight(&self) -> (usize, usize) {
+        use engineio::proto::budget::weight_of_group;
+        match &self.wire {
+            Wire::Text { text, attachments } => (
+                1 + attachments.len(),
+                weight_of_group(text.as_bytes().len(), attachments),
+            ),
+            Wire::Binary(message) => (1, weight_of_group(message.len(), &[])),
+        }
+    }
+
+    /// The bytes of all its messages together (text and attachments, or the binary message).
+    pub fn byte_len(&self) -> usize {
+        match &self.wire {
+            Wire::Text { text, attachments } => {
+                (attachments.iter()).fold(text.as_bytes().len(), |sum, a| sum + a.len())
+            }
+            Wire::Binary(message) => message.len(),
+        }
+    }
+
+    /// A packet another node of a cluster encoded, as [`Encoded::into_parts`] gave it: taken as
+    /// it is. An empty text with exactly one attachment is a packet encoded as one binary
+    /// message (a text packet is never empty).
+    pub fn from_wire(text: String, attachments: Vec<Bytes>) -> Self {
+        match <[Bytes; 1]>::try_from(attachments) {
+            Ok([message]) if text.is_empty() => Self::binary(message),
+            Ok([attachment]) => Self::text_form(text, vec![attachment]),
+            Err(attachments) => Self::text_form(text, attachments),
+        }
+    }
+
+    fn text_form(text: String, attachments: Vec<Bytes>) -> Self {
+        Self {
+            wire: Wire::Text {
+                text: Text::from(text),
+                attachments,
+            },
+        }
+    }
+
+    /// Splits into the text and the attachments, for another node of a cluster
+    /// ([`Encoded::from_wire`] goes back): a packet encoded as one binary message gives an empty
+    /// text and that message as the only attachment.
+    pub fn into_parts(self) -> (Bytes, Vec<Bytes>) {
+        match self.wire {
+            Wire::Text { text, attachments } => (text.into_bytes(), attachments),
+            Wire::Binary(message) => (Bytes::new(), vec![message]),
+        }
     }
 }
 
@@ -86,10 +172,17 @@ pub fn encode_emit(
     name: &str,
     args: &Payload,
 ) -> Result<Encoded, ApiMisuse> {
-    if is_reserved_event(name) {
-        return Err(ApiMisuse::ReservedEventName(name.to_owned()));
-    }
+    check_emit_name(name)?;
     Ok(encode_event(nsp, id, name, args))
+}
+
+/// The rule on the names of events the application emits, whatever the parser: one Socket.IO
+/// reserves is refused.
+pub(crate) fn check_emit_name(name: &str) -> Result<(), ApiMisuse> {
+    match is_reserved_event(name) {
+        true => Err(ApiMisuse::ReservedEventName(name.to_owned())),
+        false => Ok(()),
+    }
 }
 
 /// Encodes an event the application emits with connection state recovery on: as
@@ -101,9 +194,7 @@ pub fn encode_emit_with_offset(
     args: &Payload,
     offset: &str,
 ) -> Result<Encoded, ApiMisuse> {
-    if is_reserved_event(name) {
-        return Err(ApiMisuse::ReservedEventName(name.to_owned()));
-    }
+    check_emit_name(name)?;
     Ok(encode_event_with(nsp, None, name, args, Some(offset)))
 }
 
@@ -238,8 +329,5 @@ fn push_u64(out: &mut String, n: u64) {
 fn finish(text: String, attachments: &[Bytes]) -> Encoded {
     // Sized exactly by `header`: `Bytes` then takes the allocation as it is.
     debug_assert_eq!(text.len(), text.capacity(), "encoded length mis-counted");
-    Encoded {
-        text: Text::from(text),
-        attachments: attachments.to_vec(),
-    }
+    Encoded::text_form(text, attachments.to_vec())
 }

@@ -194,6 +194,10 @@ pub enum MsgPackError {
     BadAckId,
     /// Binary data in the payload of a packet type that cannot carry attachments.
     BinaryNotAllowed(PacketType),
+    /// A text message on a connection that speaks MessagePack
+    /// ([`Parser::MsgPack`](super::Parser::MsgPack)): every packet of that wire is one binary
+    /// message, so the client uses another parser than the server.
+    TextMessage,
 }
 
 impl fmt::Display for MsgPackError {
@@ -212,6 +216,9 @@ impl fmt::Display for MsgPackError {
             Self::BadNamespace => f.write_str("nsp is missing or not a namespace name"),
             Self::BadAckId => f.write_str("id is not an integer"),
             Self::BinaryNotAllowed(t) => write!(f, "{t} packets carry no binary data"),
+            Self::TextMessage => {
+                f.write_str("text message where a MessagePack packet was expected")
+            }
         }
     }
 }
@@ -314,6 +321,10 @@ impl From<DecodeError> for PeerMisbehaved {
 pub enum ApiMisuse {
     /// The connection is already closed.
     ConnectionClosed,
+    /// A packet encoded for another parser than the connection's
+    /// ([`Connection::send`](super::Connection::send)): encode with the server's
+    /// [`Parser`](super::Parser).
+    WrongParser,
     /// `accept`/`reject` for a namespace that is not waiting for a decision.
     NotConnecting {
         /// The namespace.
@@ -352,6 +363,7 @@ impl fmt::Display for ApiMisuse {
         f.write_str("API misuse: ")?;
         match self {
             Self::ConnectionClosed => f.write_str("the connection is closed"),
+            Self::WrongParser => f.write_str("packet encoded for another parser"),
             Self::NotConnecting { nsp } => {
                 write!(f, "namespace {nsp:?} is not waiting for a connect decision")
             }

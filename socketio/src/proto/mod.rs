@@ -12,19 +12,21 @@
 //! 2. Feed it every Engine.IO message as it arrives, with the current time:
 //!    [`handle`](Connection::handle) with an [`Input`]: [`Input::Text`] for a text message (one
 //!    Socket.IO packet), [`Input::Binary`] for a binary one (an attachment of the BINARY packet
-//!    before it), and [`Input::TransportClosed`] with the reason when the session ends (the same
+//!    before it, or, with [`Parser::MsgPack`], a whole packet), and [`Input::TransportClosed`] with the reason when the session ends (the same
 //!    shape as the Engine.IO core's `Session::handle(now, Input)`).
 //! 3. Feed it the application's decisions and commands: [`accept`](Connection::accept) or
 //!    [`reject`](Connection::reject) a [`ConnectRequest`](Output::ConnectRequest);
 //!    [`emit`](Connection::emit), [`emit_with_ack`](Connection::emit_with_ack),
 //!    [`ack`](Connection::ack), [`send`](Connection::send) (a packet the runtime encoded itself,
-//!    e.g. a broadcast encoded once for every receiver with [`encode_emit`]),
+//!    e.g. a broadcast encoded once for every receiver with [`Parser::encode_emit`] in the
+//!    connection's parser),
 //!    [`disconnect`](Connection::disconnect), [`close`](Connection::close). An emit with
 //!    acknowledgement carries a waiter of the runtime's type `W` (`Connection<W>`), which comes
 //!    back with the answer.
 //! 4. Drain [`poll_output`](Connection::poll_output) until it returns `None`, in order:
-//!    - [`Output::Transmit`]: send the text as an Engine.IO message (`4` + text), then each
-//!      attachment as a binary message, together (a full buffer must not split them);
+//!    - [`Output::Transmit`]: send its [`Wire`] form: [`Wire::Text`], the text as an Engine.IO
+//!      message (`4` + text), then each attachment as a binary message, together (a full buffer
+//!      must not split them); [`Wire::Binary`] (the MessagePack parser), one binary message;
 //!    - [`Output::ConnectRequest`] (run the application's checks, then accept or reject),
 //!      [`Output::Connected`] (create the application's socket), [`Output::Event`], [`Output::AckReceived`],
 //!      [`Output::AckTimedOut`], [`Output::Disconnected`]: hand to the application;
@@ -64,7 +66,10 @@
 //!
 //! [`decode_msgpack`] and [`encode_msgpack`] are the same codec for the MessagePack wire format
 //! of the npm `socket.io-msgpack-parser` (one binary message per packet, binary inline): they
-//! give and take the same [`Packet`] values, attachments included.
+//! give and take the same [`Packet`] values, attachments included. A [`Connection`] speaks the
+//! one its [`Config::parser`] names: with [`Parser::MsgPack`], every [`Input::Binary`] is a whole
+//! packet, a text message is a protocol error, and every [`Output::Transmit`] is one binary
+//! message ([`Wire::Binary`]).
 //!
 //! # Who is at fault
 //!
@@ -85,6 +90,7 @@ mod msgpack;
 mod namespace_map;
 mod namespace_state;
 mod packet;
+mod parser;
 mod payload;
 mod raw_json;
 mod reason;
@@ -99,7 +105,9 @@ pub use binary::PartialPacket;
 pub use connection::{Config, Connection, Event, Input, Output};
 pub use data::Data;
 pub use decode::{decode_text, Decoded, Limits};
-pub use encode::{encode, encode_ack, encode_emit, encode_emit_with_offset, encode_event, Encoded};
+pub use encode::{
+    encode, encode_ack, encode_emit, encode_emit_with_offset, encode_event, Encoded, Wire,
+};
 pub use error::{ApiMisuse, DecodeError, JsonError, MsgPackError, PeerMisbehaved};
 pub use json::MAX_DEPTH_CAP;
 pub use msgpack::{decode_msgpack, encode_msgpack};
@@ -107,6 +115,7 @@ pub use namespace_state::{Authenticating, AwaitingToken, Connected, NamespaceSta
 pub use packet::{
     connect_error, is_reserved_event, Namespace, Packet, PacketType, RESERVED_EVENTS,
 };
+pub use parser::Parser;
 pub use payload::Payload;
 pub use raw_json::RawJson;
 pub use reason::{CloseReason, DisconnectReason};

@@ -251,8 +251,7 @@ impl<D> RecoveryStore<D> {
         let offset = self.next_offset;
         let packet = encode(&self.offset_text(offset))?;
         self.next_offset += 1;
-        let attachments: usize = packet.attachments().iter().map(|a| a.len()).sum();
-        let weight = PACKET_OVERHEAD + packet.text().len() + attachments + audience.weight();
+        let weight = PACKET_OVERHEAD + packet.byte_len() + audience.weight();
         self.packet_bytes += weight;
         self.packets.push_back(Stored {
             offset,

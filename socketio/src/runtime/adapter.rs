@@ -262,7 +262,7 @@ mod tests {
 
     #[test]
     fn rooms_own_rooms_exceptions_and_leaving() {
-        let ns = Namespace::new(proto::Namespace::main());
+        let ns = Namespace::new(proto::Namespace::main(), proto::Parser::Json);
         let (a, b, c) = (socket(&ns, "a"), socket(&ns, "b"), socket(&ns, "c"));
         a.join("red");
         b.join("red");

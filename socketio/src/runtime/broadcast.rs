@@ -254,26 +254,17 @@ pub(crate) fn deliver(
         rooms: selector.rooms.clone(),
         except: selector.except.clone(),
     };
-    let recovery = namespace.recovery();
-    encode_and_deliver(
-        recovery,
-        namespace.nsp(),
-        audience,
-        volatile,
-        name,
-        args,
-        |packet| {
-            let mut report = BroadcastReport::default();
-            namespace.adapter().for_each(selector, |socket| {
-                match socket.send_encoded(&packet, volatile) {
-                    Ok(()) => report.sent += 1,
-                    Err(EmitError::Full) => report.full += 1,
-                    Err(_) => {}
-                }
-            });
-            report
-        },
-    )
+    encode_and_deliver(namespace, audience, volatile, name, args, |packet| {
+        let mut report = BroadcastReport::default();
+        namespace.adapter().for_each(selector, |socket| {
+            match socket.send_encoded(&packet, volatile) {
+                Ok(()) => report.sent += 1,
+                Err(EmitError::Full) => report.full += 1,
+                Err(_) => {}
+            }
+        });
+        report
+    })
 }
 
 /// A socket found by [`BroadcastOperator::fetch_all_sockets`]:

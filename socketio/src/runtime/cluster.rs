@@ -112,7 +112,8 @@ pub struct ClusterSession {
     /// When those claims expire, seconds since the epoch.
     pub expires_at: Option<u64>,
     /// The packets it missed, oldest first: each Socket.IO text and its binary attachments, as
-    /// they go on the wire (offsets included).
+    /// they go on the wire (offsets included). A packet of the MessagePack parser is an empty
+    /// text and its one binary message (see [`Encoded::into_parts`](crate::proto::Encoded::into_parts)).
     pub missed: Vec<(String, Vec<bytes::Bytes>)>,
 }
 

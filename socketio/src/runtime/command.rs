@@ -103,7 +103,7 @@ pub(crate) fn send_packet(
     packet: Encoded,
     volatile: bool,
 ) -> Result<(), EmitError> {
-    let bytes = budget::weight_of_group(packet.text().len(), packet.attachments());
+    let (_, bytes) = packet.messages_and_weight();
     match engine.send_app_weighted(ConnCommand::Send { nsp, packet }, bytes) {
         Ok(()) => Ok(()),
         Err(SendError::Full) if volatile => Ok(()),

@@ -12,9 +12,9 @@ use super::recovery::Recovery;
 use super::socket::{AckSender, Origin, Socket};
 use crate::proto::{
     self, AppClaims, AuthPolicy, Connection, Encoded, HandshakeCredentials, Identity, Input, Kept,
-    KeptSession, Output, RawJson, Restored,
+    KeptSession, Output, RawJson, Restored, Wire,
 };
-use engineio::proto::{budget, Data as EngineData, Event as EngineEvent};
+use engineio::proto::{Data as EngineData, Event as EngineEvent};
 use engineio::runtime::{AppContext, Handshake, NewSession, SessionApp};
 use std::sync::Arc;
 use std::time::Instant;
@@ -359,8 +359,12 @@ impl ConnectionApp {
                 // The text and its attachments go together or not at all. Refused, the client
                 // is over its send budget: its session closes it after the grace.
                 Output::Transmit(packet) => {
-                    let (text, attachments) = packet.into_message();
-                    let _ = cx.send_with_attachments(text, attachments);
+                    let _ = match packet.into_wire() {
+                        Wire::Text { text, attachments } => {
+                            cx.send_with_attachments(text, attachments)
+                        }
+                        Wire::Binary(message) => cx.send(EngineData::Binary(message)),
+                    };
                 }
                 Output::ConnectRequest {
                     nsp,
@@ -394,9 +398,10 @@ impl ConnectionApp {
                     let Some(socket) = self.socket(&event.nsp).cloned() else {
                         continue;
                     };
-                    let ack = event
-                        .ack_id
-                        .map(|id| AckSender::new(self.engine.clone(), event.nsp.clone(), id));
+                    let parser = self.conn.parser();
+                    let ack = (event.ack_id).map(|id| {
+                        AckSender::new(self.engine.clone(), parser, event.nsp.clone(), id)
+                    });
                     socket.dispatch(&event.name, event.args, ack);
                     self.run_queued(cx);
                 }
@@ -534,9 +539,9 @@ fn store_session((recovery, session): (Arc<Recovery>, KeptSession<DataMap>)) {
 fn replay_fits(cx: &Cx, missed: &[Encoded]) -> bool {
     let (mut weight, mut messages) = (0usize, 0usize);
     for packet in missed {
-        let attachments = packet.attachments();
-        weight = weight.saturating_add(budget::weight_of_group(packet.text().len(), attachments));
-        messages = messages.saturating_add(1 + attachments.len());
+        let (count, packet_weight) = packet.messages_and_weight();
+        weight = weight.saturating_add(packet_weight);
+        messages = messages.saturating_add(count);
     }
     cx.has_room_for(messages, weight)
 }

@@ -4,7 +4,7 @@
 use super::cluster::Cluster;
 use super::namespace::Namespace;
 use super::node::join_cluster;
-use crate::proto::{self, AuthPolicies};
+use crate::proto::{self, AuthPolicies, Parser};
 use engineio::runtime::{EngineConfig, SidGenerator};
 use std::collections::HashMap;
 use std::sync::{Arc, OnceLock, RwLock};
@@ -20,7 +20,8 @@ pub type NamespaceSetup = Arc<dyn Fn(&Arc<Namespace>) + Send + Sync>;
 pub struct SocketIoConfig {
     /// The Engine.IO endpoint (path `/socket.io/` by default).
     pub engine: EngineConfig,
-    /// The Socket.IO connection: connect timeout (45 s by default) and decoding limits.
+    /// The Socket.IO connection: connect timeout (45 s by default), decoding limits and the
+    /// parser (socket.io-parser by default; see [`SocketIoConfig::parser`]).
     pub connection: proto::Config,
     /// Commands (emits, acks) a connection may have queued before emits say `Full`.
     pub send_buffer: usize,
@@ -46,6 +47,14 @@ impl SocketIoConfig {
     /// Sets the authentication of every namespace (overrides by name in `policies.namespaces`).
     pub fn auth(mut self, policies: AuthPolicies) -> Self {
         self.auth = Arc::new(policies);
+        self
+    }
+
+    /// Sets the wire format every client of this server speaks ([`Parser::Json`] by default):
+    /// [`Parser::MsgPack`] for clients built with npm `socket.io-msgpack-parser`. Clients with
+    /// the other parser cannot connect (their first packet is a protocol error).
+    pub fn parser(mut self, parser: Parser) -> Self {
+        self.connection.parser = parser;
         self
     }
 
@@ -84,7 +93,7 @@ impl IoInner {
         if let Some(ns) = namespaces.get(name) {
             return Some(ns.clone());
         }
-        let ns = Namespace::new(nsp);
+        let ns = Namespace::new(nsp, self.config.connection.parser);
         self.join_cluster(&ns);
         setup(&ns);
         namespaces.insert(name.to_owned(), ns.clone());

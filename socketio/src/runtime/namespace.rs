@@ -4,7 +4,7 @@ use super::adapter::Adapter;
 use super::connect::{AuthCheck, ConnectCheck, ConnectContext, ConnectError};
 use super::recovery::Recovery;
 use super::socket::Socket;
-use crate::proto::{self, AppClaims, AuthError, RecoveryConfig};
+use crate::proto::{self, AppClaims, AuthError, Parser, RecoveryConfig};
 use std::fmt;
 use std::future::Future;
 use std::sync::{Arc, OnceLock, RwLock};
@@ -16,6 +16,8 @@ pub type ConnectionHandler = Arc<dyn Fn(Socket) + Send + Sync>;
 /// One namespace: sockets connect to it, join its rooms and receive its broadcasts.
 pub struct Namespace {
     nsp: proto::Namespace,
+    /// The server's parser: what the namespace encodes once for many sockets is in its form.
+    parser: Parser,
     on_connection: RwLock<Option<ConnectionHandler>>,
     checks: RwLock<Vec<ConnectCheck>>,
     auth_check: RwLock<Option<AuthCheck>>,
@@ -34,9 +36,10 @@ impl fmt::Debug for Namespace {
 }
 
 impl Namespace {
-    pub(crate) fn new(nsp: proto::Namespace) -> Arc<Self> {
+    pub(crate) fn new(nsp: proto::Namespace, parser: Parser) -> Arc<Self> {
         Arc::new(Self {
             nsp,
+            parser,
             on_connection: RwLock::new(None),
             checks: RwLock::new(Vec::new()),
             auth_check: RwLock::new(None),
@@ -53,6 +56,10 @@ impl Namespace {
 
     pub(crate) fn nsp(&self) -> &proto::Namespace {
         &self.nsp
+    }
+
+    pub(crate) fn parser(&self) -> Parser {
+        self.parser
     }
 
     pub(crate) fn adapter(&self) -> &Adapter<Socket> {

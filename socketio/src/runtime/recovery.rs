@@ -11,8 +11,7 @@
 use super::connect::DataMap;
 use super::error::{emit_error, EmitError};
 use crate::proto::{
-    encode_emit, encode_emit_with_offset, ApiMisuse, Audience, Encoded, Namespace, Payload,
-    RecoveryConfig, RecoveryStore, Restored,
+    ApiMisuse, Audience, Encoded, Payload, RecoveryConfig, RecoveryStore, Restored,
 };
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::{Duration, Instant};
@@ -105,29 +104,30 @@ async fn expire_until_empty(recovery: Weak<Recovery>) {
     }
 }
 
-/// Encodes an emit once and hands it to `deliver` (one socket's queue, or every receiver of a
-/// broadcast): the road every application event takes to the wire. With recovery on, an event
-/// that is not volatile gets the namespace's next offset as its last argument and is stored for
-/// `audience`, under the store's lock while it is delivered.
+/// Encodes an emit on `namespace` once, in the server's parser, and hands it to `deliver` (one
+/// socket's queue, or every receiver of a broadcast): the road every application event takes
+/// to the wire. With recovery on, an event that is not volatile gets the namespace's next
+/// offset as its last argument and is stored for `audience`, under the store's lock while it
+/// is delivered.
 pub(crate) fn encode_and_deliver<R>(
-    recovery: Option<&Arc<Recovery>>,
-    nsp: &Namespace,
+    namespace: &super::namespace::Namespace,
     audience: impl FnOnce() -> Audience,
     volatile: bool,
     name: &str,
     args: &Payload,
     deliver: impl FnOnce(Encoded) -> R,
 ) -> Result<R, EmitError> {
-    let recovery = recovery.filter(|_| !volatile);
+    let (parser, nsp) = (namespace.parser(), namespace.nsp());
+    let recovery = namespace.recovery().filter(|_| !volatile);
     let Some(recovery) = recovery else {
-        let packet = encode_emit(nsp, None, name, args).map_err(emit_error)?;
+        let packet = (parser.encode_emit(nsp, None, name, args)).map_err(emit_error)?;
         return Ok(deliver(packet));
     };
     let mut inner = recovery.lock();
     let packet = inner
         .store
         .record(Instant::now(), audience(), |offset| {
-            encode_emit_with_offset(nsp, name, args, offset)
+            parser.encode_emit_with_offset(nsp, name, args, offset)
         })
         .map_err(|e: ApiMisuse| emit_error(e))?;
     let result = deliver(packet);

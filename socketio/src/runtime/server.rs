@@ -118,7 +118,7 @@ impl SocketIo {
             return ns.clone();
         }
         let nsp = proto::Namespace::new(&name).unwrap_or_else(|_| proto::Namespace::main());
-        let ns = Namespace::new(nsp);
+        let ns = Namespace::new(nsp, self.inner.config.connection.parser);
         self.inner.join_cluster(&ns);
         namespaces.insert(name, ns.clone());
         ns

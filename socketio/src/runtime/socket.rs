@@ -8,9 +8,7 @@ use super::error::{AckError, EmitError};
 use super::namespace::Namespace;
 use super::recovery::encode_and_deliver;
 use super::room::Room;
-use crate::proto::{
-    self, encode_ack, Audience, DisconnectReason, Encoded, Identity, Payload, RawJson,
-};
+use crate::proto::{self, Audience, DisconnectReason, Encoded, Identity, Payload, RawJson};
 use engineio::proto::SendError;
 use engineio::runtime::Handshake;
 use std::any::{Any, TypeId};
@@ -270,11 +268,15 @@ impl Socket {
 
     fn emit_inner(&self, name: &str, args: Payload, volatile: bool) -> Result<(), EmitError> {
         let nsp = &self.inner.nsp;
-        let recovery = self.inner.namespace.recovery();
         let audience = || Audience::socket(self.id());
-        encode_and_deliver(recovery, nsp, audience, volatile, name, &args, |packet| {
-            send_packet(&self.inner.engine, nsp.clone(), packet, volatile)
-        })?
+        encode_and_deliver(
+            &self.inner.namespace,
+            audience,
+            volatile,
+            name,
+            &args,
+            |packet| send_packet(&self.inner.engine, nsp.clone(), packet, volatile),
+        )?
     }
 
     /// Sends a packet encoded once for many sockets (a broadcast).
@@ -363,13 +365,24 @@ impl Member for Socket {
 #[derive(Debug)]
 pub struct AckSender {
     engine: ConnHandle,
+    parser: proto::Parser,
     nsp: proto::Namespace,
     id: u64,
 }
 
 impl AckSender {
-    pub(crate) fn new(engine: ConnHandle, nsp: proto::Namespace, id: u64) -> Self {
-        Self { engine, nsp, id }
+    pub(crate) fn new(
+        engine: ConnHandle,
+        parser: proto::Parser,
+        nsp: proto::Namespace,
+        id: u64,
+    ) -> Self {
+        Self {
+            engine,
+            parser,
+            nsp,
+            id,
+        }
     }
 
     /// The acknowledgement id.
@@ -379,7 +392,9 @@ impl AckSender {
 
     /// Sends the acknowledgement with `args`.
     pub fn send(self, args: impl IntoPayload) -> Result<(), EmitError> {
-        let packet = encode_ack(&self.nsp, self.id, &args.into_payload());
+        let packet = self
+            .parser
+            .encode_ack(&self.nsp, self.id, &args.into_payload());
         send_packet(&self.engine, self.nsp, packet, false)
     }
 }

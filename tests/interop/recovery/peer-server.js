@@ -11,6 +11,7 @@ const flag = (name, dflt) => {
 };
 const port = Number(flag('--port', 3000));
 const windowMs = Number(flag('--recovery-ms', 120000));
+const parser = flag('--parser', 'json');
 
 const io = new Server(port, {
   pingInterval: 300,
@@ -18,6 +19,7 @@ const io = new Server(port, {
   connectTimeout: 1000,
   cors: { origin: '*' },
   connectionStateRecovery: { maxDisconnectionDuration: windowMs, skipMiddlewares: true },
+  ...(parser === 'msgpack' ? { parser: require('socket.io-msgpack-parser') } : {}),
 });
 
 io.on('connection', (socket) => {

@@ -5,6 +5,7 @@
 #   ./run.sh              our server
 #   ./run.sh --front axum our server's endpoint mounted in an axum Router (tower Service)
 #   ./run.sh --peer node  the Node reference socket.io (peer-server.js) instead; the JWT tests skip
+#   ./run.sh --parser msgpack  servers and clients speak npm socket.io-msgpack-parser
 # Expects `npm ci` to have been run in this folder. Exits with node --test's status.
 set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
@@ -13,14 +14,20 @@ cd "$HERE"
 source "$HERE/../lib.sh"
 
 peer=ours
+parser=json
 server_flags "$@"
 set -- ${REST_ARGS[@]+"${REST_ARGS[@]}"}
-case "${1:-}" in
-  "") ;;
-  --peer) peer="${2:-}" ;;
-  --peer=*) peer="${1#--peer=}" ;;
-  *) echo "usage: run.sh [--peer node] [--front builtin|axum]" >&2; exit 2 ;;
-esac
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --peer) peer="${2:-}"; shift 2 || { echo "run.sh: --peer needs a value" >&2; exit 2; } ;;
+    --peer=*) peer="${1#--peer=}"; shift ;;
+    --parser) parser="${2:-}"; shift 2 || { echo "run.sh: --parser needs a value" >&2; exit 2; } ;;
+    --parser=*) parser="${1#--parser=}"; shift ;;
+    *) echo "usage: run.sh [--peer node] [--front builtin|axum] [--parser json|msgpack]" >&2; exit 2 ;;
+  esac
+done
+case "$parser" in json|msgpack) ;; *) echo "run.sh: unknown parser '$parser' (json|msgpack)" >&2; exit 2 ;; esac
+SERVER_ARGS+=(--parser "$parser")
 case "$peer" in ours|node) ;; *) echo "run.sh: unknown peer '$peer' (ours|node)" >&2; exit 2 ;; esac
 
 if [ ! -d node_modules/socket.io-client ]; then
@@ -43,7 +50,7 @@ jwt_log="$(mktemp "${TMPDIR:-/tmp}/recovery-interop-jwt.XXXXXX")"
 plain="http://127.0.0.1:$plain_port"
 jwt=""
 if [ "$peer" = node ]; then
-  node peer-server.js --port "$plain_port" --recovery-ms "$WINDOW_MS" >"$plain_log" 2>&1 &
+  node peer-server.js --port "$plain_port" --recovery-ms "$WINDOW_MS" --parser "$parser" >"$plain_log" 2>&1 &
   plain_pid=$!
 else
   bin="$(cargo_binary test-servers bin socketio-recovery)"
@@ -62,7 +69,7 @@ if [ -n "$jwt" ]; then
 fi
 
 status=0
-SIO_URL="$plain" SIO_JWT_URL="$jwt" SIO_JWT_SECRET="$JWT_SECRET" SIO_WINDOW_MS="$WINDOW_MS" \
+SIO_PARSER="$parser" SIO_URL="$plain" SIO_JWT_URL="$jwt" SIO_JWT_SECRET="$JWT_SECRET" SIO_WINDOW_MS="$WINDOW_MS" \
   node --test --test-concurrency=1 --test-reporter=spec test/*.test.js || status=$?
 if [ "$status" -ne 0 ]; then
   echo "run.sh: recovery interop tests FAILED (status $status); server output:" >&2

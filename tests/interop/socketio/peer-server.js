@@ -4,7 +4,7 @@
 // path /socket.io/, pingInterval 300 ms, pingTimeout 200 ms, connectTimeout 1000 ms,
 // maxPayload 1000000, CORS any; namespaces / and /admin; events whoami, echo, ack-echo,
 // server-ack, join, leave, to-room, to-all, kick-me, binary-nested.
-// Usage: node peer-server.js --port N
+// Usage: node peer-server.js --port N [--parser json|msgpack]
 const http = require('node:http');
 const { Server } = require('socket.io');
 
@@ -20,6 +20,12 @@ function parsePort(argv) {
 }
 
 const port = parsePort(process.argv.slice(2));
+const parserArg = process.argv.indexOf('--parser');
+const parserName = parserArg >= 0 ? process.argv[parserArg + 1] : 'json';
+if (parserName !== 'json' && parserName !== 'msgpack') {
+  console.error(`peer-server: --parser json|msgpack, got ${parserName}`);
+  process.exit(2);
+}
 const httpServer = http.createServer((req, res) => {
   res.writeHead(404).end();
 });
@@ -30,6 +36,7 @@ const io = new Server(httpServer, {
   connectTimeout: 1000,
   maxHttpBufferSize: 1000000,
   cors: { origin: '*' },
+  ...(parserName === 'msgpack' ? { parser: require('socket.io-msgpack-parser') } : {}),
 });
 
 function onConnection(socket) {

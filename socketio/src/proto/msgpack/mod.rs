@@ -64,27 +64,8 @@ pub fn encode_msgpack(packet: &Packet) -> Bytes {
             id,
             name,
             args,
-        } => {
-            write::map_header(&mut out, if id.is_some() { 4 } else { 3 });
-            packet_type(&mut out, PacketType::Event);
-            write::str(&mut out, "data");
-            write::array_header(&mut out, 1 + args.args().len());
-            write::str(&mut out, name);
-            arguments(&mut out, args);
-            if let Some(id) = id {
-                ack_id(&mut out, *id);
-            }
-            namespace(&mut out, nsp);
-        }
-        Packet::Ack { nsp, id, args } => {
-            write::map_header(&mut out, 4);
-            ack_id(&mut out, *id);
-            packet_type(&mut out, PacketType::Ack);
-            write::str(&mut out, "data");
-            write::array_header(&mut out, args.args().len());
-            arguments(&mut out, args);
-            namespace(&mut out, nsp);
-        }
+        } => return encode_event(nsp, *id, name, args, None),
+        Packet::Ack { nsp, id, args } => return encode_ack(nsp, *id, args),
         Packet::ConnectError { nsp, data } => {
             write::map_header(&mut out, 3);
             packet_type(&mut out, PacketType::ConnectError);
@@ -93,6 +74,47 @@ pub fn encode_msgpack(packet: &Packet) -> Bytes {
             namespace(&mut out, nsp);
         }
     }
+    Bytes::from(out)
+}
+
+/// Encodes an EVENT without building a [`Packet`] (the runtime encodes its emits from borrowed
+/// parts): as [`encode_msgpack`] would, with `offset` (connection state recovery) appended as
+/// the last argument, a string.
+pub(crate) fn encode_event(
+    nsp: &Namespace,
+    id: Option<u64>,
+    name: &str,
+    args: &Payload,
+    offset: Option<&str>,
+) -> Bytes {
+    let mut out = Vec::new();
+    write::map_header(&mut out, if id.is_some() { 4 } else { 3 });
+    packet_type(&mut out, PacketType::Event);
+    write::str(&mut out, "data");
+    let extra = usize::from(offset.is_some());
+    write::array_header(&mut out, 1 + args.args().len() + extra);
+    write::str(&mut out, name);
+    arguments(&mut out, args);
+    if let Some(offset) = offset {
+        write::str(&mut out, offset);
+    }
+    if let Some(id) = id {
+        ack_id(&mut out, id);
+    }
+    namespace(&mut out, nsp);
+    Bytes::from(out)
+}
+
+/// Encodes an ACK without building a [`Packet`], as [`encode_msgpack`] would.
+pub(crate) fn encode_ack(nsp: &Namespace, id: u64, args: &Payload) -> Bytes {
+    let mut out = Vec::new();
+    write::map_header(&mut out, 4);
+    ack_id(&mut out, id);
+    packet_type(&mut out, PacketType::Ack);
+    write::str(&mut out, "data");
+    write::array_header(&mut out, args.args().len());
+    arguments(&mut out, args);
+    namespace(&mut out, nsp);
     Bytes::from(out)
 }
 

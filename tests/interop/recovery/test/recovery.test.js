@@ -12,6 +12,8 @@ const URL_PLAIN = process.env.SIO_URL;
 const URL_JWT = process.env.SIO_JWT_URL;
 const SECRET = process.env.SIO_JWT_SECRET;
 const WINDOW_MS = Number(process.env.SIO_WINDOW_MS || 2000);
+// run.sh --parser msgpack: the servers speak socket.io-msgpack-parser, and so do the clients.
+const PARSER = process.env.SIO_PARSER === 'msgpack' ? { parser: require('socket.io-msgpack-parser') } : {};
 
 const TRANSPORTS = {
   polling: { transports: ['polling'], upgrade: false },
@@ -34,7 +36,7 @@ after(() => sockets.forEach((s) => s.disconnect()));
 
 /** A client that does not reconnect by itself: each test says when it comes back. */
 function client(url, opts = {}) {
-  const socket = io(url, { forceNew: true, reconnection: false, ...opts });
+  const socket = io(url, { forceNew: true, reconnection: false, ...PARSER, ...opts });
   sockets.push(socket);
   // Every `m` event, with its arguments (the server's offset is the last one).
   socket.received = [];
