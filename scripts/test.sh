@@ -96,13 +96,15 @@ done
 # python-socketio's WebSocket over TLS drops now and then against Node's reference server too (its
 # reader and writer threads share one OpenSSL connection): over TLS it runs its polling tests;
 # wss:// is the Node clients'. `--parser msgpack` runs socket.io-client with
-# socket.io-msgpack-parser against our server and, to prove the test, Node's.
+# socket.io-msgpack-parser (and python-socketio with its msgpack serializer) against our server
+# and, to prove the test, Node's.
 for run in "tests/interop/engineio/run.sh --front axum" "tests/interop/socketio/run.sh --front axum" \
   "tests/interop/python/run.sh --front axum" "tests/interop/browser/run.sh --front axum" \
   "tests/interop/recovery/run.sh --front axum" \
   "tests/interop/engineio/run.sh --tls" \
   "tests/interop/socketio/run.sh --tls" "tests/interop/python/run.sh --tls -- -k polling" \
   "tests/interop/socketio/run.sh --parser msgpack" "tests/interop/socketio/run.sh --parser msgpack --peer node" \
+  "tests/interop/python/run.sh --parser msgpack" "tests/interop/python/run.sh --parser msgpack --peer node" \
   "tests/interop/recovery/run.sh --parser msgpack"; do
   step "interop: $run"
   # shellcheck disable=SC2086

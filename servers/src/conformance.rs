@@ -17,7 +17,7 @@ use crate::echo;
 use crate::front::{self, Running};
 use crate::listen::Listen;
 use engineio::runtime::{Cors, Engine, ServerConfig};
-use socketio::proto::{Payload, RecoveryConfig};
+use socketio::proto::{Parser, Payload, RecoveryConfig};
 use socketio::runtime::{Socket, SocketIo, SocketIoConfig};
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -119,21 +119,30 @@ pub async fn start_with(
     addr: SocketAddr,
     auth: &AuthOptions,
 ) -> std::io::Result<ConformanceServer> {
-    start_on(&Listen::at(addr), auth, None).await
+    start_on(&Listen::at(addr), auth, &Extras::default()).await
 }
 
-/// Starts the conformance server as `listen` says, with authentication options and, if given,
-/// connection state recovery (`--recovery-ms`: the `conformance` runner's `sio.recovery` checks).
+/// What the conformance server's flags turn on besides authentication.
+#[derive(Debug, Clone, Default)]
+pub struct Extras {
+    /// Connection state recovery (`--recovery-ms`: the `conformance` runner's `sio.recovery`
+    /// checks).
+    pub recovery: Option<RecoveryConfig>,
+    /// The wire format (`--parser json|msgpack`: the runner's `--parser msgpack` checks).
+    pub parser: Parser,
+}
+
+/// Starts the conformance server as `listen` says, with authentication options and `extras`.
 pub async fn start_on(
     listen: &Listen,
     auth: &AuthOptions,
-    recovery: Option<RecoveryConfig>,
+    extras: &Extras,
 ) -> std::io::Result<ConformanceServer> {
     let policies = auth
         .policies()
         .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
-    let mut config = config().auth(policies);
-    config.connection.recovery = recovery;
+    let mut config = config().auth(policies).parser(extras.parser);
+    config.connection.recovery = extras.recovery.clone();
     let io = SocketIo::new(config);
     setup(&io);
     let echo_engine = Engine::new(echo::config());

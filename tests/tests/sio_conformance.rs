@@ -27,7 +27,12 @@ async fn every_socketio_check_passes_against_our_conformance_server_in_axum() {
 
 async fn every_check_passes(front: Front) {
     let auth = test_servers::auth_options::AuthOptions::default();
-    let server = match test_servers::conformance::start_on(&Listen::local(front), &auth, None).await
+    let server = match test_servers::conformance::start_on(
+        &Listen::local(front),
+        &auth,
+        &Default::default(),
+    )
+    .await
     {
         Ok(server) => server,
         Err(e) => panic!("could not start the conformance server: {e}"),
@@ -62,12 +67,15 @@ async fn every_recovery_check_passes_against_our_conformance_server_in_axum_with
 }
 
 async fn every_recovery_check_passes(front: Front) {
-    let recovery = socketio::proto::RecoveryConfig {
-        max_disconnection_duration: RECOVERY_WINDOW,
+    let extras = test_servers::conformance::Extras {
+        recovery: Some(socketio::proto::RecoveryConfig {
+            max_disconnection_duration: RECOVERY_WINDOW,
+            ..Default::default()
+        }),
         ..Default::default()
     };
     let auth = test_servers::auth_options::AuthOptions::default();
-    let server = test_servers::conformance::start_on(&Listen::local(front), &auth, Some(recovery))
+    let server = test_servers::conformance::start_on(&Listen::local(front), &auth, &extras)
         .await
         .unwrap_or_else(|e| panic!("could not start the conformance server: {e}"));
     let url = format!("http://{}/socket.io/", server.local_addr());

@@ -5,12 +5,12 @@ use test_servers::listen::{bad, Listen};
 const USAGE: &str = "usage: socketio-conformance [--port N] [--host ADDR] [--front builtin|axum] [--jwt-secret S] \
 [--jwt-public-key FILE] [--jwks FILE] [--jwt-algorithms LIST] [--jwt-issuer S] [--jwt-audience S]... \
 [--jwt-leeway-s N] [--token-sources auth,header,query,cookie] [--auth-mode handshake|event] \
-[--auth-timeout-ms N] [--jwt-refresh] [--recovery-ms N]";
+[--auth-timeout-ms N] [--jwt-refresh] [--recovery-ms N] [--parser json|msgpack]";
 
 fn main() -> std::io::Result<()> {
     let mut listen = Listen::default();
     let mut auth = test_servers::auth_options::AuthOptions::default();
-    let mut recovery = None;
+    let mut extras = test_servers::conformance::Extras::default();
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         if arg == "--jwt-refresh" {
@@ -23,10 +23,18 @@ fn main() -> std::io::Result<()> {
             let ms: u64 = value
                 .and_then(|v| v.parse().ok())
                 .ok_or_else(|| bad(USAGE))?;
-            recovery = Some(socketio::proto::RecoveryConfig {
+            extras.recovery = Some(socketio::proto::RecoveryConfig {
                 max_disconnection_duration: std::time::Duration::from_millis(ms),
                 ..Default::default()
             });
+            continue;
+        }
+        if flag == "--parser" {
+            extras.parser = match value {
+                Some("json") => socketio::proto::Parser::Json,
+                Some("msgpack") => socketio::proto::Parser::MsgPack,
+                other => return Err(bad(&format!("invalid --parser {other:?} (json|msgpack)"))),
+            };
             continue;
         }
         if !listen.parse_flag(flag, value)? && !auth.parse_flag(flag, value).map_err(|e| bad(&e))? {
@@ -37,11 +45,12 @@ fn main() -> std::io::Result<()> {
         .enable_all()
         .build()?;
     runtime.block_on(async move {
-        let server = test_servers::conformance::start_on(&listen, &auth, recovery).await?;
+        let server = test_servers::conformance::start_on(&listen, &auth, &extras).await?;
         let addr = server.local_addr();
         let mode = if auth.enabled() { "with JWT authentication" } else { "without authentication" };
         let front = listen.front.name();
-        println!("socket.io conformance server on http://{addr}/socket.io/ {mode} (engine.io echo on /engine.io/; {front})");
+        let parser = extras.parser;
+        println!("socket.io conformance server on http://{addr}/socket.io/ {mode} (engine.io echo on /engine.io/; {front}; {parser:?} parser)");
         tokio::signal::ctrl_c().await?;
         server.shutdown().await;
         Ok(())

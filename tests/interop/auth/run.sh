@@ -94,6 +94,9 @@ start refresh AUTH_URL_REFRESH --jwt-secret "$AUTH_SECRET" "${claims[@]}" --jwt-
 start rsa AUTH_URL_RSA --jwt-public-key "$AUTH_KEYS/rsa.pub.pem" "${claims[@]}"
 # JWKS: ES256 kids ec-a and ec-b, EdDSA kid ed-1.
 start jwks AUTH_URL_JWKS --jwks "$AUTH_KEYS/jwks.json" "${claims[@]}"
+# The MessagePack parser (npm socket.io-msgpack-parser): handshake mode and event mode.
+start hs_msgpack AUTH_URL_HS_MSGPACK --jwt-secret "$AUTH_SECRET" "${claims[@]}" --parser msgpack
+start event_msgpack AUTH_URL_EVENT_MSGPACK --jwt-secret "$AUTH_SECRET" "${claims[@]}" --auth-mode event --auth-timeout-ms 1000 --parser msgpack
 # Handshake mode with a 3 s leeway (jsonwebtoken's clockTolerance); later flags win.
 start leeway AUTH_URL_LEEWAY --jwt-secret "$AUTH_SECRET" "${claims[@]}" --jwt-leeway-s 3
 
@@ -129,7 +132,7 @@ fi
 
 if [ "$which_side" != node ]; then
   PY="${PYTHON:-python3}"
-  if ! command -v "$PY" >/dev/null 2>&1 || ! "$PY" -c 'import socketio, jwt, cryptography, requests, websocket' 2>/dev/null; then
+  if ! command -v "$PY" >/dev/null 2>&1 || ! "$PY" -c 'import socketio, jwt, cryptography, requests, websocket, msgpack' 2>/dev/null; then
     why="$PY lacks python-socketio/PyJWT/cryptography/requests/websocket-client: pip install -r $HERE/requirements.txt (the test command's .venv)"
     if [ "${REQUIRE_ALL:-0}" = "1" ]; then
       echo "run.sh: FAIL: $why (required because REQUIRE_ALL=1)" >&2

@@ -8,6 +8,8 @@ conformance server with its JWT flags (run.sh starts the servers and sets the en
   AUTH_URL_REFRESH  handshake mode, --jwt-refresh
   AUTH_URL_RSA      --jwt-public-key (RS256 PEM)
   AUTH_URL_JWKS     --jwks: ES256 kids ec-a / ec-b, EdDSA kid ed-1
+  AUTH_URL_HS_MSGPACK / AUTH_URL_EVENT_MSGPACK  as hs / event, with --parser msgpack (the client
+                    uses python-socketio's `msgpack` serializer there)
   AUTH_SECRET, AUTH_ISSUER, AUTH_AUDIENCE, AUTH_KEYS (the PEM files keys.js wrote)
 
 No pytest: each test runs in its own thread with a deadline; the output ends with
@@ -36,7 +38,7 @@ ISSUER = ENV.get("AUTH_ISSUER", "")
 AUDIENCE = ENV.get("AUTH_AUDIENCE", "")
 KEYS = ENV.get("AUTH_KEYS", "")
 URLS = {name: ENV.get(f"AUTH_URL_{name.upper()}", "").rstrip("/")
-        for name in ("hs", "all", "event", "refresh", "rsa", "jwks")}
+        for name in ("hs", "all", "event", "refresh", "rsa", "jwks", "hs_msgpack", "event_msgpack")}
 CONFIGURED = all([SECRET, ISSUER, AUDIENCE, KEYS, *URLS.values()])
 TEST_TIMEOUT = 15.0
 BAD_SECRET = "another-secret-of-at-least-32-bytes!!"
@@ -106,8 +108,8 @@ class Recorder:
 OPEN = []  # clients to disconnect after each test
 
 
-def make_client():
-    sio = socketio.Client(reconnection=False, handle_sigint=False)
+def make_client(serializer="default"):
+    sio = socketio.Client(reconnection=False, handle_sigint=False, serializer=serializer)
     rec = Recorder()
     sio.on("connect", lambda nsp: rec.push(nsp, "connect", []), namespace="*")
     sio.on("disconnect", lambda nsp, reason=None: rec.push(nsp, "disconnect", [reason]), namespace="*")
@@ -117,8 +119,13 @@ def make_client():
     return sio, rec
 
 
+def serializer_for(url):
+    """python-socketio's MessagePack serializer for the servers started with --parser msgpack."""
+    return "msgpack" if url in (URLS["hs_msgpack"], URLS["event_msgpack"]) else "default"
+
+
 def connect(url, auth=None, transports=None, headers=None, namespaces=("/",)):
-    sio, rec = make_client()
+    sio, rec = make_client(serializer_for(url))
     sio.connect(url, auth=auth, transports=transports, headers=headers or {},
                 namespaces=list(namespaces), socketio_path="socket.io", wait_timeout=5)
     return sio, rec
@@ -126,7 +133,7 @@ def connect(url, auth=None, transports=None, headers=None, namespaces=("/",)):
 
 def refused(url, auth=None, transports=None, headers=None, namespace="/"):
     """Expects a refusal; returns (the ConnectionError, the connect_error data)."""
-    sio, rec = make_client()
+    sio, rec = make_client(serializer_for(url))
     try:
         sio.connect(url, auth=auth, transports=transports, headers=headers or {},
                     namespaces=[namespace], socketio_path="socket.io", wait_timeout=5)
@@ -359,7 +366,38 @@ def t_expiry_and_refresh():
     eq(refreshed.call("message-with-ack", "alive", timeout=3), "alive", "ack after the first exp")
 
 
+def t_msgpack(transports):
+    """The MessagePack parser: a token in the auth map connects (binary inline in events), bad
+    tokens are refused with the same UnauthorizedError data, and the event flow works."""
+    token = mint({"sub": "py-mp", "n": 2.5, "tags": ["a", "b"]})
+    sio, rec = connect(URLS["hs_msgpack"], auth={"token": token}, transports=transports)
+    (claims,) = rec.wait_for("claims")
+    eq(claims, (payload_of(token),), "claims")
+    sio.emit("message", ("hi", {"bin": b"\x01\x02"}, 70000))
+    (back,) = rec.wait_for("message-back")
+    eq(back, ("hi", {"bin": b"\x01\x02"}, 70000), "message-back")
+    eq(sio.call("message-with-ack", b"\xff", timeout=3), b"\xff", "binary ack")
+    exc, data = refused(URLS["hs_msgpack"], transports=transports)
+    check_unauthorized(exc, data, "no token provided", "credentials_required")
+    exc, data = refused(URLS["hs_msgpack"], auth={"token": mint(key_=BAD_SECRET)}, transports=transports)
+    check_unauthorized(exc, data, "invalid signature", "invalid_token")
+    exc, data = refused(URLS["hs_msgpack"], auth={"token": mint({"exp": now_s() - 3600})}, transports=transports)
+    check_unauthorized(exc, data, "jwt expired", "invalid_token")
+    ev, rec2 = connect(URLS["event_msgpack"], transports=transports)
+    ev.emit("authenticate", {"token": mint({"sub": "py-mp-event"})})
+    rec2.wait_for("authenticated")
+    (claims,) = rec2.wait_for("claims")
+    eq(claims[0]["sub"], "py-mp-event", "event-mode claims")
+    bad, rec3 = connect(URLS["event_msgpack"], transports=transports)
+    bad.emit("authenticate", {"token": mint(key_=BAD_SECRET)})
+    (unauthorized,) = rec3.wait_for("unauthorized")
+    check_unauthorized_event(unauthorized[0], "invalid signature", "invalid_token")
+    rec3.wait_for("disconnect")
+
+
 TESTS = [
+    ("msgpack serializer: JWT accepted and refused, event flow, polling", lambda: t_msgpack(["polling"])),
+    ("msgpack serializer: JWT accepted and refused, event flow, websocket", lambda: t_msgpack(["websocket"])),
     ("classic: auth={'token': HS256 from PyJWT}, polling+upgrade", lambda: t_classic_hs256(None)),
     ("classic: auth={'token': HS256 from PyJWT}, websocket only", lambda: t_classic_hs256(["websocket"])),
     ("auth as a callable, 'Bearer <jwt>'", t_auth_callable_bearer),

@@ -8,6 +8,9 @@ is the same server on the Node reference implementation). Run through run.sh.
 No pytest: each test runs in its own thread with a deadline; the output ends with
 `N passed, N failed` and the exit status is 1 when a test failed. Without SIO_URL the tests are
 skipped (status 0), or fail when REQUIRE_ALL=1. `-k WORD` runs only the tests whose name has WORD.
+SIO_SERIALIZER=msgpack makes every client use python-socketio's MessagePack serializer (the wire of
+npm socket.io-msgpack-parser: each packet one binary message, binary inline), against a server
+speaking it (run.sh --parser msgpack).
 """
 
 import os
@@ -21,6 +24,7 @@ import socketio
 URL = os.environ.get("SIO_URL", "").rstrip("/")
 PING_INTERVAL = 0.3
 TEST_TIMEOUT = 15.0
+SERIALIZER = os.environ.get("SIO_SERIALIZER", "default")
 
 # name -> the `transports` argument of Client.connect (None: polling, then the upgrade).
 TRANSPORTS = {"polling": ["polling"], "websocket": ["websocket"], "upgraded": None}
@@ -65,7 +69,7 @@ def make_client(reconnection=False, **kwargs):
     """A client whose every event (and connect/disconnect/connect_error) is recorded, on any
     namespace. `ping-me` (the server asking for an ack) is answered with
     ("pong", *args, b"\\x09\\x08\\x07")."""
-    sio = socketio.Client(reconnection=reconnection, handle_sigint=False, **kwargs)
+    sio = socketio.Client(reconnection=reconnection, handle_sigint=False, serializer=SERIALIZER, **kwargs)
     rec = Recorder()
     sio.on("connect", lambda nsp: rec.push(nsp, "connect", []), namespace="*")
     sio.on("disconnect", lambda nsp, reason=None: rec.push(nsp, "disconnect", [reason]), namespace="*")
