@@ -142,7 +142,7 @@ pub async fn start_on(
         .policies()
         .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
     let mut config = config().auth(policies).parser(extras.parser);
-    config.connection.recovery = extras.recovery.clone();
+    config.connection.recovery = extras.recovery;
     let io = SocketIo::new(config);
     setup(&io);
     let echo_engine = Engine::new(echo::config());

@@ -10,13 +10,21 @@
 // with the same arguments and an ack request, then once more with the arguments of the client's ack
 // (the handler of socketioxide's port of the test suite).
 //
-// Usage: node sio-server.js --port N   (0 picks a free port; the chosen one is printed on stdout)
+// Usage: node sio-server.js --port N [--ping-timeout MS] [--parser json|msgpack]
+//   (port 0 picks a free port; the chosen one is printed on stdout; `--parser msgpack` speaks npm
+//   socket.io-msgpack-parser, for the runner's `--parser msgpack` checks)
 const http = require('node:http');
 const { Server } = require('socket.io');
 
 const { parsePort, pingTimeoutArg } = require('./args');
 
 const port = parsePort(process.argv.slice(2));
+const parserAt = process.argv.indexOf('--parser');
+const parserName = parserAt >= 0 ? process.argv[parserAt + 1] : 'json';
+if (parserName !== 'json' && parserName !== 'msgpack') {
+  console.error(`need --parser json|msgpack, got ${parserName}`);
+  process.exit(2);
+}
 const httpServer = http.createServer((req, res) => {
   res.writeHead(404).end();
 });
@@ -28,6 +36,7 @@ const io = new Server(httpServer, {
   connectTimeout: 1000,
   maxHttpBufferSize: 1000000,
   cors: { origin: '*' },
+  ...(parserName === 'msgpack' ? { parser: require('socket.io-msgpack-parser') } : {}),
 });
 
 io.on('connection', (socket) => {

@@ -46,6 +46,8 @@ usage: conformance [--eio-url URL] [--sio-url URL] [options]
   --all-transcripts         print the wire conversation of every check on stderr
   --recovery-ms MS          the server has connection state recovery on with this window: run
                             the sio.recovery checks instead of the other Socket.IO checks
+  --parser json|msgpack     the parser the server speaks (default json); msgpack (npm
+                            socket.io-msgpack-parser) runs the sio.msgpack checks instead
 ";
 
 struct Options {
@@ -81,6 +83,7 @@ fn parse(args: &[String]) -> Result<Options, String> {
     let mut cors = false;
     let mut forbidden_query = None;
     let mut recovery = None;
+    let mut parser = sio::Parser::Json;
     let mut parallel = eio::DEFAULT_PARALLEL;
     let mut it = args.iter();
     while let Some(arg) = it.next() {
@@ -118,6 +121,13 @@ fn parse(args: &[String]) -> Result<Options, String> {
             "--parallel" => parallel = number(arg, value(arg)?)? as usize,
             "--forbidden-query" => forbidden_query = Some(value(arg)?),
             "--recovery-ms" => recovery = Some(number(arg, value(arg)?)?),
+            "--parser" => {
+                parser = match value(arg)?.as_str() {
+                    "json" => sio::Parser::Json,
+                    "msgpack" => sio::Parser::MsgPack,
+                    other => return Err(format!("--parser json|msgpack, not {other:?}")),
+                }
+            }
             "--transcripts" => transcripts = Transcripts::Failed,
             "--all-transcripts" => transcripts = Transcripts::All,
             "-h" | "--help" => return Err(String::new()),
@@ -169,6 +179,12 @@ fn parse(args: &[String]) -> Result<Options, String> {
                 config.slack = Duration::from_millis(ms);
             }
             config.recovery = recovery.map(Duration::from_millis);
+            config.parser = parser;
+            if config.recovery.is_some() && parser == sio::Parser::MsgPack {
+                return Err(
+                    "--recovery-ms and --parser msgpack select different checks: give one".into(),
+                );
+            }
             Some(config)
         }
         None => None,
@@ -210,6 +226,9 @@ async fn main() -> ExitCode {
         for check in sio::select_recovery(&options.only) {
             println!("{}", check.name);
         }
+        for check in sio::select_msgpack(&options.only) {
+            println!("{}", check.name);
+        }
         return ExitCode::SUCCESS;
     }
     let mut eio_report = Report::default();
@@ -218,9 +237,10 @@ async fn main() -> ExitCode {
     }
     let mut sio_report = Report::default();
     if let Some(config) = options.sio {
-        let checks = match config.recovery {
-            Some(_) => sio::select_recovery(&options.only),
-            None => sio::select(&options.only),
+        let checks = match (config.recovery, config.parser) {
+            (Some(_), _) => sio::select_recovery(&options.only),
+            (None, sio::Parser::MsgPack) => sio::select_msgpack(&options.only),
+            (None, sio::Parser::Json) => sio::select(&options.only),
         };
         sio_report = sio::run_with(config, &checks, options.parallel).await;
     }

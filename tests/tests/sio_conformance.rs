@@ -53,6 +53,40 @@ async fn every_check_passes(front: Front) {
     );
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_msgpack_check_passes_against_our_conformance_server_with_the_msgpack_parser() {
+    every_msgpack_check_passes(Front::Builtin).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_msgpack_check_passes_against_our_conformance_server_in_axum_with_the_msgpack_parser()
+{
+    every_msgpack_check_passes(Front::Axum).await;
+}
+
+async fn every_msgpack_check_passes(front: Front) {
+    let auth = test_servers::auth_options::AuthOptions::default();
+    let extras = test_servers::conformance::Extras {
+        parser: socketio::proto::Parser::MsgPack,
+        ..Default::default()
+    };
+    let server = test_servers::conformance::start_on(&Listen::local(front), &auth, &extras)
+        .await
+        .unwrap_or_else(|e| panic!("could not start the conformance server: {e}"));
+    let target = Target::parse(&format!("http://{}/socket.io/", server.local_addr()))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let mut config = sio::Config::new(target);
+    config.parser = sio::Parser::MsgPack;
+    let report = sio::run(config, &sio::msgpack_checks()).await;
+    server.shutdown().await;
+    common::assert_only_known_deviations(&report, &[]);
+    assert_eq!(
+        report.passed(),
+        sio::msgpack_checks().len(),
+        "every check should pass"
+    );
+}
+
 /// The recovery window of the conformance server the `sio.recovery` checks run against.
 const RECOVERY_WINDOW: std::time::Duration = std::time::Duration::from_millis(1500);
 

@@ -50,3 +50,30 @@ async fn every_socketio_check_passes_against_the_node_reference_server() {
 
     common::assert_only_known_deviations(&report, NODE_DEVIATIONS);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_msgpack_check_passes_against_the_node_reference_server() {
+    if let Some(why) = common::missing_node("socket.io-msgpack-parser") {
+        return common::skip_or_fail("sio_node_peer msgpack", &why);
+    }
+    let (peer, port) = match common::start_peer_with("sio-server.js", &["--parser", "msgpack"]) {
+        Ok(started) => started,
+        Err(why) => panic!("{why}"),
+    };
+    let target = match Target::parse(&format!("http://127.0.0.1:{port}/socket.io/")) {
+        Ok(target) => target,
+        Err(e) => panic!("{e}"),
+    };
+    let mut config = sio::Config::new(target);
+    config.ping_timeout = common::PEER_PING_TIMEOUT;
+    config.parser = sio::Parser::MsgPack;
+    let report = sio::run(config, &sio::msgpack_checks()).await;
+    drop(peer);
+
+    common::assert_only_known_deviations(&report, &[]);
+    assert_eq!(
+        report.passed(),
+        sio::msgpack_checks().len(),
+        "every check should pass"
+    );
+}

@@ -30,6 +30,8 @@ mod client;
 mod connect;
 mod engine;
 mod event;
+pub mod msgpack;
+mod msgpack_checks;
 mod namespace;
 pub mod packet;
 mod polling;
@@ -64,6 +66,19 @@ pub struct Config {
     /// The server has connection state recovery on with this window: run
     /// [`recovery_checks`] (instead of [`checks`], whose exact bytes an offset changes).
     pub recovery: Option<Duration>,
+    /// The server speaks npm `socket.io-msgpack-parser`: run [`msgpack_checks`] (instead of
+    /// [`checks`], which speak the default parser).
+    pub parser: Parser,
+}
+
+/// The Socket.IO parser the server under test speaks.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Parser {
+    /// socket.io-parser (JSON text, binary attachments): every client's default.
+    #[default]
+    Json,
+    /// socket.io-msgpack-parser (one MessagePack map per packet, one binary message).
+    MsgPack,
 }
 
 impl Config {
@@ -77,6 +92,7 @@ impl Config {
             max_payload: 1_000_000,
             slack: eio::DEFAULT_SLACK,
             recovery: None,
+            parser: Parser::Json,
         }
     }
 
@@ -307,6 +323,39 @@ pub fn recovery_checks() -> Vec<Check<Ctx>> {
         check!("sio.recovery.unknown-pid", recovery::unknown_pid),
         check!("sio.recovery.expiry", recovery::expiry, long),
     ]
+}
+
+/// The checks of a server with the MessagePack parser ([`Config::parser`]).
+pub fn msgpack_checks() -> Vec<Check<Ctx>> {
+    vec![
+        check!("sio.msgpack.connect", msgpack_checks::connect),
+        check!(
+            "sio.msgpack.connect-custom-with-payload",
+            msgpack_checks::connect_custom_with_payload
+        ),
+        check!(
+            "sio.msgpack.connect-binary-payload",
+            msgpack_checks::connect_binary_payload
+        ),
+        check!(
+            "sio.msgpack.unknown-namespace",
+            msgpack_checks::unknown_namespace
+        ),
+        check!("sio.msgpack.echo", msgpack_checks::echo),
+        check!("sio.msgpack.ack", msgpack_checks::ack),
+        check!("sio.msgpack.emit-with-ack", msgpack_checks::emit_with_ack),
+        check!("sio.msgpack.polling", msgpack_checks::polling),
+        check!("sio.msgpack.text-closes", msgpack_checks::text_closes),
+        check!("sio.msgpack.bad-input", msgpack_checks::bad_input),
+    ]
+}
+
+/// The MessagePack checks whose name contains one of `filters` (all when `filters` is empty).
+pub fn select_msgpack(filters: &[String]) -> Vec<Check<Ctx>> {
+    msgpack_checks()
+        .into_iter()
+        .filter(|c| filters.is_empty() || filters.iter().any(|f| c.name.contains(f.as_str())))
+        .collect()
 }
 
 /// The recovery checks whose name contains one of `filters` (all when `filters` is empty).

@@ -193,6 +193,11 @@ pub fn decode_msgpack(bytes: &[u8], limits: &Limits) -> Result<Packet, DecodeErr
         .ok_or(MsgPackError::BadNamespace)?;
     let id = id.map(ack_id_of).transpose()?;
     let (data, attachments) = match data {
+        // A CONNECT payload is JSON above this layer (the auth object): its binary values
+        // become what `JSON.stringify` makes of a Node Buffer, as Node's handshake.auth would.
+        Some(f) if ty == PacketType::Connect && !f.attachments.is_empty() => {
+            (Some(buffers_as_json(f.text, &f.attachments)), Vec::new())
+        }
         Some(f) => (Some(f.text), f.attachments),
         None => (None, Vec::new()),
     };
@@ -211,6 +216,28 @@ pub fn decode_msgpack(bytes: &[u8], limits: &Limits) -> Result<Packet, DecodeErr
             missing: partial.missing(),
         }),
     }
+}
+
+/// `text` with each attachment placeholder `{"_placeholder":true,"num":k}` replaced by
+/// `{"type":"Buffer","data":[<bytes>]}`. The placeholder objects are the ones [`ToJson`] wrote
+/// (a string holding that text has its quotes escaped, so it cannot match).
+fn buffers_as_json(text: String, attachments: &[Bytes]) -> String {
+    use std::fmt::Write as _;
+    let mut out = text;
+    for (k, bytes) in attachments.iter().enumerate() {
+        let placeholder = format!("{{\"_placeholder\":true,\"num\":{k}}}");
+        let Some(at) = out.find(&placeholder) else {
+            continue;
+        };
+        let mut buffer = String::with_capacity(28 + bytes.len() * 4);
+        buffer.push_str("{\"type\":\"Buffer\",\"data\":[");
+        for (i, b) in bytes.iter().enumerate() {
+            let _ = write!(buffer, "{}{b}", if i == 0 { "" } else { "," });
+        }
+        buffer.push_str("]}");
+        out.replace_range(at..at + placeholder.len(), &buffer);
+    }
+    out
 }
 
 /// The ack id: an integer (`Number.isInteger`) that fits a `u64`.

@@ -376,6 +376,28 @@ fn packet_with(ty: &str, data: &str) -> Vec<u8> {
 }
 
 #[test]
+fn binary_in_a_connect_payload_becomes_nodes_buffer_json() {
+    // {b: <bin 00 ff>, s: '{"_placeholder":true,"num":0}'} on /
+    let s = r#"{"_placeholder":true,"num":0}"#;
+    let data = format!("82 a1 62 c4 02 00ff a1 73 d9 {:02x} {}", s.len(), hex_of(s));
+    let packet = decode_msgpack(&packet_with("00", &data), &Limits::default()).unwrap();
+    let Packet::Connect {
+        data: Some(auth), ..
+    } = packet
+    else {
+        panic!("not a CONNECT with data: {packet:?}");
+    };
+    assert_eq!(
+        auth.as_str(),
+        r#"{"b":{"type":"Buffer","data":[0,255]},"s":"{\"_placeholder\":true,\"num\":0}"}"#
+    );
+}
+
+fn hex_of(text: &str) -> String {
+    text.bytes().map(|b| format!("{b:02x}")).collect()
+}
+
+#[test]
 fn wrong_shapes_are_refused_as_the_peer_fault() {
     use DecodeError as E;
     use MsgPackError as M;
@@ -441,7 +463,6 @@ fn wrong_shapes_are_refused_as_the_peer_fault() {
             packet_with("04", "90"),
             E::WrongPayloadType { packet: PacketType::ConnectError, expected: "an object or a string" },
         ),
-        (packet_with("00", "81 a1 62 c4 01 00"), M::BinaryNotAllowed(PacketType::Connect).into()),
         // values the codec cannot map: non-string keys, Date and other extensions
         (packet_with("02", "91 81 01 02"), M::NonStringKey { offset: 14 }.into()),
         (
