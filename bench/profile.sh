@@ -24,6 +24,7 @@ out="$target/callgrind.$server.$workload"
 rm -f "$out".*
 secret_env=()
 [ "$workload" = auth ] && secret_env=(BENCH_JWT_SECRET=bench-secret-0123456789abcdef-0123456789abcdef)
+case "$workload" in *-msgpack) secret_env+=(BENCH_PARSER=msgpack) ;; esac
 env PORT="$port" "${secret_env[@]}" taskset -c 0 valgrind --tool=callgrind --quiet \
   --callgrind-out-file="$out.%p" "$bin" >/dev/null &
 pid=$!

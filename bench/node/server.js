@@ -4,7 +4,8 @@
 // acknowledgement is asked); "join" (acknowledged) joins the room named by its argument; "bcast"
 // broadcasts its argument as "bcast" to room "bench". With BENCH_JWT_SECRET set, the CONNECT must
 // carry {"token": <HS256 JWT>} signed with it and not expired, else a connect error.
-// socket.io 4.8 with its default engine (ws); listens on 127.0.0.1:PORT (default 3000).
+// socket.io 4.8 with its default engine (ws); listens on 127.0.0.1:PORT (default 3000). With
+// BENCH_PARSER=msgpack it speaks socket.io-msgpack-parser.
 "use strict";
 
 const http = require("http");
@@ -15,7 +16,10 @@ const port = Number(process.env.PORT || 3000);
 const secret = process.env.BENCH_JWT_SECRET;
 
 const httpServer = http.createServer();
-const io = new Server(httpServer);
+const io = new Server(
+  httpServer,
+  process.env.BENCH_PARSER === "msgpack" ? { parser: require("socket.io-msgpack-parser") } : {},
+);
 
 if (secret) {
   io.use((socket, next) => {

@@ -15,6 +15,7 @@ pub mod procfs;
 pub mod report;
 pub mod servers;
 pub mod sio;
+pub mod sio_msgpack;
 pub mod stats;
 pub mod token;
 pub mod workload;

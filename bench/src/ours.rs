@@ -9,7 +9,7 @@
 
 use engineio::runtime::ServerConfig;
 use jwt_auth::{Algorithm, Key, Validation, Verifier};
-use socketio::proto::{AuthMode, AuthPolicies, AuthPolicy, JwtPolicy, TokenSource};
+use socketio::proto::{AuthMode, AuthPolicies, AuthPolicy, JwtPolicy, Parser, TokenSource};
 use socketio::runtime::{SocketIo, SocketIoConfig};
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -38,13 +38,14 @@ fn config(jwt_secret: Option<&str>) -> Result<SocketIoConfig, String> {
 }
 
 /// Starts the bench server on `addr` (port 0: any free port), through `front` (the built-in
-/// server, or its tower service in an axum `Router`).
+/// server, or its tower service in an axum `Router`), speaking `parser`.
 pub async fn start(
     addr: SocketAddr,
     jwt_secret: Option<&str>,
     front: Front,
+    parser: Parser,
 ) -> Result<Running, String> {
-    let io = SocketIo::new(config(jwt_secret)?);
+    let io = SocketIo::new(config(jwt_secret)?.parser(parser));
     io.of("/").on_connection(|socket| {
         socket.on("echo", |socket, args, ack| match ack {
             Some(ack) => {

@@ -92,9 +92,14 @@ impl Spawned {
     }
 }
 
-/// Starts a fresh `kind` server on a free port (with `BENCH_JWT_SECRET` when `jwt_secret` is set)
-/// and waits until it accepts connections.
-pub async fn spawn(kind: Kind, bins: &Binaries, jwt_secret: Option<&str>) -> io::Result<Spawned> {
+/// Starts a fresh `kind` server on a free port (with `BENCH_JWT_SECRET` when `jwt_secret` is set,
+/// `BENCH_PARSER=msgpack` for the MessagePack wire) and waits until it accepts connections.
+pub async fn spawn(
+    kind: Kind,
+    bins: &Binaries,
+    jwt_secret: Option<&str>,
+    wire: crate::sio::Wire,
+) -> io::Result<Spawned> {
     let port = free_port()?;
     let mut command = Command::new("taskset");
     command.arg("-c").arg(&bins.cpus);
@@ -108,8 +113,13 @@ pub async fn spawn(kind: Kind, bins: &Binaries, jwt_secret: Option<&str>) -> io:
             .arg(bins.node_dir.join("server.js"))
             .current_dir(&bins.node_dir),
     };
+    let parser = match wire {
+        crate::sio::Wire::Json => "json",
+        crate::sio::Wire::MsgPack => "msgpack",
+    };
     command
         .env("PORT", port.to_string())
+        .env("BENCH_PARSER", parser)
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::inherit())

@@ -1,7 +1,9 @@
-//! Socket.IO over Engine.IO over WebSocket, as raw text frames: the handshake of a client on
-//! namespace `/`, and the few packets the workloads exchange.
+//! Socket.IO over Engine.IO over WebSocket, as raw frames: the handshake of a client on
+//! namespace `/`, and the few packets the workloads exchange, in the default parser's text
+//! frames or (see [`Wire`]) `socket.io-msgpack-parser`'s binary ones.
 
-use crate::ws::{WsClient, TEXT};
+use crate::sio_msgpack;
+use crate::ws::{Frame, WsClient, BINARY, TEXT};
 use std::io;
 use std::net::SocketAddr;
 
@@ -17,9 +19,61 @@ pub enum Joined {
     Refused(String),
 }
 
+/// The parser a workload's clients speak.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Wire {
+    /// socket.io-parser: text frames `42[..]`.
+    Json,
+    /// socket.io-msgpack-parser: one binary frame per packet.
+    MsgPack,
+}
+
+impl Wire {
+    /// Appends an event with one argument, `arg` (JSON text for [`Wire::Json`], the string
+    /// itself for [`Wire::MsgPack`]), asking for an ack when `id` is set.
+    pub fn event(self, out: &mut Vec<u8>, id: Option<u64>, name: &str, arg: &str) {
+        match self {
+            Wire::Json => event(out, id, name, arg),
+            Wire::MsgPack => sio_msgpack::event(out, id, name, arg),
+        }
+    }
+
+    /// Queues `packet` as this wire's frame.
+    pub fn queue(self, ws: &mut WsClient, packet: &[u8]) {
+        match self {
+            Wire::Json => ws.queue_text(packet),
+            Wire::MsgPack => ws.queue_binary(packet),
+        }
+    }
+
+    /// Whether `frame` carries a Socket.IO packet of this wire (not an Engine.IO ping).
+    pub fn carries(self, frame: &Frame) -> bool {
+        frame.opcode == if self == Wire::MsgPack { BINARY } else { TEXT }
+    }
+
+    /// The id of an ack (or of an event with an id, as a raw echo server returns it).
+    pub fn ack_id(self, payload: &[u8]) -> Option<u64> {
+        match self {
+            Wire::Json => ack_id(payload),
+            Wire::MsgPack => match sio_msgpack::type_and_id(payload)? {
+                (2 | 3, id) => id,
+                _ => None,
+            },
+        }
+    }
+}
+
 /// Opens an Engine.IO WebSocket session and joins `/`, sending `{"token": token}` as the CONNECT
 /// payload when given.
 pub async fn join(addr: SocketAddr, token: Option<&str>) -> io::Result<Joined> {
+    join_with(addr, token, Wire::Json).await
+}
+
+/// [`join`] speaking `wire`.
+pub async fn join_with(addr: SocketAddr, token: Option<&str>, wire: Wire) -> io::Result<Joined> {
+    if wire == Wire::MsgPack {
+        return join_msgpack(addr, token).await;
+    }
     let mut ws = WsClient::connect(addr, WS_PATH).await?;
     let mut opened = false;
     loop {
@@ -54,9 +108,47 @@ pub async fn join(addr: SocketAddr, token: Option<&str>) -> io::Result<Joined> {
     }
 }
 
+async fn join_msgpack(addr: SocketAddr, token: Option<&str>) -> io::Result<Joined> {
+    let mut ws = WsClient::connect(addr, WS_PATH).await?;
+    loop {
+        let Some(frame) = ws.next().await? else {
+            return Err(io::Error::other("closed during the handshake"));
+        };
+        let binary = frame.opcode == BINARY;
+        let payload = ws.payload(&frame);
+        match (binary, payload.first()) {
+            (false, Some(b'0')) => {
+                let mut connect = Vec::new();
+                sio_msgpack::connect(&mut connect, token);
+                ws.queue_binary(&connect);
+                ws.flush().await?;
+            }
+            (false, Some(b'2')) => {
+                ws.queue_text(b"3");
+                ws.flush().await?;
+            }
+            (true, _) => match sio_msgpack::type_and_id(payload) {
+                Some((0, _)) => return Ok(Joined::Connected(ws)),
+                Some((4, _)) => return Ok(Joined::Refused(format!("{payload:02x?}"))),
+                _ => {}
+            },
+            _ => {}
+        }
+    }
+}
+
 /// Joins `/` and fails unless connected.
 pub async fn connect(addr: SocketAddr, token: Option<&str>) -> io::Result<WsClient> {
-    match join(addr, token).await? {
+    connect_with(addr, token, Wire::Json).await
+}
+
+/// [`connect`] speaking `wire`.
+pub async fn connect_with(
+    addr: SocketAddr,
+    token: Option<&str>,
+    wire: Wire,
+) -> io::Result<WsClient> {
+    match join_with(addr, token, wire).await? {
         Joined::Connected(ws) => Ok(ws),
         Joined::Refused(why) => Err(io::Error::other(format!("connect refused: {why}"))),
     }

@@ -81,6 +81,11 @@ impl WsClient {
         encode_masked(&mut self.out, TEXT, payload);
     }
 
+    /// Queues a binary frame.
+    pub fn queue_binary(&mut self, payload: &[u8]) {
+        encode_masked(&mut self.out, BINARY, payload);
+    }
+
     /// Queues a close frame (status 1000).
     pub fn queue_close(&mut self) {
         encode_masked(&mut self.out, CLOSE, &1000u16.to_be_bytes());

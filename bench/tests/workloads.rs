@@ -20,9 +20,18 @@ fn tiny() -> Plan {
 
 async fn run(workload: Workload) -> bench::workload::Measurement {
     let secret = workload.needs_jwt().then_some(SECRET);
-    let server = bench::ours::start(([127, 0, 0, 1], 0).into(), secret, Default::default())
-        .await
-        .unwrap_or_else(|e| panic!("start: {e}"));
+    let parser = match workload.wire() {
+        bench::sio::Wire::Json => socketio::proto::Parser::Json,
+        bench::sio::Wire::MsgPack => socketio::proto::Parser::MsgPack,
+    };
+    let server = bench::ours::start(
+        ([127, 0, 0, 1], 0).into(),
+        secret,
+        Default::default(),
+        parser,
+    )
+    .await
+    .unwrap_or_else(|e| panic!("start: {e}"));
     let target = Target {
         addr: server.local_addr(),
         pid: std::process::id(),

@@ -4,7 +4,8 @@
 //! acknowledgement is asked); `join` (acknowledged) joins the room named by its argument; `bcast`
 //! broadcasts its argument as `bcast` to room `bench`. With `BENCH_JWT_SECRET` set, the CONNECT
 //! must carry `{"token": <HS256 JWT>}` signed with it and not expired, else a connect error.
-//! socketioxide on plain hyper (no axum); listens on 127.0.0.1:`PORT` (default 3000).
+//! socketioxide on plain hyper (no axum); listens on 127.0.0.1:`PORT` (default 3000). With
+//! `BENCH_PARSER=msgpack` it speaks socket.io-msgpack-parser (socketioxide's `msgpack` feature).
 
 use hyper::server::conn::http1;
 use hyper_util::rt::TokioIo;
@@ -14,7 +15,7 @@ use socketioxide::adapter::Adapter;
 use socketioxide::extract::{AckSender, Data, SocketRef, TryData};
 use socketioxide::handler::{ConnectHandler, FromMessageParts, Value};
 use socketioxide::socket::Socket;
-use socketioxide::SocketIo;
+use socketioxide::{ParserConfig, SocketIo};
 use std::convert::Infallible;
 use std::sync::{Arc, OnceLock};
 use tokio::net::TcpListener;
@@ -92,7 +93,12 @@ async fn on_connect(socket: SocketRef) {
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let port: u16 = std::env::var("PORT").ok().and_then(|p| p.parse().ok()).unwrap_or(3000);
-    let (svc, io) = SocketIo::new_svc();
+    let (svc, io) = match std::env::var("BENCH_PARSER").as_deref() {
+        Ok("msgpack") => SocketIo::builder()
+            .with_parser(ParserConfig::msgpack())
+            .build_svc(),
+        _ => SocketIo::new_svc(),
+    };
     match std::env::var("BENCH_JWT_SECRET") {
         Ok(secret) => {
             let _ = KEY.set(DecodingKey::from_secret(secret.as_bytes()));

@@ -5,7 +5,8 @@
 //! broadcasts its argument as `bcast` to room `bench`. With `BENCH_JWT_SECRET` set (at least 32
 //! bytes), the CONNECT must carry `{"token": <HS256 JWT>}` signed with it and not expired, else a
 //! connect error. Listens on 127.0.0.1:`PORT` (default 3000); with `BENCH_FRONT=axum`, through
-//! its tower service in an axum `Router` instead of the built-in server.
+//! its tower service in an axum `Router` instead of the built-in server; with
+//! `BENCH_PARSER=msgpack`, speaking npm `socket.io-msgpack-parser`.
 
 use std::net::SocketAddr;
 use std::process::ExitCode;
@@ -45,7 +46,12 @@ async fn serve(addr: SocketAddr) -> Result<(), String> {
         Ok("builtin") | Err(_) => test_servers::front::Front::Builtin,
         Ok(other) => return Err(format!("BENCH_FRONT={other}: builtin or axum")),
     };
-    let server = bench::ours::start(addr, secret.as_deref(), front).await?;
+    let parser = match std::env::var("BENCH_PARSER").as_deref() {
+        Ok("msgpack") => socketio::proto::Parser::MsgPack,
+        Ok("json") | Err(_) => socketio::proto::Parser::Json,
+        Ok(other) => return Err(format!("BENCH_PARSER={other}: json or msgpack")),
+    };
+    let server = bench::ours::start(addr, secret.as_deref(), front, parser).await?;
     println!("bench-server listening on {}", server.local_addr());
     server.wait().await;
     Ok(())

@@ -197,7 +197,7 @@ async fn compare(args: &[String]) -> Result<(), String> {
                 }
                 let secret = w.needs_jwt().then_some(SECRET);
                 let entry = runs.entry((w, k)).or_default();
-                let outcome = match servers::spawn(k, &bins, secret).await {
+                let outcome = match servers::spawn(k, &bins, secret, w.wire()).await {
                     Ok(server) => {
                         let result = w.run(server.target, &plan, k == Kind::RawWs, SECRET).await;
                         server.stop().await;

@@ -3,17 +3,21 @@
 //! one read batch go out in one write).
 //!
 //! Against the raw WebSocket echo (`raw`), the same frames are sent without the Engine.IO and
-//! Socket.IO handshakes, and the echoed frame stands for the ack.
+//! Socket.IO handshakes, and the echoed frame stands for the ack. `wire` says which parser's
+//! frames (text, or one binary frame per packet for MessagePack).
 
 use super::{bounded, measure_clients, ClientReport, Measurement, Phase, Plan, Target, MEASURE};
 use super::{STOP, WARMUP};
-use crate::sio;
-use crate::ws::{WsClient, TEXT};
+use crate::sio::{self, Wire};
+use crate::ws::WsClient;
 use std::io;
 use std::time::{Duration, Instant};
 
 /// The argument of every `echo` (a short JSON string, as a chat message would be).
 pub const ARG: &str = "\"bench payload 0123456789abcdef\"";
+
+/// The same argument as a MessagePack string's text.
+pub const MSGPACK_ARG: &str = "bench payload 0123456789abcdef";
 
 /// Runs the echo workload.
 pub async fn run(
@@ -21,13 +25,14 @@ pub async fn run(
     plan: &Plan,
     in_flight: usize,
     raw: bool,
+    wire: Wire,
 ) -> io::Result<Measurement> {
     let addr = target.addr;
     let clients = bounded(plan.clients, plan.connectors, move |_| async move {
         if raw {
             WsClient::connect(addr, "/").await
         } else {
-            sio::connect(addr, None).await
+            sio::connect_with(addr, None, wire).await
         }
     })
     .await
@@ -36,20 +41,25 @@ pub async fn run(
     let phase = Phase::default();
     let tasks = clients
         .into_iter()
-        .map(|ws| tokio::spawn(client(ws, in_flight.max(1), phase.clone())))
+        .map(|ws| tokio::spawn(client(ws, in_flight.max(1), phase.clone(), wire)))
         .collect();
     Ok(measure_clients(target, plan, &phase, tasks, Duration::from_secs(2)).await)
 }
 
-async fn client(mut ws: WsClient, in_flight: usize, phase: Phase) -> ClientReport {
+async fn client(mut ws: WsClient, in_flight: usize, phase: Phase, wire: Wire) -> ClientReport {
     let mut report = ClientReport::default();
     let mut pending: Vec<(u64, Instant)> = Vec::with_capacity(in_flight);
     let mut next_id = 0u64;
     let mut frame = Vec::with_capacity(64);
     let mut send = |ws: &mut WsClient, pending: &mut Vec<(u64, Instant)>| {
         frame.clear();
-        sio::event(&mut frame, Some(next_id), "echo", ARG);
-        ws.queue_text(&frame);
+        let arg = if wire == Wire::MsgPack {
+            MSGPACK_ARG
+        } else {
+            ARG
+        };
+        wire.event(&mut frame, Some(next_id), "echo", arg);
+        wire.queue(ws, &frame);
         pending.push((next_id, Instant::now()));
         next_id += 1;
     };
@@ -70,15 +80,15 @@ async fn client(mut ws: WsClient, in_flight: usize, phase: Phase) -> ClientRepor
                 return report;
             }
         };
-        if frame.opcode != TEXT {
-            continue;
-        }
         let payload = ws.payload(&frame);
-        if payload == b"2" {
+        if payload == b"2" && !wire.carries(&frame) {
             ws.queue_text(b"3");
             continue;
         }
-        let Some(id) = sio::ack_id(payload) else {
+        if !wire.carries(&frame) {
+            continue;
+        }
+        let Some(id) = wire.ack_id(payload) else {
             continue;
         };
         let Some(at) = pending.iter().position(|(i, _)| *i == id) else {

@@ -1,12 +1,13 @@
 //! Broadcast fan-out: `receivers` clients join room `bench` (with an acknowledged `join`), one
 //! more client emits `bcast` with its send time inside the argument, and the server broadcasts
 //! it to the room. The emitter keeps at most [`WINDOW`] broadcasts undelivered. An operation is
-//! one delivery; its latency runs from the emit to the receiver's read.
+//! one delivery; its latency runs from the emit to the receiver's read. `wire` says which
+//! parser's frames every client speaks.
 
 use super::{bounded, collect, window, ClientReport, Measurement, Phase, Plan, Target};
 use super::{MEASURE, STOP};
-use crate::sio;
-use crate::ws::{WsClient, TEXT};
+use crate::sio::{self, Wire};
+use crate::ws::WsClient;
 use std::io;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -25,17 +26,32 @@ struct Shared {
 }
 
 /// Runs the fan-out workload.
-pub async fn run(target: Target, plan: &Plan) -> io::Result<Measurement> {
+pub async fn run(target: Target, plan: &Plan, wire: Wire) -> io::Result<Measurement> {
     let addr = target.addr;
     let receivers = bounded(plan.receivers, plan.connectors, move |_| async move {
-        let mut ws = sio::connect(addr, None).await?;
-        ws.queue_text(b"420[\"join\",\"bench\"]");
+        let mut ws = sio::connect_with(addr, None, wire).await?;
+        let mut join = Vec::new();
+        let room = if wire == Wire::MsgPack {
+            "bench"
+        } else {
+            "\"bench\""
+        };
+        wire.event(&mut join, Some(0), "join", room);
+        wire.queue(&mut ws, &join);
         ws.flush().await?;
         loop {
             let Some(frame) = ws.next().await? else {
                 return Err(io::Error::other("closed before the join ack"));
             };
-            if ws.payload(&frame).starts_with(b"430") {
+            let payload = ws.payload(&frame);
+            let acked = match wire {
+                Wire::Json => payload.starts_with(b"430"),
+                Wire::MsgPack => {
+                    wire.carries(&frame)
+                        && crate::sio_msgpack::type_and_id(payload) == Some((3, Some(0)))
+                }
+            };
+            if acked {
                 return Ok(ws);
             }
         }
@@ -43,7 +59,7 @@ pub async fn run(target: Target, plan: &Plan) -> io::Result<Measurement> {
     .await
     .into_iter()
     .collect::<io::Result<Vec<_>>>()?;
-    let emitter = sio::connect(addr, None).await?;
+    let emitter = sio::connect_with(addr, None, wire).await?;
     let shared = Arc::new(Shared {
         base: Instant::now(),
         delivered: AtomicU64::new(0),
@@ -55,9 +71,12 @@ pub async fn run(target: Target, plan: &Plan) -> io::Result<Measurement> {
     let (stop_tx, stop) = tokio::sync::watch::channel(false);
     let tasks = receivers
         .into_iter()
-        .map(|ws| tokio::spawn(receiver(ws, shared.clone(), phase.clone(), stop.clone())))
+        .map(|ws| {
+            let receiver = receiver(ws, shared.clone(), phase.clone(), stop.clone(), wire);
+            tokio::spawn(receiver)
+        })
         .collect();
-    let emit = tokio::spawn(emit(emitter, count, shared.clone(), phase.clone()));
+    let emit = tokio::spawn(emit(emitter, count, shared.clone(), phase.clone(), wire));
     let (elapsed, cpu) = window(target, &phase, plan).await;
     // Unblock an emitter waiting for deliveries that will not come, and receivers waiting for
     // broadcasts that will not be sent.
@@ -84,8 +103,10 @@ async fn emit(
     receivers: u64,
     shared: Arc<Shared>,
     phase: Phase,
+    wire: Wire,
 ) -> io::Result<()> {
     let mut frame = Vec::with_capacity(64);
+    let mut arg = Vec::with_capacity(32);
     let mut sent = 0u64;
     while phase.get() != STOP {
         if sent >= WINDOW {
@@ -105,10 +126,23 @@ async fn emit(
             }
         }
         frame.clear();
-        frame.extend_from_slice(b"42[\"bcast\",\"t:");
-        sio::push_u64(&mut frame, shared.base.elapsed().as_nanos() as u64);
-        frame.extend_from_slice(b"|\"]");
-        ws.queue_text(&frame);
+        let now = shared.base.elapsed().as_nanos() as u64;
+        match wire {
+            Wire::Json => {
+                frame.extend_from_slice(b"42[\"bcast\",\"t:");
+                sio::push_u64(&mut frame, now);
+                frame.extend_from_slice(b"|\"]");
+            }
+            Wire::MsgPack => {
+                arg.clear();
+                arg.extend_from_slice(b"t:");
+                sio::push_u64(&mut arg, now);
+                arg.push(b'|');
+                let arg = std::str::from_utf8(&arg).unwrap_or_default();
+                wire.event(&mut frame, None, "bcast", arg);
+            }
+        }
+        wire.queue(&mut ws, &frame);
         ws.flush().await?;
         sent += 1;
     }
@@ -120,6 +154,7 @@ async fn receiver(
     shared: Arc<Shared>,
     phase: Phase,
     mut stop: tokio::sync::watch::Receiver<bool>,
+    wire: Wire,
 ) -> ClientReport {
     let mut report = ClientReport::default();
     let mut batch = 0u64;
@@ -152,12 +187,11 @@ async fn receiver(
                 return report;
             }
         };
-        if frame.opcode != TEXT {
-            continue;
-        }
         let payload = ws.payload(&frame);
-        if payload == b"2" {
-            ws.queue_text(b"3");
+        if !wire.carries(&frame) {
+            if payload == b"2" {
+                ws.queue_text(b"3");
+            }
             continue;
         }
         let Some(sent_ns) = sio::number_after(payload, b"t:") else {

@@ -262,11 +262,17 @@ pub enum Workload {
     AuthChurn,
     /// Echo with ack over long-polling.
     Polling,
+    /// [`Workload::Echo1`] with the MessagePack parser (`socket.io-msgpack-parser`).
+    Echo1MsgPack,
+    /// [`Workload::Echo8`] with the MessagePack parser.
+    Echo8MsgPack,
+    /// [`Workload::Fanout`] with the MessagePack parser.
+    FanoutMsgPack,
 }
 
 impl Workload {
     /// Every workload, in table order.
-    pub const ALL: [Workload; 7] = [
+    pub const ALL: [Workload; 10] = [
         Workload::Echo1,
         Workload::Echo8,
         Workload::Fanout,
@@ -274,6 +280,9 @@ impl Workload {
         Workload::Churn,
         Workload::AuthChurn,
         Workload::Polling,
+        Workload::Echo1MsgPack,
+        Workload::Echo8MsgPack,
+        Workload::FanoutMsgPack,
     ];
 
     /// The short name used on the command line.
@@ -286,6 +295,19 @@ impl Workload {
             Workload::Churn => "churn",
             Workload::AuthChurn => "auth",
             Workload::Polling => "polling",
+            Workload::Echo1MsgPack => "echo1-msgpack",
+            Workload::Echo8MsgPack => "echo8-msgpack",
+            Workload::FanoutMsgPack => "fanout-msgpack",
+        }
+    }
+
+    /// The parser its clients speak (the servers are started speaking it too).
+    pub fn wire(self) -> crate::sio::Wire {
+        match self {
+            Workload::Echo1MsgPack | Workload::Echo8MsgPack | Workload::FanoutMsgPack => {
+                crate::sio::Wire::MsgPack
+            }
+            _ => crate::sio::Wire::Json,
         }
     }
 
@@ -309,6 +331,20 @@ impl Workload {
                 plan.connectors
             ),
             Workload::Polling => format!("polling echo + ack, {} clients", plan.clients),
+            Workload::Echo1MsgPack => format!(
+                "MessagePack echo + ack, {} clients, 1 in flight",
+                plan.clients
+            ),
+            Workload::Echo8MsgPack => format!(
+                "MessagePack echo + ack, {} clients, 8 in flight",
+                plan.clients
+            ),
+            Workload::FanoutMsgPack => {
+                format!(
+                    "MessagePack fan-out, 1 emitter -> {} receivers",
+                    plan.receivers
+                )
+            }
         }
     }
 
@@ -316,14 +352,18 @@ impl Workload {
     pub fn op(self) -> &'static str {
         match self {
             Workload::Echo1 | Workload::Echo8 | Workload::Polling => "msg",
-            Workload::Fanout => "delivery",
+            Workload::Echo1MsgPack | Workload::Echo8MsgPack => "msg",
+            Workload::Fanout | Workload::FanoutMsgPack => "delivery",
             Workload::Idle | Workload::Churn | Workload::AuthChurn => "conn",
         }
     }
 
     /// Whether the raw WebSocket echo can run it.
     pub fn raw_applies(self) -> bool {
-        matches!(self, Workload::Echo1 | Workload::Echo8)
+        matches!(
+            self,
+            Workload::Echo1 | Workload::Echo8 | Workload::Echo1MsgPack | Workload::Echo8MsgPack
+        )
     }
 
     /// Whether the server needs `BENCH_JWT_SECRET`.
@@ -340,9 +380,15 @@ impl Workload {
         secret: &str,
     ) -> std::io::Result<Measurement> {
         match self {
-            Workload::Echo1 => echo::run(target, plan, 1, raw).await,
-            Workload::Echo8 => echo::run(target, plan, 8, raw).await,
-            Workload::Fanout => fanout::run(target, plan).await,
+            Workload::Echo1 | Workload::Echo1MsgPack => {
+                echo::run(target, plan, 1, raw, self.wire()).await
+            }
+            Workload::Echo8 | Workload::Echo8MsgPack => {
+                echo::run(target, plan, 8, raw, self.wire()).await
+            }
+            Workload::Fanout | Workload::FanoutMsgPack => {
+                fanout::run(target, plan, self.wire()).await
+            }
             Workload::Idle => idle::run(target, plan).await,
             Workload::Churn => churn::run(target, plan, None).await,
             Workload::AuthChurn => {
