@@ -1,7 +1,7 @@
 //! `sio_msgpack_connection`: a `Connection` with `Parser::MsgPack` driven by arbitrary binary and
 //! text messages, the application's answers and clock ticks.
 //!
-//! Input: one byte choosing the [`Limits`](socketio::proto::Limits) (as in
+//! Input: one byte choosing the [`Limits`] (as in
 //! [`sio_packet`](crate::sio_packet)), then steps, each an opcode byte and its operands:
 //!
 //! | op % 6 | step |
