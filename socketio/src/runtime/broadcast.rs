@@ -6,7 +6,6 @@ use super::args::IntoPayload;
 use super::cluster::{Cluster, ClusterBroadcast, ClusterError, ClusterOp, SocketInfo};
 use super::error::{AckError, EmitError};
 use super::namespace::Namespace;
-use super::recovery::encode_and_deliver;
 use super::room::{Room, Selector};
 use super::socket::Socket;
 use crate::proto::{is_reserved_event, Audience, Payload};
@@ -254,7 +253,7 @@ pub(crate) fn deliver(
         rooms: selector.rooms.clone(),
         except: selector.except.clone(),
     };
-    encode_and_deliver(namespace, audience, volatile, name, args, |packet| {
+    namespace.encode_and_deliver(audience, volatile, name, args, |packet| {
         let mut report = BroadcastReport::default();
         namespace.adapter().for_each(selector, |socket| {
             match socket.send_encoded(&packet, volatile) {

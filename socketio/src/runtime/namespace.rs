@@ -2,9 +2,12 @@
 
 use super::adapter::Adapter;
 use super::connect::{AuthCheck, ConnectCheck, ConnectContext, ConnectError};
-use super::recovery::Recovery;
+use super::error::EmitError;
+use super::recovery::{encode_and_deliver, Recovery};
 use super::socket::Socket;
-use crate::proto::{self, AppClaims, AuthError, Parser, RecoveryConfig};
+use crate::proto::{
+    self, AppClaims, Audience, AuthError, Encoded, Parser, Payload, RecoveryConfig,
+};
 use std::fmt;
 use std::future::Future;
 use std::sync::{Arc, OnceLock, RwLock};
@@ -58,10 +61,6 @@ impl Namespace {
         &self.nsp
     }
 
-    pub(crate) fn parser(&self) -> Parser {
-        self.parser
-    }
-
     pub(crate) fn adapter(&self) -> &Adapter<Socket> {
         &self.adapter
     }
@@ -69,6 +68,22 @@ impl Namespace {
     /// The recovery state, once a socket joined with recovery on.
     pub(crate) fn recovery(&self) -> Option<&Arc<Recovery>> {
         self.recovery.get()
+    }
+
+    /// Encodes an emit on this namespace once, in the server's parser, and hands it to
+    /// `deliver`; with recovery on and the emit not volatile, it gets an offset and is stored
+    /// for `audience` (see [`encode_and_deliver`]).
+    pub(crate) fn encode_and_deliver<R>(
+        &self,
+        audience: impl FnOnce() -> Audience,
+        volatile: bool,
+        name: &str,
+        args: &Payload,
+        deliver: impl FnOnce(Encoded) -> R,
+    ) -> Result<R, EmitError> {
+        let recovery = self.recovery().filter(|_| !volatile);
+        let on = (self.parser, &self.nsp);
+        encode_and_deliver(recovery, on, audience, name, args, deliver)
     }
 
     /// The recovery state, made with `config` if there is none yet (`random` gives its offsets'

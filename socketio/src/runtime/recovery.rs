@@ -11,7 +11,8 @@
 use super::connect::DataMap;
 use super::error::{emit_error, EmitError};
 use crate::proto::{
-    ApiMisuse, Audience, Encoded, Payload, RecoveryConfig, RecoveryStore, Restored,
+    ApiMisuse, Audience, Encoded, Namespace, Parser, Payload, RecoveryConfig, RecoveryStore,
+    Restored,
 };
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::{Duration, Instant};
@@ -104,21 +105,20 @@ async fn expire_until_empty(recovery: Weak<Recovery>) {
     }
 }
 
-/// Encodes an emit on `namespace` once, in the server's parser, and hands it to `deliver` (one
-/// socket's queue, or every receiver of a broadcast): the road every application event takes
-/// to the wire. With recovery on, an event that is not volatile gets the namespace's next
-/// offset as its last argument and is stored for `audience`, under the store's lock while it
-/// is delivered.
+/// Encodes an emit on `nsp` once, in `parser`, and hands it to `deliver` (one socket's queue,
+/// or every receiver of a broadcast): the road every application event takes to the wire
+/// ([`Namespace::encode_and_deliver`](super::namespace::Namespace) gives it the namespace's
+/// parts). With `recovery` (on, and the event not volatile), the event gets the namespace's
+/// next offset as its last argument and is stored for `audience`, under the store's lock while
+/// it is delivered.
 pub(crate) fn encode_and_deliver<R>(
-    namespace: &super::namespace::Namespace,
+    recovery: Option<&Arc<Recovery>>,
+    (parser, nsp): (Parser, &Namespace),
     audience: impl FnOnce() -> Audience,
-    volatile: bool,
     name: &str,
     args: &Payload,
     deliver: impl FnOnce(Encoded) -> R,
 ) -> Result<R, EmitError> {
-    let (parser, nsp) = (namespace.parser(), namespace.nsp());
-    let recovery = namespace.recovery().filter(|_| !volatile);
     let Some(recovery) = recovery else {
         let packet = (parser.encode_emit(nsp, None, name, args)).map_err(emit_error)?;
         return Ok(deliver(packet));

@@ -6,7 +6,6 @@ use super::command::{send_emit_with_ack, send_packet, ConnCommand, ConnHandle};
 use super::connect::{ConnectContext, DataMap};
 use super::error::{AckError, EmitError};
 use super::namespace::Namespace;
-use super::recovery::encode_and_deliver;
 use super::room::Room;
 use crate::proto::{self, Audience, DisconnectReason, Encoded, Identity, Payload, RawJson};
 use engineio::proto::SendError;
@@ -269,14 +268,11 @@ impl Socket {
     fn emit_inner(&self, name: &str, args: Payload, volatile: bool) -> Result<(), EmitError> {
         let nsp = &self.inner.nsp;
         let audience = || Audience::socket(self.id());
-        encode_and_deliver(
-            &self.inner.namespace,
-            audience,
-            volatile,
-            name,
-            &args,
-            |packet| send_packet(&self.inner.engine, nsp.clone(), packet, volatile),
-        )?
+        self.inner
+            .namespace
+            .encode_and_deliver(audience, volatile, name, &args, |packet| {
+                send_packet(&self.inner.engine, nsp.clone(), packet, volatile)
+            })?
     }
 
     /// Sends a packet encoded once for many sockets (a broadcast).
