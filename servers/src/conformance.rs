@@ -132,7 +132,7 @@ pub async fn start_on(
     let policies = auth
         .policies()
         .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
-    let mut config = config().auth(policies);
+    let mut config = config().auth(policies).allow_eio3(listen.allow_eio3);
     config.connection.recovery = recovery;
     let io = SocketIo::new(config);
     setup(&io);
