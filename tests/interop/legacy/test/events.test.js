@@ -77,6 +77,18 @@ for (const name of Object.keys(TRANSPORTS)) {
       assert.equal(message, 'Invalid namespace');
     });
 
+    test('the client pings and stays connected past pingInterval + pingTimeout', { timeout: 10000 }, async () => {
+      const socket = await connectV2(name);
+      let pongs = 0;
+      socket.io.engine.on('pong', () => { pongs += 1; });
+      let dropped = null;
+      socket.on('disconnect', (reason) => { dropped = reason; });
+      await new Promise((r) => setTimeout(r, 1500));
+      assert.equal(dropped, null);
+      assert.ok(pongs >= 3, `${pongs} pongs in 1.5 s with pingInterval 300 ms`);
+      assert.deepEqual(await call(socket, 'ack-echo', ['still here']), ['still here']);
+    });
+
     test('a server-side disconnect reaches the client', { timeout: 10000 }, async () => {
       const socket = await connectV2(name);
       const gone = next(socket, 'disconnect');
