@@ -31,7 +31,10 @@ fn token(sub: &str) -> String {
 }
 
 fn jwt(mode: AuthMode, sources: &[TokenSource]) -> AuthPolicies {
-    let verifier = Verifier::new(Key::hmac(SECRET).unwrap(), Validation::new().issuer("tests"));
+    let verifier = Verifier::new(
+        Key::hmac(SECRET).unwrap(),
+        Validation::new().issuer("tests"),
+    );
     AuthPolicies {
         default: AuthPolicy::Jwt(Arc::new(JwtPolicy {
             verifier,

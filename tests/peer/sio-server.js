@@ -10,7 +10,8 @@
 // with the same arguments and an ack request, then once more with the arguments of the client's ack
 // (the handler of socketioxide's port of the test suite).
 //
-// Usage: node sio-server.js --port N   (0 picks a free port; the chosen one is printed on stdout)
+// Usage: node sio-server.js --port N [--allow-eio3]   (0 picks a free port; the chosen one is
+// printed on stdout; `--allow-eio3` takes socket.io-client 2.x too, for `conformance --eio 3`)
 const http = require('node:http');
 const { Server } = require('socket.io');
 
@@ -28,6 +29,7 @@ const io = new Server(httpServer, {
   connectTimeout: 1000,
   maxHttpBufferSize: 1000000,
   cors: { origin: '*' },
+  allowEIO3: process.argv.includes('--allow-eio3'),
 });
 
 io.on('connection', (socket) => {

@@ -94,7 +94,8 @@ mod tests {
 
     #[test]
     fn namespace_query() {
-        let (nsp, auth) = split_connect_namespace(&Namespace::from_wire("/admin?token=a%20b&x=1&x=2"));
+        let (nsp, auth) =
+            split_connect_namespace(&Namespace::from_wire("/admin?token=a%20b&x=1&x=2"));
         assert_eq!(nsp.as_str(), "/admin");
         assert_eq!(
             auth.map(|a| a.as_str().to_owned()).as_deref(),

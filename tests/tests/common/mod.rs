@@ -57,10 +57,16 @@ pub const PEER_PING_TIMEOUT: Duration = Duration::from_millis(600);
 /// Starts `node <script> --port 0 --ping-timeout` [`PEER_PING_TIMEOUT`] in `tests/peer/` and
 /// returns it with the port it printed.
 pub fn start_peer(script: &str) -> Result<(Peer, u16), String> {
+    start_peer_with(script, &[])
+}
+
+/// [`start_peer`] with more flags for the script (e.g. `--allow-eio3`).
+pub fn start_peer_with(script: &str, flags: &[&str]) -> Result<(Peer, u16), String> {
     let ping_timeout = PEER_PING_TIMEOUT.as_millis().to_string();
     let mut child = Command::new("node")
         .arg(script)
         .args(["--port", "0", "--ping-timeout", &ping_timeout])
+        .args(flags)
         .current_dir(peer_dir())
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
