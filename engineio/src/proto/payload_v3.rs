@@ -189,7 +189,7 @@ fn utf16_len(utf8: &[u8]) -> usize {
 
 /// Encodes packets as one polling response body: a binary payload when `supports_binary` and a
 /// binary message is among them, else a text payload.
-pub fn encode<'a>(packets: &[&'a Packet], supports_binary: bool) -> Body {
+pub fn encode(packets: &[&Packet], supports_binary: bool) -> Body {
     let has_binary = packets
         .iter()
         .any(|p| matches!(p, Packet::Message(Data::Binary(_))));

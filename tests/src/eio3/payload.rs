@@ -83,6 +83,7 @@ pub fn decode_binary(body: &[u8]) -> Result<Vec<Record>, String> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
