@@ -305,7 +305,7 @@ impl Session {
     }
 
     /// [`Session::new_polling`] for a client of the given protocol revision (the handshake's
-    /// `EIO`, see [`super::route`]).
+    /// `EIO`, see [`super::route()`]).
     pub fn polling(
         now: Instant,
         sid: String,

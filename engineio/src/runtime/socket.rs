@@ -58,7 +58,7 @@ impl Handshake {
     }
 
     /// Whether the client speaks Engine.IO v3 (`EIO=3`, socket.io-client 2.x): the endpoint
-    /// only opens such a session when it allows v3 (see [`crate::proto::route`]).
+    /// only opens such a session when it allows v3 (see [`crate::proto::route()`]).
     pub fn is_eio3(&self) -> bool {
         crate::proto::query::borrowed_pairs(&self.query)
             .find(|(key, _)| key == "EIO")
