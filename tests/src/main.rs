@@ -49,7 +49,7 @@ usage: conformance [--eio-url URL] [--sio-url URL] [options]
                             the sio.recovery checks instead of the other Socket.IO checks
   --eio 3                   the server takes Engine.IO v3 clients (socket.io-client 2.x; Node's
                             allowEIO3): run the eio3 checks against --sio-url instead of the
-                            Socket.IO checks
+                            Socket.IO checks (--list then lists them in their place)
 ";
 
 struct Options {
@@ -220,13 +220,17 @@ async fn main() -> ExitCode {
         for check in eio::select(&options.only) {
             println!("{}", check.name);
         }
+        // With `--eio 3`, the v3 checks take the place of the Socket.IO checks.
+        if options.eio3 {
+            for check in eio3::select(&options.only) {
+                println!("{}", check.name);
+            }
+            return ExitCode::SUCCESS;
+        }
         for check in sio::select(&options.only) {
             println!("{}", check.name);
         }
         for check in sio::select_recovery(&options.only) {
-            println!("{}", check.name);
-        }
-        for check in eio3::select(&options.only) {
             println!("{}", check.name);
         }
         return ExitCode::SUCCESS;
