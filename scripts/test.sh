@@ -98,6 +98,8 @@ done
 # wss:// is the Node clients'. `--parser msgpack` runs socket.io-client with
 # socket.io-msgpack-parser (and python-socketio with its msgpack serializer) against our server
 # and, to prove the test, Node's.
+# `tests/interop/legacy/run.sh --peer node` proves the socket.io-client 2.x tests against Node's
+# socket.io with allowEIO3 (the loop above ran them against ours).
 for run in "tests/interop/engineio/run.sh --front axum" "tests/interop/socketio/run.sh --front axum" \
   "tests/interop/python/run.sh --front axum" "tests/interop/browser/run.sh --front axum" \
   "tests/interop/recovery/run.sh --front axum" \
@@ -105,7 +107,7 @@ for run in "tests/interop/engineio/run.sh --front axum" "tests/interop/socketio/
   "tests/interop/socketio/run.sh --tls" "tests/interop/python/run.sh --tls -- -k polling" \
   "tests/interop/socketio/run.sh --parser msgpack" "tests/interop/socketio/run.sh --parser msgpack --peer node" \
   "tests/interop/python/run.sh --parser msgpack" "tests/interop/python/run.sh --parser msgpack --peer node" \
-  "tests/interop/recovery/run.sh --parser msgpack"; do
+  "tests/interop/recovery/run.sh --parser msgpack" "tests/interop/legacy/run.sh --peer node"; do
   step "interop: $run"
   # shellcheck disable=SC2086
   if ! bash $run; then

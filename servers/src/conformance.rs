@@ -141,7 +141,7 @@ pub async fn start_on(
     let policies = auth
         .policies()
         .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
-    let mut config = config().auth(policies).parser(extras.parser);
+    let mut config = (config().auth(policies).parser(extras.parser)).allow_eio3(listen.allow_eio3);
     config.connection.recovery = extras.recovery;
     let io = SocketIo::new(config);
     setup(&io);

@@ -170,7 +170,7 @@ pub async fn start_on(listen: &Listen) -> std::io::Result<Running> {
 
 /// Starts the interop server as `listen` says, speaking `parser`.
 pub async fn start_with(listen: &Listen, parser: Parser) -> std::io::Result<Running> {
-    let io = SocketIo::new(config().parser(parser));
+    let io = SocketIo::new(config().parser(parser).allow_eio3(listen.allow_eio3));
     io.of("/").on_connection(on_connection);
     io.of("/admin").on_connection(on_connection);
     let http = ServerConfig {

@@ -18,6 +18,9 @@ pub struct Listen {
     pub front: Front,
     /// `--tls-cert FILE` and `--tls-key FILE`: the certificate chain and key (PEM).
     pub tls: Option<(PathBuf, PathBuf)>,
+    /// `--allow-eio3` (a flag without value, which the binaries that take it read themselves):
+    /// socket.io-client 2.x (Engine.IO v3) may connect too.
+    pub allow_eio3: bool,
     tls_cert: Option<PathBuf>,
     tls_key: Option<PathBuf>,
 }
@@ -29,6 +32,7 @@ impl Default for Listen {
             host: IpAddr::from([127, 0, 0, 1]),
             front: Front::Builtin,
             tls: None,
+            allow_eio3: false,
             tls_cert: None,
             tls_key: None,
         }

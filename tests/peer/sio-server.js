@@ -10,9 +10,10 @@
 // with the same arguments and an ack request, then once more with the arguments of the client's ack
 // (the handler of socketioxide's port of the test suite).
 //
-// Usage: node sio-server.js --port N [--ping-timeout MS] [--parser json|msgpack]
+// Usage: node sio-server.js --port N [--ping-timeout MS] [--parser json|msgpack] [--allow-eio3]
 //   (port 0 picks a free port; the chosen one is printed on stdout; `--parser msgpack` speaks npm
-//   socket.io-msgpack-parser, for the runner's `--parser msgpack` checks)
+//   socket.io-msgpack-parser, for the runner's `--parser msgpack` checks; `--allow-eio3` takes
+//   socket.io-client 2.x too, for `conformance --eio 3`)
 const http = require('node:http');
 const { Server } = require('socket.io');
 
@@ -36,6 +37,7 @@ const io = new Server(httpServer, {
   connectTimeout: 1000,
   maxHttpBufferSize: 1000000,
   cors: { origin: '*' },
+  allowEIO3: process.argv.includes('--allow-eio3'),
   ...(parserName === 'msgpack' ? { parser: require('socket.io-msgpack-parser') } : {}),
 });
 

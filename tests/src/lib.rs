@@ -27,6 +27,7 @@
 
 pub mod check;
 pub mod eio;
+pub mod eio3;
 pub mod http;
 pub mod junit;
 pub mod sio;

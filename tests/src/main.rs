@@ -20,6 +20,7 @@ use std::time::Duration;
 
 use conformance::check::{Outcome, Report};
 use conformance::eio;
+use conformance::eio3;
 use conformance::junit;
 use conformance::sio;
 use conformance::target::Target;
@@ -48,11 +49,16 @@ usage: conformance [--eio-url URL] [--sio-url URL] [options]
                             the sio.recovery checks instead of the other Socket.IO checks
   --parser json|msgpack     the parser the server speaks (default json); msgpack (npm
                             socket.io-msgpack-parser) runs the sio.msgpack checks instead
+  --eio 3                   the server takes Engine.IO v3 clients (socket.io-client 2.x; Node's
+                            allowEIO3): run the eio3 checks against --sio-url instead of the
+                            Socket.IO checks (--list then lists them in their place)
 ";
 
 struct Options {
     eio: Option<eio::Config>,
     sio: Option<sio::Config>,
+    /// `--eio 3`: the v3 checks run against the Socket.IO endpoint.
+    eio3: bool,
     parallel: usize,
     only: Vec<String>,
     list: bool,
@@ -84,6 +90,7 @@ fn parse(args: &[String]) -> Result<Options, String> {
     let mut forbidden_query = None;
     let mut recovery = None;
     let mut parser = sio::Parser::Json;
+    let mut eio3 = false;
     let mut parallel = eio::DEFAULT_PARALLEL;
     let mut it = args.iter();
     while let Some(arg) = it.next() {
@@ -128,6 +135,11 @@ fn parse(args: &[String]) -> Result<Options, String> {
                     other => return Err(format!("--parser json|msgpack, not {other:?}")),
                 }
             }
+            "--eio" => match value(arg)?.as_str() {
+                "3" => eio3 = true,
+                "4" => eio3 = false,
+                other => return Err(format!("--eio needs 3 or 4, got {other:?}")),
+            },
             "--transcripts" => transcripts = Transcripts::Failed,
             "--all-transcripts" => transcripts = Transcripts::All,
             "-h" | "--help" => return Err(String::new()),
@@ -192,9 +204,13 @@ fn parse(args: &[String]) -> Result<Options, String> {
     if eio.is_none() && sio.is_none() && !list {
         return Err("nothing to check: give --eio-url and/or --sio-url".to_string());
     }
+    if eio3 && sio.is_none() && !list {
+        return Err("--eio 3 needs --sio-url (the checks join Socket.IO namespaces)".to_string());
+    }
     Ok(Options {
         eio,
         sio,
+        eio3,
         parallel,
         only,
         list,
@@ -220,6 +236,13 @@ async fn main() -> ExitCode {
         for check in eio::select(&options.only) {
             println!("{}", check.name);
         }
+        // With `--eio 3`, the v3 checks take the place of the Socket.IO checks.
+        if options.eio3 {
+            for check in eio3::select(&options.only) {
+                println!("{}", check.name);
+            }
+            return ExitCode::SUCCESS;
+        }
         for check in sio::select(&options.only) {
             println!("{}", check.name);
         }
@@ -236,7 +259,14 @@ async fn main() -> ExitCode {
         eio_report = eio::run_with(config, &eio::select(&options.only), options.parallel).await;
     }
     let mut sio_report = Report::default();
-    if let Some(config) = options.sio {
+    if let Some(config) = options.sio.as_ref().filter(|_| options.eio3) {
+        let mut engine = eio::Config::new(config.target.clone());
+        engine.ping_interval = config.ping_interval;
+        engine.ping_timeout = config.ping_timeout;
+        engine.slack = config.slack;
+        let checks = eio3::select(&options.only);
+        sio_report = eio3::run_with(engine, &checks, options.parallel).await;
+    } else if let Some(config) = options.sio.clone() {
         let checks = match (config.recovery, config.parser) {
             (Some(_), _) => sio::select_recovery(&options.only),
             (None, sio::Parser::MsgPack) => sio::select_msgpack(&options.only),

@@ -107,6 +107,18 @@ async fn list_prints_every_check_once() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn list_with_eio_3_prints_the_v3_checks_in_place_of_the_socketio_ones() {
+    let output = conformance(args(&["--list", "--eio", "3"])).await;
+    assert!(output.status.success(), "--list --eio 3 failed: {output:?}");
+    let expected: Vec<String> = eio::checks()
+        .iter()
+        .chain(conformance::eio3::checks().iter())
+        .map(|c| c.name.to_string())
+        .collect();
+    assert_eq!(stdout_lines(&output), expected);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn only_takes_repeated_and_comma_separated_patterns() {
     let output = conformance(args(&[
         "--list",

@@ -30,6 +30,29 @@ impl Transport {
     }
 }
 
+/// The Engine.IO protocol revision a session speaks, from the `EIO` query parameter of its
+/// handshake.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Hash)]
+pub enum Protocol {
+    /// Engine.IO v3 (`EIO=3`, socket.io-client 2.x): length-prefixed polling payloads, the client
+    /// pings and the server answers. `supports_binary` is false when the handshake asked for
+    /// `b64=1`: binary messages then travel as `b4` + base64 text, never as binary payloads or
+    /// frames.
+    V3 {
+        /// Whether binary payloads and frames may be sent (no `b64` in the handshake).
+        supports_binary: bool,
+    },
+    /// Engine.IO v4 (`EIO=4`): the current protocol.
+    V4,
+}
+
+impl Protocol {
+    /// Whether this is Engine.IO v3.
+    pub fn is_v3(self) -> bool {
+        matches!(self, Protocol::V3 { .. })
+    }
+}
+
 /// Protocol settings, shared by every session of an endpoint.
 #[derive(Clone, Debug)]
 pub struct Config {
@@ -54,6 +77,9 @@ pub struct Config {
     /// How long a client may stay at [`Config::max_buffered_bytes`] before its session is closed
     /// (`send buffer full`). Default 10 s.
     pub send_buffer_grace: Duration,
+    /// Whether Engine.IO v3 clients (`EIO=3`, socket.io-client 2.x) may connect (Node's
+    /// `allowEIO3`). Off by default: they get `400` code 5, unsupported protocol version.
+    pub allow_eio3: bool,
 }
 
 impl Default for Config {
@@ -68,6 +94,7 @@ impl Default for Config {
             max_buffered_packets: 1024,
             max_buffered_bytes: 4 << 20,
             send_buffer_grace: Duration::from_secs(10),
+            allow_eio3: false,
         }
     }
 }

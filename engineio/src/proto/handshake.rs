@@ -1,13 +1,15 @@
 //! The open packet's JSON: what the server tells a new client.
 
-use super::config::{Config, Transport};
+use super::config::{Config, Protocol, Transport};
 use super::packet::Text;
 use std::fmt::Write;
 
 /// Builds the JSON body of the open packet for a session.
 ///
 /// `upgrades` lists `websocket` only for a polling session on an endpoint that allows WebSocket.
-pub fn open_json(sid: &str, transport: Transport, config: &Config) -> Text {
+/// Engine.IO v3 has no `maxPayload` field (Node's server sends it to v3 clients too; they ignore
+/// it).
+pub fn open_json(sid: &str, transport: Transport, config: &Config, protocol: Protocol) -> Text {
     let upgrades = if transport == Transport::Polling && config.allow_websocket {
         r#"["websocket"]"#
     } else {
@@ -31,11 +33,14 @@ pub fn open_json(sid: &str, transport: Transport, config: &Config) -> Text {
     out.push_str(upgrades);
     let _ = write!(
         out,
-        r#","pingInterval":{},"pingTimeout":{},"maxPayload":{}}}"#,
+        r#","pingInterval":{},"pingTimeout":{}"#,
         duration_ms(config.ping_interval),
         duration_ms(config.ping_timeout),
-        config.max_payload,
     );
+    if protocol == Protocol::V4 {
+        let _ = write!(out, r#","maxPayload":{}"#, config.max_payload);
+    }
+    out.push('}');
     Text::from(out)
 }
 
@@ -50,12 +55,25 @@ mod tests {
 
     #[test]
     fn open_packet_fields() {
-        let json = open_json("abc", Transport::Polling, &Config::default());
+        let json = open_json("abc", Transport::Polling, &Config::default(), Protocol::V4);
         assert_eq!(
             json.as_str(),
             r#"{"sid":"abc","upgrades":["websocket"],"pingInterval":25000,"pingTimeout":20000,"maxPayload":1000000}"#
         );
-        let json = open_json("abc", Transport::WebSocket, &Config::default());
+        let json = open_json(
+            "abc",
+            Transport::WebSocket,
+            &Config::default(),
+            Protocol::V4,
+        );
         assert!(json.as_str().contains(r#""upgrades":[]"#));
+        let v3 = Protocol::V3 {
+            supports_binary: true,
+        };
+        let json = open_json("abc", Transport::Polling, &Config::default(), v3);
+        assert_eq!(
+            json.as_str(),
+            r#"{"sid":"abc","upgrades":["websocket"],"pingInterval":25000,"pingTimeout":20000}"#
+        );
     }
 }

@@ -39,6 +39,7 @@ pub mod handshake;
 pub mod http;
 pub mod packet;
 pub mod payload;
+pub mod payload_v3;
 pub mod query;
 pub mod route;
 pub mod session;
@@ -47,7 +48,7 @@ pub mod websocket_frame;
 pub mod websocket_handshake;
 
 pub use close::{CloseReason, TransportFault};
-pub use config::{Config, Transport};
+pub use config::{Config, Protocol, Transport};
 pub use packet::{Data, DecodeError, Packet, Text};
 pub use route::{route, RequestError, Route};
 pub use session::{Event, Input, Output, PollReply, RequestId, SendError, Session, WsFrame, WsId};

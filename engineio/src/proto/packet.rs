@@ -149,6 +149,8 @@ pub enum DecodeError {
     InvalidBase64,
     /// A payload longer than `maxPayload`.
     TooLarge,
+    /// An Engine.IO v3 payload whose length prefix is malformed or does not match what follows.
+    InvalidLength,
 }
 
 impl fmt::Display for DecodeError {
@@ -159,6 +161,7 @@ impl fmt::Display for DecodeError {
             DecodeError::InvalidUtf8 => f.write_str("text packet is not valid UTF-8"),
             DecodeError::InvalidBase64 => f.write_str("binary packet is not valid base64"),
             DecodeError::TooLarge => f.write_str("payload exceeds maxPayload"),
+            DecodeError::InvalidLength => f.write_str("malformed length in a v3 payload"),
         }
     }
 }

@@ -3,7 +3,7 @@
 //! This is the `verify` step of the Node reference server, without the sockets: the runtime parses
 //! the request head, asks [`route`] what it is, and looks the session up through a closure.
 
-use super::config::{Config, Transport};
+use super::config::{Config, Protocol, Transport};
 use super::query;
 use std::borrow::Cow;
 use std::fmt;
@@ -14,8 +14,8 @@ use std::fmt;
 pub enum Route<'q> {
     /// A CORS preflight (`OPTIONS`).
     Preflight,
-    /// A new session over this transport.
-    Handshake(Transport),
+    /// A new session over this transport, speaking this protocol revision.
+    Handshake(Transport, Protocol),
     /// A long-poll for the session's packets.
     PollGet {
         /// The session id.
@@ -47,7 +47,7 @@ pub enum RequestError {
     BadRequest,
     /// 4: the application refused the handshake.
     Forbidden,
-    /// 5: `EIO` is not `4`.
+    /// 5: `EIO` is not `4` (nor `3` where Engine.IO v3 is allowed).
     UnsupportedProtocolVersion,
 }
 
@@ -107,6 +107,10 @@ impl std::error::Error for RequestError {}
 /// `websocket_upgrade` says whether the request carries `Upgrade: websocket`. `session_transport`
 /// looks a sid up and gives the transport its session is on now, or `None` if there is no such
 /// session.
+///
+/// A handshake with `EIO=3` is taken when [`Config::allow_eio3`] is set (`b64` with a value asks
+/// for binary as base64 text); a JSONP handshake (`j=`, Engine.IO v3 only) is refused with code 3
+/// (bad request): this server does not serve JSONP polling.
 pub fn route<'q>(
     method: &str,
     query_string: &'q str,
@@ -120,11 +124,15 @@ pub fn route<'q>(
     let mut transport = None;
     let mut sid = None;
     let mut eio = None;
+    let (mut b64, mut jsonp) = (false, false);
     for (key, value) in query::borrowed_pairs(query_string) {
         match &*key {
             "transport" if transport.is_none() => transport = Some(value),
             "sid" if sid.is_none() => sid = Some(value),
             "EIO" if eio.is_none() => eio = Some(value),
+            // As Node reads them: any non-empty value counts.
+            "b64" => b64 |= !value.is_empty(),
+            "j" => jsonp = true,
             _ => {}
         }
     }
@@ -140,10 +148,17 @@ pub fn route<'q>(
         if method != "GET" {
             return Err(RequestError::BadHandshakeMethod);
         }
-        if eio.as_deref() != Some("4") {
-            return Err(RequestError::UnsupportedProtocolVersion);
+        let protocol = match eio.as_deref() {
+            Some("4") => Protocol::V4,
+            Some("3") if config.allow_eio3 => Protocol::V3 {
+                supports_binary: !b64,
+            },
+            _ => return Err(RequestError::UnsupportedProtocolVersion),
+        };
+        if jsonp {
+            return Err(RequestError::BadRequest);
         }
-        return Ok(Route::Handshake(transport));
+        return Ok(Route::Handshake(transport, protocol));
     };
     let current = session_transport(&sid).ok_or(RequestError::UnknownSid)?;
     match (transport, method) {
@@ -176,11 +191,11 @@ mod tests {
         use RequestError::*;
         assert_eq!(
             r("GET", "EIO=4&transport=polling", false),
-            Ok(Route::Handshake(Transport::Polling))
+            Ok(Route::Handshake(Transport::Polling, Protocol::V4))
         );
         assert_eq!(
             r("GET", "EIO=4&transport=websocket", true),
-            Ok(Route::Handshake(Transport::WebSocket))
+            Ok(Route::Handshake(Transport::WebSocket, Protocol::V4))
         );
         assert_eq!(
             r("GET", "EIO=4&transport=websocket", false),
@@ -244,6 +259,33 @@ mod tests {
                 false
             ),
             Ok(Route::PollGet { sid: "poll".into() })
+        );
+    }
+
+    #[test]
+    fn eio3_only_when_allowed() {
+        let config = Config {
+            allow_eio3: true,
+            ..Config::default()
+        };
+        let r = |q| route("GET", q, false, &config, |_| None);
+        let v3 = |supports_binary| {
+            Route::Handshake(Transport::Polling, Protocol::V3 { supports_binary })
+        };
+        assert_eq!(r("EIO=3&transport=polling"), Ok(v3(true)));
+        assert_eq!(r("EIO=3&transport=polling&b64=1"), Ok(v3(false)));
+        assert_eq!(r("EIO=3&transport=polling&b64="), Ok(v3(true)));
+        assert_eq!(
+            r("EIO=3&transport=polling&j=0"),
+            Err(RequestError::BadRequest)
+        );
+        assert_eq!(
+            r("EIO=2&transport=polling"),
+            Err(RequestError::UnsupportedProtocolVersion)
+        );
+        assert_eq!(
+            r("EIO=4&transport=polling&b64=1"),
+            Ok(Route::Handshake(Transport::Polling, Protocol::V4))
         );
     }
 

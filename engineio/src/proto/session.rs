@@ -23,10 +23,11 @@
 
 use super::budget;
 use super::close::{CloseReason, TransportFault};
-use super::config::{Config, Transport};
+use super::config::{Config, Protocol, Transport};
 use super::handshake::open_json;
 use super::packet::{Data, Packet, Text};
 use super::payload;
+use super::payload_v3;
 use super::route::RequestError;
 use super::websocket_frame::{close_code, WsFault};
 use bytes::Bytes;
@@ -100,8 +101,10 @@ pub enum Input {
 /// The answer to a polling request.
 #[derive(Clone, PartialEq, Eq, Debug)]
 pub enum PollReply {
-    /// `200` with a polling payload.
+    /// `200` with a polling payload (`text/plain; charset=UTF-8`).
     Payload(Bytes),
+    /// `200` with an Engine.IO v3 binary payload (`application/octet-stream`).
+    BinaryPayload(Bytes),
     /// `200 ok`, the answer to a POST.
     Ok,
     /// An Engine.IO error (`400`/`403` with a JSON body).
@@ -222,8 +225,16 @@ enum State {
 /// Decodes the packet of a WebSocket text frame: its type character, then its data (a message's
 /// text is sliced, not copied or checked again); `b` + base64 is a binary message from a client
 /// that cannot send binary frames (engine.io-client's `forceBase64`).
-fn decode_ws_text(frame: WsFrame) -> Result<Packet, super::packet::DecodeError> {
+///
+/// Engine.IO v3 writes a binary message as `b4` + base64 instead.
+fn decode_ws_text(
+    frame: WsFrame,
+    protocol: Protocol,
+) -> Result<Packet, super::packet::DecodeError> {
     match frame {
+        WsFrame::Text(text) if protocol.is_v3() && text.as_bytes().first() == Some(&b'b') => {
+            payload_v3::decode_text(text.into_bytes())
+        }
         WsFrame::Packet { kind, data } => Packet::from_parts(kind, data),
         WsFrame::Text(text) => match text.split_type() {
             Some((b'b', _)) => payload::decode_segment(text.into_bytes()),
@@ -250,6 +261,9 @@ const LINGER: std::time::Duration = std::time::Duration::from_secs(1);
 pub struct Session {
     sid: String,
     config: Config,
+    /// The protocol revision: v3 frames payloads and binary messages its own way, and its client
+    /// pings (`pong_deadline` is then the deadline for the next ping).
+    protocol: Protocol,
     state: State,
     outbox: VecDeque<Packet>,
     outputs: VecDeque<Output>,
@@ -287,19 +301,44 @@ impl Backlog {
 impl Session {
     /// A session opened by a polling handshake; the open packet answers request `handshake`.
     pub fn new_polling(now: Instant, sid: String, config: Config, handshake: RequestId) -> Self {
-        let open = Packet::Open(open_json(&sid, Transport::Polling, &config));
-        let mut session = Self::new(now, sid, config, State::Polling(Polls::default()));
+        Self::polling(now, sid, config, Protocol::V4, handshake)
+    }
+
+    /// [`Session::new_polling`] for a client of the given protocol revision (the handshake's
+    /// `EIO`, see [`super::route()`]).
+    pub fn polling(
+        now: Instant,
+        sid: String,
+        config: Config,
+        protocol: Protocol,
+        handshake: RequestId,
+    ) -> Self {
+        let open = Packet::Open(open_json(&sid, Transport::Polling, &config, protocol));
+        let state = State::Polling(Polls::default());
+        let mut session = Self::new(now, sid, config, protocol, state);
+        let reply = session.payload_reply(&[&open]);
         session.outputs.push_back(Output::Reply {
             request: handshake,
-            reply: PollReply::Payload(payload::encode([&open])),
+            reply,
         });
         session
     }
 
     /// A session opened by a WebSocket handshake; the open packet goes out on `ws`.
     pub fn new_websocket(now: Instant, sid: String, config: Config, ws: WsId) -> Self {
-        let open = Packet::Open(open_json(&sid, Transport::WebSocket, &config));
-        let mut session = Self::new(now, sid, config, State::WebSocket { ws });
+        Self::websocket(now, sid, config, Protocol::V4, ws)
+    }
+
+    /// [`Session::new_websocket`] for a client of the given protocol revision.
+    pub fn websocket(
+        now: Instant,
+        sid: String,
+        config: Config,
+        protocol: Protocol,
+        ws: WsId,
+    ) -> Self {
+        let open = Packet::Open(open_json(&sid, Transport::WebSocket, &config, protocol));
+        let mut session = Self::new(now, sid, config, protocol, State::WebSocket { ws });
         session.outputs.push_back(Output::WsSend {
             ws,
             frame: WsFrame::Text(open.to_text()),
@@ -326,15 +365,22 @@ impl Session {
         }
     }
 
-    fn new(now: Instant, sid: String, config: Config, state: State) -> Self {
+    fn new(now: Instant, sid: String, config: Config, protocol: Protocol, state: State) -> Self {
+        // v4: the server pings after `pingInterval`. v3: the client pings; it must within
+        // `pingInterval + pingTimeout`.
+        let (next_ping, pong_deadline) = match protocol {
+            Protocol::V4 => (Some(now + config.ping_interval), None),
+            Protocol::V3 { .. } => (None, Some(now + config.ping_interval + config.ping_timeout)),
+        };
         Self {
             sid,
-            next_ping: Some(now + config.ping_interval),
+            next_ping,
             config,
+            protocol,
             state,
             outbox: VecDeque::new(),
             outputs: VecDeque::new(),
-            pong_deadline: None,
+            pong_deadline,
             backlog: Backlog::default(),
             going_away: false,
         }
@@ -343,6 +389,24 @@ impl Session {
     /// The session id.
     pub fn sid(&self) -> &str {
         &self.sid
+    }
+
+    /// The protocol revision the client speaks.
+    pub fn protocol(&self) -> Protocol {
+        self.protocol
+    }
+
+    /// A polling response body with `packets`, framed as the session's protocol does.
+    fn payload_reply(&self, packets: &[&Packet]) -> PollReply {
+        match self.protocol {
+            Protocol::V4 => PollReply::Payload(payload::encode(packets.iter().copied())),
+            Protocol::V3 { supports_binary } => {
+                match payload_v3::encode(packets, supports_binary) {
+                    payload_v3::Body::Text(body) => PollReply::Payload(body),
+                    payload_v3::Body::Binary(body) => PollReply::BinaryPayload(body),
+                }
+            }
+        }
     }
 
     /// The transport requests for this session must use now; `None` once closed.
@@ -541,6 +605,8 @@ impl Session {
     /// not once all traffic is on a WebSocket, where a text frame carries any text.
     fn check_framing(&self, data: &Data) -> Result<(), SendError> {
         match self.state {
+            // v3 payloads are length-prefixed: any text fits.
+            _ if self.protocol.is_v3() => Ok(()),
             State::WebSocket { .. } => Ok(()),
             _ => Self::check_message(data),
         }
@@ -786,10 +852,8 @@ impl Session {
 
     fn on_poll_get(&mut self, request: RequestId) {
         if let State::Lingering { reason, .. } = self.state {
-            self.reply(
-                request,
-                PollReply::Payload(payload::encode([&Packet::Noop])),
-            );
+            let noop = self.payload_reply(&[&Packet::Noop]);
+            self.reply(request, noop);
             self.state = State::Closed(reason);
             return;
         }
@@ -828,7 +892,11 @@ impl Session {
             Some(polls) if polls.post == Some(request) => polls.post = None,
             _ => return self.refuse_request(request),
         }
-        let packets = match payload::decode(body, self.config.max_payload) {
+        let decoded = match self.protocol {
+            Protocol::V4 => payload::decode(body, self.config.max_payload),
+            Protocol::V3 { .. } => payload_v3::decode(body, self.config.max_payload),
+        };
+        let packets = match decoded {
             Ok(packets) => packets,
             Err(e) => {
                 self.reply(request, PollReply::Error(RequestError::BadRequest));
@@ -851,6 +919,18 @@ impl Session {
     fn on_packet(&mut self, now: Instant, packet: Packet) {
         match packet {
             Packet::Message(data) => self.outputs.push_back(Output::Event(Event::Message(data))),
+            // v3: the client pings; the server answers and waits for the next one.
+            Packet::Ping(_) if self.protocol.is_v3() => {
+                self.pong_deadline =
+                    Some(now + self.config.ping_interval + self.config.ping_timeout);
+                if !matches!(self.state, State::Closing { .. }) {
+                    self.outbox.push_back(Packet::Pong(Text::default()));
+                    self.flush();
+                }
+            }
+            Packet::Pong(_) if self.protocol.is_v3() => self.fail(CloseReason::TransportError(
+                TransportFault::UnexpectedPacket,
+            )),
             Packet::Pong(_) => {
                 self.pong_deadline = None;
                 self.next_ping = Some(now + self.config.ping_interval);
@@ -892,13 +972,21 @@ impl Session {
     fn on_ws_frame(&mut self, now: Instant, ws: WsId, frame: WsFrame) {
         match self.state {
             State::WebSocket { ws: active } if active == ws => match frame {
+                WsFrame::Binary(bytes) if self.protocol.is_v3() => {
+                    match payload_v3::decode_binary(bytes) {
+                        Ok(packet) => self.on_packet(now, packet),
+                        Err(e) => self.fail(CloseReason::ParseError(e)),
+                    }
+                }
                 WsFrame::Binary(bytes) => self
                     .outputs
                     .push_back(Output::Event(Event::Message(Data::Binary(bytes)))),
-                WsFrame::Text(_) | WsFrame::Packet { .. } => match decode_ws_text(frame) {
-                    Ok(packet) => self.on_packet(now, packet),
-                    Err(e) => self.fail(CloseReason::ParseError(e)),
-                },
+                WsFrame::Text(_) | WsFrame::Packet { .. } => {
+                    match decode_ws_text(frame, self.protocol) {
+                        Ok(packet) => self.on_packet(now, packet),
+                        Err(e) => self.fail(CloseReason::ParseError(e)),
+                    }
+                }
             },
             State::Upgrading {
                 polls,
@@ -908,7 +996,7 @@ impl Session {
             } if probe == ws => {
                 let packet = match frame {
                     WsFrame::Binary(_) => None,
-                    text => decode_ws_text(text).ok(),
+                    text => decode_ws_text(text, self.protocol).ok(),
                 };
                 match packet {
                     Some(Packet::Ping(data)) if data.as_str() == "probe" => {
@@ -927,10 +1015,8 @@ impl Session {
                     }
                     Some(Packet::Upgrade) => {
                         if let Some(parked) = polls.parked {
-                            self.reply(
-                                parked,
-                                PollReply::Payload(payload::encode([&Packet::Noop])),
-                            );
+                            let noop = self.payload_reply(&[&Packet::Noop]);
+                            self.reply(parked, noop);
                         }
                         self.state = State::WebSocket { ws };
                         self.outputs.push_back(Output::Event(Event::Upgraded));
@@ -1040,7 +1126,8 @@ impl Session {
             } else {
                 Packet::Close
             };
-            self.reply(parked, PollReply::Payload(payload::encode([&packet])));
+            let reply = self.payload_reply(&[&packet]);
+            self.reply(parked, reply);
         }
     }
 
@@ -1072,10 +1159,8 @@ impl Session {
         }
         if self.outbox.is_empty() {
             // Closing, and everything queued has gone out: the close packet, on its own.
-            self.reply(
-                request,
-                PollReply::Payload(payload::encode([&Packet::Close])),
-            );
+            let close = self.payload_reply(&[&Packet::Close]);
+            self.reply(request, close);
             self.finish(CloseReason::ServerClose);
         } else {
             // At most `maxPayload` bytes a response (at least one packet): the rest waits for
@@ -1083,19 +1168,24 @@ impl Session {
             let mut size = 0usize;
             let mut count = 0;
             for packet in &self.outbox {
-                size = size.saturating_add(payload::encoded_len(packet) + 1);
+                let len = match self.protocol {
+                    Protocol::V4 => payload::encoded_len(packet),
+                    Protocol::V3 { .. } => payload_v3::encoded_len(packet),
+                };
+                size = size.saturating_add(len + 1);
                 if count > 0 && size > self.config.max_payload + 1 {
                     break;
                 }
                 count += 1;
             }
-            let body = payload::encode(self.outbox.iter().take(count));
+            let packets: Vec<&Packet> = self.outbox.iter().take(count).collect();
+            let body = self.payload_reply(&packets);
             for packet in self.outbox.drain(..count) {
                 if let Packet::Message(data) = &packet {
                     self.backlog.outbox = self.backlog.outbox.saturating_sub(budget::weight(data));
                 }
             }
-            self.reply(request, PollReply::Payload(body));
+            self.reply(request, body);
         }
     }
 
@@ -1107,7 +1197,19 @@ impl Session {
                 self.backlog.unwritten = self.backlog.unwritten.saturating_add(weight);
             }
             let frame = match packet {
-                Packet::Message(Data::Binary(bytes)) => WsFrame::Binary(bytes),
+                Packet::Message(Data::Binary(bytes)) => match self.protocol {
+                    Protocol::V4 => WsFrame::Binary(bytes),
+                    Protocol::V3 {
+                        supports_binary: true,
+                    } => WsFrame::Binary(payload_v3::encode_binary(&bytes)),
+                    Protocol::V3 {
+                        supports_binary: false,
+                    } => {
+                        let text = payload_v3::encode_text(&Packet::Message(Data::Binary(bytes)));
+                        // The text form of a packet is ASCII here (`b4` + base64).
+                        WsFrame::Text(Text::from_utf8(text).unwrap_or_default())
+                    }
+                },
                 Packet::Message(Data::Text(text)) => WsFrame::Packet {
                     kind: b'4',
                     data: text,

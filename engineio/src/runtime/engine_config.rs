@@ -103,6 +103,13 @@ impl EngineConfig {
         self
     }
 
+    /// Lets Engine.IO v3 clients (`EIO=3`, socket.io-client 2.x) connect (Node's `allowEIO3`;
+    /// off by default).
+    pub fn allow_eio3(mut self, allow: bool) -> Self {
+        self.protocol.allow_eio3 = allow;
+        self
+    }
+
     /// Sets `maxPayload`.
     pub fn max_payload(mut self, bytes: usize) -> Self {
         self.protocol.max_payload = bytes;

@@ -77,6 +77,10 @@ impl Reply {
     pub(crate) fn poll(reply: PollReply) -> Self {
         match reply {
             PollReply::Payload(body) => Self::text(200, body),
+            PollReply::BinaryPayload(body) => Self {
+                content_type: Some("application/octet-stream"),
+                ..Self::text(200, body)
+            },
             PollReply::Ok => Self {
                 content_type: Some("text/html"),
                 ..Self::text(200, Bytes::from_static(b"ok"))
@@ -345,7 +349,7 @@ impl Engine {
         // A request whose body we do not read cannot keep the connection.
         let unread_body = !matches!(routed, Ok(Route::PollPost { .. }))
             && view.content_length().map_or(true, |n| n > 0);
-        let handshake = matches!(routed, Ok(Route::Handshake(_)));
+        let handshake = matches!(routed, Ok(Route::Handshake(..)));
         // The request with every header, for the routes and hooks that read them: built once
         // (it copies every header), and never for a poll without hooks.
         let needs_request = handshake
@@ -382,7 +386,7 @@ impl Engine {
                 reply.own.extend(exchange.extra.iter().cloned());
                 answer(reply, true)
             }
-            Route::Handshake(Transport::Polling) => {
+            Route::Handshake(Transport::Polling, protocol) => {
                 let req = take_request();
                 if !self.allowed(&req).await {
                     return (
@@ -393,7 +397,7 @@ impl Engine {
                 let id = self.next_id();
                 let sid = self.inner.sids.next_sid();
                 let mut session =
-                    Session::new_polling(Instant::now(), sid, config.protocol.clone(), id);
+                    Session::polling(Instant::now(), sid, config.protocol.clone(), protocol, id);
                 let first = match session.poll_output() {
                     Some(crate::proto::Output::Reply { reply, .. }) => reply,
                     _ => PollReply::Error(RequestError::BadRequest),
@@ -403,7 +407,7 @@ impl Engine {
                 }
                 answer(Reply::poll(first), true)
             }
-            Route::Handshake(Transport::WebSocket) => {
+            Route::Handshake(Transport::WebSocket, protocol) => {
                 let req = take_request();
                 if !self.allowed(&req).await {
                     return (
@@ -418,7 +422,7 @@ impl Engine {
                 let id = self.next_id();
                 let sid = self.inner.sids.next_sid();
                 let mut session =
-                    Session::new_websocket(Instant::now(), sid, config.protocol.clone(), id);
+                    Session::websocket(Instant::now(), sid, config.protocol.clone(), protocol, id);
                 // The open packet goes out with the 101 (one write where the front door writes
                 // it), by the session's driver once the session is in the table: a request that
                 // the client sends on reading the open packet always finds it.

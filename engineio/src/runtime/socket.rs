@@ -56,6 +56,14 @@ impl Handshake {
     pub fn query_param(&self, name: &str) -> Option<String> {
         crate::proto::query::get(&self.query, name)
     }
+
+    /// Whether the client speaks Engine.IO v3 (`EIO=3`, socket.io-client 2.x): the endpoint
+    /// only opens such a session when it allows v3 (see [`crate::proto::route()`]).
+    pub fn is_eio3(&self) -> bool {
+        crate::proto::query::borrowed_pairs(&self.query)
+            .find(|(key, _)| key == "EIO")
+            .is_some_and(|(_, value)| value == "3")
+    }
 }
 
 /// Refuses text the polling transport could not frame: the session's rule, applied as the

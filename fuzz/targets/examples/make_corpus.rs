@@ -28,6 +28,7 @@ fn main() {
     http_head(&mut corpus);
     eio_packet(&mut corpus);
     eio_payload(&mut corpus);
+    eio3_payload(&mut corpus);
     eio_session_seeds(&mut corpus);
     sio_packet(&mut corpus);
     sio_connection(&mut corpus);
@@ -125,6 +126,21 @@ fn eio_payload(c: &mut Corpus) {
         c.put("eio_payload", name, &with_prefix(255, body.as_bytes()));
     }
     c.put("eio_payload", "too-large", &with_prefix(2, b"4hello"));
+}
+
+fn eio3_payload(c: &mut Corpus) {
+    let bodies: &[(&str, &[u8])] = &[
+        ("text", "6:4hello1:2".as_bytes()),
+        ("utf16", "5:4\u{e9}\u{20ac}\u{1f600}".as_bytes()),
+        ("b64", b"6:b4AQID"),
+        ("empty-record", b"0:1:6"),
+        ("binary", &[0, 2, 0xff, b'4', b'a', 1, 3, 0xff, 4, 9, 9]),
+        ("bad-length", b"5:4ab"),
+    ];
+    for (name, body) in bodies {
+        c.put("eio3_payload", name, &with_prefix(255, body));
+    }
+    c.put("eio3_payload", "too-large", &with_prefix(2, b"6:4hello"));
 }
 
 fn eio_session_seeds(c: &mut Corpus) {

@@ -132,7 +132,7 @@ fn check_request(request: &HttpRequest) {
         &Config::default(),
         lookup,
     ) {
-        Ok(Route::Handshake(transport)) => {
+        Ok(Route::Handshake(transport, _)) => {
             assert_eq!(request.method, "GET", "a handshake that is not a GET");
             assert!(
                 transport != Transport::WebSocket || upgrade,

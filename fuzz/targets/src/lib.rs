@@ -15,6 +15,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod eio3_payload;
 pub mod eio_packet;
 pub mod eio_payload;
 pub mod eio_session;
@@ -36,6 +37,7 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("http_head", http_head::run),
     ("eio_packet", eio_packet::run),
     ("eio_payload", eio_payload::run),
+    ("eio3_payload", eio3_payload::run),
     ("eio_session", eio_session::run),
     ("sio_packet", sio_packet::run),
     ("sio_msgpack", sio_msgpack::run),

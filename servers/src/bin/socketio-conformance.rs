@@ -5,7 +5,7 @@ use test_servers::listen::{bad, Listen};
 const USAGE: &str = "usage: socketio-conformance [--port N] [--host ADDR] [--front builtin|axum] [--jwt-secret S] \
 [--jwt-public-key FILE] [--jwks FILE] [--jwt-algorithms LIST] [--jwt-issuer S] [--jwt-audience S]... \
 [--jwt-leeway-s N] [--token-sources auth,header,query,cookie] [--auth-mode handshake|event] \
-[--auth-timeout-ms N] [--jwt-refresh] [--recovery-ms N] [--parser json|msgpack]";
+[--auth-timeout-ms N] [--jwt-refresh] [--recovery-ms N] [--parser json|msgpack] [--allow-eio3]";
 
 fn main() -> std::io::Result<()> {
     let mut listen = Listen::default();
@@ -15,6 +15,10 @@ fn main() -> std::io::Result<()> {
     while let Some(arg) = args.next() {
         if arg == "--jwt-refresh" {
             auth.refresh = true;
+            continue;
+        }
+        if arg == "--allow-eio3" {
+            listen.allow_eio3 = true;
             continue;
         }
         let value = args.next();

@@ -1,18 +1,22 @@
 //! The interop server (see `test_servers::interop`): `socketio-interop [--port 3000]
 //! [--host 127.0.0.1] [--front builtin|axum] [--tls-cert FILE --tls-key FILE]
-//! [--parser json|msgpack]`.
+//! [--parser json|msgpack] [--allow-eio3]` (`--allow-eio3`: socket.io-client 2.x may connect).
 
 use socketio::proto::Parser;
 use test_servers::listen::{bad, Listen};
 
 const USAGE: &str = "usage: socketio-interop [--port N] [--host ADDR] [--front builtin|axum] \
-     [--tls-cert FILE --tls-key FILE] [--parser json|msgpack]";
+     [--tls-cert FILE --tls-key FILE] [--parser json|msgpack] [--allow-eio3]";
 
 fn main() -> std::io::Result<()> {
     let mut listen = Listen::default();
     let mut parser = Parser::Json;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
+        if arg == "--allow-eio3" {
+            listen.allow_eio3 = true;
+            continue;
+        }
         let value = args.next();
         match (arg.as_str(), value.as_deref()) {
             ("--parser", Some("json")) => parser = Parser::Json,

@@ -19,6 +19,7 @@ use super::namespace_state::{Authenticating, Connected, NamespaceState, Resumed,
 use super::packet::{Namespace, Packet};
 use super::parser::Parser;
 use super::payload::Payload;
+use super::protocol::{split_connect_namespace, v4_error, v4_socket_id, Protocol};
 use super::raw_json::RawJson;
 use super::reason::{CloseReason, DisconnectReason};
 use super::recovery::{Kept, RecoveryConfig};
@@ -260,6 +261,10 @@ pub struct Connection<W = ()> {
     wall_anchor: (Instant, Duration),
     /// The private session id of this connection's sockets (connection state recovery on).
     pid: Option<Box<str>>,
+    /// The protocol revision the client speaks (see [`Protocol`]).
+    protocol: Protocol,
+    /// Revision 4: when the implicit CONNECT of `/` is due (the open; `None` once done).
+    implicit_connect: Option<Instant>,
 }
 
 impl Connection {
@@ -299,6 +304,33 @@ impl<W> Connection<W> {
             credentials,
             wall_anchor: (now, unix_now),
             pid: None,
+            protocol: Protocol::V5,
+            implicit_connect: None,
+        }
+    }
+
+    /// Makes the connection speak `protocol` (the runtime knows it from the Engine.IO handshake:
+    /// `EIO=3` is [`Protocol::V4`]). Revision 4 joins the client to `/` at the open, as if it had
+    /// sent a CONNECT without payload: [`Connection::poll_timeout`] says it is due at once, and
+    /// any input from the client runs it first. Revision 4 has no connection state recovery.
+    pub fn with_protocol(mut self, protocol: Protocol) -> Self {
+        if protocol.is_v4() {
+            self.implicit_connect = Some(self.wall_anchor.0);
+            self.pid = None;
+        }
+        self.protocol = protocol;
+        self
+    }
+
+    /// The protocol revision the client speaks.
+    pub fn protocol(&self) -> &Protocol {
+        &self.protocol
+    }
+
+    /// Revision 4: joins `/` if that is still to do.
+    fn run_implicit_connect(&mut self, now: Instant) {
+        if self.implicit_connect.take().is_some() && !self.is_closed() {
+            self.connect_fresh(now, Namespace::main(), None);
         }
     }
 
@@ -351,6 +383,7 @@ impl<W> Connection<W> {
         if self.is_closed() {
             return;
         }
+        self.run_implicit_connect(now);
         if self.config.parser == Parser::MsgPack {
             return self.violation(DecodeError::from(MsgPackError::TextMessage).into());
         }
@@ -371,6 +404,7 @@ impl<W> Connection<W> {
         if self.is_closed() {
             return;
         }
+        self.run_implicit_connect(now);
         if self.config.parser == Parser::MsgPack {
             return match decode_msgpack(&data, &self.config.limits) {
                 Ok(packet) => self.on_packet(now, packet),
@@ -400,6 +434,9 @@ impl<W> Connection<W> {
     /// Fires the deadlines that are due at `now`: the connect timeout and acknowledgement
     /// deadlines.
     pub fn handle_timeout(&mut self, now: Instant) {
+        if self.implicit_connect.is_some_and(|due| now >= due) {
+            self.run_implicit_connect(now);
+        }
         if let Phase::AwaitingConnect {
             deadline: Some(deadline),
         } = self.phase
@@ -453,9 +490,13 @@ impl<W> Connection<W> {
     /// Refuses a namespace that is authenticating: CONNECT_ERROR with the `UnauthorizedError` data.
     fn refuse(&mut self, nsp: Namespace, error: AuthError) {
         self.namespaces.remove(nsp.as_str());
+        let data = match self.protocol {
+            Protocol::V5 => error.connect_error(),
+            Protocol::V4 { .. } => RawJson::from_trusted(error.data_json()),
+        };
         self.transmit(&Packet::ConnectError {
             nsp: nsp.clone(),
-            data: error.connect_error(),
+            data,
         });
         self.outputs.push_back(Output::AuthFailed { nsp, error });
     }
@@ -496,7 +537,8 @@ impl<W> Connection<W> {
             .namespaces
             .values()
             .filter_map(NamespaceState::deadline);
-        connect.into_iter().chain(namespaces).min()
+        let implicit = self.implicit_connect;
+        connect.into_iter().chain(implicit).chain(namespaces).min()
     }
 
     // ----- state -----
@@ -539,6 +581,7 @@ impl<W> Connection<W> {
     /// in event mode it waits for the `authenticate` event. Under [`AuthPolicy::App`] use
     /// [`Connection::accept_with`].
     pub fn accept(&mut self, nsp: &str, sid: &str) -> Result<(), ApiMisuse> {
+        let sid = &*self.socket_id(nsp, sid);
         let event_mode =
             matches!(self.auth.for_namespace(nsp), AuthPolicy::Jwt(p) if p.mode == AuthMode::Event);
         let (key, state) =
@@ -564,6 +607,7 @@ impl<W> Connection<W> {
         sid: &str,
         claims: AppClaims,
     ) -> Result<(), ApiMisuse> {
+        let sid = &*self.socket_id(nsp, sid);
         let app = matches!(self.auth.for_namespace(nsp), AuthPolicy::App { .. });
         let (key, state) = self.take_connecting(nsp, |_| app)?;
         self.join(key, sid, state, Identity::App(Arc::new(claims)));
@@ -599,7 +643,27 @@ impl<W> Connection<W> {
         }
     }
 
+    /// The socket id of a join: the runtime's `sid`, or under revision 4 the one made of the
+    /// Engine.IO sid (which the client computes itself).
+    fn socket_id<'s>(&self, nsp: &str, sid: &'s str) -> std::borrow::Cow<'s, str> {
+        match &self.protocol {
+            Protocol::V5 => sid.into(),
+            Protocol::V4 { engine_sid } => v4_socket_id(nsp, engine_sid).into(),
+        }
+    }
+
     fn reply_connect(&mut self, key: &Namespace, sid: &str, pid: Option<&str>) {
+        if self.protocol.is_v4() {
+            // Revision 4: no payload; the client knows its id.
+            self.transmit(&Packet::Connect {
+                nsp: key.clone(),
+                data: None,
+            });
+            if let Phase::AwaitingConnect { .. } = self.phase {
+                self.phase = Phase::Open;
+            }
+            return;
+        }
         let pid_len = pid.map_or(0, |p| super::json::string_len(p) + 7);
         let mut data = String::with_capacity(super::json::string_len(sid) + pid_len + 8);
         data.push_str("{\"sid\":");
@@ -667,6 +731,10 @@ impl<W> Connection<W> {
     pub fn reject(&mut self, nsp: &str, data: RawJson) -> Result<(), ApiMisuse> {
         let key = self.connecting_key(nsp)?;
         self.namespaces.remove(nsp);
+        let data = match self.protocol {
+            Protocol::V5 => data,
+            Protocol::V4 { .. } => v4_error(&data),
+        };
         self.transmit(&Packet::ConnectError { nsp: key, data });
         Ok(())
     }
@@ -814,6 +882,14 @@ impl<W> Connection<W> {
     // ----- internals -----
 
     fn on_packet(&mut self, now: Instant, packet: Packet) {
+        let packet = match packet {
+            // Revision 4: the query of the namespace is its auth payload.
+            Packet::Connect { nsp, .. } if self.protocol.is_v4() => {
+                let (nsp, data) = split_connect_namespace(&nsp);
+                Packet::Connect { nsp, data }
+            }
+            packet => packet,
+        };
         let refresh = matches!(&packet, Packet::Event { name, .. } if name == "authenticate")
             && self.refresh_policy(packet.nsp().as_str()).is_some();
         let state = self.namespaces.get_mut(packet.nsp().as_str());
@@ -897,7 +973,7 @@ impl<W> Connection<W> {
     }
 
     fn on_connect(&mut self, now: Instant, nsp: Namespace, data: Option<RawJson>) {
-        if self.config.recovery.is_some() {
+        if self.config.recovery.is_some() && !self.protocol.is_v4() {
             if let Some((pid, offset)) = resume_fields(data.as_ref()) {
                 let auth = data.clone();
                 let state = NamespaceState::Resuming(Resuming { data });

@@ -92,6 +92,7 @@ mod namespace_state;
 mod packet;
 mod parser;
 mod payload;
+mod protocol;
 mod raw_json;
 mod reason;
 mod recovery;
@@ -117,6 +118,7 @@ pub use packet::{
 };
 pub use parser::Parser;
 pub use payload::Payload;
+pub use protocol::Protocol;
 pub use raw_json::RawJson;
 pub use reason::{CloseReason, DisconnectReason};
 pub use recovery::{

@@ -63,6 +63,11 @@ impl ConnectionApp {
         if io.config.connection.recovery.is_some() {
             conn = conn.with_private_id(&io.sids.next_sid());
         }
+        // Engine.IO v3 clients (socket.io-client 2.x) speak Socket.IO revision 4.
+        if handshake.is_eio3() {
+            let engine_sid = session.handle.sid().into();
+            conn = conn.with_protocol(proto::Protocol::V4 { engine_sid });
+        }
         Self {
             engine: session.handle,
             handshake: session.handshake,

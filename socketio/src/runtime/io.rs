@@ -58,6 +58,13 @@ impl SocketIoConfig {
         self
     }
 
+    /// Lets socket.io-client 2.x connect (Engine.IO v3, Socket.IO protocol revision 4; Node's
+    /// `allowEIO3`). Off by default. They are served side by side with the other clients.
+    pub fn allow_eio3(mut self, allow: bool) -> Self {
+        self.engine.protocol.allow_eio3 = allow;
+        self
+    }
+
     /// Sets the connect timeout.
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
         self.connection.connect_timeout = timeout;

@@ -60,13 +60,13 @@ pub fn start_peer(script: &str) -> Result<(Peer, u16), String> {
     start_peer_with(script, &[])
 }
 
-/// [`start_peer`] with more arguments for the script (e.g. `--parser msgpack`).
-pub fn start_peer_with(script: &str, extra: &[&str]) -> Result<(Peer, u16), String> {
+/// [`start_peer`] with more flags for the script (e.g. `--allow-eio3`, `--parser msgpack`).
+pub fn start_peer_with(script: &str, flags: &[&str]) -> Result<(Peer, u16), String> {
     let ping_timeout = PEER_PING_TIMEOUT.as_millis().to_string();
     let mut child = Command::new("node")
         .arg(script)
         .args(["--port", "0", "--ping-timeout", &ping_timeout])
-        .args(extra)
+        .args(flags)
         .current_dir(peer_dir())
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
