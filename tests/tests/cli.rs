@@ -100,6 +100,7 @@ async fn list_prints_every_check_once() {
         .map(|c| c.name.to_string())
         .chain(sio::checks().iter().map(|c| c.name.to_string()))
         .chain(sio::recovery_checks().iter().map(|c| c.name.to_string()))
+        .chain(sio::msgpack_checks().iter().map(|c| c.name.to_string()))
         .collect();
     assert_eq!(names, expected);
     let unique: HashSet<&String> = names.iter().collect();
