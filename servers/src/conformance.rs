@@ -9,6 +9,9 @@
 //! (sender included) with the same arguments. The Engine.IO echo server is served on the same
 //! port at `/engine.io/`.
 //!
+//! With an admin password ([`start_with_admin`], `--admin-password P`) the Socket.IO Admin UI is
+//! served on `/admin` too (user `admin`, development mode).
+//!
 //! With [`AuthOptions`] that name a key, both namespaces require a JWT; after a successful
 //! authentication the server emits `claims` with the verified claims, then behaves as above.
 
@@ -17,6 +20,7 @@ use crate::echo;
 use crate::front::{self, Running};
 use crate::listen::Listen;
 use engineio::runtime::{Cors, Engine, ServerConfig};
+use socketio::admin::{AdminAuth, AdminConfig, AdminConfigError, AdminMode};
 use socketio::proto::{Payload, RecoveryConfig};
 use socketio::runtime::{Socket, SocketIo, SocketIoConfig};
 use std::net::SocketAddr;
@@ -129,12 +133,27 @@ pub async fn start_on(
     auth: &AuthOptions,
     recovery: Option<RecoveryConfig>,
 ) -> std::io::Result<ConformanceServer> {
+    start_with_admin(listen, auth, recovery, None).await
+}
+
+/// [`start_on`], with the Socket.IO Admin UI on `/admin` when `admin_password` is given
+/// (`--admin-password P`): user `admin`, development mode. The engine's CORS already allows any
+/// origin with credentials, so the UI may be served from anywhere.
+pub async fn start_with_admin(
+    listen: &Listen,
+    auth: &AuthOptions,
+    recovery: Option<RecoveryConfig>,
+    admin_password: Option<&str>,
+) -> std::io::Result<ConformanceServer> {
     let policies = auth
         .policies()
         .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
     let mut config = config().auth(policies);
     config.connection.recovery = recovery;
     let io = SocketIo::new(config);
+    if let Some(password) = admin_password {
+        instrument(&io, password)?;
+    }
     setup(&io);
     let echo_engine = Engine::new(echo::config());
     echo::serve_echo(&echo_engine);
@@ -144,4 +163,16 @@ pub async fn start_on(
     };
     let server = front::start(listen, vec![io.engine(), echo_engine], http).await?;
     Ok(ConformanceServer { server, io })
+}
+
+/// Turns the Admin UI on (see [`start_with_admin`]). The hash is made here at bcrypt's lowest
+/// cost: this is a test server, and its tests start it often.
+fn instrument(io: &SocketIo, password: &str) -> std::io::Result<()> {
+    let invalid = |e: AdminConfigError| std::io::Error::new(std::io::ErrorKind::InvalidInput, e);
+    let auth = AdminAuth::basic_with_password("admin", password, 4).map_err(invalid)?;
+    let config = AdminConfig::new(auth)
+        .mode(AdminMode::Development)
+        .server_id("conformance");
+    io.instrument(config).map_err(invalid)?;
+    Ok(())
 }

@@ -5,12 +5,13 @@ use test_servers::listen::{bad, Listen};
 const USAGE: &str = "usage: socketio-conformance [--port N] [--host ADDR] [--front builtin|axum] [--jwt-secret S] \
 [--jwt-public-key FILE] [--jwks FILE] [--jwt-algorithms LIST] [--jwt-issuer S] [--jwt-audience S]... \
 [--jwt-leeway-s N] [--token-sources auth,header,query,cookie] [--auth-mode handshake|event] \
-[--auth-timeout-ms N] [--jwt-refresh] [--recovery-ms N]";
+[--auth-timeout-ms N] [--jwt-refresh] [--recovery-ms N] [--admin-password P]";
 
 fn main() -> std::io::Result<()> {
     let mut listen = Listen::default();
     let mut auth = test_servers::auth_options::AuthOptions::default();
     let mut recovery = None;
+    let mut admin_password = None;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         if arg == "--jwt-refresh" {
@@ -19,6 +20,10 @@ fn main() -> std::io::Result<()> {
         }
         let value = args.next();
         let (flag, value) = (arg.as_str(), value.as_deref());
+        if flag == "--admin-password" {
+            admin_password = Some(value.ok_or_else(|| bad(USAGE))?.to_owned());
+            continue;
+        }
         if flag == "--recovery-ms" {
             let ms: u64 = value
                 .and_then(|v| v.parse().ok())
@@ -37,11 +42,16 @@ fn main() -> std::io::Result<()> {
         .enable_all()
         .build()?;
     runtime.block_on(async move {
-        let server = test_servers::conformance::start_on(&listen, &auth, recovery).await?;
+        let admin = admin_password.as_deref();
+        let server =
+            test_servers::conformance::start_with_admin(&listen, &auth, recovery, admin).await?;
         let addr = server.local_addr();
         let mode = if auth.enabled() { "with JWT authentication" } else { "without authentication" };
         let front = listen.front.name();
         println!("socket.io conformance server on http://{addr}/socket.io/ {mode} (engine.io echo on /engine.io/; {front})");
+        if admin.is_some() {
+            println!("admin UI namespace /admin (user admin) on http://{addr}");
+        }
         tokio::signal::ctrl_c().await?;
         server.shutdown().await;
         Ok(())
