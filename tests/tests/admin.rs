@@ -10,6 +10,7 @@ use conformance::ws::{Event, Opening, WebSocket};
 use engineio::runtime::{RunningServer, Server};
 use serde_json::{json, Value};
 use socketio::admin::{AdminAuth, AdminConfig, AdminMode};
+use socketio::proto::RecoveryConfig;
 use socketio::runtime::{SocketIo, SocketIoConfig};
 use std::time::Duration;
 
@@ -25,7 +26,11 @@ struct Fixture {
 }
 
 async fn start(config: AdminConfig) -> Fixture {
-    let io = SocketIo::new(SocketIoConfig::default());
+    start_with(SocketIoConfig::default(), config).await
+}
+
+async fn start_with(io_config: SocketIoConfig, config: AdminConfig) -> Fixture {
+    let io = SocketIo::new(io_config);
     io.instrument(config).unwrap();
     io.of("/").on_connection(|socket| {
         socket.on("ping-me", |socket, args, _| {
@@ -306,4 +311,23 @@ async fn read_only_refuses_actions_and_production_tells_no_sockets() {
     );
     client.send(r#"42["ping-me"]"#).await;
     assert!(client.event("/", "pong-you").await.is_empty());
+}
+
+/// With connection state recovery on, a socket joins its rooms under the recovery store's lock,
+/// the admin namespace's own sockets too: what the admin is told of it must not wait for that
+/// lock (the chat demo's setting).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_recovery_on_the_admin_is_told_without_deadlock() {
+    let io_config = SocketIoConfig::default().connection_state_recovery(RecoveryConfig::default());
+    let f = start_with(io_config, AdminConfig::new(AdminAuth::None)).await;
+    let mut ui = Client::open(&f.target, "").await;
+    assert!(ui
+        .connect("/admin", json!({}))
+        .await
+        .starts_with("40/admin,"));
+    ui.event("/admin", "config").await;
+    let mut client = Client::open(&f.target, "").await;
+    let id = sid_of(&client.connect("/", json!({})).await);
+    ui.event_where("/admin", "socket_connected", |a| a[0]["id"] == json!(id))
+        .await;
 }

@@ -4,7 +4,10 @@
 //! and disconnects (Node admin-ui's `registerVerboseListeners`).
 //!
 //! Everything told goes to the admin namespace as a broadcast (so to the admin sockets of every
-//! node of a cluster); nothing is encoded while no admin socket listens.
+//! node of a cluster), from a task of its own ([`emitter`]): a hook may be called under a lock of
+//! the runtime (a room change under the recovery store's lock, say), and the broadcast takes locks
+//! of its own. Nothing is built while no admin socket listens; what a stalled emitter cannot take
+//! ([`QUEUE`] events behind) is dropped, as a volatile emit would be.
 
 use super::serialize::{serialize, TransportState};
 use super::stats::Stats;
@@ -15,24 +18,39 @@ use engineio::proto::{CloseReason, Transport};
 use serde_json::{json, Value};
 use std::sync::{Arc, Weak};
 use std::time::SystemTime;
+use tokio::sync::mpsc;
+
+/// Events waiting for the emitter task at most.
+const QUEUE: usize = 4096;
+
+/// An event for the admin namespace: its name and arguments.
+pub(crate) type Told = (&'static str, Vec<RawJson>);
 
 /// The observer of one instrumented server.
 pub(crate) struct Instrumentation {
     me: Weak<Instrumentation>,
     pub(crate) stats: Stats,
-    pub(crate) admin: Arc<Namespace>,
+    admin: Arc<Namespace>,
     development: bool,
+    queue: mpsc::Sender<Told>,
 }
 
 impl Instrumentation {
-    /// The observer that tells `admin`; sockets and events too when `development`.
-    pub(crate) fn new(admin: Arc<Namespace>, development: bool) -> Arc<Self> {
-        Arc::new_cyclic(|me| Self {
+    /// The observer that tells `admin`; sockets and events too when `development`. The receiver
+    /// is for [`emitter`].
+    pub(crate) fn new(
+        admin: Arc<Namespace>,
+        development: bool,
+    ) -> (Arc<Self>, mpsc::Receiver<Told>) {
+        let (queue, told) = mpsc::channel(QUEUE);
+        let instrumentation = Arc::new_cyclic(|me| Self {
             me: me.clone(),
             stats: Stats::default(),
             admin,
             development,
-        })
+            queue,
+        });
+        (instrumentation, told)
     }
 
     /// Whether anyone would hear: an admin socket here, or a cluster with maybe some there.
@@ -40,13 +58,10 @@ impl Instrumentation {
         self.admin.adapter().cluster().get().is_some() || self.admin.socket_count() > 0
     }
 
-    /// Emits `event` to the admin namespace with these arguments.
-    pub(crate) fn tell(&self, event: &str, args: impl FnOnce() -> Vec<RawJson>) {
-        if !self.heard() {
-            return;
-        }
-        if let Ok(payload) = Payload::json(args()) {
-            let _ = self.admin.broadcast().emit(event, payload);
+    /// Has `event` emitted to the admin namespace with these arguments.
+    pub(crate) fn tell(&self, event: &'static str, args: impl FnOnce() -> Vec<RawJson>) {
+        if self.heard() {
+            let _ = self.queue.try_send((event, args()));
         }
     }
 
@@ -62,7 +77,7 @@ impl Instrumentation {
     }
 
     /// Tells the admin about an event `name` with `args`, received from or sent to `socket`.
-    fn tell_event(&self, kind: &str, socket: &Socket, name: &str, args: &Payload) {
+    fn tell_event(&self, kind: &'static str, socket: &Socket, name: &str, args: &Payload) {
         self.tell(kind, || {
             let mut list = String::from("[");
             list.push_str(&Value::String(name.to_owned()).to_string());
@@ -79,6 +94,15 @@ impl Instrumentation {
                 now_arg(),
             ]
         });
+    }
+}
+
+/// Emits what the instrumentation tells, in order, until it is gone.
+pub(crate) async fn emitter(admin: Arc<Namespace>, mut told: mpsc::Receiver<Told>) {
+    while let Some((event, args)) = told.recv().await {
+        if let Ok(payload) = Payload::json(args) {
+            let _ = admin.broadcast().emit(event, payload);
+        }
     }
 }
 

@@ -3,7 +3,7 @@
 
 use super::actions::{self, FEATURES};
 use super::config::{AdminConfig, AdminConfigError, AdminMode};
-use super::hooks::Instrumentation;
+use super::hooks::{emitter, Instrumentation};
 use super::login::{Login, NewSession};
 use super::serialize::serialize;
 use super::time::unix_ms;
@@ -40,11 +40,12 @@ impl SocketIo {
         }
         let admin = self.of(&config.namespace);
         let development = config.mode == AdminMode::Development;
-        let instrumentation = Instrumentation::new(admin.clone(), development);
+        let (instrumentation, told) = Instrumentation::new(admin.clone(), development);
         let observer: Arc<dyn Observer> = instrumentation.clone();
         if inner.observer.set(observer).is_err() {
             return Err(AdminConfigError::AlreadyInstrumented);
         }
+        tokio::spawn(emitter(admin.clone(), told));
         if development {
             watch_rooms(&inner, &instrumentation);
         }
