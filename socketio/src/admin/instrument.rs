@@ -6,9 +6,9 @@ use super::config::{AdminConfig, AdminConfigError, AdminMode};
 use super::hooks::{emitter, Instrumentation};
 use super::login::{Login, NewSession};
 use super::serialize::serialize;
-use super::time::unix_ms;
+use super::time::{iso8601, unix_ms};
 use crate::runtime::io::{IoInner, RoomWatch};
-use crate::runtime::{FetchedSocket, Namespace, Observer, SocketIo};
+use crate::runtime::{FetchedSocket, Namespace, Observer, SocketInfo, SocketIo};
 use serde_json::{json, Value};
 use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant, SystemTime};
@@ -123,20 +123,35 @@ async fn all_sockets(io: &Arc<IoInner>) -> Vec<Value> {
         match op.fetch_all_sockets().await {
             Ok(sockets) => out.extend(sockets.iter().map(|s| match s {
                 FetchedSocket::Local(socket) => serialize(socket),
-                FetchedSocket::Remote(remote) => json!({
-                    "id": remote.info.id,
-                    "clientId": remote.info.id.chars().take(12).collect::<String>(),
-                    "transport": "websocket",
-                    "nsp": ns.name(),
-                    "data": remote.info.data,
-                    "handshake": remote.info.handshake,
-                    "rooms": remote.info.rooms.iter().map(|r| r.to_string()).collect::<Vec<_>>(),
-                }),
+                FetchedSocket::Remote(remote) => serialize_remote(&ns, &remote.info),
             })),
             Err(_) => out.extend(ns.sockets().iter().map(serialize)),
         }
     }
     out
+}
+
+/// A socket of another node as the UI reads it: what the cluster reported (its CONNECT payload
+/// left out). Its client id is its socket id and its transport `websocket`: the cluster does not
+/// carry them.
+fn serialize_remote(ns: &Namespace, info: &SocketInfo) -> Value {
+    let mut handshake = info.handshake.clone();
+    if let Some(object) = handshake.as_object_mut() {
+        object.remove("auth");
+        let issued = object.get("issued").and_then(Value::as_u64).unwrap_or(0);
+        object.entry("issued").or_insert(Value::from(issued));
+        let time = iso8601(std::time::UNIX_EPOCH + Duration::from_millis(issued));
+        object.entry("time").or_insert(Value::from(time));
+    }
+    json!({
+        "id": info.id,
+        "clientId": info.id.chars().take(12).collect::<String>(),
+        "transport": "websocket",
+        "nsp": ns.name(),
+        "data": info.data,
+        "handshake": handshake,
+        "rooms": info.rooms.iter().map(|r| r.to_string()).collect::<Vec<_>>(),
+    })
 }
 
 /// What `server_stats` says of this server besides its counters.
