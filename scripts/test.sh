@@ -99,7 +99,7 @@ done
 # socket.io-msgpack-parser against our server and, to prove the test, Node's.
 for run in "tests/interop/engineio/run.sh --front axum" "tests/interop/socketio/run.sh --front axum" \
   "tests/interop/python/run.sh --front axum" "tests/interop/browser/run.sh --front axum" \
-  "tests/interop/recovery/run.sh --front axum" \
+  "tests/interop/recovery/run.sh --front axum" "tests/interop/admin/run.sh --front axum" \
   "tests/interop/engineio/run.sh --tls" \
   "tests/interop/socketio/run.sh --tls" "tests/interop/python/run.sh --tls -- -k polling" \
   "tests/interop/socketio/run.sh --parser msgpack" "tests/interop/socketio/run.sh --parser msgpack --peer node" \

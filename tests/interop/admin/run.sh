@@ -4,7 +4,7 @@
 # playwright-core with Debian's /usr/bin/chromium. The UI is served from another origin than the
 # server (CORS with credentials, as a deployed UI is).
 #   bash tests/interop/admin/run.sh                the built-in server
-#   bash tests/interop/admin/run.sh --front axum   the same server as an axum Router (tower Service)
+#   bash tests/interop/admin/run.sh --front axum   the same server as an axum Router (tower Service; scripts/test.sh runs both)
 # Without /usr/bin/chromium: with CI or REQUIRE_ALL=1 set it installs the `chromium` package with
 # apt-get, otherwise it says why it skips and exits 0. Installs its npm packages (npm ci) when
 # missing. Respects CARGO_TARGET_DIR. SCREENSHOT_DIR (default: a temporary folder) keeps the
