@@ -254,6 +254,9 @@ async fn development_mode_shows_sockets_rooms_events_and_acts() {
     assert_eq!(joined[..3], [json!("/"), json!("blue"), json!(id)]);
     ui.send(r#"42/admin,["emit","/","blue","hello",7]"#).await;
     assert_eq!(client.event("/", "hello").await, [json!(7)]);
+    // A broadcast reaches the socket's outgoing handlers too.
+    let sent = ui.event("/admin", "event_sent").await;
+    assert_eq!(sent[..3], [json!("/"), json!(id), json!(["hello", 7])]);
     ui.send(r#"42/admin,["leave","/","blue"]"#).await;
     let left = ui.event("/admin", "room_left").await;
     assert_eq!(left[..3], [json!("/"), json!("blue"), json!(id)]);
@@ -330,4 +333,76 @@ async fn with_recovery_on_the_admin_is_told_without_deadlock() {
     let id = sid_of(&client.connect("/", json!({})).await);
     ui.event_where("/admin", "socket_connected", |a| a[0]["id"] == json!(id))
         .await;
+}
+
+/// A JWT for `sub`, signed with `secret` (HS256), valid for a minute.
+fn token(secret: &[u8], sub: &str) -> String {
+    use jwt_auth::{Algorithm, Claims, Header, SigningKey, SystemRandom};
+    let key = SigningKey::hmac(secret)
+        .unwrap()
+        .with_algorithm(Algorithm::HS256)
+        .unwrap();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let claims = Claims::new().with("sub", sub).with("exp", now + 60);
+    jwt_auth::sign(
+        &Header::new(Algorithm::HS256),
+        &claims,
+        &key,
+        &SystemRandom::new(),
+    )
+    .unwrap()
+}
+
+/// The admin namespace behind the server's JWT policy (here with no password of its own), and
+/// an authenticated socket shown with its `sub`, never its token.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn behind_the_jwt_policy_sockets_show_their_sub_not_their_token() {
+    use jwt_auth::{Algorithm, Key, Validation, Verifier};
+    use socketio::proto::{AuthPolicies, AuthPolicy, JwtPolicy, TokenSource};
+    let secret = b"an HS256 secret of at least 32 bytes!!";
+    let key = Key::hmac(secret)
+        .unwrap()
+        .with_algorithm(Algorithm::HS256)
+        .unwrap();
+    let mut policy = JwtPolicy::new(Verifier::new(
+        key,
+        Validation::new().algorithms(Algorithm::HS256),
+    ));
+    policy.sources = vec![TokenSource::AuthPayload, TokenSource::Query];
+    policy.refresh = true;
+    let io_config = SocketIoConfig::default().auth(AuthPolicies {
+        default: AuthPolicy::Jwt(std::sync::Arc::new(policy)),
+        namespaces: Vec::new(),
+    });
+    let f = start_with(io_config, AdminConfig::new(AdminAuth::None)).await;
+    let mut ui = Client::open(&f.target, "").await;
+    let refused = ui.connect("/admin", json!({})).await;
+    assert!(refused.starts_with("44/admin,"), "{refused}");
+    let admin_token = token(secret, "ops");
+    let accepted = ui.connect("/admin", json!({ "token": admin_token })).await;
+    assert!(accepted.starts_with("40/admin,"), "{accepted}");
+    ui.event("/admin", "config").await;
+    let alice = token(secret, "alice");
+    let mut client = Client::open(&f.target, &format!("&token={alice}")).await;
+    let id = sid_of(&client.connect("/", json!({ "token": alice })).await);
+    let connected = ui
+        .event_where("/admin", "socket_connected", |a| a[0]["id"] == json!(id))
+        .await;
+    let socket = &connected[0];
+    assert_eq!(socket["handshake"]["sub"], json!("alice"));
+    assert_eq!(socket["data"]["sub"], json!("alice"));
+    assert!(!socket.to_string().contains(&alice), "{socket}");
+    // A fresh token sent in-band: the UI is told the socket's data again.
+    let fresh = token(secret, "alice");
+    client
+        .send(&format!(r#"42["authenticate",{{"token":"{fresh}"}}]"#))
+        .await;
+    let updated = ui.event("/admin", "socket_updated").await;
+    assert_eq!(
+        updated[0],
+        json!({"id": id, "nsp": "/", "data": {"sub": "alice"}})
+    );
 }

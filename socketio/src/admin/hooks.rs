@@ -9,7 +9,7 @@
 //! of its own. Nothing is built while no admin socket listens; what a stalled emitter cannot take
 //! ([`QUEUE`] events behind) is dropped, as a volatile emit would be.
 
-use super::serialize::{serialize, TransportState};
+use super::serialize::{serialize, socket_data, TransportState};
 use super::stats::Stats;
 use super::time::{iso8601, unix_ms};
 use crate::proto::{Payload, RawJson};
@@ -151,6 +151,14 @@ impl Observer for Instrumentation {
 
     fn packets_out(&self, packets: usize, bytes: usize) {
         self.stats.packets_out(packets, bytes);
+    }
+
+    fn identity_changed(&self, socket: &Socket) {
+        if self.development {
+            let update =
+                json!({"id": socket.id(), "nsp": socket.nsp(), "data": socket_data(socket)});
+            self.tell("socket_updated", || vec![RawJson::from(&update)]);
+        }
     }
 
     fn socket_connected(&self, socket: &Socket, websocket: bool) {

@@ -76,7 +76,6 @@ pub(crate) fn serialize(socket: &Socket) -> Value {
     };
     let issued = socket.issued();
     let sub = socket.subject();
-    let mut data = Map::new();
     let mut shake = json!({
         "address": address,
         "headers": headers,
@@ -87,9 +86,8 @@ pub(crate) fn serialize(socket: &Socket) -> Value {
         "url": url,
         "xdomain": handshake.header("origin").is_some(),
     });
-    if let (Some(sub), Some(object)) = (&sub, shake.as_object_mut()) {
-        object.insert("sub".to_owned(), Value::String(sub.clone()));
-        data.insert("sub".to_owned(), Value::String(sub.clone()));
+    if let (Some(sub), Some(object)) = (sub, shake.as_object_mut()) {
+        object.insert("sub".to_owned(), Value::String(sub));
     }
     let client_id: String = socket.engine_sid().chars().take(12).collect();
     json!({
@@ -97,10 +95,20 @@ pub(crate) fn serialize(socket: &Socket) -> Value {
         "clientId": client_id,
         "transport": transport,
         "nsp": socket.nsp(),
-        "data": data,
+        "data": socket_data(socket),
         "handshake": shake,
         "rooms": socket.rooms().iter().map(|r| r.to_string()).collect::<Vec<_>>(),
     })
+}
+
+/// What the UI shows as the socket's data: the JWT `sub` of an authenticated socket (the
+/// application's own data is typed, not JSON, and stays out).
+pub(crate) fn socket_data(socket: &Socket) -> Value {
+    let mut data = Map::new();
+    if let Some(sub) = socket.subject() {
+        data.insert("sub".to_owned(), Value::String(sub));
+    }
+    Value::Object(data)
 }
 
 /// The query string as an object (Node's `handshake.query`), without `token`.

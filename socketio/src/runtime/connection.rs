@@ -399,6 +399,9 @@ impl ConnectionApp {
                 Output::Reauthenticated { nsp, identity } => {
                     if let Some(socket) = self.socket(&nsp) {
                         socket.set_identity(identity);
+                        if let Some(probe) = &self.probe {
+                            probe.identity_changed(socket);
+                        }
                     }
                 }
                 Output::AuthFailed { nsp, .. } => {

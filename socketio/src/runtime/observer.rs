@@ -30,6 +30,8 @@ pub(crate) trait Observer: Send + Sync {
     /// A socket joined its namespace, before the application's connection handler sees it;
     /// `websocket` when its connection is on WebSocket now.
     fn socket_connected(&self, socket: &Socket, websocket: bool);
+    /// A socket's identity changed (a fresh token, sent in-band).
+    fn identity_changed(&self, socket: &Socket);
 }
 
 /// One connection's link to the observer: the observer and the connection's transport.
@@ -70,6 +72,11 @@ impl ConnectionProbe {
     pub(crate) fn on_transmit(&self, packet: &Encoded) {
         let (messages, _) = packet.messages_and_weight();
         self.observer.packets_out(messages, packet.byte_len());
+    }
+
+    /// Reports a socket whose identity just changed.
+    pub(crate) fn identity_changed(&self, socket: &Socket) {
+        self.observer.identity_changed(socket);
     }
 
     /// Reports a socket that just joined its namespace.
