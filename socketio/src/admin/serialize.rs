@@ -184,4 +184,15 @@ mod tests {
         assert_eq!(percent_decode("%41%"), "A%");
         assert_eq!(percent_decode("%4"), "%4");
     }
+
+    proptest::proptest! {
+        /// Bad input never panics: any query string decodes, and never shows a `token` parameter.
+        #[test]
+        fn any_query_decodes(query in "[a-z=&%+0-9A-F]{0,30}|.{0,30}") {
+            let object = query_object(&query);
+            proptest::prop_assert!(object.get("token").is_none());
+            let rest = query_string_without_token(&query);
+            proptest::prop_assert!(query_object(&rest).get("token").is_none());
+        }
+    }
 }

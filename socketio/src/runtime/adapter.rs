@@ -289,6 +289,39 @@ mod tests {
         socket
     }
 
+    #[test]
+    fn the_room_hook_hears_every_change_after_the_lock() {
+        let ns = Namespace::new(proto::Namespace::main(), proto::Parser::Json);
+        let heard = Arc::new(Mutex::new(Vec::new()));
+        let (sink, weak) = (heard.clone(), Arc::downgrade(&ns));
+        ns.adapter()
+            .set_room_hook(Arc::new(move |room, id, change| {
+                // The adapter's lock is free: the hook may use it.
+                let members = weak.upgrade().map_or(0, |ns| ns.adapter().len());
+                sink.lock()
+                    .unwrap()
+                    .push(format!("{change:?} {room} {id} {members}"));
+            }));
+        let a = socket(&ns, "a");
+        a.join("red");
+        a.join("red");
+        a.join("blue");
+        a.leave("red");
+        a.leave("red");
+        ns.adapter().remove("a");
+        assert_eq!(
+            *heard.lock().unwrap(),
+            [
+                "Joined a a 1",
+                "Joined red a 1",
+                "Joined blue a 1",
+                "Left red a 1",
+                "Left a a 0",
+                "Left blue a 0",
+            ]
+        );
+    }
+
     fn ids(adapter: &Adapter<Socket>, rooms: &[&str], except: &[&str]) -> Vec<String> {
         let selector = Selector {
             rooms: rooms.iter().map(|r| Room::from(*r)).collect(),
