@@ -123,10 +123,22 @@ await scenario("a wrong password shows the UI's error", async () => {
 });
 
 const page = await newPage(browser, "admin");
+// The UI starts on polling (then upgrades): its requests cross origins with credentials.
+const pollingAnswers = [];
+page.on("response", (r) => {
+  if (r.url().startsWith(SERVER) && r.url().includes("transport=polling")) {
+    pollingAnswers.push([r.status(), r.headers()["access-control-allow-credentials"]]);
+  }
+});
 
 await scenario("the right password logs in: the dashboard shows this server and its clients", async () => {
   await login(page, UI, PASSWORD);
   await page.locator(".v-dialog--active").waitFor({ state: "detached", ...WAIT });
+  check(pollingAnswers.length > 0, "the UI made no polling request");
+  check(
+    pollingAnswers.every(([status, credentials]) => status === 200 && credentials === "true"),
+    `polling answers: ${JSON.stringify(pollingAnswers)}`,
+  );
   // server_stats came: the server list shows the conformance server, healthy.
   await goTo(page, UI, "/servers/");
   await page.locator("td", { hasText: "conformance" }).first().waitFor(WAIT);
@@ -191,6 +203,28 @@ await scenario("disconnecting a socket from the UI disconnects the client", asyn
   await goTo(page, UI, "/sockets/");
   await page.locator("td", { hasText: alice.id }).first().waitFor(WAIT);
   await page.locator("td", { hasText: bobId }).first().waitFor({ state: "detached", ...WAIT });
+});
+
+await scenario("WebSocket only (the UI's advanced option): it connects without polling", async () => {
+  const ws = await newPage(browser, "ws-only");
+  const polls = [];
+  ws.on("request", (r) => {
+    if (r.url().includes("transport=polling")) polls.push(r.url());
+  });
+  await ws.goto(UI);
+  const dialog = ws.locator(".v-dialog--active");
+  await dialog.waitFor(WAIT);
+  await dialog.getByLabel("Server URL").fill(SERVER);
+  await dialog.getByLabel("Username").fill("admin");
+  await dialog.getByLabel("Password").fill(PASSWORD);
+  await dialog.getByText("Advanced options").click();
+  await dialog.getByText("WebSocket only?").click();
+  await dialog.getByRole("button", { name: "Connect" }).click();
+  await dialog.waitFor({ state: "detached", ...WAIT });
+  await goTo(ws, UI, "/sockets/");
+  await ws.locator("td", { hasText: alice.id }).first().waitFor(WAIT);
+  check(polls.length === 0, `polling requests: ${polls.join(" ")}`);
+  await ws.context().close();
 });
 
 await scenario("no page errors", async () => {
