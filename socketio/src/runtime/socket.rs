@@ -219,8 +219,9 @@ impl Socket {
     }
 
     /// Registers a handler called for every event sent to this client (Node's
-    /// `socket.onAnyOutgoing`): its own emits and the broadcasts that reach it, with the event
-    /// name and arguments, before they are queued.
+    /// `socket.onAnyOutgoing`), with the event name and arguments: its own emits (just before
+    /// they are queued) and the broadcasts that reach it (just after, once the namespace's rooms
+    /// are unlocked). Acknowledgements are not events and do not call it.
     pub fn on_any_outgoing<F>(&self, handler: F)
     where
         F: Fn(&Socket, &str, &Payload) + Send + Sync + 'static,
