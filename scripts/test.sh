@@ -63,6 +63,7 @@ step "no import cycles between the files of each runtime (scripts/import_cycles.
 if command -v python3 >/dev/null 2>&1; then
   python3 scripts/import_cycles.py engineio/src/runtime --quiet
   python3 scripts/import_cycles.py socketio/src/runtime --quiet --allow=namespace,socket
+  python3 scripts/import_cycles.py socketio/src/admin --quiet
 else
   missing "python3 is not installed: the import-cycle check cannot run"
 fi
