@@ -132,8 +132,9 @@ async fn all_sockets(io: &Arc<IoInner>) -> Vec<Value> {
 }
 
 /// A socket of another node as the UI reads it: what the cluster reported (its CONNECT payload
-/// left out). Its client id is its socket id and its transport `websocket`: the cluster does not
-/// carry them.
+/// left out). A Node node instrumented by admin-ui reports the client id and transport in
+/// `data._admin` (taken out of the data shown, as Node does); for ours the client id is the socket
+/// id and the transport `websocket`: the cluster does not carry them.
 fn serialize_remote(ns: &Namespace, info: &SocketInfo) -> Value {
     let mut handshake = info.handshake.clone();
     if let Some(object) = handshake.as_object_mut() {
@@ -143,12 +144,20 @@ fn serialize_remote(ns: &Namespace, info: &SocketInfo) -> Value {
         let time = iso8601(std::time::UNIX_EPOCH + Duration::from_millis(issued));
         object.entry("time").or_insert(Value::from(time));
     }
+    let mut data = info.data.clone();
+    let admin = data.as_object_mut().and_then(|d| d.remove("_admin"));
+    let from_admin = |key: &str| {
+        let value = admin.as_ref()?.get(key)?.as_str()?;
+        Some(value.to_owned())
+    };
+    let client_id = from_admin("clientId").unwrap_or_else(|| info.id.chars().take(12).collect());
+    let transport = from_admin("transport").unwrap_or_else(|| "websocket".to_owned());
     json!({
         "id": info.id,
-        "clientId": info.id.chars().take(12).collect::<String>(),
-        "transport": "websocket",
+        "clientId": client_id,
+        "transport": transport,
         "nsp": ns.name(),
-        "data": info.data,
+        "data": data,
         "handshake": handshake,
         "rooms": info.rooms.iter().map(|r| r.to_string()).collect::<Vec<_>>(),
     })
@@ -216,4 +225,40 @@ fn server_stats(io: &IoInner, instrumentation: &Instrumentation, server: &Server
         "aggregatedEvents": instrumentation.stats.take_aggregated(),
         "namespaces": namespaces,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::runtime::Room;
+
+    #[test]
+    fn remote_sockets_as_the_ui_reads_them() {
+        let ns = Namespace::new(crate::proto::Namespace::main(), crate::proto::Parser::Json);
+        let info = SocketInfo {
+            id: "abcdefghijklmnop".into(),
+            rooms: vec![Room::from("abcdefghijklmnop"), Room::from("red")],
+            handshake: json!({"address": "10.0.0.1", "auth": {"user": "x"}, "issued": 1000}),
+            data: json!({"_admin": {"clientId": "c1", "transport": "polling"}, "n": 1}),
+        };
+        let shown = serialize_remote(&ns, &info);
+        assert_eq!(shown["clientId"], json!("c1"));
+        assert_eq!(shown["transport"], json!("polling"));
+        assert_eq!(shown["data"], json!({"n": 1}));
+        assert_eq!(shown["handshake"]["auth"], Value::Null);
+        assert_eq!(
+            shown["handshake"]["time"],
+            json!("1970-01-01T00:00:01.000Z")
+        );
+        assert_eq!(shown["rooms"], json!(["abcdefghijklmnop", "red"]));
+        // One of ours: no `_admin`, no `issued` from an older node.
+        let info = SocketInfo {
+            handshake: Value::Null,
+            data: Value::Null,
+            ..info
+        };
+        let shown = serialize_remote(&ns, &info);
+        assert_eq!(shown["clientId"], json!("abcdefghijkl"));
+        assert_eq!(shown["transport"], json!("websocket"));
+    }
 }
