@@ -3,13 +3,14 @@
 //! `username` and `password` are checked against the bcrypt hash, and a good pair gets a fresh
 //! session id (the socket is sent it as the `session` event once connected). Anything else is
 //! refused with `invalid credentials`, the message the UI recognises. Password attempts are
-//! limited per remote address.
+//! limited per remote address, and bcrypt checks in flight overall.
 
 use super::password::PasswordHash;
 use super::rate_limit::AttemptLimiter;
 use super::sessions::SessionStore;
 use crate::runtime::{ConnectContext, ConnectError};
 use engineio::runtime::SidGenerator;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
@@ -26,6 +27,9 @@ const LIMITER_CAPACITY: usize = 4096;
 const SESSION_TTL: Duration = Duration::from_secs(86_400);
 /// Live sessions at most.
 const SESSION_CAPACITY: usize = 1024;
+/// bcrypt checks running at once, at most (each takes a blocking thread for 2^cost rounds): an
+/// attacker with many addresses gets refusals, not the server's every core.
+const MAX_VERIFYING: usize = 4;
 
 /// A session id given to a socket that logged in with its password, to send it once connected.
 #[derive(Clone, Debug)]
@@ -37,7 +41,27 @@ pub(crate) struct Login {
     hash: PasswordHash,
     sessions: Mutex<SessionStore>,
     limiter: Mutex<AttemptLimiter>,
+    verifying: AtomicUsize,
     sids: SidGenerator,
+}
+
+/// One of the [`MAX_VERIFYING`] places, held by the blocking check itself (a CONNECT given up
+/// meanwhile does not give it back early), given back when dropped.
+struct Verifying(Arc<Login>);
+
+impl Verifying {
+    fn take(login: &Arc<Login>) -> Option<Self> {
+        let taken = (login.verifying).fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
+            (n < MAX_VERIFYING).then_some(n + 1)
+        });
+        taken.is_ok().then(|| Self(login.clone()))
+    }
+}
+
+impl Drop for Verifying {
+    fn drop(&mut self) {
+        self.0.verifying.fetch_sub(1, Ordering::AcqRel);
+    }
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -56,6 +80,7 @@ impl Login {
                 Duration::from_secs(1),
                 LIMITER_CAPACITY,
             )),
+            verifying: AtomicUsize::new(0),
             sids: SidGenerator::new(),
         }
     }
@@ -79,9 +104,11 @@ impl Login {
         if username != self.username {
             return Err(ConnectError::new(INVALID_CREDENTIALS));
         }
-        // bcrypt takes 2^cost rounds on purpose: off the async workers.
-        let login = self.clone();
-        let matches = tokio::task::spawn_blocking(move || login.hash.verify(&password))
+        // bcrypt takes 2^cost rounds on purpose: off the async workers, a few at a time.
+        let Some(place) = Verifying::take(&self) else {
+            return Err(ConnectError::new(TOO_MANY_ATTEMPTS));
+        };
+        let matches = tokio::task::spawn_blocking(move || place.0.hash.verify(&password))
             .await
             .unwrap_or(false);
         if !matches {
