@@ -85,6 +85,8 @@ async function goTo(page, uiUrl, hash) {
 // ----- scenarios -----
 
 const results = [];
+// The logged-in admin page (set once it exists).
+let page = null;
 
 async function scenario(name, body) {
   try {
@@ -94,6 +96,13 @@ async function scenario(name, body) {
   } catch (e) {
     results.push([name, e]);
     console.log(`FAIL ${name}: ${e.message.split("\n")[0]}`);
+    // What the UI showed then, for the log.
+    if (typeof page !== "undefined" && page) {
+      const shot = join(SHOTS, `failed-${results.length}.png`);
+      await page.screenshot({ path: shot, fullPage: true }).catch(() => {});
+      const text = await page.locator("body").innerText().catch(() => "");
+      console.log(`     url ${page.url()}; screenshot ${shot}; page: ${text.replace(/\s+/g, " ").slice(0, 300)}`);
+    }
   }
 }
 
@@ -106,6 +115,11 @@ const browser = await chromium.launch({
 
 const alice = await connectClient({ name: "alice" });
 const bob = await connectClient({ name: "bob", token: "must-not-show" });
+// A client gone early (e.g. a heartbeat missed on a loaded machine) explains later failures.
+const disconnects = [];
+for (const [name, s] of [["alice", alice], ["bob", bob]]) {
+  s.on("disconnect", (reason) => disconnects.push(`${name}: ${reason}`));
+}
 // alice joins `lobby` the way the UI would ask (an admin socket's `join`), before the UI opens.
 const helper = io(`${SERVER}/admin`, { forceNew: true, auth: { username: "admin", password: PASSWORD } });
 await new Promise((resolve, reject) => {
@@ -122,7 +136,7 @@ await scenario("a wrong password shows the UI's error", async () => {
   await page.context().close();
 });
 
-const page = await newPage(browser, "admin");
+page = await newPage(browser, "admin");
 // The UI starts on polling (then upgrades): its requests cross origins with credentials.
 const pollingAnswers = [];
 page.on("response", (r) => {
@@ -235,6 +249,7 @@ await browser.close();
 uiServer.close();
 for (const s of [alice, bob, helper]) s.disconnect();
 
+if (disconnects.length) console.log(`client disconnects: ${disconnects.join(", ")}`);
 const failed = results.filter(([, e]) => e);
 console.log(`${results.length - failed.length} passed, ${failed.length} failed`);
 process.exit(failed.length ? 1 : 0);
