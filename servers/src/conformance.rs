@@ -133,25 +133,39 @@ pub async fn start_on(
     auth: &AuthOptions,
     recovery: Option<RecoveryConfig>,
 ) -> std::io::Result<ConformanceServer> {
-    start_with_admin(listen, auth, recovery, None).await
+    start_with_admin(listen, auth, recovery, &ExtraOptions::default()).await
 }
 
-/// [`start_on`], with the Socket.IO Admin UI on `/admin` when `admin_password` is given
-/// (`--admin-password P`): user `admin`, development mode. The engine's CORS already allows any
+/// What `--admin-password` and the heartbeat flags change (nothing by default): options of this
+/// server that the conformance checks never use.
+#[derive(Clone, Debug, Default)]
+pub struct ExtraOptions {
+    /// `--admin-password P`: the Admin UI on `/admin`, user `admin`.
+    pub password: Option<String>,
+    /// `--ping-interval-ms N` and `--ping-timeout-ms N` instead of 300 and 200: a suite driving a
+    /// browser on a loaded machine (the Admin UI's) cannot keep clients alive at 200 ms.
+    pub heartbeat: Option<(Duration, Duration)>,
+}
+
+/// [`start_on`], with the Socket.IO Admin UI on `/admin` when a password is given
+/// (`--admin-password P`): user `admin`, development mode; and another heartbeat if asked. The engine's CORS already allows any
 /// origin with credentials, so the UI may be served from anywhere.
 pub async fn start_with_admin(
     listen: &Listen,
     auth: &AuthOptions,
     recovery: Option<RecoveryConfig>,
-    admin_password: Option<&str>,
+    extra: &ExtraOptions,
 ) -> std::io::Result<ConformanceServer> {
     let policies = auth
         .policies()
         .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
     let mut config = config().auth(policies);
     config.connection.recovery = recovery;
+    if let Some((interval, timeout)) = extra.heartbeat {
+        config.engine = config.engine.ping_interval(interval).ping_timeout(timeout);
+    }
     let io = SocketIo::new(config);
-    if let Some(password) = admin_password {
+    if let Some(password) = &extra.password {
         instrument(&io, password)?;
     }
     setup(&io);

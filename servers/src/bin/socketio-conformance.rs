@@ -5,13 +5,15 @@ use test_servers::listen::{bad, Listen};
 const USAGE: &str = "usage: socketio-conformance [--port N] [--host ADDR] [--front builtin|axum] [--jwt-secret S] \
 [--jwt-public-key FILE] [--jwks FILE] [--jwt-algorithms LIST] [--jwt-issuer S] [--jwt-audience S]... \
 [--jwt-leeway-s N] [--token-sources auth,header,query,cookie] [--auth-mode handshake|event] \
-[--auth-timeout-ms N] [--jwt-refresh] [--recovery-ms N] [--admin-password P]";
+[--auth-timeout-ms N] [--jwt-refresh] [--recovery-ms N] [--admin-password P] \
+[--ping-interval-ms N --ping-timeout-ms N (default 300, 200)]";
 
 fn main() -> std::io::Result<()> {
     let mut listen = Listen::default();
     let mut auth = test_servers::auth_options::AuthOptions::default();
     let mut recovery = None;
-    let mut admin_password = None;
+    let mut extra = test_servers::conformance::ExtraOptions::default();
+    let (mut ping_interval, mut ping_timeout) = (None, None);
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         if arg == "--jwt-refresh" {
@@ -21,7 +23,18 @@ fn main() -> std::io::Result<()> {
         let value = args.next();
         let (flag, value) = (arg.as_str(), value.as_deref());
         if flag == "--admin-password" {
-            admin_password = Some(value.ok_or_else(|| bad(USAGE))?.to_owned());
+            extra.password = Some(value.ok_or_else(|| bad(USAGE))?.to_owned());
+            continue;
+        }
+        if flag == "--ping-interval-ms" || flag == "--ping-timeout-ms" {
+            let ms: u64 = value
+                .and_then(|v| v.parse().ok())
+                .ok_or_else(|| bad(USAGE))?;
+            let slot = match flag {
+                "--ping-interval-ms" => &mut ping_interval,
+                _ => &mut ping_timeout,
+            };
+            *slot = Some(std::time::Duration::from_millis(ms));
             continue;
         }
         if flag == "--recovery-ms" {
@@ -42,14 +55,18 @@ fn main() -> std::io::Result<()> {
         .enable_all()
         .build()?;
     runtime.block_on(async move {
-        let admin = admin_password.as_deref();
+        if ping_interval.is_some() || ping_timeout.is_some() {
+            let interval = ping_interval.unwrap_or(std::time::Duration::from_millis(300));
+            let timeout = ping_timeout.unwrap_or(std::time::Duration::from_millis(200));
+            extra.heartbeat = Some((interval, timeout));
+        }
         let server =
-            test_servers::conformance::start_with_admin(&listen, &auth, recovery, admin).await?;
+            test_servers::conformance::start_with_admin(&listen, &auth, recovery, &extra).await?;
         let addr = server.local_addr();
         let mode = if auth.enabled() { "with JWT authentication" } else { "without authentication" };
         let front = listen.front.name();
         println!("socket.io conformance server on http://{addr}/socket.io/ {mode} (engine.io echo on /engine.io/; {front})");
-        if admin.is_some() {
+        if extra.password.is_some() {
             println!("admin UI namespace /admin (user admin) on http://{addr}");
         }
         tokio::signal::ctrl_c().await?;

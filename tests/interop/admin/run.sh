@@ -65,8 +65,11 @@ trap cleanup EXIT
 
 port="$(free_port)"
 password="$(node -e 'console.log(require("crypto").randomBytes(12).toString("hex"))')"
-echo "run.sh: starting $bin --port $port --admin-password <random> $*"
-"$bin" --host 127.0.0.1 --port "$port" --admin-password "$password" "$@" >"$log" 2>&1 &
+# Node's default heartbeat, not the conformance checks' 300/200 ms: a test client that misses one
+# pong while Chromium takes the machine would be gone for the rest of the run.
+heartbeat=(--ping-interval-ms 25000 --ping-timeout-ms 20000)
+echo "run.sh: starting $bin --port $port --admin-password <random> ${heartbeat[*]} $*"
+"$bin" --host 127.0.0.1 --port "$port" --admin-password "$password" "${heartbeat[@]}" "$@" >"$log" 2>&1 &
 server_pid=$!
 
 url="http://127.0.0.1:$port"
