@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The README's main command: the chat demo (Socket.IO with JWT auth) on http://127.0.0.1:3000.
-#   bash scripts/demo.sh [extra flags for the server, e.g. --token-ttl-s 120 --port 3001]
+#   bash scripts/demo.sh [extra flags for the server, e.g. --token-ttl-s 120 --port 3001, or --admin
+#   for the Socket.IO Admin UI (user admin, a random password printed at start)]
 # Installs the official browser client from demo/package-lock.json (npm ci) when demo/node_modules
 # is missing, then builds and runs socketio/examples/chat.rs.
 set -euo pipefail
@@ -13,4 +14,4 @@ if [ ! -f demo/node_modules/socket.io-client/dist/socket.io.min.js ]; then
   (cd demo && npm ci --no-audit --no-fund)
 fi
 
-exec cargo run --release -p socketio --example chat -- --port 3000 --static demo "$@"
+exec cargo run --release -p socketio --features admin --example chat -- --port 3000 --static demo "$@"

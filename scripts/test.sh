@@ -63,6 +63,7 @@ step "no import cycles between the files of each runtime (scripts/import_cycles.
 if command -v python3 >/dev/null 2>&1; then
   python3 scripts/import_cycles.py engineio/src/runtime --quiet
   python3 scripts/import_cycles.py socketio/src/runtime --quiet --allow=namespace,socket
+  python3 scripts/import_cycles.py socketio/src/admin --quiet
 else
   missing "python3 is not installed: the import-cycle check cannot run"
 fi
@@ -102,7 +103,7 @@ done
 # socket.io with allowEIO3 (the loop above ran them against ours).
 for run in "tests/interop/engineio/run.sh --front axum" "tests/interop/socketio/run.sh --front axum" \
   "tests/interop/python/run.sh --front axum" "tests/interop/browser/run.sh --front axum" \
-  "tests/interop/recovery/run.sh --front axum" \
+  "tests/interop/recovery/run.sh --front axum" "tests/interop/admin/run.sh --front axum" \
   "tests/interop/engineio/run.sh --tls" \
   "tests/interop/socketio/run.sh --tls" "tests/interop/python/run.sh --tls -- -k polling" \
   "tests/interop/socketio/run.sh --parser msgpack" "tests/interop/socketio/run.sh --parser msgpack --peer node" \

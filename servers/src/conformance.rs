@@ -9,6 +9,9 @@
 //! (sender included) with the same arguments. The Engine.IO echo server is served on the same
 //! port at `/engine.io/`.
 //!
+//! With an admin password ([`Extras::admin_password`], `--admin-password P`) the Socket.IO Admin UI is
+//! served on `/admin` too (user `admin`, development mode).
+//!
 //! With [`AuthOptions`] that name a key, both namespaces require a JWT; after a successful
 //! authentication the server emits `claims` with the verified claims, then behaves as above.
 
@@ -17,6 +20,7 @@ use crate::echo;
 use crate::front::{self, Running};
 use crate::listen::Listen;
 use engineio::runtime::{Cors, Engine, ServerConfig};
+use socketio::admin::{AdminAuth, AdminConfig, AdminConfigError, AdminMode};
 use socketio::proto::{Parser, Payload, RecoveryConfig};
 use socketio::runtime::{Socket, SocketIo, SocketIoConfig};
 use std::net::SocketAddr;
@@ -130,6 +134,14 @@ pub struct Extras {
     pub recovery: Option<RecoveryConfig>,
     /// The wire format (`--parser json|msgpack`: the runner's `--parser msgpack` checks).
     pub parser: Parser,
+    /// `--admin-password P`: the Admin UI on `/admin`, user `admin`, development mode (the
+    /// engine's CORS already allows any origin with credentials, so the UI may be served from
+    /// anywhere).
+    pub admin_password: Option<String>,
+    /// `--ping-interval-ms N` and `--ping-timeout-ms N` instead of 300 and 200: a suite driving a
+    /// browser on a loaded machine (the Admin UI's) cannot keep clients alive at 200 ms. The
+    /// conformance checks expect the defaults.
+    pub heartbeat: Option<(Duration, Duration)>,
 }
 
 /// Starts the conformance server as `listen` says, with authentication options and `extras`.
@@ -143,7 +155,13 @@ pub async fn start_on(
         .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
     let mut config = (config().auth(policies).parser(extras.parser)).allow_eio3(listen.allow_eio3);
     config.connection.recovery = extras.recovery;
+    if let Some((interval, timeout)) = extras.heartbeat {
+        config.engine = config.engine.ping_interval(interval).ping_timeout(timeout);
+    }
     let io = SocketIo::new(config);
+    if let Some(password) = &extras.admin_password {
+        instrument(&io, password)?;
+    }
     setup(&io);
     let echo_engine = Engine::new(echo::config());
     echo::serve_echo(&echo_engine);
@@ -153,4 +171,16 @@ pub async fn start_on(
     };
     let server = front::start(listen, vec![io.engine(), echo_engine], http).await?;
     Ok(ConformanceServer { server, io })
+}
+
+/// Turns the Admin UI on (see [`start_with_admin`]). The hash is made here at bcrypt's lowest
+/// cost: this is a test server, and its tests start it often.
+fn instrument(io: &SocketIo, password: &str) -> std::io::Result<()> {
+    let invalid = |e: AdminConfigError| std::io::Error::new(std::io::ErrorKind::InvalidInput, e);
+    let auth = AdminAuth::basic_with_password("admin", password, 4).map_err(invalid)?;
+    let config = AdminConfig::new(auth)
+        .mode(AdminMode::Development)
+        .server_id("conformance");
+    io.instrument(config).map_err(invalid)?;
+    Ok(())
 }

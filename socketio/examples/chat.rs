@@ -10,7 +10,10 @@
 //! Flags: `--host H` (default `127.0.0.1`), `--port N` (default 3000), `--static DIR` (default
 //! `demo`), `--token-ttl-s N` (default 60, short so that expiry is visible), `--secret S` (or the
 //! environment variable `CHAT_JWT_SECRET`; at least 32 bytes; default: 32 random bytes read from
-//! `/dev/urandom` at start, so tokens die with the process).
+//! `/dev/urandom` at start, so tokens die with the process), `--admin` (the Socket.IO Admin UI on
+//! `/admin`, user `admin`, a random password printed at start; needs `--features admin`, which
+//! `scripts/demo.sh` turns on) with `--admin-origin O` (where the UI is served from, allowed by
+//! CORS with credentials; default `https://admin.socket.io`, the hosted UI).
 //!
 //! HTTP routes (everything outside `/socket.io/`):
 //!
@@ -37,7 +40,7 @@
 #![allow(clippy::disallowed_methods)]
 
 use jwt_auth::{Algorithm, Claims, Header, Key, SigningKey, SystemRandom, Validation, Verifier};
-use socketio::engineio::runtime::{HttpRequest, HttpResponse, Server};
+use socketio::engineio::runtime::{Cors, HttpRequest, HttpResponse, Server};
 use socketio::proto::{
     AuthMode, AuthPolicies, AuthPolicy, JwtPolicy, Payload, RecoveryConfig, TokenSource,
 };
@@ -85,6 +88,10 @@ struct Options {
     secret: Option<String>,
     /// `--front axum`: the same app as an axum `Router` (needs `--features tower`).
     axum: bool,
+    /// `--admin`: the Socket.IO Admin UI on `/admin` (needs `--features admin`).
+    admin: bool,
+    /// `--admin-origin`: the origin the Admin UI is served from.
+    admin_origin: String,
 }
 
 fn parse_args() -> Result<Options, String> {
@@ -97,11 +104,17 @@ fn parse_args() -> Result<Options, String> {
             .ok()
             .filter(|s| !s.is_empty()),
         axum: false,
+        admin: false,
+        admin_origin: "https://admin.socket.io".to_owned(),
     };
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
         if flag == "--help" || flag == "-h" {
             return Err(String::new());
+        }
+        if flag == "--admin" {
+            options.admin = true;
+            continue;
         }
         let value = args.next().ok_or_else(|| format!("{flag} needs a value"))?;
         match flag.as_str() {
@@ -116,6 +129,7 @@ fn parse_args() -> Result<Options, String> {
                     .ok_or_else(|| format!("bad --token-ttl-s {value} (1..=86400)"))?
             }
             "--secret" => options.secret = Some(value),
+            "--admin-origin" => options.admin_origin = value,
             "--front" => {
                 options.axum = match value.as_str() {
                     "builtin" => false,
@@ -130,7 +144,30 @@ fn parse_args() -> Result<Options, String> {
 }
 
 const USAGE: &str = "usage: chat [--host 127.0.0.1] [--port 3000] [--static demo] \
-[--front builtin|axum (axum: --features tower)] [--token-ttl-s 60] [--secret S (>= 32 bytes; or env CHAT_JWT_SECRET; default random)]";
+[--front builtin|axum (axum: --features tower)] [--token-ttl-s 60] [--secret S (>= 32 bytes; or env CHAT_JWT_SECRET; default random)] \
+[--admin (--features admin) [--admin-origin https://admin.socket.io]]";
+
+/// Turns the Socket.IO Admin UI on (user `admin`, development mode); gives its random password.
+#[cfg(feature = "admin")]
+fn instrument_admin(io: &SocketIo) -> Result<String, String> {
+    use socketio::admin::{AdminAuth, AdminConfig};
+    let random = random_secret().map_err(|e| format!("reading /dev/urandom: {e}"))?;
+    let password: String = random[..12].iter().map(|b| format!("{b:02x}")).collect();
+    // bcryptjs' default cost: the hash takes a moment, once, at start.
+    let auth = AdminAuth::basic_with_password("admin", &password, 10).map_err(|e| e.to_string())?;
+    io.instrument(AdminConfig::new(auth).server_id("chat-demo"))
+        .map_err(|e| e.to_string())?;
+    Ok(password)
+}
+
+/// Without the `admin` feature there is no Admin UI to turn on.
+#[cfg(not(feature = "admin"))]
+fn instrument_admin(_io: &SocketIo) -> Result<String, String> {
+    Err(
+        "--admin needs the admin feature: cargo run -p socketio --features admin --example chat"
+            .into(),
+    )
+}
 
 /// 32 random bytes from the operating system.
 fn random_secret() -> std::io::Result<Vec<u8>> {
@@ -524,13 +561,31 @@ async fn run(options: Options) -> Result<(), String> {
 
     // Connection state recovery: a page whose network blips gets its socket, rooms and every
     // message it missed back (its token is verified again on the way).
-    let config = SocketIoConfig::default()
+    // The Admin UI's namespace has its own login (not the chat's JWT), and the UI runs on its
+    // own origin.
+    let admin_namespaces = match options.admin {
+        true => vec![("/admin".to_owned(), AuthPolicy::None)],
+        false => Vec::new(),
+    };
+    let mut config = SocketIoConfig::default()
         .connection_state_recovery(RecoveryConfig::default())
         .auth(AuthPolicies {
             default: AuthPolicy::Jwt(tokens.policy.clone()),
-            namespaces: Vec::new(),
+            namespaces: admin_namespaces,
         });
+    if options.admin {
+        config.engine = config
+            .engine
+            .cors(Cors::origins([options.admin_origin.clone()]));
+    }
     let io = SocketIo::new(config);
+    if options.admin {
+        let password = instrument_admin(&io)?;
+        println!(
+            "chat demo: Admin UI on namespace /admin for {}: user admin, password {password}",
+            options.admin_origin
+        );
+    }
     let ns = io.of("/");
     ns.join_user_rooms(USER_ROOM_PREFIX);
     ns.on_connection(on_connection);

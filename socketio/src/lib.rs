@@ -39,6 +39,8 @@ pub use engineio;
 pub mod proto;
 // The tokio half is the one place that reads the clock and spawns tasks: it hands the time to
 // the core. `clippy.toml` forbids both everywhere else in the crate.
+#[cfg(feature = "admin")]
+pub mod admin;
 #[allow(clippy::disallowed_methods)]
 #[cfg(feature = "tokio")]
 pub mod runtime;

@@ -5,12 +5,14 @@ use test_servers::listen::{bad, Listen};
 const USAGE: &str = "usage: socketio-conformance [--port N] [--host ADDR] [--front builtin|axum] [--jwt-secret S] \
 [--jwt-public-key FILE] [--jwks FILE] [--jwt-algorithms LIST] [--jwt-issuer S] [--jwt-audience S]... \
 [--jwt-leeway-s N] [--token-sources auth,header,query,cookie] [--auth-mode handshake|event] \
-[--auth-timeout-ms N] [--jwt-refresh] [--recovery-ms N] [--parser json|msgpack] [--allow-eio3]";
+[--auth-timeout-ms N] [--jwt-refresh] [--recovery-ms N] [--parser json|msgpack] [--allow-eio3] \
+[--admin-password P] [--ping-interval-ms N --ping-timeout-ms N (default 300, 200)]";
 
 fn main() -> std::io::Result<()> {
     let mut listen = Listen::default();
     let mut auth = test_servers::auth_options::AuthOptions::default();
     let mut extras = test_servers::conformance::Extras::default();
+    let (mut ping_interval, mut ping_timeout) = (None, None);
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         if arg == "--jwt-refresh" {
@@ -23,6 +25,21 @@ fn main() -> std::io::Result<()> {
         }
         let value = args.next();
         let (flag, value) = (arg.as_str(), value.as_deref());
+        if flag == "--admin-password" {
+            extras.admin_password = Some(value.ok_or_else(|| bad(USAGE))?.to_owned());
+            continue;
+        }
+        if flag == "--ping-interval-ms" || flag == "--ping-timeout-ms" {
+            let ms: u64 = value
+                .and_then(|v| v.parse().ok())
+                .ok_or_else(|| bad(USAGE))?;
+            let slot = match flag {
+                "--ping-interval-ms" => &mut ping_interval,
+                _ => &mut ping_timeout,
+            };
+            *slot = Some(std::time::Duration::from_millis(ms));
+            continue;
+        }
         if flag == "--recovery-ms" {
             let ms: u64 = value
                 .and_then(|v| v.parse().ok())
@@ -49,12 +66,20 @@ fn main() -> std::io::Result<()> {
         .enable_all()
         .build()?;
     runtime.block_on(async move {
+        if ping_interval.is_some() || ping_timeout.is_some() {
+            let interval = ping_interval.unwrap_or(std::time::Duration::from_millis(300));
+            let timeout = ping_timeout.unwrap_or(std::time::Duration::from_millis(200));
+            extras.heartbeat = Some((interval, timeout));
+        }
         let server = test_servers::conformance::start_on(&listen, &auth, &extras).await?;
         let addr = server.local_addr();
         let mode = if auth.enabled() { "with JWT authentication" } else { "without authentication" };
         let front = listen.front.name();
         let parser = extras.parser;
         println!("socket.io conformance server on http://{addr}/socket.io/ {mode} (engine.io echo on /engine.io/; {front}; {parser:?} parser)");
+        if extras.admin_password.is_some() {
+            println!("admin UI namespace /admin (user admin) on http://{addr}");
+        }
         tokio::signal::ctrl_c().await?;
         server.shutdown().await;
         Ok(())

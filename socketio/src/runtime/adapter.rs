@@ -6,7 +6,20 @@
 use super::cluster::ClusterSlot;
 use super::room::{Room, Selector};
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
+
+/// A socket joined or left a room.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum RoomChange {
+    /// It joined (its own room, named by its id, when it is added).
+    Joined,
+    /// It left (every room, its own included, when it is removed).
+    Left,
+}
+
+/// Told of every room change of a namespace, after the adapter's lock is released: the room,
+/// the socket id, and the change (Node's adapter events `join-room` and `leave-room`).
+pub(crate) type RoomHook = Arc<dyn Fn(&str, &str, RoomChange) + Send + Sync>;
 
 /// What the adapter keeps for each socket: the socket itself, known by its id. A trait, and not
 /// the runtime's `Socket`, because a socket holds its namespace, which holds this adapter: the
@@ -51,6 +64,8 @@ pub(crate) struct Adapter<S> {
     state: Mutex<State<S>>,
     /// The cluster this namespace belongs to (empty unless one is attached).
     cluster: ClusterSlot,
+    /// Who is told of room changes (empty unless the server is instrumented).
+    room_hook: OnceLock<RoomHook>,
 }
 
 impl<S> Default for Adapter<S> {
@@ -58,6 +73,7 @@ impl<S> Default for Adapter<S> {
         Self {
             state: Mutex::default(),
             cluster: ClusterSlot::default(),
+            room_hook: OnceLock::new(),
         }
     }
 }
@@ -73,13 +89,22 @@ impl<S: Member> Adapter<S> {
         &self.cluster
     }
 
+    /// Sets who is told of room changes (once).
+    #[cfg_attr(not(feature = "admin"), allow(dead_code))]
+    pub(crate) fn set_room_hook(&self, hook: RoomHook) {
+        let _ = self.room_hook.set(hook);
+    }
+
     pub(crate) fn add(&self, socket: S) {
         let id: Arc<str> = Arc::from(socket.id());
         let member = Entry {
             socket,
             rooms: Vec::new(),
         };
-        self.lock().sockets.insert(id, member);
+        self.lock().sockets.insert(id.clone(), member);
+        if let Some(hook) = self.room_hook.get() {
+            hook(&id, &id, RoomChange::Joined);
+        }
     }
 
     pub(crate) fn remove(&self, id: &str) {
@@ -95,16 +120,29 @@ impl<S: Member> Adapter<S> {
                 }
             }
         }
+        drop(state);
+        if let Some(hook) = self.room_hook.get() {
+            hook(id, id, RoomChange::Left);
+            for room in &member.rooms {
+                hook(room, id, RoomChange::Left);
+            }
+        }
     }
 
     pub(crate) fn join(&self, id: &str, room: &str) {
+        let joined = self.join_locked(id, room);
+        if let (Some(room), Some(hook)) = (joined, self.room_hook.get()) {
+            hook(&room, id, RoomChange::Joined);
+        }
+    }
+
+    /// Joins under the lock; the room if the socket was not in it yet.
+    fn join_locked(&self, id: &str, room: &str) -> Option<Room> {
         let mut state = self.lock();
         let state = &mut *state;
-        let Some((key, member)) = state.sockets.get_key_value(id) else {
-            return;
-        };
+        let (key, member) = state.sockets.get_key_value(id)?;
         if room == id || member.rooms.iter().any(|r| &**r == room) {
-            return;
+            return None;
         }
         let (key, socket) = (key.clone(), member.socket.clone());
         let room: Room = match state.rooms.get_key_value(room) {
@@ -117,8 +155,9 @@ impl<S: Member> Adapter<S> {
             .or_default()
             .insert(key, socket);
         if let Some(member) = state.sockets.get_mut(id) {
-            member.rooms.push(room);
+            member.rooms.push(room.clone());
         }
+        Some(room)
     }
 
     pub(crate) fn leave(&self, id: &str, room: &str) {
@@ -135,6 +174,10 @@ impl<S: Member> Adapter<S> {
             if members.is_empty() {
                 state.rooms.remove(room);
             }
+        }
+        drop(state);
+        if let Some(hook) = self.room_hook.get() {
+            hook(room, id, RoomChange::Left);
         }
     }
 
@@ -244,6 +287,39 @@ mod tests {
         );
         ns.adapter().add(socket.clone());
         socket
+    }
+
+    #[test]
+    fn the_room_hook_hears_every_change_after_the_lock() {
+        let ns = Namespace::new(proto::Namespace::main(), proto::Parser::Json);
+        let heard = Arc::new(Mutex::new(Vec::new()));
+        let (sink, weak) = (heard.clone(), Arc::downgrade(&ns));
+        ns.adapter()
+            .set_room_hook(Arc::new(move |room, id, change| {
+                // The adapter's lock is free: the hook may use it.
+                let members = weak.upgrade().map_or(0, |ns| ns.adapter().len());
+                sink.lock()
+                    .unwrap()
+                    .push(format!("{change:?} {room} {id} {members}"));
+            }));
+        let a = socket(&ns, "a");
+        a.join("red");
+        a.join("red");
+        a.join("blue");
+        a.leave("red");
+        a.leave("red");
+        ns.adapter().remove("a");
+        assert_eq!(
+            *heard.lock().unwrap(),
+            [
+                "Joined a a 1",
+                "Joined red a 1",
+                "Joined blue a 1",
+                "Left red a 1",
+                "Left a a 0",
+                "Left blue a 0",
+            ]
+        );
     }
 
     fn ids(adapter: &Adapter<Socket>, rooms: &[&str], except: &[&str]) -> Vec<String> {

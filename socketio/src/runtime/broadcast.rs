@@ -255,13 +255,21 @@ pub(crate) fn deliver(
     };
     namespace.encode_and_deliver(audience, volatile, name, args, |packet| {
         let mut report = BroadcastReport::default();
+        // Outgoing handlers run once the adapter's lock is released (they may use rooms).
+        let mut observed = Vec::new();
         namespace.adapter().for_each(selector, |socket| {
+            if socket.observes_outgoing() {
+                observed.push(socket.clone());
+            }
             match socket.send_encoded(&packet, volatile) {
                 Ok(()) => report.sent += 1,
                 Err(EmitError::Full) => report.full += 1,
                 Err(_) => {}
             }
         });
+        for socket in observed {
+            socket.notify_outgoing(name, args);
+        }
         report
     })
 }

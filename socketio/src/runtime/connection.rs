@@ -8,6 +8,7 @@ use super::connect::{AuthCheck, ConnectCheck, ConnectContext, ConnectError, Data
 use super::error::emit_error;
 use super::error::AckError;
 use super::io::IoInner;
+use super::observer::ConnectionProbe;
 use super::recovery::Recovery;
 use super::socket::{AckSender, Origin, Socket};
 use crate::proto::{
@@ -38,6 +39,8 @@ pub(crate) struct ConnectionApp {
     resuming: Vec<(proto::Namespace, Restored<DataMap>)>,
     /// A namespace was joined in this call: give back what the connect burst grew.
     settled: bool,
+    /// The server's observer (the Admin UI), if it has one: checked once per event, not shared.
+    probe: Option<ConnectionProbe>,
 }
 
 impl ConnectionApp {
@@ -68,7 +71,9 @@ impl ConnectionApp {
             let engine_sid = session.handle.sid().into();
             conn = conn.with_protocol(proto::Protocol::V4 { engine_sid });
         }
+        let probe = ConnectionProbe::open(io.observer.get(), &session.handshake);
         Self {
+            probe,
             engine: session.handle,
             handshake: session.handshake,
             conn,
@@ -231,6 +236,9 @@ impl ConnectionApp {
         self.remove_socket(&nsp);
         self.sockets.push((nsp, socket.clone()));
         self.settled = true;
+        if let Some(probe) = &self.probe {
+            probe.socket_connected(&socket);
+        }
         // The CONNECT reply went to the session before this output; what the handler emits is
         // queued behind it.
         if let Some(handler) = namespace.connection_handler() {
@@ -364,6 +372,9 @@ impl ConnectionApp {
                 // The text and its attachments go together or not at all. Refused, the client
                 // is over its send budget: its session closes it after the grace.
                 Output::Transmit(packet) => {
+                    if let Some(probe) = &self.probe {
+                        probe.on_transmit(&packet);
+                    }
                     let _ = match packet.into_wire() {
                         Wire::Text { text, attachments } => {
                             cx.send_with_attachments(text, attachments)
@@ -393,6 +404,9 @@ impl ConnectionApp {
                 Output::Reauthenticated { nsp, identity } => {
                     if let Some(socket) = self.socket(&nsp) {
                         socket.set_identity(identity);
+                        if let Some(probe) = &self.probe {
+                            probe.identity_changed(socket);
+                        }
                     }
                 }
                 Output::AuthFailed { nsp, .. } => {
@@ -480,6 +494,9 @@ impl SessionApp for ConnectionApp {
 
     fn on_event(&mut self, event: EngineEvent, cx: Cx) {
         let now = cx.now();
+        if let Some(probe) = &mut self.probe {
+            probe.on_event(&event, &self.sockets);
+        }
         match event {
             EngineEvent::Message(EngineData::Text(text)) => {
                 self.conn.handle(now, Input::Text(text.as_str()))

@@ -4,6 +4,7 @@
 use super::cluster::Cluster;
 use super::namespace::Namespace;
 use super::node::join_cluster;
+use super::observer::Observer;
 use crate::proto::{self, AuthPolicies, Parser};
 use engineio::runtime::{EngineConfig, SidGenerator};
 use std::collections::HashMap;
@@ -80,7 +81,14 @@ pub(crate) struct IoInner {
     pub(crate) sids: SidGenerator,
     /// The cluster every namespace joins (none unless attached).
     pub(super) cluster: OnceLock<Arc<dyn Cluster>>,
+    /// What watches every connection and namespace (the Admin UI; none unless instrumented).
+    pub(crate) observer: OnceLock<Arc<dyn Observer>>,
+    /// Tells a namespace's rooms' joins and leaves to the observer (set with it).
+    pub(crate) room_watch: OnceLock<RoomWatch>,
 }
+
+/// Makes the room hook of a namespace (its name in hand) for the observer.
+pub(crate) type RoomWatch = Arc<dyn Fn(&Arc<Namespace>) + Send + Sync>;
 
 impl IoInner {
     /// The namespace `name`, creating it if a dynamic rule allows.
@@ -102,9 +110,30 @@ impl IoInner {
         }
         let ns = Namespace::new(nsp, self.config.connection.parser);
         self.join_cluster(&ns);
+        self.watch_rooms(&ns);
         setup(&ns);
         namespaces.insert(name.to_owned(), ns.clone());
         Some(ns)
+    }
+
+    /// Puts the observer's room hook on a new namespace (if there is an observer).
+    pub(super) fn watch_rooms(&self, ns: &Arc<Namespace>) {
+        if let Some(watch) = self.room_watch.get() {
+            watch(ns);
+        }
+    }
+
+    /// The registered namespace `name`; never creates one.
+    #[cfg_attr(not(feature = "admin"), allow(dead_code))]
+    pub(crate) fn existing_namespace(&self, name: &str) -> Option<Arc<Namespace>> {
+        self.namespaces.read().ok()?.get(name).cloned()
+    }
+
+    /// Every registered namespace.
+    pub(crate) fn all_namespaces(&self) -> Vec<Arc<Namespace>> {
+        (self.namespaces.read())
+            .map(|n| n.values().cloned().collect())
+            .unwrap_or_default()
     }
 
     pub(super) fn join_cluster(&self, ns: &Arc<Namespace>) {

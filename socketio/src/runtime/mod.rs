@@ -4,7 +4,7 @@
 
 // Layers, each importing only those before it (`scripts/import_cycles.py` keeps it so):
 //   room, args, error, connect, jwks_file | cluster, command | adapter, recovery | namespace + socket |
-//   broadcast | node | io | connection | server
+//   broadcast | node | observer | io | connection | server
 // namespace.rs and socket.rs import each other, and stay so: a Namespace owns the Adapter of its
 // Sockets and each Socket holds its Arc<Namespace>, and both public APIs name the other
 // (`Namespace::on_connection` hands a `Socket`, `Socket::namespace` gives the `Namespace`).
@@ -18,15 +18,19 @@ mod command;
 mod connect;
 mod connection;
 mod error;
-mod io;
+pub(crate) mod io;
 mod jwks_file;
 mod namespace;
 mod node;
+mod observer;
 mod recovery;
 mod room;
 mod server;
 mod socket;
 
+// What the Admin UI instrumentation (feature `admin`) builds on.
+#[cfg_attr(not(feature = "admin"), allow(unused_imports))]
+pub(crate) use adapter::RoomChange;
 pub use args::IntoPayload;
 pub use broadcast::{BroadcastOperator, BroadcastReport, FetchedSocket, RemoteSocket};
 pub use cluster::{
@@ -38,6 +42,8 @@ pub use error::{AckError, EmitError};
 pub use io::{NamespacePredicate, NamespaceSetup, SocketIoConfig};
 pub use jwks_file::JwksFile;
 pub use namespace::{ConnectionHandler, Namespace};
+#[cfg_attr(not(feature = "admin"), allow(unused_imports))]
+pub(crate) use observer::Observer;
 pub use room::{Room, Selector};
 pub use server::SocketIo;
 pub use socket::{AckSender, AnyHandler, DisconnectHandler, EventHandler, Socket};

@@ -164,7 +164,9 @@ pub(crate) fn apply_local(ns: &Namespace, selector: &Selector, op: &ClusterOp) {
 }
 
 /// A local socket as another node sees it. Credentials (the `authorization` and `cookie`
-/// headers, a `token` query parameter and the CONNECT payload's `token`) stay on this node.
+/// headers, a `token` query parameter and the CONNECT payload's `token`, and the Admin UI's
+/// `password` and `sessionId`) stay on this node. `issued` (ms since the epoch) and `time` say when
+/// it connected, as in Node's handshake.
 pub(crate) fn socket_info(socket: &Socket) -> SocketInfo {
     use serde_json::{Map, Value};
     let hs = socket.handshake();
@@ -180,13 +182,18 @@ pub(crate) fn socket_info(socket: &Socket) -> SocketInfo {
         .collect();
     let mut auth = socket.auth().deserialize::<Value>().unwrap_or(Value::Null);
     if let Value::Object(map) = &mut auth {
-        map.remove("token");
+        for credential in ["token", "password", "sessionId"] {
+            map.remove(credential);
+        }
     }
     let mut handshake = Map::new();
     handshake.insert("headers".into(), Value::Object(headers));
     handshake.insert("address".into(), Value::String(hs.remote.ip().to_string()));
     handshake.insert("query".into(), Value::Object(query));
     handshake.insert("auth".into(), auth);
+    let issued = (socket.issued().duration_since(std::time::UNIX_EPOCH))
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
+    handshake.insert("issued".into(), Value::from(issued));
     let mut data = Map::new();
     if let Some(claims) = socket.claims() {
         data.insert("claims".into(), Value::Object(claims));

@@ -69,6 +69,8 @@ impl SocketIo {
                 dynamic: RwLock::new(Vec::new()),
                 sids: SidGenerator::new(),
                 cluster: OnceLock::new(),
+                observer: OnceLock::new(),
+                room_watch: OnceLock::new(),
             }),
             engine,
         };
@@ -120,8 +122,15 @@ impl SocketIo {
         let nsp = proto::Namespace::new(&name).unwrap_or_else(|_| proto::Namespace::main());
         let ns = Namespace::new(nsp, self.inner.config.connection.parser);
         self.inner.join_cluster(&ns);
+        self.inner.watch_rooms(&ns);
         namespaces.insert(name, ns.clone());
         ns
+    }
+
+    /// What the server's connections share (the Admin UI instrumentation builds on it).
+    #[cfg_attr(not(feature = "admin"), allow(dead_code))]
+    pub(crate) fn inner(&self) -> &Arc<IoInner> {
+        &self.inner
     }
 
     /// Makes this server one node of a cluster (e.g. the `socketio-redis` adapter): from now on
@@ -131,16 +140,15 @@ impl SocketIo {
         if self.inner.cluster.set(cluster.clone()).is_err() {
             return false;
         }
-        let namespaces: Vec<Arc<Namespace>> = self
-            .inner
-            .namespaces
-            .read()
-            .map(|n| n.values().cloned().collect())
-            .unwrap_or_default();
-        for ns in &namespaces {
+        for ns in &self.namespaces() {
             join_cluster(ns, &cluster);
         }
         true
+    }
+
+    /// Every registered namespace (those created on demand included).
+    pub fn namespaces(&self) -> Vec<Arc<Namespace>> {
+        self.inner.all_namespaces()
     }
 
     /// Creates namespaces on demand: a CONNECT to an unknown name that `allow` accepts creates it

@@ -15,7 +15,7 @@ use std::collections::HashMap;
 use std::fmt;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 use tokio::sync::oneshot;
 
 /// Handles one event: the socket, the arguments, and the acknowledgement to send if the client
@@ -30,6 +30,7 @@ pub type DisconnectHandler = Arc<dyn Fn(&Socket, DisconnectReason) + Send + Sync
 struct Handlers {
     events: HashMap<String, EventHandler>,
     any: Vec<AnyHandler>,
+    any_outgoing: Vec<AnyHandler>,
     disconnecting: Vec<DisconnectHandler>,
     disconnect: Vec<DisconnectHandler>,
 }
@@ -43,6 +44,11 @@ pub(crate) struct SocketInner {
     auth: RawJson,
     identity: Mutex<Identity>,
     connected: AtomicBool,
+    /// Whether `handlers.any_outgoing` has a handler: an emit looks at this flag only (one
+    /// relaxed load, a plain read on common CPUs), not at the handlers' lock.
+    observes_outgoing: AtomicBool,
+    /// When the socket joined its namespace (Node's `handshake.issued`).
+    issued: SystemTime,
     handlers: Mutex<Handlers>,
     data: Mutex<DataMap>,
     origin: Origin,
@@ -96,6 +102,8 @@ impl Socket {
                 auth: ctx.auth.clone(),
                 identity: Mutex::new(identity),
                 connected: AtomicBool::new(true),
+                observes_outgoing: AtomicBool::new(false),
+                issued: SystemTime::now(),
                 handlers: Mutex::new(Handlers::default()),
                 data: Mutex::new(data),
                 origin,
@@ -106,6 +114,17 @@ impl Socket {
     /// The socket id (namespace-scoped, random; not the Engine.IO session id).
     pub fn id(&self) -> &str {
         &self.inner.id
+    }
+
+    /// The Engine.IO session id of the socket's connection, shared by its namespaces (Node's
+    /// `socket.conn.id`).
+    pub fn engine_sid(&self) -> &str {
+        self.inner.engine.sid()
+    }
+
+    /// When the socket joined its namespace (Node's `socket.handshake.issued`).
+    pub fn issued(&self) -> SystemTime {
+        self.inner.issued
     }
 
     /// The namespace name.
@@ -198,6 +217,36 @@ impl Socket {
         lock(&self.inner.handlers).any.push(Arc::new(handler));
     }
 
+    /// Registers a handler called for every event sent to this client (Node's
+    /// `socket.onAnyOutgoing`), with the event name and arguments: its own emits (just before
+    /// they are queued) and the broadcasts that reach it (just after, once the namespace's rooms
+    /// are unlocked). Acknowledgements are not events and do not call it.
+    pub fn on_any_outgoing<F>(&self, handler: F)
+    where
+        F: Fn(&Socket, &str, &Payload) + Send + Sync + 'static,
+    {
+        lock(&self.inner.handlers)
+            .any_outgoing
+            .push(Arc::new(handler));
+        self.inner.observes_outgoing.store(true, Ordering::Relaxed);
+    }
+
+    /// Whether an outgoing handler is registered ([`Socket::on_any_outgoing`]).
+    pub(crate) fn observes_outgoing(&self) -> bool {
+        self.inner.observes_outgoing.load(Ordering::Relaxed)
+    }
+
+    /// Calls the outgoing handlers with an event about to be sent to this client.
+    pub(crate) fn notify_outgoing(&self, name: &str, args: &Payload) {
+        if !self.observes_outgoing() {
+            return;
+        }
+        let handlers = lock(&self.inner.handlers).any_outgoing.clone();
+        for h in handlers {
+            h(self, name, args);
+        }
+    }
+
     /// Registers a handler called when the socket is about to leave its rooms.
     pub fn on_disconnecting<F>(&self, handler: F)
     where
@@ -244,6 +293,7 @@ impl Socket {
         }
         // Handlers hold clones of the socket; drop them so the socket can be freed.
         *lock(&self.inner.handlers) = Handlers::default();
+        self.inner.observes_outgoing.store(false, Ordering::Relaxed);
     }
 
     /// Bytes waiting for this client's connection (all its namespaces), as counted against the
@@ -266,6 +316,7 @@ impl Socket {
     }
 
     fn emit_inner(&self, name: &str, args: Payload, volatile: bool) -> Result<(), EmitError> {
+        self.notify_outgoing(name, &args);
         let nsp = &self.inner.nsp;
         let audience = || Audience::socket(self.id());
         self.inner
@@ -291,8 +342,9 @@ impl Socket {
         let (reply, answer) = oneshot::channel();
         let nsp = self.inner.nsp.clone();
         let engine = &self.inner.engine;
-        send_emit_with_ack(engine, nsp, name, args.into_payload(), timeout, reply)
-            .map_err(AckError::Emit)?;
+        let args = args.into_payload();
+        self.notify_outgoing(name, &args);
+        send_emit_with_ack(engine, nsp, name, args, timeout, reply).map_err(AckError::Emit)?;
         answer.await.unwrap_or(Err(AckError::Disconnected))
     }
 

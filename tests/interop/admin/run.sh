@@ -1,0 +1,103 @@
+#!/usr/bin/env bash
+# The unmodified Socket.IO Admin UI (ui/dist of npm @socket.io/admin-ui, from the committed
+# lockfile) in headless Chromium against the conformance server with --admin-password, driven by
+# playwright-core with Debian's /usr/bin/chromium. The UI is served from another origin than the
+# server (CORS with credentials, as a deployed UI is).
+#   bash tests/interop/admin/run.sh                the built-in server
+#   bash tests/interop/admin/run.sh --front axum   the same server as an axum Router (tower Service; scripts/test.sh runs both)
+# Without /usr/bin/chromium: with CI or REQUIRE_ALL=1 set it installs the `chromium` package with
+# apt-get, otherwise it says why it skips and exits 0. Installs its npm packages (npm ci) when
+# missing. Respects CARGO_TARGET_DIR. SCREENSHOT_DIR (default: a temporary folder) keeps the
+# screenshots; the dashboard's is docs/admin-ui.png in the README.
+set -euo pipefail
+HERE="$(cd "$(dirname "$0")" && pwd)"
+ROOT="$(cd "$HERE/../../.." && pwd)"
+CHROMIUM="${CHROMIUM:-/usr/bin/chromium}"
+
+if [ ! -x "$CHROMIUM" ]; then
+  if [ -n "${CI:-}" ] || [ "${REQUIRE_ALL:-}" = 1 ]; then
+    echo "run.sh: $CHROMIUM is missing: installing Debian's chromium (CI/REQUIRE_ALL set)"
+    sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    $sudo apt-get update -q
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q chromium
+    [ -x "$CHROMIUM" ] || { echo "run.sh: FAIL: $CHROMIUM still missing after apt-get install chromium" >&2; exit 1; }
+  else
+    echo "run.sh: SKIP: the admin UI test needs Debian's chromium at $CHROMIUM (apt-get install chromium);"
+    echo "run.sh: SKIP: set CI=1 or REQUIRE_ALL=1 to have it installed and the test run."
+    exit 0
+  fi
+fi
+
+if [ ! -f "$HERE/node_modules/@socket.io/admin-ui/ui/dist/index.html" ] || [ ! -d "$HERE/node_modules/playwright-core" ]; then
+  command -v npm >/dev/null || { echo "run.sh: FAIL: npm is needed (npm ci in $HERE)" >&2; exit 1; }
+  echo "run.sh: npm ci in $HERE"
+  (cd "$HERE" && npm ci --no-audit --no-fund)
+fi
+
+(cd "$ROOT" && cargo build -q -p test-servers --bin socketio-conformance)
+target_dir="${CARGO_TARGET_DIR:-target}"
+case "$target_dir" in /*) ;; *) target_dir="$ROOT/$target_dir" ;; esac
+bin="$target_dir/debug/socketio-conformance"
+[ -x "$bin" ] || { echo "run.sh: $bin not found after the build" >&2; exit 1; }
+
+free_port() {
+  node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'
+}
+
+server_pid=""
+log="$(mktemp "${TMPDIR:-/tmp}/admin-ui-server.XXXXXX")"
+shots="${SCREENSHOT_DIR:-$(mktemp -d "${TMPDIR:-/tmp}/admin-ui-shots.XXXXXX")}"
+mkdir -p "$shots"
+cleanup() {
+  if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then
+    kill "$server_pid" 2>/dev/null || true
+    for _ in $(seq 1 30); do
+      kill -0 "$server_pid" 2>/dev/null || break
+      sleep 0.1
+    done
+    kill -9 "$server_pid" 2>/dev/null || true
+    wait "$server_pid" 2>/dev/null || true
+  fi
+  rm -f "$log"
+}
+trap cleanup EXIT
+
+port="$(free_port)"
+password="$(node -e 'console.log(require("crypto").randomBytes(12).toString("hex"))')"
+# Node's default heartbeat, not the conformance checks' 300/200 ms: a test client that misses one
+# pong while Chromium takes the machine would be gone for the rest of the run.
+heartbeat=(--ping-interval-ms 25000 --ping-timeout-ms 20000)
+echo "run.sh: starting $bin --port $port --admin-password <random> ${heartbeat[*]} $*"
+"$bin" --host 127.0.0.1 --port "$port" --admin-password "$password" "${heartbeat[@]}" "$@" >"$log" 2>&1 &
+server_pid=$!
+
+url="http://127.0.0.1:$port"
+ready=""
+for _ in $(seq 1 150); do
+  if ! kill -0 "$server_pid" 2>/dev/null; then
+    echo "run.sh: the conformance server exited before answering; its output:" >&2
+    cat "$log" >&2
+    exit 1
+  fi
+  if node -e 'fetch(process.argv[1]).then(r=>process.exit(r.status===200?0:1),()=>process.exit(1))' "$url/socket.io/?EIO=4&transport=polling"; then
+    ready=1
+    break
+  fi
+  sleep 0.1
+done
+if [ -z "$ready" ]; then
+  echo "run.sh: the conformance server did not answer $url within ~15 s; its output:" >&2
+  cat "$log" >&2
+  exit 1
+fi
+
+status=0
+SERVER_URL="$url" ADMIN_PASSWORD="$password" SCREENSHOT_DIR="$shots" CHROMIUM="$CHROMIUM" \
+  node "$HERE/test.mjs" || status=$?
+if [ "$status" -ne 0 ]; then
+  echo "run.sh: the admin UI test FAILED (status $status); server output:" >&2
+  tail -n 40 "$log" >&2
+fi
+echo "run.sh: screenshots in $shots"
+exit "$status"
