@@ -9,6 +9,7 @@
 
 use engineio::runtime::ServerConfig;
 use jwt_auth::{Algorithm, Key, Validation, Verifier};
+use socketio::admin::{AdminAuth, AdminConfig, AdminMode};
 use socketio::proto::{AuthMode, AuthPolicies, AuthPolicy, JwtPolicy, Parser, TokenSource};
 use socketio::runtime::{SocketIo, SocketIoConfig};
 use std::net::SocketAddr;
@@ -38,14 +39,21 @@ fn config(jwt_secret: Option<&str>) -> Result<SocketIoConfig, String> {
 }
 
 /// Starts the bench server on `addr` (port 0: any free port), through `front` (the built-in
-/// server, or its tower service in an axum `Router`), speaking `parser`.
+/// server, or its tower service in an axum `Router`), speaking `parser`, instrumented for the
+/// Admin UI in `admin` mode if given (no UI connects: the cost of the counters and hooks alone).
 pub async fn start(
     addr: SocketAddr,
     jwt_secret: Option<&str>,
     front: Front,
     parser: Parser,
+    admin: Option<AdminMode>,
 ) -> Result<Running, String> {
     let io = SocketIo::new(config(jwt_secret)?.parser(parser));
+    if let Some(mode) = admin {
+        let config = AdminConfig::new(AdminAuth::None).mode(mode);
+        io.instrument(config)
+            .map_err(|e| format!("instrument: {e}"))?;
+    }
     io.of("/").on_connection(|socket| {
         socket.on("echo", |socket, args, ack| match ack {
             Some(ack) => {

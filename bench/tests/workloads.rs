@@ -29,6 +29,7 @@ async fn run(workload: Workload) -> bench::workload::Measurement {
         secret,
         Default::default(),
         parser,
+        None,
     )
     .await
     .unwrap_or_else(|e| panic!("start: {e}"));

@@ -6,7 +6,9 @@
 //! bytes), the CONNECT must carry `{"token": <HS256 JWT>}` signed with it and not expired, else a
 //! connect error. Listens on 127.0.0.1:`PORT` (default 3000); with `BENCH_FRONT=axum`, through
 //! its tower service in an axum `Router` instead of the built-in server; with
-//! `BENCH_PARSER=msgpack`, speaking npm `socket.io-msgpack-parser`.
+//! `BENCH_PARSER=msgpack`, speaking npm `socket.io-msgpack-parser`; with
+//! `BENCH_ADMIN=development|production`, instrumented for the Admin UI (`SocketIo::instrument`,
+//! no password), to measure what the counters and hooks cost.
 
 use std::net::SocketAddr;
 use std::process::ExitCode;
@@ -51,7 +53,13 @@ async fn serve(addr: SocketAddr) -> Result<(), String> {
         Ok("json") | Err(_) => socketio::proto::Parser::Json,
         Ok(other) => return Err(format!("BENCH_PARSER={other}: json or msgpack")),
     };
-    let server = bench::ours::start(addr, secret.as_deref(), front, parser).await?;
+    let admin = match std::env::var("BENCH_ADMIN").as_deref() {
+        Ok("development") => Some(socketio::admin::AdminMode::Development),
+        Ok("production") => Some(socketio::admin::AdminMode::Production),
+        Ok("") | Err(_) => None,
+        Ok(other) => return Err(format!("BENCH_ADMIN={other}: development or production")),
+    };
+    let server = bench::ours::start(addr, secret.as_deref(), front, parser, admin).await?;
     println!("bench-server listening on {}", server.local_addr());
     server.wait().await;
     Ok(())
