@@ -40,6 +40,10 @@ struct Shared<T> {
     refused: AtomicBool,
     /// Senders waiting in [`Sender::send_weighted`]: only then does a fall of `downstream` wake.
     waiting: AtomicUsize,
+    /// The queue is empty and no receiver's waker is kept (written under the lock by each change
+    /// of either): [`Receiver::try_recv`] then answers without the lock, which a session asks
+    /// several times per message it reads, nearly always in vain.
+    quiet: AtomicBool,
 }
 
 impl<T> Shared<T> {
@@ -52,6 +56,13 @@ impl<T> Shared<T> {
             self.bytes.fetch_sub(weight, Ordering::Relaxed);
         }
         Some(value)
+    }
+
+    /// Records whether `state` is quiet; called under the lock after each change of its queue
+    /// or waker.
+    fn settle(&self, state: &State<T>) {
+        let quiet = state.queue.is_empty() && state.waker.is_none();
+        self.quiet.store(quiet, Ordering::Release);
     }
 
     fn lock(&self) -> MutexGuard<'_, State<T>> {
@@ -84,6 +95,7 @@ pub(crate) fn mailbox<T>(capacity: usize) -> (Sender<T>, Receiver<T>) {
         downstream: AtomicUsize::new(0),
         refused: AtomicBool::new(false),
         waiting: AtomicUsize::new(0),
+        quiet: AtomicBool::new(true),
     });
     (Sender(shared.clone()), Receiver(shared))
 }
@@ -103,11 +115,13 @@ impl<T> Drop for Sender<T> {
         let waker = {
             let mut state = self.0.lock();
             state.senders -= 1;
-            if state.senders == 0 {
+            let waker = if state.senders == 0 {
                 state.waker.take()
             } else {
                 None
-            }
+            };
+            self.0.settle(&state);
+            waker
         };
         if let Some(waker) = waker {
             waker.wake();
@@ -153,6 +167,7 @@ impl<T> Sender<T> {
                 } else {
                     state.waker.take()
                 };
+                shared.settle(&state);
                 drop(state);
                 if let Some(waker) = waker {
                     waker.wake();
@@ -163,7 +178,9 @@ impl<T> Sender<T> {
                 shared.bytes.fetch_add(weight, Ordering::Relaxed);
             }
             state.queue.push_back((value, weight));
-            state.waker.take()
+            let waker = state.waker.take();
+            shared.settle(&state);
+            waker
         };
         if let Some(waker) = waker {
             waker.wake();
@@ -241,7 +258,9 @@ impl<T> Drop for Receiver<T> {
             state.receiver_alive = false;
             state.waker = None;
             self.0.bytes.store(0, Ordering::Relaxed);
-            std::mem::take(&mut state.queue)
+            let dropped = std::mem::take(&mut state.queue);
+            self.0.settle(&state);
+            dropped
         };
         // The values may own senders of this queue: drop them without the lock.
         drop(dropped);
@@ -252,11 +271,17 @@ impl<T> Drop for Receiver<T> {
 impl<T> Receiver<T> {
     /// The next value if one is queued. Stops waking this receiver until it waits again.
     pub(crate) fn try_recv(&mut self) -> Option<T> {
+        if self.0.quiet.load(Ordering::Acquire) {
+            // Nothing to take and no waker to drop. A value queued since is taken by the next
+            // call, or by the next wait, which looks under the lock.
+            return None;
+        }
         let (value, room) = {
             let mut state = self.0.lock();
             state.waker = None;
             let was_full = state.queue.len() >= state.capacity;
             let value = self.0.pop(&mut state);
+            self.0.settle(&state);
             let room = was_full && value.is_some();
             (value, room)
         };
@@ -310,7 +335,7 @@ impl<T> Receiver<T> {
         let (poll, room) = {
             let mut state = self.0.lock();
             let was_full = state.queue.len() >= state.capacity;
-            match self.0.pop(&mut state) {
+            let poll = match self.0.pop(&mut state) {
                 Some(value) => {
                     state.waker = None;
                     (Poll::Ready(Ok(Some(value))), was_full)
@@ -326,7 +351,9 @@ impl<T> Receiver<T> {
                     }
                     (Poll::Pending, false)
                 }
-            }
+            };
+            self.0.settle(&state);
+            poll
         };
         if room {
             self.0.changed.notify_waiters();

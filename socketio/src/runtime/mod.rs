@@ -20,6 +20,7 @@ mod connection;
 mod error;
 pub(crate) mod io;
 mod jwks_file;
+mod name_hash;
 mod namespace;
 mod node;
 mod observer;

@@ -5,6 +5,7 @@ use super::args::IntoPayload;
 use super::command::{send_emit_with_ack, send_packet, ConnCommand, ConnHandle};
 use super::connect::{ConnectContext, DataMap};
 use super::error::{AckError, EmitError};
+use super::name_hash::NameHash;
 use super::namespace::Namespace;
 use super::room::Room;
 use crate::proto::{self, Audience, DisconnectReason, Encoded, Identity, Payload, RawJson};
@@ -28,7 +29,7 @@ pub type DisconnectHandler = Arc<dyn Fn(&Socket, DisconnectReason) + Send + Sync
 
 #[derive(Default)]
 struct Handlers {
-    events: HashMap<String, EventHandler>,
+    events: HashMap<String, EventHandler, NameHash>,
     any: Vec<AnyHandler>,
     any_outgoing: Vec<AnyHandler>,
     disconnecting: Vec<DisconnectHandler>,
