@@ -15,18 +15,20 @@ use std::borrow::Cow;
 use std::ops::Range;
 
 use super::error::JsonError;
+use super::inline_list::InlineList;
 
 /// The deepest nesting any caller may configure; deeper limits are lowered to this.
 pub const MAX_DEPTH_CAP: usize = 256;
 
 /// Kind of a JSON value.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub(crate) enum Kind {
     Object,
     Array,
     String,
     Number,
     Bool,
+    #[default]
     Null,
 }
 
@@ -38,7 +40,7 @@ pub(crate) struct Scanned<'a> {
     /// Kind of the top-level value.
     pub kind: Kind,
     /// If the top-level value is an array: the span of each element in `text`, with its kind.
-    pub elements: Vec<(Range<usize>, Kind)>,
+    pub elements: InlineList<(Range<usize>, Kind)>,
     /// `num` of each placeholder object, in text order.
     pub placeholders: Vec<u64>,
 }
@@ -52,7 +54,7 @@ pub(crate) fn scan(input: &str, max_depth: usize) -> Result<Scanned<'_>, JsonErr
         compacted: false,
         max_depth: max_depth.min(MAX_DEPTH_CAP),
         placeholders: Vec::new(),
-        elements: Vec::new(),
+        elements: InlineList::new(),
     };
     s.skip_ws();
     let info = s.value(0, true)?;
@@ -104,7 +106,7 @@ struct Scanner<'a> {
     compacted: bool,
     max_depth: usize,
     placeholders: Vec<u64>,
-    elements: Vec<(Range<usize>, Kind)>,
+    elements: InlineList<(Range<usize>, Kind)>,
 }
 
 impl Scanner<'_> {

@@ -32,17 +32,13 @@ impl NameHasher {
 
 impl Hasher for NameHasher {
     fn write(&mut self, bytes: &[u8]) {
-        let mut words = bytes.chunks_exact(8);
-        for word in &mut words {
-            let mut w = [0u8; 8];
-            w.copy_from_slice(word);
-            self.add(u64::from_le_bytes(w));
+        for chunk in bytes.chunks(8) {
+            let mut word = [0u8; 8];
+            word.iter_mut().zip(chunk).for_each(|(w, b)| *w = *b);
+            self.add(u64::from_le_bytes(word));
         }
-        let rest = words.remainder();
-        let mut last = [0u8; 8];
-        last.iter_mut().zip(rest).for_each(|(b, r)| *b = *r);
-        // The length in the top byte: "a" and "a\0" differ.
-        self.add(u64::from_le_bytes(last) ^ ((rest.len() as u64) << 56));
+        // The length last: "a" and "a\0" differ.
+        self.add(bytes.len() as u64);
     }
 
     fn write_u8(&mut self, byte: u8) {
