@@ -5,6 +5,7 @@
 
 use super::time::{iso8601, unix_ms};
 use crate::runtime::Socket;
+use engineio::proto::query::{decoded, pairs};
 use engineio::proto::Transport;
 use serde_json::{json, Map, Value};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -125,44 +126,9 @@ fn query_object(query: &str) -> Map<String, Value> {
 /// The raw query string without its `token` parameters.
 fn query_string_without_token(query: &str) -> String {
     (query.split('&'))
-        .filter(|pair| {
-            !pair.is_empty() && percent_decode(pair.split('=').next().unwrap_or("")) != "token"
-        })
+        .filter(|pair| !pair.is_empty() && decoded(pair.split('=').next().unwrap_or("")) != "token")
         .collect::<Vec<_>>()
         .join("&")
-}
-
-/// The decoded `name=value` pairs of a query string.
-fn pairs(query: &str) -> impl Iterator<Item = (String, String)> + '_ {
-    (query.split('&')).filter(|p| !p.is_empty()).map(|pair| {
-        let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
-        (percent_decode(name), percent_decode(value))
-    })
-}
-
-/// `application/x-www-form-urlencoded` decoding (`+` is a space; bad escapes stay as they are).
-fn percent_decode(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'+' => out.push(b' '),
-            b'%' if i + 2 < bytes.len() => {
-                let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).ok();
-                match hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
-                    Some(b) => {
-                        out.push(b);
-                        i += 2;
-                    }
-                    None => out.push(b'%'),
-                }
-            }
-            b => out.push(b),
-        }
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 #[cfg(test)]
@@ -181,8 +147,8 @@ mod tests {
             query_string_without_token(q),
             "EIO=4&transport=polling&name=a%20b+c&t=%zz&x"
         );
-        assert_eq!(percent_decode("%41%"), "A%");
-        assert_eq!(percent_decode("%4"), "%4");
+        assert_eq!(decoded("%41%"), "A%");
+        assert_eq!(decoded("%4"), "%4");
     }
 
     proptest::proptest! {
