@@ -7,26 +7,12 @@
 //! Invariants: a body over `maxPayload` is always refused; what decodes, encoded as a text payload
 //! and as a binary payload, decodes again to the same packets; encoding is deterministic.
 
-use bytes::Bytes;
-use engineio::proto::packet::{DecodeError, Packet};
+use engineio::proto::packet::Packet;
 use engineio::proto::payload_v3::{self, Body};
 
 /// Runs one input.
 pub fn run(data: &[u8]) {
-    let Some((&limit, body)) = data.split_first() else {
-        return;
-    };
-    let max = usize::from(limit) * 2;
-    let result = payload_v3::decode(Bytes::copy_from_slice(body), max);
-    if body.len() > max {
-        assert_eq!(
-            result,
-            Err(DecodeError::TooLarge),
-            "a body over max accepted"
-        );
-        return;
-    }
-    let Ok(packets) = result else {
+    let Some((_, packets)) = crate::eio_payload::decode_within(data, payload_v3::decode) else {
         return;
     };
     let refs: Vec<&Packet> = packets.iter().collect();

@@ -10,22 +10,30 @@ use bytes::Bytes;
 use engineio::proto::packet::DecodeError;
 use engineio::proto::payload::{self, SEPARATOR};
 
-/// Runs one input.
-pub fn run(data: &[u8]) {
-    let Some((&limit, body)) = data.split_first() else {
-        return;
-    };
+/// Splits an input into its `maxPayload` byte and the body, decodes the body with `decode` under
+/// that limit, and checks that a body over the limit is refused. Gives the body and what it
+/// decoded to, if it decoded.
+pub fn decode_within<T: std::fmt::Debug + PartialEq>(
+    data: &[u8],
+    decode: impl FnOnce(Bytes, usize) -> Result<T, DecodeError>,
+) -> Option<(&[u8], T)> {
+    let (&limit, body) = data.split_first()?;
     let max = usize::from(limit) * 2;
-    let result = payload::decode(Bytes::copy_from_slice(body), max);
+    let result = decode(Bytes::copy_from_slice(body), max);
     if body.len() > max {
         assert_eq!(
             result,
             Err(DecodeError::TooLarge),
             "a body over max accepted"
         );
-        return;
+        return None;
     }
-    let Ok(packets) = result else {
+    Some((body, result.ok()?))
+}
+
+/// Runs one input.
+pub fn run(data: &[u8]) {
+    let Some((body, packets)) = decode_within(data, payload::decode) else {
         return;
     };
     let segments = body.iter().filter(|&&b| b == SEPARATOR).count() + 1;
