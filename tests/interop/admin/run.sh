@@ -11,7 +11,6 @@
 # screenshots; the dashboard's is docs/admin-ui.png in the README.
 set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
-ROOT="$(cd "$HERE/../../.." && pwd)"
 CHROMIUM="${CHROMIUM:-/usr/bin/chromium}"
 
 if [ ! -x "$CHROMIUM" ]; then
@@ -35,30 +34,16 @@ if [ ! -f "$HERE/node_modules/@socket.io/admin-ui/ui/dist/index.html" ] || [ ! -
   (cd "$HERE" && npm ci --no-audit --no-fund)
 fi
 
-(cd "$ROOT" && cargo build -q -p test-servers --bin socketio-conformance)
-target_dir="${CARGO_TARGET_DIR:-target}"
-case "$target_dir" in /*) ;; *) target_dir="$ROOT/$target_dir" ;; esac
-bin="$target_dir/debug/socketio-conformance"
-[ -x "$bin" ] || { echo "run.sh: $bin not found after the build" >&2; exit 1; }
-
-free_port() {
-  node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'
-}
+# shellcheck source=../lib.sh
+source "$HERE/../lib.sh"
+bin="$(cargo_binary test-servers bin socketio-conformance)"
 
 server_pid=""
 log="$(mktemp "${TMPDIR:-/tmp}/admin-ui-server.XXXXXX")"
 shots="${SCREENSHOT_DIR:-$(mktemp -d "${TMPDIR:-/tmp}/admin-ui-shots.XXXXXX")}"
 mkdir -p "$shots"
 cleanup() {
-  if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then
-    kill "$server_pid" 2>/dev/null || true
-    for _ in $(seq 1 30); do
-      kill -0 "$server_pid" 2>/dev/null || break
-      sleep 0.1
-    done
-    kill -9 "$server_pid" 2>/dev/null || true
-    wait "$server_pid" 2>/dev/null || true
-  fi
+  stop_server "$server_pid"
   rm -f "$log"
 }
 trap cleanup EXIT
@@ -73,24 +58,7 @@ echo "run.sh: starting $bin --port $port --admin-password <random> ${heartbeat[*
 server_pid=$!
 
 url="http://127.0.0.1:$port"
-ready=""
-for _ in $(seq 1 150); do
-  if ! kill -0 "$server_pid" 2>/dev/null; then
-    echo "run.sh: the conformance server exited before answering; its output:" >&2
-    cat "$log" >&2
-    exit 1
-  fi
-  if node -e 'fetch(process.argv[1]).then(r=>process.exit(r.status===200?0:1),()=>process.exit(1))' "$url/socket.io/?EIO=4&transport=polling"; then
-    ready=1
-    break
-  fi
-  sleep 0.1
-done
-if [ -z "$ready" ]; then
-  echo "run.sh: the conformance server did not answer $url within ~15 s; its output:" >&2
-  cat "$log" >&2
-  exit 1
-fi
+wait_ready "$server_pid" "$url/socket.io/?EIO=4&transport=polling" "$log" "the conformance server"
 
 status=0
 SERVER_URL="$url" ADMIN_PASSWORD="$password" SCREENSHOT_DIR="$shots" CHROMIUM="$CHROMIUM" \
