@@ -30,12 +30,10 @@ const NODE_DEVIATIONS: &[(&str, &str)] = &[
     ),
 ];
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn every_socketio_check_passes_against_the_node_reference_server() {
-    if let Some(why) = common::missing_node("socket.io") {
-        return common::skip_or_fail("sio_node_peer", &why);
-    }
-    let (peer, port) = match common::start_peer("sio-server.js") {
+/// Starts the reference server with `flags`; gives it (stopped when dropped) and the runner's
+/// configuration for it.
+fn start_reference(flags: &[&str]) -> (common::Peer, sio::Config) {
+    let (peer, port) = match common::start_peer_with("sio-server.js", flags) {
         Ok(started) => started,
         Err(why) => panic!("{why}"),
     };
@@ -45,6 +43,15 @@ async fn every_socketio_check_passes_against_the_node_reference_server() {
     };
     let mut config = sio::Config::new(target);
     config.ping_timeout = common::PEER_PING_TIMEOUT;
+    (peer, config)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_socketio_check_passes_against_the_node_reference_server() {
+    if let Some(why) = common::missing_node("socket.io") {
+        return common::skip_or_fail("sio_node_peer", &why);
+    }
+    let (peer, config) = start_reference(&[]);
     let report = sio::run(config, &sio::checks()).await;
     drop(peer);
 
@@ -56,16 +63,7 @@ async fn every_msgpack_check_passes_against_the_node_reference_server() {
     if let Some(why) = common::missing_node("socket.io-msgpack-parser") {
         return common::skip_or_fail("sio_node_peer msgpack", &why);
     }
-    let (peer, port) = match common::start_peer_with("sio-server.js", &["--parser", "msgpack"]) {
-        Ok(started) => started,
-        Err(why) => panic!("{why}"),
-    };
-    let target = match Target::parse(&format!("http://127.0.0.1:{port}/socket.io/")) {
-        Ok(target) => target,
-        Err(e) => panic!("{e}"),
-    };
-    let mut config = sio::Config::new(target);
-    config.ping_timeout = common::PEER_PING_TIMEOUT;
+    let (peer, mut config) = start_reference(&["--parser", "msgpack"]);
     config.parser = sio::Parser::MsgPack;
     let report = sio::run(config, &sio::msgpack_checks()).await;
     drop(peer);
