@@ -9,6 +9,25 @@ free_port() {
   node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'
 }
 
+# need_chromium LABEL: makes sure Debian's chromium is at $CHROMIUM. Missing, with CI or
+# REQUIRE_ALL=1 set, it installs the `chromium` package with apt-get (exits 1 if that fails);
+# otherwise it says why LABEL skips and returns 1 (the caller exits 0).
+need_chromium() {
+  local label=$1 sudo=""
+  [ -x "$CHROMIUM" ] && return 0
+  if [ -n "${CI:-}" ] || [ "${REQUIRE_ALL:-}" = 1 ]; then
+    echo "run.sh: $CHROMIUM is missing: installing Debian's chromium (CI/REQUIRE_ALL set)"
+    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    $sudo apt-get update -q
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q chromium
+    [ -x "$CHROMIUM" ] || { echo "run.sh: FAIL: $CHROMIUM still missing after apt-get install chromium" >&2; exit 1; }
+    return 0
+  fi
+  echo "run.sh: SKIP: $label needs Debian's chromium at $CHROMIUM (apt-get install chromium);"
+  echo "run.sh: SKIP: set CI=1 or REQUIRE_ALL=1 to have it installed and the test run."
+  return 1
+}
+
 # cargo_binary PACKAGE bin|example NAME: builds a binary or example of the workspace (debug) and
 # prints its path (CARGO_TARGET_DIR respected, relative to the workspace root).
 cargo_binary() {

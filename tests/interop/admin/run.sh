@@ -12,21 +12,10 @@
 set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
 CHROMIUM="${CHROMIUM:-/usr/bin/chromium}"
+# shellcheck source=../lib.sh
+source "$HERE/../lib.sh"
 
-if [ ! -x "$CHROMIUM" ]; then
-  if [ -n "${CI:-}" ] || [ "${REQUIRE_ALL:-}" = 1 ]; then
-    echo "run.sh: $CHROMIUM is missing: installing Debian's chromium (CI/REQUIRE_ALL set)"
-    sudo=""
-    [ "$(id -u)" -eq 0 ] || sudo="sudo"
-    $sudo apt-get update -q
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q chromium
-    [ -x "$CHROMIUM" ] || { echo "run.sh: FAIL: $CHROMIUM still missing after apt-get install chromium" >&2; exit 1; }
-  else
-    echo "run.sh: SKIP: the admin UI test needs Debian's chromium at $CHROMIUM (apt-get install chromium);"
-    echo "run.sh: SKIP: set CI=1 or REQUIRE_ALL=1 to have it installed and the test run."
-    exit 0
-  fi
-fi
+need_chromium "the admin UI test" || exit 0
 
 if [ ! -f "$HERE/node_modules/@socket.io/admin-ui/ui/dist/index.html" ] || [ ! -d "$HERE/node_modules/playwright-core" ]; then
   command -v npm >/dev/null || { echo "run.sh: FAIL: npm is needed (npm ci in $HERE)" >&2; exit 1; }
@@ -34,8 +23,6 @@ if [ ! -f "$HERE/node_modules/@socket.io/admin-ui/ui/dist/index.html" ] || [ ! -
   (cd "$HERE" && npm ci --no-audit --no-fund)
 fi
 
-# shellcheck source=../lib.sh
-source "$HERE/../lib.sh"
 bin="$(cargo_binary test-servers bin socketio-conformance)"
 
 server_pid=""

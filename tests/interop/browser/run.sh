@@ -10,6 +10,8 @@ set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
 ROOT="$(cd "$HERE/../../.." && pwd)"
 CHROMIUM="${CHROMIUM:-/usr/bin/chromium}"
+# shellcheck source=../lib.sh
+source "$HERE/../lib.sh"
 TTL_S=4
 front=builtin
 features=()
@@ -24,20 +26,7 @@ case "$front" in
   *) echo "run.sh: unknown --front '$front' (builtin|axum)" >&2; exit 2 ;;
 esac
 
-if [ ! -x "$CHROMIUM" ]; then
-  if [ -n "${CI:-}" ] || [ "${REQUIRE_ALL:-}" = 1 ]; then
-    echo "run.sh: $CHROMIUM is missing: installing Debian's chromium (CI/REQUIRE_ALL set)"
-    sudo=""
-    [ "$(id -u)" -eq 0 ] || sudo="sudo"
-    $sudo apt-get update -q
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q chromium
-    [ -x "$CHROMIUM" ] || { echo "run.sh: FAIL: $CHROMIUM still missing after apt-get install chromium" >&2; exit 1; }
-  else
-    echo "run.sh: SKIP: the browser test needs Debian's chromium at $CHROMIUM (apt-get install chromium);"
-    echo "run.sh: SKIP: set CI=1 or REQUIRE_ALL=1 to have it installed and the test run."
-    exit 0
-  fi
-fi
+need_chromium "the browser test" || exit 0
 
 if [ ! -d "$HERE/node_modules/playwright-core" ]; then
   echo "run.sh: npm ci in $HERE"
@@ -54,23 +43,11 @@ case "$target_dir" in /*) ;; *) target_dir="$ROOT/$target_dir" ;; esac
 bin="$target_dir/debug/examples/chat"
 [ -x "$bin" ] || { echo "run.sh: $bin not found after the build" >&2; exit 1; }
 
-free_port() {
-  node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'
-}
-
 server_pid=""
 log="$(mktemp "${TMPDIR:-/tmp}/chat-demo-server.XXXXXX")"
 shots="$(mktemp -d "${TMPDIR:-/tmp}/chat-demo-shots.XXXXXX")"
 cleanup() {
-  if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then
-    kill "$server_pid" 2>/dev/null || true
-    for _ in $(seq 1 30); do
-      kill -0 "$server_pid" 2>/dev/null || break
-      sleep 0.1
-    done
-    kill -9 "$server_pid" 2>/dev/null || true
-    wait "$server_pid" 2>/dev/null || true
-  fi
+  stop_server "$server_pid"
   rm -f "$log"
 }
 trap cleanup EXIT
