@@ -6,10 +6,11 @@ use super::closings::{Closing, Closings};
 use super::command::Command;
 use super::inputs::{DriverInput, TransportCell, WsStream};
 use super::mailbox;
+use super::socket_wake::SocketWake;
 use crate::proto::websocket_frame::{write_frame, Opcode, WsFault};
 use crate::proto::{Event, Input, Output, PollReply, RequestId, Session, Text, WsFrame, WsId};
 use bytes::Bytes;
-use futures_util::{FutureExt, Sink, StreamExt};
+use futures_util::{Sink, StreamExt};
 use std::future::poll_fn;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -55,6 +56,8 @@ pub(crate) struct Driver<A: SessionApp> {
     events: EventSink<A>,
     transport: Arc<TransportCell>,
     websockets: Vec<Ws>,
+    /// Whether the WebSockets may have something (they are polled only then).
+    socket_wake: SocketWake,
     replies: Vec<(RequestId, oneshot::Sender<PollReply>)>,
     max_buffered: usize,
     /// The application asked to give back queue memory at the end of this drain.
@@ -99,6 +102,7 @@ impl<A: SessionApp> Driver<A> {
             events,
             transport: parts.transport,
             websockets: parts.websockets,
+            socket_wake: SocketWake::new(),
             replies: Vec::new(),
             max_buffered: parts.max_buffered,
             release_memory: false,
@@ -147,7 +151,7 @@ impl<A: SessionApp> Driver<A> {
                 tokio::select! {
                     biased;
                     input = self.inputs.recv(), if inputs_open => Wake::Input(input),
-                    (id, event) = next_ws_event(&mut self.websockets) => Wake::Ws(id, event),
+                    (id, event) = next_ws_event(&mut self.websockets, &self.socket_wake) => Wake::Ws(id, event),
                     command = self.commands.recv_or_refused(), if accepting_commands => command.map_or(Wake::Refused, Wake::Command),
                     () = &mut sleep, if armed.is_some() => Wake::Timeout,
                 }
@@ -157,7 +161,7 @@ impl<A: SessionApp> Driver<A> {
                     input = self.inputs.recv(), if inputs_open => Wake::Input(input),
                     command = self.commands.recv_or_refused(), if accepting_commands => command.map_or(Wake::Refused, Wake::Command),
                     () = &mut sleep, if armed.is_some() => Wake::Timeout,
-                    (id, event) = next_ws_event(&mut self.websockets) => Wake::Ws(id, event),
+                    (id, event) = next_ws_event(&mut self.websockets, &self.socket_wake) => Wake::Ws(id, event),
                 }
             };
             // A burst of frames is read in one go; other wakes leave the sockets to the next wait
@@ -192,6 +196,7 @@ impl<A: SessionApp> Driver<A> {
             }
             Wake::Input(Some(DriverInput::WebSocket { id, stream })) => {
                 self.websockets.push(Ws::new(id, stream));
+                self.socket_wake.raise();
                 self.session.handle(now, Input::WsOpened(id));
             }
             // The engine shuts down: close like the application would, WebSockets with `1001`.
@@ -281,15 +286,27 @@ impl<A: SessionApp> Driver<A> {
                 Wake::Command(Some(command))
             } else if let Some(input) = self.inputs.try_recv() {
                 Wake::Input(Some(input))
-            } else if let Some((id, event)) = read_frames
-                .then(|| next_ws_event(&mut self.websockets).now_or_never())
-                .flatten()
-            {
+            } else if let Some((id, event)) = read_frames.then(|| self.try_ws_event()).flatten() {
                 Wake::Ws(id, event)
             } else {
                 return;
             };
             self.on_wake(now, wake);
+        }
+    }
+
+    /// The next event of a WebSocket if one is ready now (polled with the sockets' own waker, so
+    /// an answer of `Pending` lowers their flag until they wake the task).
+    fn try_ws_event(&mut self) -> Option<(WsId, WsEvent)> {
+        if !self.socket_wake.take_now() {
+            return None;
+        }
+        match poll_ws_event(&mut self.websockets, &mut self.socket_wake.context()) {
+            Poll::Ready(event) => {
+                self.socket_wake.raise();
+                Some(event)
+            }
+            Poll::Pending => None,
         }
     }
 
@@ -305,6 +322,7 @@ impl<A: SessionApp> Driver<A> {
             Some(Ok(Message::Ping(_))) => {
                 if let Some(w) = self.websockets.iter_mut().find(|w| w.id == ws) {
                     w.tungstenite_pending = true;
+                    self.socket_wake.raise();
                 }
                 return;
             }
@@ -372,12 +390,15 @@ impl<A: SessionApp> Driver<A> {
             }
         }
         // At most two WebSockets (the active one and a probe): their outcomes on the stack.
+        // Written with the sockets' own waker: a socket that cannot take it all now wakes the
+        // task (and raises the sockets' flag) when it can.
         let mut done: [Option<(WsId, WsEvent)>; 2] = [None, None];
+        let mut cx = self.socket_wake.context();
         for (w, slot) in self.websockets.iter_mut().zip(done.iter_mut()) {
-            *slot = match poll_fn(|cx| w.poll_write_out(cx)).now_or_never() {
-                Some(Ok(true)) => Some((w.id, WsEvent::Written)),
-                Some(Ok(false)) | None => None,
-                Some(Err(_)) => Some((w.id, WsEvent::WriteFailed)),
+            *slot = match w.poll_write_out(&mut cx) {
+                Poll::Ready(Ok(true)) => Some((w.id, WsEvent::Written)),
+                Poll::Ready(Ok(false)) | Poll::Pending => None,
+                Poll::Ready(Err(_)) => Some((w.id, WsEvent::WriteFailed)),
             };
         }
         for (ws, event) in done.into_iter().flatten() {
@@ -465,23 +486,38 @@ fn close_later(mut ws: Ws, code: Option<u16>, closing: Closing) {
 /// a finished or failed write, or a frame. A WebSocket is read only once everything written to it
 /// went out, so a client that does not read is not read either (and tungstenite's own writes, a
 /// pong or a close answer made while reading, never land in the middle of one of ours).
-async fn next_ws_event(websockets: &mut [Ws]) -> (WsId, WsEvent) {
+/// Polled only while `wake` says they may have something.
+async fn next_ws_event(websockets: &mut [Ws], wake: &SocketWake) -> (WsId, WsEvent) {
     poll_fn(|cx| {
-        for w in websockets.iter_mut() {
-            if w.has_output() {
-                match w.poll_write_out(cx) {
-                    Poll::Ready(Ok(_)) => return Poll::Ready((w.id, WsEvent::Written)),
-                    Poll::Ready(Err(_)) => return Poll::Ready((w.id, WsEvent::WriteFailed)),
-                    Poll::Pending => continue,
-                }
-            }
-            if let Poll::Ready(item) = w.stream.poll_next_unpin(cx) {
-                return Poll::Ready((w.id, WsEvent::Frame(item)));
-            }
+        if !wake.take(cx) {
+            return Poll::Pending;
         }
-        Poll::Pending
+        let event = poll_ws_event(websockets, &mut wake.context());
+        if event.is_ready() {
+            // The socket may hold more (a burst of frames): look again at the next chance.
+            wake.raise();
+        }
+        event
     })
     .await
+}
+
+/// One poll of the WebSockets for [`next_ws_event`]; `Pending` once each socket answered
+/// `Pending` to `cx`'s waker.
+fn poll_ws_event(websockets: &mut [Ws], cx: &mut Context<'_>) -> Poll<(WsId, WsEvent)> {
+    for w in websockets.iter_mut() {
+        if w.has_output() {
+            match w.poll_write_out(cx) {
+                Poll::Ready(Ok(_)) => return Poll::Ready((w.id, WsEvent::Written)),
+                Poll::Ready(Err(_)) => return Poll::Ready((w.id, WsEvent::WriteFailed)),
+                Poll::Pending => continue,
+            }
+        }
+        if let Poll::Ready(item) = w.stream.poll_next_unpin(cx) {
+            return Poll::Ready((w.id, WsEvent::Frame(item)));
+        }
+    }
+    Poll::Pending
 }
 
 /// Most of a WebSocket's output buffer kept between drains; a bigger one (after a large message)

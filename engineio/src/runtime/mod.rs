@@ -19,6 +19,7 @@ mod service;
 mod sessions;
 mod sid;
 mod socket;
+mod socket_wake;
 #[cfg(feature = "tls")]
 mod tls;
 mod ws_io;

@@ -1,0 +1,106 @@
+//! [`SocketWake`]: whether a session's WebSockets may have something for its task, so a wake by
+//! anything else (a command, a broadcast, a request) does not poll them in vain.
+//!
+//! The sockets are polled with a waker of their own, which notes that they woke the task and
+//! then wakes it. A socket that answered `Pending` to that waker has handed it to its reactor
+//! and will use it; until then polling it again can only answer `Pending` again. Each such poll
+//! goes through tungstenite and tokio's readiness check (a few hundred instructions): on a
+//! fan-out, where every receiver is woken by its command queue, that was one wasted read attempt
+//! per delivery; on an echo, one per burst.
+
+use futures_util::task::AtomicWaker;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::task::{Context, Wake, Waker};
+
+/// The waker the sockets are polled with, and the flag it raises.
+pub(crate) struct SocketWake {
+    shared: Arc<Flag>,
+    waker: Waker,
+}
+
+struct Flag {
+    /// The sockets may have progressed since they last answered `Pending`.
+    woken: AtomicBool,
+    /// The task to wake.
+    task: AtomicWaker,
+}
+
+impl Wake for Flag {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        self.woken.store(true, Ordering::Release);
+        self.task.wake();
+    }
+}
+
+impl SocketWake {
+    /// Raised: the sockets are polled at the next chance.
+    pub(crate) fn new() -> Self {
+        let shared = Arc::new(Flag {
+            woken: AtomicBool::new(true),
+            task: AtomicWaker::new(),
+        });
+        let waker = Waker::from(Arc::clone(&shared));
+        Self { shared, waker }
+    }
+
+    /// Notes that the sockets have something to do that no waker will report (a new socket,
+    /// output queued, a frame of tungstenite's own to flush).
+    pub(crate) fn raise(&self) {
+        self.shared.woken.store(true, Ordering::Release);
+    }
+
+    /// Called by the task's poll: remembers its waker and says whether the sockets are worth
+    /// polling; the flag is lowered, and the caller raises it again if a socket answered `Ready`
+    /// (it may hold more).
+    pub(crate) fn take(&self, cx: &Context<'_>) -> bool {
+        self.shared.task.register(cx.waker());
+        self.shared.woken.swap(false, Ordering::AcqRel)
+    }
+
+    /// Lowers the flag without a task waker (outside a poll of the task's wait, whose next
+    /// poll registers the task again).
+    pub(crate) fn take_now(&self) -> bool {
+        self.shared.woken.swap(false, Ordering::AcqRel)
+    }
+
+    /// The context to poll the sockets with.
+    pub(crate) fn context(&self) -> Context<'_> {
+        Context::from_waker(&self.waker)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use std::sync::atomic::AtomicUsize;
+
+    struct Count(AtomicUsize);
+    impl Wake for Count {
+        fn wake(self: Arc<Self>) {
+            self.0.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
+    #[test]
+    fn raised_until_taken_and_woken_through_the_socket_waker() {
+        let count = Arc::new(Count(AtomicUsize::new(0)));
+        let task = Waker::from(Arc::clone(&count));
+        let cx = Context::from_waker(&task);
+        let wake = SocketWake::new();
+        assert!(wake.take(&cx), "a new session polls its sockets");
+        assert!(!wake.take(&cx), "then not until woken");
+        wake.context().waker().wake_by_ref();
+        assert_eq!(count.0.load(Ordering::SeqCst), 1, "the task is woken");
+        assert!(wake.take(&cx));
+        wake.raise();
+        assert!(wake.take_now());
+        assert!(!wake.take_now());
+        assert_eq!(count.0.load(Ordering::SeqCst), 1, "raise does not wake");
+    }
+}
