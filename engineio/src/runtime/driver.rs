@@ -6,12 +6,12 @@ use super::closings::{Closing, Closings};
 use super::command::Command;
 use super::inputs::{DriverInput, TransportCell, WsStream};
 use super::mailbox;
-use super::socket_wake::SocketWake;
+use super::wake_flag::WakeFlag;
 use crate::proto::websocket_frame::{write_frame, Opcode, WsFault};
 use crate::proto::{Event, Input, Output, PollReply, RequestId, Session, Text, WsFrame, WsId};
 use bytes::Bytes;
 use futures_util::{Sink, StreamExt};
-use std::future::poll_fn;
+use std::future::{poll_fn, Future};
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
@@ -57,7 +57,9 @@ pub(crate) struct Driver<A: SessionApp> {
     transport: Arc<TransportCell>,
     websockets: Vec<Ws>,
     /// Whether the WebSockets may have something (they are polled only then).
-    socket_wake: SocketWake,
+    socket_wake: WakeFlag,
+    /// Whether the session's timer may have expired (it is polled only then).
+    timer_wake: WakeFlag,
     replies: Vec<(RequestId, oneshot::Sender<PollReply>)>,
     max_buffered: usize,
     /// The application asked to give back queue memory at the end of this drain.
@@ -102,7 +104,8 @@ impl<A: SessionApp> Driver<A> {
             events,
             transport: parts.transport,
             websockets: parts.websockets,
-            socket_wake: SocketWake::new(),
+            socket_wake: WakeFlag::new(),
+            timer_wake: WakeFlag::new(),
             replies: Vec::new(),
             max_buffered: parts.max_buffered,
             release_memory: false,
@@ -138,6 +141,7 @@ impl<A: SessionApp> Driver<A> {
             if deadline != armed {
                 if let Some(d) = deadline {
                     sleep.as_mut().reset(tokio::time::Instant::from_std(d));
+                    self.timer_wake.raise();
                 }
                 armed = deadline;
             }
@@ -153,14 +157,14 @@ impl<A: SessionApp> Driver<A> {
                     input = self.inputs.recv(), if inputs_open => Wake::Input(input),
                     (id, event) = next_ws_event(&mut self.websockets, &self.socket_wake) => Wake::Ws(id, event),
                     command = self.commands.recv_or_refused(), if accepting_commands => command.map_or(Wake::Refused, Wake::Command),
-                    () = &mut sleep, if armed.is_some() => Wake::Timeout,
+                    () = when_flagged(sleep.as_mut(), &self.timer_wake), if armed.is_some() => Wake::Timeout,
                 }
             } else {
                 tokio::select! {
                     biased;
                     input = self.inputs.recv(), if inputs_open => Wake::Input(input),
                     command = self.commands.recv_or_refused(), if accepting_commands => command.map_or(Wake::Refused, Wake::Command),
-                    () = &mut sleep, if armed.is_some() => Wake::Timeout,
+                    () = when_flagged(sleep.as_mut(), &self.timer_wake), if armed.is_some() => Wake::Timeout,
                     (id, event) = next_ws_event(&mut self.websockets, &self.socket_wake) => Wake::Ws(id, event),
                 }
             };
@@ -487,7 +491,7 @@ fn close_later(mut ws: Ws, code: Option<u16>, closing: Closing) {
 /// went out, so a client that does not read is not read either (and tungstenite's own writes, a
 /// pong or a close answer made while reading, never land in the middle of one of ours).
 /// Polled only while `wake` says they may have something.
-async fn next_ws_event(websockets: &mut [Ws], wake: &SocketWake) -> (WsId, WsEvent) {
+async fn next_ws_event(websockets: &mut [Ws], wake: &WakeFlag) -> (WsId, WsEvent) {
     poll_fn(|cx| {
         if !wake.take(cx) {
             return Poll::Pending;
@@ -498,6 +502,23 @@ async fn next_ws_event(websockets: &mut [Ws], wake: &SocketWake) -> (WsId, WsEve
             wake.raise();
         }
         event
+    })
+    .await
+}
+
+/// Waits for `future`, polling it only while `flag` says it may be ready (with the flag's waker,
+/// which raises it).
+async fn when_flagged<F: Future + Unpin>(mut future: F, flag: &WakeFlag) -> F::Output {
+    poll_fn(|cx| {
+        if !flag.take(cx) {
+            return Poll::Pending;
+        }
+        let output = Pin::new(&mut future).poll(&mut flag.context());
+        if output.is_ready() {
+            // Ready again until it is moved (an expired timer stays expired).
+            flag.raise();
+        }
+        output
     })
     .await
 }

@@ -19,9 +19,9 @@ mod service;
 mod sessions;
 mod sid;
 mod socket;
-mod socket_wake;
 #[cfg(feature = "tls")]
 mod tls;
+mod wake_flag;
 mod ws_io;
 
 pub use crate::proto::http::{HttpRequest, HttpResponse};

@@ -1,26 +1,27 @@
-//! [`SocketWake`]: whether a session's WebSockets may have something for its task, so a wake by
-//! anything else (a command, a broadcast, a request) does not poll them in vain.
+//! [`WakeFlag`]: whether one of the things a session's task waits for (its WebSockets, its timer)
+//! may have something for it, so a wake by anything else does not poll it in vain.
 //!
-//! The sockets are polled with a waker of their own, which notes that they woke the task and
-//! then wakes it. A socket that answered `Pending` to that waker has handed it to its reactor
-//! and will use it; until then polling it again can only answer `Pending` again. Each such poll
-//! goes through tungstenite and tokio's readiness check (a few hundred instructions): on a
-//! fan-out, where every receiver is woken by its command queue, that was one wasted read attempt
-//! per delivery; on an echo, one per burst.
+//! The thing is polled with a waker of its own, which notes that it woke the task and then wakes
+//! it. A future that answered `Pending` to that waker has handed it on (to the reactor, to the
+//! timer wheel) and will use it; until then polling it again can only answer `Pending` again.
+//! Such a poll is not free: a WebSocket's goes through tungstenite and tokio's readiness check,
+//! a timer's through tokio's timer entry (a few hundred instructions each). On a fan-out, where
+//! every receiver is woken by its command queue, that was one wasted read attempt per delivery;
+//! on an echo, one read attempt and one timer poll per burst.
 
 use futures_util::task::AtomicWaker;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::task::{Context, Wake, Waker};
 
-/// The waker the sockets are polled with, and the flag it raises.
-pub(crate) struct SocketWake {
+/// The waker a future is polled with, and the flag it raises.
+pub(crate) struct WakeFlag {
     shared: Arc<Flag>,
     waker: Waker,
 }
 
 struct Flag {
-    /// The sockets may have progressed since they last answered `Pending`.
+    /// The future may have progressed since it last answered `Pending`.
     woken: AtomicBool,
     /// The task to wake.
     task: AtomicWaker,
@@ -37,8 +38,8 @@ impl Wake for Flag {
     }
 }
 
-impl SocketWake {
-    /// Raised: the sockets are polled at the next chance.
+impl WakeFlag {
+    /// Raised: the future is polled at the next chance.
     pub(crate) fn new() -> Self {
         let shared = Arc::new(Flag {
             woken: AtomicBool::new(true),
@@ -48,15 +49,15 @@ impl SocketWake {
         Self { shared, waker }
     }
 
-    /// Notes that the sockets have something to do that no waker will report (a new socket,
-    /// output queued, a frame of tungstenite's own to flush).
+    /// Notes that the future has something to do that no waker will report (a new socket,
+    /// output queued, a frame of tungstenite's own to flush, a timer moved).
     pub(crate) fn raise(&self) {
         self.shared.woken.store(true, Ordering::Release);
     }
 
-    /// Called by the task's poll: remembers its waker and says whether the sockets are worth
-    /// polling; the flag is lowered, and the caller raises it again if a socket answered `Ready`
-    /// (it may hold more).
+    /// Called by the task's poll: remembers its waker and says whether the future is worth
+    /// polling; the flag is lowered, and the caller raises it again if the future answered
+    /// `Ready` (it may be ready again: a socket may hold more frames).
     pub(crate) fn take(&self, cx: &Context<'_>) -> bool {
         self.shared.task.register(cx.waker());
         self.shared.woken.swap(false, Ordering::AcqRel)
@@ -68,7 +69,7 @@ impl SocketWake {
         self.shared.woken.swap(false, Ordering::AcqRel)
     }
 
-    /// The context to poll the sockets with.
+    /// The context to poll the future with.
     pub(crate) fn context(&self) -> Context<'_> {
         Context::from_waker(&self.waker)
     }
@@ -92,8 +93,8 @@ mod tests {
         let count = Arc::new(Count(AtomicUsize::new(0)));
         let task = Waker::from(Arc::clone(&count));
         let cx = Context::from_waker(&task);
-        let wake = SocketWake::new();
-        assert!(wake.take(&cx), "a new session polls its sockets");
+        let wake = WakeFlag::new();
+        assert!(wake.take(&cx), "a new flag is raised");
         assert!(!wake.take(&cx), "then not until woken");
         wake.context().waker().wake_by_ref();
         assert_eq!(count.0.load(Ordering::SeqCst), 1, "the task is woken");
