@@ -23,6 +23,10 @@ struct State<T> {
     capacity: usize,
     /// The receiver's waker while it waits.
     waker: Option<Waker>,
+    /// The tokio task the receiver waits in (with its waker): a sender running in that task is
+    /// the receiver's own task at work, which looks at the queue again before it waits, so it
+    /// is not woken (a session's handlers send to their own connection's queue).
+    receiver_task: Option<tokio::task::Id>,
     senders: usize,
     receiver_alive: bool,
 }
@@ -40,10 +44,15 @@ struct Shared<T> {
     refused: AtomicBool,
     /// Senders waiting in [`Sender::send_weighted`]: only then does a fall of `downstream` wake.
     waiting: AtomicUsize,
-    /// The queue is empty and no receiver's waker is kept (written under the lock by each change
-    /// of either): [`Receiver::try_recv`] then answers without the lock, which a session asks
-    /// several times per message it reads, nearly always in vain.
-    quiet: AtomicBool,
+    /// The queue is empty (written under the lock by each change): [`Receiver::try_recv`] then
+    /// answers without the lock, which a session asks several times per message it reads,
+    /// nearly always in vain.
+    empty: AtomicBool,
+    /// The queue is empty, a receiver's waker is kept and senders remain (written under the
+    /// lock by each change of any): a receiver polled again with the same waker then waits on
+    /// without the lock. A session polls its queues every time it waits (once per burst it
+    /// reads), and they are nearly always empty.
+    parked: AtomicBool,
 }
 
 impl<T> Shared<T> {
@@ -58,11 +67,13 @@ impl<T> Shared<T> {
         Some(value)
     }
 
-    /// Records whether `state` is quiet; called under the lock after each change of its queue
-    /// or waker.
+    /// Records whether `state` is empty and parked; called under the lock after each change of
+    /// its queue, waker or senders.
     fn settle(&self, state: &State<T>) {
-        let quiet = state.queue.is_empty() && state.waker.is_none();
-        self.quiet.store(quiet, Ordering::Release);
+        let empty = state.queue.is_empty();
+        self.empty.store(empty, Ordering::Release);
+        let parked = empty && state.waker.is_some() && state.senders > 0;
+        self.parked.store(parked, Ordering::Release);
     }
 
     fn lock(&self) -> MutexGuard<'_, State<T>> {
@@ -87,6 +98,7 @@ pub(crate) fn mailbox<T>(capacity: usize) -> (Sender<T>, Receiver<T>) {
             queue: VecDeque::new(),
             capacity: capacity.max(1),
             waker: None,
+            receiver_task: None,
             senders: 1,
             receiver_alive: true,
         }),
@@ -95,9 +107,14 @@ pub(crate) fn mailbox<T>(capacity: usize) -> (Sender<T>, Receiver<T>) {
         downstream: AtomicUsize::new(0),
         refused: AtomicBool::new(false),
         waiting: AtomicUsize::new(0),
-        quiet: AtomicBool::new(true),
+        empty: AtomicBool::new(true),
+        parked: AtomicBool::new(false),
     });
-    (Sender(shared.clone()), Receiver(shared))
+    let receiver = Receiver {
+        shared: shared.clone(),
+        kept: None,
+    };
+    (Sender(shared), receiver)
 }
 
 /// The sending side; cheap to clone.
@@ -178,7 +195,9 @@ impl<T> Sender<T> {
                 shared.bytes.fetch_add(weight, Ordering::Relaxed);
             }
             state.queue.push_back((value, weight));
-            let waker = state.waker.take();
+            let own_task =
+                state.receiver_task.is_some() && state.receiver_task == tokio::task::try_id();
+            let waker = if own_task { None } else { state.waker.take() };
             shared.settle(&state);
             waker
         };
@@ -249,44 +268,49 @@ impl<T> Sender<T> {
 }
 
 /// The receiving side: one per queue.
-pub(crate) struct Receiver<T>(Arc<Shared<T>>);
+pub(crate) struct Receiver<T> {
+    shared: Arc<Shared<T>>,
+    /// The waker last left in the queue (a copy, to compare the next one with without the lock).
+    kept: Option<Waker>,
+}
 
 impl<T> Drop for Receiver<T> {
     fn drop(&mut self) {
         let dropped = {
-            let mut state = self.0.lock();
+            let mut state = self.shared.lock();
             state.receiver_alive = false;
             state.waker = None;
-            self.0.bytes.store(0, Ordering::Relaxed);
+            self.shared.bytes.store(0, Ordering::Relaxed);
             let dropped = std::mem::take(&mut state.queue);
-            self.0.settle(&state);
+            self.shared.settle(&state);
             dropped
         };
         // The values may own senders of this queue: drop them without the lock.
         drop(dropped);
-        self.0.changed.notify_waiters();
+        self.shared.changed.notify_waiters();
     }
 }
 
 impl<T> Receiver<T> {
-    /// The next value if one is queued. Stops waking this receiver until it waits again.
+    /// The next value if one is queued. Taking one stops waking this receiver until it waits
+    /// again (it is running: it will look again before it waits).
     pub(crate) fn try_recv(&mut self) -> Option<T> {
-        if self.0.quiet.load(Ordering::Acquire) {
-            // Nothing to take and no waker to drop. A value queued since is taken by the next
-            // call, or by the next wait, which looks under the lock.
+        if self.shared.empty.load(Ordering::Acquire) {
+            // Nothing to take. A value queued since is taken by the next call, or by the next
+            // wait (its sender wakes the waker kept, if any).
             return None;
         }
         let (value, room) = {
-            let mut state = self.0.lock();
+            let mut state = self.shared.lock();
             state.waker = None;
             let was_full = state.queue.len() >= state.capacity;
-            let value = self.0.pop(&mut state);
-            self.0.settle(&state);
+            let value = self.shared.pop(&mut state);
+            self.shared.settle(&state);
             let room = was_full && value.is_some();
             (value, room)
         };
         if room {
-            self.0.changed.notify_waiters();
+            self.shared.changed.notify_waiters();
         }
         value
     }
@@ -296,7 +320,7 @@ impl<T> Receiver<T> {
     /// queued here and whether a weighted send was refused since the last call. No lock: the
     /// receiver calls it on every wake.
     pub(crate) fn sync(&self, downstream: usize) -> (usize, bool) {
-        let shared = &self.0;
+        let shared = &self.shared;
         let before = shared.downstream.swap(downstream, Ordering::Relaxed);
         if downstream < before && shared.waiting.load(Ordering::Relaxed) > 0 {
             shared.changed.notify_waiters();
@@ -316,7 +340,7 @@ impl<T> Receiver<T> {
     /// Gives back the memory of past bursts if the queue is empty (a session calls this when it
     /// has been quiet for a while; doing it on every empty queue would reallocate on each burst).
     pub(crate) fn release_memory(&mut self) {
-        let mut state = self.0.lock();
+        let mut state = self.shared.lock();
         if state.queue.is_empty() && state.queue.capacity() > 4 {
             state.queue = VecDeque::new();
         }
@@ -332,16 +356,24 @@ impl<T> Receiver<T> {
     /// The next value; with `refusals`, `Err(())` instead of waiting when a weighted send was
     /// refused (checked under the lock that a refusing sender holds, so none is missed).
     fn poll_recv(&mut self, cx: &mut Context<'_>, refusals: bool) -> Poll<Result<Option<T>, ()>> {
+        // Still parked with this same waker: nothing was queued (a sender that queues takes the
+        // waker and wakes it, which unparks), no sender left, and the refusals are checked here.
+        if self.shared.parked.load(Ordering::Acquire)
+            && (self.kept.as_ref()).is_some_and(|kept| kept.will_wake(cx.waker()))
+            && !(refusals && self.shared.refused.load(Ordering::Relaxed))
+        {
+            return Poll::Pending;
+        }
         let (poll, room) = {
-            let mut state = self.0.lock();
+            let mut state = self.shared.lock();
             let was_full = state.queue.len() >= state.capacity;
-            let poll = match self.0.pop(&mut state) {
+            let poll = match self.shared.pop(&mut state) {
                 Some(value) => {
                     state.waker = None;
                     (Poll::Ready(Ok(Some(value))), was_full)
                 }
                 None if state.senders == 0 => (Poll::Ready(Ok(None)), false),
-                None if refusals && self.0.refused.load(Ordering::Relaxed) => {
+                None if refusals && self.shared.refused.load(Ordering::Relaxed) => {
                     (Poll::Ready(Err(())), false)
                 }
                 None => {
@@ -349,14 +381,18 @@ impl<T> Receiver<T> {
                         Some(waker) if waker.will_wake(cx.waker()) => {}
                         slot => *slot = Some(cx.waker().clone()),
                     }
+                    state.receiver_task = tokio::task::try_id();
+                    if !(self.kept.as_ref()).is_some_and(|kept| kept.will_wake(cx.waker())) {
+                        self.kept = Some(cx.waker().clone());
+                    }
                     (Poll::Pending, false)
                 }
             };
-            self.0.settle(&state);
+            self.shared.settle(&state);
             poll
         };
         if room {
-            self.0.changed.notify_waiters();
+            self.shared.changed.notify_waiters();
         }
         poll
     }
@@ -431,6 +467,79 @@ mod tests {
         assert_eq!(rx.try_recv(), Some(3));
         assert_eq!(rx.try_recv(), Some(4));
         assert_eq!(rx.sync(0), (0, false));
+    }
+
+    /// Polls `rx` once with `cx`, as a session's wait does.
+    fn poll_once(
+        rx: &mut Receiver<u32>,
+        cx: &mut Context<'_>,
+        refusals: bool,
+    ) -> Poll<Result<Option<u32>, ()>> {
+        rx.poll_recv(cx, refusals)
+    }
+
+    struct Count(AtomicUsize);
+    impl std::task::Wake for Count {
+        fn wake(self: Arc<Self>) {
+            self.0.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
+    #[test]
+    fn a_parked_receiver_is_woken_by_a_send_a_refusal_and_the_last_sender() {
+        let count = Arc::new(Count(AtomicUsize::new(0)));
+        let waker = Waker::from(Arc::clone(&count));
+        let mut cx = Context::from_waker(&waker);
+        let (tx, mut rx) = mailbox::<u32>(4);
+        // Parked, then polled again with the same waker (the path without the lock).
+        assert!(poll_once(&mut rx, &mut cx, true).is_pending());
+        assert!(poll_once(&mut rx, &mut cx, true).is_pending());
+        assert_eq!(rx.try_recv(), None, "empty: nothing taken, the waker stays");
+        tx.try_send(1).unwrap();
+        assert_eq!(count.0.load(Ordering::SeqCst), 1, "the send woke it");
+        assert_eq!(poll_once(&mut rx, &mut cx, true), Poll::Ready(Ok(Some(1))));
+        // A refusal while parked is seen by the next poll.
+        assert!(poll_once(&mut rx, &mut cx, true).is_pending());
+        tx.try_send_weighted(2, 10, 100).unwrap();
+        assert_eq!(count.0.load(Ordering::SeqCst), 2);
+        assert!(tx.try_send_weighted(3, 200, 100).is_err());
+        assert_eq!(poll_once(&mut rx, &mut cx, false), Poll::Ready(Ok(Some(2))));
+        assert!(poll_once(&mut rx, &mut cx, false).is_pending());
+        assert!(tx.try_send_weighted(4, 200, 10).is_err());
+        assert_eq!(poll_once(&mut rx, &mut cx, true), Poll::Ready(Err(())));
+        rx.sync(0);
+        // The last sender gone: a parked receiver hears `None`.
+        assert!(poll_once(&mut rx, &mut cx, true).is_pending());
+        let before = count.0.load(Ordering::SeqCst);
+        drop(tx);
+        assert_eq!(count.0.load(Ordering::SeqCst), before + 1);
+        assert_eq!(poll_once(&mut rx, &mut cx, true), Poll::Ready(Ok(None)));
+    }
+
+    #[tokio::test]
+    async fn a_send_from_the_receivers_own_task_does_not_wake_it() {
+        let (tx, mut rx) = mailbox::<u32>(4);
+        let task = tokio::spawn(async move {
+            let count = Arc::new(Count(AtomicUsize::new(0)));
+            // Park with a waker that counts, in this task.
+            let waker = Waker::from(Arc::clone(&count));
+            {
+                let mut cx = Context::from_waker(&waker);
+                assert!(poll_once(&mut rx, &mut cx, false).is_pending());
+                tx.try_send(5).unwrap();
+                assert_eq!(count.0.load(Ordering::SeqCst), 0, "its own task is running");
+                assert_eq!(rx.try_recv(), Some(5));
+                assert!(poll_once(&mut rx, &mut cx, false).is_pending());
+            }
+            // Another task's send wakes it.
+            let tx2 = tx.clone();
+            tokio::spawn(async move { tx2.try_send(6).unwrap() })
+                .await
+                .unwrap();
+            assert_eq!(count.0.load(Ordering::SeqCst), 1);
+            assert_eq!(rx.recv().await, Some(6));
+        });
+        task.await.unwrap();
     }
 
     #[tokio::test]
