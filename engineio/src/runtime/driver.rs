@@ -115,78 +115,85 @@ impl<A: SessionApp> Driver<A> {
     }
 
     /// Runs the session to its end.
-    pub(crate) async fn run(mut self) {
-        // One timer for the session's life, moved only when the deadline changes.
-        let mut armed: Option<Instant> = None;
-        let sleep = tokio::time::sleep_until(tokio::time::Instant::now());
-        tokio::pin!(sleep);
-        let mut now = Instant::now();
-        // Whether the last wake left the WebSockets unread (a command wake does not look at
-        // them, so the next wait looks at them first and they cannot starve).
-        let mut frames_first = false;
-        // A queue whose senders are all gone answers `None` at once, every time: stop asking it
-        // (asking again would spin; the session is already closing by then).
-        let (mut inputs_open, mut commands_open) = (true, true);
-        loop {
-            self.drain(now).await;
-            // One exchange with the command queue a wake: what the session holds (for the
-            // queue's admissions), what the queue holds and whether it refused (for the session).
-            let (elsewhere, refused) = self.commands.sync(self.session.buffered_bytes());
-            self.session.set_queued_elsewhere(now, elsewhere, refused);
-            self.transport.set(self.session.transport());
-            if self.session.is_finished() {
-                break;
-            }
-            let deadline = self.deadline();
-            if deadline != armed {
-                if let Some(d) = deadline {
-                    sleep.as_mut().reset(tokio::time::Instant::from_std(d));
-                    self.timer_wake.raise();
+    ///
+    /// Not an `async fn`: one moves its arguments into locals, and the future then holds the
+    /// driver twice (the argument's space is not reused); an `async move` block uses the captured
+    /// driver in place. This future is most of an idle connection's memory.
+    pub(crate) fn run(mut self) -> impl Future<Output = ()> + Send {
+        async move {
+            // One timer for the session's life, moved only when the deadline changes.
+            let mut armed: Option<Instant> = None;
+            let sleep = tokio::time::sleep_until(tokio::time::Instant::now());
+            tokio::pin!(sleep);
+            let mut now = Instant::now();
+            // Whether the last wake left the WebSockets unread (a command wake does not look at
+            // them, so the next wait looks at them first and they cannot starve).
+            let mut frames_first = false;
+            // A queue whose senders are all gone answers `None` at once, every time: stop asking it
+            // (asking again would spin; the session is already closing by then).
+            let (mut inputs_open, mut commands_open) = (true, true);
+            loop {
+                self.drain(now).await;
+                // One exchange with the command queue a wake: what the session holds (for the
+                // queue's admissions), what the queue holds and whether it refused (for the session).
+                let (elsewhere, refused) = self.commands.sync(self.session.buffered_bytes());
+                self.session.set_queued_elsewhere(now, elsewhere, refused);
+                self.transport.set(self.session.transport());
+                if self.session.is_finished() {
+                    break;
                 }
-                armed = deadline;
-            }
-            // The mailboxes are not tokio resources: take part in tokio's co-operative budget
-            // here, so a session whose queues never run dry still yields to the others.
-            tokio::task::coop::consume_budget().await;
-            let accepting_commands = commands_open && self.session.buffered() < self.max_buffered;
-            // Inputs, commands and time before frames, so a busy client cannot starve the rest;
-            // after a wake that did not read the WebSockets, frames first, so they cannot starve.
-            let wake = if frames_first {
-                tokio::select! {
-                    biased;
-                    input = self.inputs.recv(), if inputs_open => Wake::Input(input),
-                    (id, event) = next_ws_event(&mut self.websockets, &self.socket_wake) => Wake::Ws(id, event),
-                    command = self.commands.recv_or_refused(), if accepting_commands => command.map_or(Wake::Refused, Wake::Command),
-                    () = when_flagged(sleep.as_mut(), &self.timer_wake), if armed.is_some() => Wake::Timeout,
+                let deadline = self.deadline();
+                if deadline != armed {
+                    if let Some(d) = deadline {
+                        sleep.as_mut().reset(tokio::time::Instant::from_std(d));
+                        self.timer_wake.raise();
+                    }
+                    armed = deadline;
                 }
-            } else {
-                tokio::select! {
-                    biased;
-                    input = self.inputs.recv(), if inputs_open => Wake::Input(input),
-                    command = self.commands.recv_or_refused(), if accepting_commands => command.map_or(Wake::Refused, Wake::Command),
-                    () = when_flagged(sleep.as_mut(), &self.timer_wake), if armed.is_some() => Wake::Timeout,
-                    (id, event) = next_ws_event(&mut self.websockets, &self.socket_wake) => Wake::Ws(id, event),
+                // The mailboxes are not tokio resources: take part in tokio's co-operative budget
+                // here, so a session whose queues never run dry still yields to the others.
+                tokio::task::coop::consume_budget().await;
+                let accepting_commands =
+                    commands_open && self.session.buffered() < self.max_buffered;
+                // Inputs, commands and time before frames, so a busy client cannot starve the rest;
+                // after a wake that did not read the WebSockets, frames first, so they cannot starve.
+                let wake = if frames_first {
+                    tokio::select! {
+                        biased;
+                        input = self.inputs.recv(), if inputs_open => Wake::Input(input),
+                        (id, event) = next_ws_event(&mut self.websockets, &self.socket_wake) => Wake::Ws(id, event),
+                        command = self.commands.recv_or_refused(), if accepting_commands => command.map_or(Wake::Refused, Wake::Command),
+                        () = when_flagged(sleep.as_mut(), &self.timer_wake), if armed.is_some() => Wake::Timeout,
+                    }
+                } else {
+                    tokio::select! {
+                        biased;
+                        input = self.inputs.recv(), if inputs_open => Wake::Input(input),
+                        command = self.commands.recv_or_refused(), if accepting_commands => command.map_or(Wake::Refused, Wake::Command),
+                        () = when_flagged(sleep.as_mut(), &self.timer_wake), if armed.is_some() => Wake::Timeout,
+                        (id, event) = next_ws_event(&mut self.websockets, &self.socket_wake) => Wake::Ws(id, event),
+                    }
+                };
+                // A burst of frames is read in one go; other wakes leave the sockets to the next wait
+                // (reading them here too would be a second read attempt per wake, mostly in vain).
+                let read_frames = matches!(wake, Wake::Ws(..));
+                inputs_open &= !matches!(wake, Wake::Input(None));
+                commands_open &= !matches!(wake, Wake::Command(None));
+                frames_first = !read_frames;
+                now = Instant::now();
+                if matches!(wake, Wake::Timeout) {
+                    // What already arrived goes first (a pong waiting in the socket after this task
+                    // was held up must not lose to the pong deadline it meets).
+                    self.take_ready(now, true);
                 }
-            };
-            // A burst of frames is read in one go; other wakes leave the sockets to the next wait
-            // (reading them here too would be a second read attempt per wake, mostly in vain).
-            let read_frames = matches!(wake, Wake::Ws(..));
-            inputs_open &= !matches!(wake, Wake::Input(None));
-            commands_open &= !matches!(wake, Wake::Command(None));
-            frames_first = !read_frames;
-            now = Instant::now();
-            if matches!(wake, Wake::Timeout) {
-                // What already arrived goes first (a pong waiting in the socket after this task
-                // was held up must not lose to the pong deadline it meets).
-                self.take_ready(now, true);
+                self.on_wake(now, wake);
+                self.take_ready(now, read_frames);
             }
-            self.on_wake(now, wake);
-            self.take_ready(now, read_frames);
-        }
-        // Anyone still waiting for an answer gets "unknown session" from the dropped sender.
-        self.replies.clear();
-        for ws in self.websockets.drain(..) {
-            close_later(ws, None, self.closings.start());
+            // Anyone still waiting for an answer gets "unknown session" from the dropped sender.
+            self.replies.clear();
+            for ws in self.websockets.drain(..) {
+                close_later(ws, None, self.closings.start());
+            }
         }
     }
 
@@ -388,7 +395,9 @@ impl<A: SessionApp> Driver<A> {
                     } else if let EventSink::Channel(events) = &self.events {
                         // The application may have dropped its socket; the session then still
                         // runs until the close that the dropped command channel asks for.
-                        let _ = events.send(event).await;
+                        // Boxed: a channel's send future is a few hundred bytes, which the task of
+                        // every session (an application running in it too) would otherwise hold.
+                        let _ = Box::pin(events.send(event)).await;
                     }
                 }
             }
@@ -638,3 +647,4 @@ impl Ws {
         }
     }
 }
+

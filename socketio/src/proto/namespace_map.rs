@@ -59,6 +59,9 @@ impl<W> NamespaceMap<W> {
         match self.find(nsp.as_str()) {
             Ok(index) => Some(std::mem::replace(&mut self.entries[index].1, state)),
             Err(index) => {
+                // Room for just this one (most connections join one or two namespaces; a `Vec`
+                // would make room for four at once, and an entry is over a hundred bytes).
+                self.entries.reserve_exact(1);
                 self.entries.insert(index, (nsp, state));
                 None
             }

@@ -234,6 +234,8 @@ impl ConnectionApp {
             socket.join(&format!("{prefix}{sub}"));
         }
         self.remove_socket(&nsp);
+        // Room for just this one: most connections join one namespace and keep it.
+        self.sockets.reserve_exact(1);
         self.sockets.push((nsp, socket.clone()));
         self.settled = true;
         if let Some(probe) = &self.probe {
