@@ -119,6 +119,7 @@ impl<A: SessionApp> Driver<A> {
     /// Not an `async fn`: one moves its arguments into locals, and the future then holds the
     /// driver twice (the argument's space is not reused); an `async move` block uses the captured
     /// driver in place. This future is most of an idle connection's memory.
+    #[allow(clippy::manual_async_fn)] // on purpose: see above
     pub(crate) fn run(mut self) -> impl Future<Output = ()> + Send {
         async move {
             // One timer for the session's life, moved only when the deadline changes.
