@@ -6,7 +6,7 @@ use super::closings::{Closing, Closings};
 use super::command::Command;
 use super::inputs::{DriverInput, TransportCell, WsStream};
 use super::mailbox;
-use super::wake_flag::WakeFlag;
+use super::wake_flag::{when_flagged, WakeFlag};
 use crate::proto::websocket_frame::{write_frame, Opcode, WsFault};
 use crate::proto::{Event, Input, Output, PollReply, RequestId, Session, Text, WsFrame, WsId};
 use bytes::Bytes;
@@ -512,23 +512,6 @@ async fn next_ws_event(websockets: &mut [Ws], wake: &WakeFlag) -> (WsId, WsEvent
             wake.raise();
         }
         event
-    })
-    .await
-}
-
-/// Waits for `future`, polling it only while `flag` says it may be ready (with the flag's waker,
-/// which raises it).
-async fn when_flagged<F: Future + Unpin>(mut future: F, flag: &WakeFlag) -> F::Output {
-    poll_fn(|cx| {
-        if !flag.take(cx) {
-            return Poll::Pending;
-        }
-        let output = Pin::new(&mut future).poll(&mut flag.context());
-        if output.is_ready() {
-            // Ready again until it is moved (an expired timer stays expired).
-            flag.raise();
-        }
-        output
     })
     .await
 }

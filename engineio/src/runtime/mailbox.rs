@@ -226,6 +226,13 @@ impl<T> Sender<T> {
                 self.0.fetch_sub(1, Ordering::Relaxed);
             }
         }
+        // Most sends find room: try once before setting up the wait (a `Notify` registration
+        // takes its lock twice, the bulk of a send's cost on the long-polling path).
+        match self.try_send_weighted(value, weight, budget) {
+            Ok(()) => return Ok(()),
+            Err(TrySendError::Closed(v)) => return Err(v),
+            Err(TrySendError::Full(v)) => value = v,
+        }
         self.0.waiting.fetch_add(1, Ordering::Relaxed);
         let _waiting = Waiting(&self.0.waiting);
         loop {

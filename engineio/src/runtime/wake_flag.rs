@@ -12,7 +12,9 @@
 use futures_util::task::AtomicWaker;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use std::task::{Context, Wake, Waker};
+use std::future::{poll_fn, Future};
+use std::pin::Pin;
+use std::task::{Context, Poll, Wake, Waker};
 
 /// The waker a future is polled with, and the flag it raises.
 pub(crate) struct WakeFlag {
@@ -73,6 +75,23 @@ impl WakeFlag {
     pub(crate) fn context(&self) -> Context<'_> {
         Context::from_waker(&self.waker)
     }
+}
+
+/// Waits for `future`, polling it only while `flag` says it may be ready (with the flag's waker,
+/// which raises it).
+pub(crate) async fn when_flagged<F: Future + Unpin>(mut future: F, flag: &WakeFlag) -> F::Output {
+    poll_fn(|cx| {
+        if !flag.take(cx) {
+            return Poll::Pending;
+        }
+        let output = Pin::new(&mut future).poll(&mut flag.context());
+        if output.is_ready() {
+            // Ready again until it is moved (an expired timer stays expired).
+            flag.raise();
+        }
+        output
+    })
+    .await
 }
 
 #[cfg(test)]
