@@ -10,10 +10,10 @@
 //! on an echo, one read attempt and one timer poll per burst.
 
 use futures_util::task::AtomicWaker;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
 use std::future::{poll_fn, Future};
 use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::task::{Context, Poll, Wake, Waker};
 
 /// The waker a future is polled with, and the flag it raises.
