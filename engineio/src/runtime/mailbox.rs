@@ -3,11 +3,13 @@
 //! Made for many idle sessions and for a receiver that is often busy: it allocates nothing until
 //! something is queued (tokio's channels allocate a block of 32 slots up front), and a send wakes
 //! the receiver only while it is waiting, not while it is already running (a receiver that takes
-//! with [`Receiver::try_recv`] stops being woken until it waits again).
+//! a value with [`Receiver::try_recv`] stops being woken until it waits again, and a send from the
+//! receiver's own task never wakes it). Waiting again with the same waker while nothing changed
+//! takes no lock.
 //!
 //! Besides its count bound, a queue can hold values in bytes: [`Sender::try_send_weighted`] admits
 //! a value by the send budget's rule ([`crate::proto::budget::admits`]) over the bytes queued here
-//! plus the bytes its receiver reported held further on ([`Receiver::set_downstream`]), so one
+//! plus the bytes its receiver reported held further on ([`Receiver::sync`]), so one
 //! budget covers a session's command queue and everything after it.
 
 use std::collections::VecDeque;
