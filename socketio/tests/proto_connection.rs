@@ -629,6 +629,38 @@ fn caller_chosen_ack_ids_for_broadcasts() {
 }
 
 #[test]
+fn send_now_hands_a_packet_back_only_with_nothing_queued_before_it() {
+    let mut h = Harness::new();
+    h.join("/", "a");
+    let event = |name: &str| {
+        socketio::proto::encode_event(
+            &socketio::proto::Namespace::main(),
+            None,
+            name,
+            &Payload::empty(),
+        )
+    };
+    // Nothing queued: it comes straight back, and nothing is queued.
+    let back = h.conn.send_now("/", event("first")).unwrap();
+    assert_eq!(
+        back.map(|p| p.as_str().to_owned()),
+        Some(r#"2["first"]"#.into())
+    );
+    assert!(h.drain().is_empty());
+    // Behind a queued output it is queued too, in order.
+    h.conn.send("/", event("queued")).unwrap();
+    assert_eq!(h.conn.send_now("/", event("second")).unwrap(), None);
+    assert_eq!(wire(&h.drain()), vec![r#"2["queued"]"#, r#"2["second"]"#]);
+    // The same checks as `send`.
+    assert_eq!(
+        h.conn.send_now("/nope", event("x")),
+        Err(ApiMisuse::NotConnected {
+            nsp: "/nope".into()
+        })
+    );
+}
+
+#[test]
 fn binary_event_reassembled_across_messages_and_echoed() {
     let mut h = Harness::new();
     h.join("/", "a");

@@ -91,7 +91,9 @@ impl ConnectionApp {
             // Refused when the namespace was left meanwhile: dropped, as Node drops a packet for
             // a socket that is gone.
             ConnCommand::Send { nsp, packet } => {
-                let _ = self.conn.send(nsp.as_str(), packet);
+                if let Ok(Some(packet)) = self.conn.send_now(nsp.as_str(), packet) {
+                    self.transmit(cx, packet);
+                }
             }
             ConnCommand::EmitWithAck(emit) => {
                 let EmitWithAck {
@@ -371,19 +373,7 @@ impl ConnectionApp {
         let mut kept = Vec::new();
         while let Some(output) = self.conn.poll_output() {
             match output {
-                // The text and its attachments go together or not at all. Refused, the client
-                // is over its send budget: its session closes it after the grace.
-                Output::Transmit(packet) => {
-                    if let Some(probe) = &self.probe {
-                        probe.on_transmit(&packet);
-                    }
-                    let _ = match packet.into_wire() {
-                        Wire::Text { text, attachments } => {
-                            cx.send_with_attachments(text, attachments)
-                        }
-                        Wire::Binary(message) => cx.send(EngineData::Binary(message)),
-                    };
-                }
+                Output::Transmit(packet) => self.transmit(cx, packet),
                 Output::ConnectRequest {
                     nsp,
                     auth,
@@ -445,7 +435,22 @@ impl ConnectionApp {
                 Output::Close(_) => cx.close(),
             }
         }
-        kept.into_iter().for_each(store_session);
+        if !kept.is_empty() {
+            kept.into_iter().for_each(store_session);
+        }
+    }
+
+    /// Sends a packet the core let out to the session: the text and its attachments go together
+    /// or not at all. Refused, the client is over its send budget: its session closes it after
+    /// the grace.
+    fn transmit(&self, cx: Cx, packet: Encoded) {
+        if let Some(probe) = &self.probe {
+            probe.on_transmit(&packet);
+        }
+        let _ = match packet.into_wire() {
+            Wire::Text { text, attachments } => cx.send_with_attachments(text, attachments),
+            Wire::Binary(message) => cx.send(EngineData::Binary(message)),
+        };
     }
 
     fn on_connect_request(
