@@ -649,7 +649,17 @@ impl Session {
     }
 
     fn push_message(&mut self, data: Data) {
-        self.backlog.outbox += budget::weight(&data);
+        let weight = budget::weight(&data);
+        if let State::WebSocket { ws } = self.state {
+            if self.outbox.is_empty() {
+                // What `flush_websocket` would do with it, without the outbox's round trip.
+                self.backlog.unwritten = self.backlog.unwritten.saturating_add(weight);
+                let frame = self.ws_frame(Packet::Message(data));
+                self.outputs.push_back(Output::WsSend { ws, frame });
+                return;
+            }
+        }
+        self.backlog.outbox += weight;
         self.outbox.push_back(Packet::Message(data));
         self.flush();
     }
@@ -1196,27 +1206,32 @@ impl Session {
                 self.backlog.outbox = self.backlog.outbox.saturating_sub(weight);
                 self.backlog.unwritten = self.backlog.unwritten.saturating_add(weight);
             }
-            let frame = match packet {
-                Packet::Message(Data::Binary(bytes)) => match self.protocol {
-                    Protocol::V4 => WsFrame::Binary(bytes),
-                    Protocol::V3 {
-                        supports_binary: true,
-                    } => WsFrame::Binary(payload_v3::encode_binary(&bytes)),
-                    Protocol::V3 {
-                        supports_binary: false,
-                    } => {
-                        let text = payload_v3::encode_text(&Packet::Message(Data::Binary(bytes)));
-                        // The text form of a packet is ASCII here (`b4` + base64).
-                        WsFrame::Text(Text::from_utf8(text).unwrap_or_default())
-                    }
-                },
-                Packet::Message(Data::Text(text)) => WsFrame::Packet {
-                    kind: b'4',
-                    data: text,
-                },
-                other => WsFrame::Text(other.to_text()),
-            };
+            let frame = self.ws_frame(packet);
             self.outputs.push_back(Output::WsSend { ws, frame });
+        }
+    }
+
+    /// A packet as the WebSocket frame it goes out in.
+    fn ws_frame(&self, packet: Packet) -> WsFrame {
+        match packet {
+            Packet::Message(Data::Binary(bytes)) => match self.protocol {
+                Protocol::V4 => WsFrame::Binary(bytes),
+                Protocol::V3 {
+                    supports_binary: true,
+                } => WsFrame::Binary(payload_v3::encode_binary(&bytes)),
+                Protocol::V3 {
+                    supports_binary: false,
+                } => {
+                    let text = payload_v3::encode_text(&Packet::Message(Data::Binary(bytes)));
+                    // The text form of a packet is ASCII here (`b4` + base64).
+                    WsFrame::Text(Text::from_utf8(text).unwrap_or_default())
+                }
+            },
+            Packet::Message(Data::Text(text)) => WsFrame::Packet {
+                kind: b'4',
+                data: text,
+            },
+            other => WsFrame::Text(other.to_text()),
         }
     }
 }
