@@ -310,14 +310,9 @@ impl<A: SessionApp> Driver<A> {
     /// The next event of a WebSocket if one is ready now (polled with the sockets' own waker, so
     /// an answer of `Pending` lowers their flag until they wake the task).
     fn try_ws_event(&mut self) -> Option<(WsId, WsEvent)> {
-        if !self.socket_wake.take_now() {
-            return None;
-        }
-        match poll_ws_event(&mut self.websockets, &mut self.socket_wake.context()) {
-            Poll::Ready(event) => {
-                self.socket_wake.raise();
-                Some(event)
-            }
+        let websockets = &mut self.websockets;
+        match (self.socket_wake).poll_if_raised(|cx| poll_ws_event(websockets, cx)) {
+            Poll::Ready(event) => Some(event),
             Poll::Pending => None,
         }
     }
@@ -502,18 +497,7 @@ fn close_later(mut ws: Ws, code: Option<u16>, closing: Closing) {
 /// pong or a close answer made while reading, never land in the middle of one of ours).
 /// Polled only while `wake` says they may have something.
 async fn next_ws_event(websockets: &mut [Ws], wake: &WakeFlag) -> (WsId, WsEvent) {
-    poll_fn(|cx| {
-        if !wake.take(cx) {
-            return Poll::Pending;
-        }
-        let event = poll_ws_event(websockets, &mut wake.context());
-        if event.is_ready() {
-            // The socket may hold more (a burst of frames): look again at the next chance.
-            wake.raise();
-        }
-        event
-    })
-    .await
+    when_flagged(poll_fn(|cx| poll_ws_event(websockets, cx)), wake).await
 }
 
 /// One poll of the WebSockets for [`next_ws_event`]; `Pending` once each socket answered

@@ -57,18 +57,21 @@ impl WakeFlag {
         self.shared.woken.store(true, Ordering::Release);
     }
 
-    /// Called by the task's poll: remembers its waker and says whether the future is worth
-    /// polling; the flag is lowered, and the caller raises it again if the future answered
-    /// `Ready` (it may be ready again: a socket may hold more frames).
-    pub(crate) fn take(&self, cx: &Context<'_>) -> bool {
-        self.shared.task.register(cx.waker());
-        self.shared.woken.swap(false, Ordering::AcqRel)
-    }
-
-    /// Lowers the flag without a task waker (outside a poll of the task's wait, whose next
-    /// poll registers the task again).
-    pub(crate) fn take_now(&self) -> bool {
-        self.shared.woken.swap(false, Ordering::AcqRel)
+    /// Runs one `poll` with the flag's waker if the flag is raised, else answers `Pending`
+    /// without it. The flag is lowered first and raised again on `Ready` (the future may be ready
+    /// again: a socket may hold more frames, an expired timer stays expired until moved).
+    pub(crate) fn poll_if_raised<T>(
+        &self,
+        poll: impl FnOnce(&mut Context<'_>) -> Poll<T>,
+    ) -> Poll<T> {
+        if !self.shared.woken.swap(false, Ordering::AcqRel) {
+            return Poll::Pending;
+        }
+        let output = poll(&mut self.context());
+        if output.is_ready() {
+            self.raise();
+        }
+        output
     }
 
     /// The context to poll the future with.
@@ -81,15 +84,9 @@ impl WakeFlag {
 /// which raises it).
 pub(crate) async fn when_flagged<F: Future + Unpin>(mut future: F, flag: &WakeFlag) -> F::Output {
     poll_fn(|cx| {
-        if !flag.take(cx) {
-            return Poll::Pending;
-        }
-        let output = Pin::new(&mut future).poll(&mut flag.context());
-        if output.is_ready() {
-            // Ready again until it is moved (an expired timer stays expired).
-            flag.raise();
-        }
-        output
+        // The task to wake when the flag's waker fires.
+        flag.shared.task.register(cx.waker());
+        flag.poll_if_raised(|flagged| Pin::new(&mut future).poll(flagged))
     })
     .await
 }
@@ -108,19 +105,33 @@ mod tests {
     }
 
     #[test]
-    fn raised_until_taken_and_woken_through_the_socket_waker() {
+    fn polled_while_raised_and_woken_through_the_flags_waker() {
         let count = Arc::new(Count(AtomicUsize::new(0)));
         let task = Waker::from(Arc::clone(&count));
-        let cx = Context::from_waker(&task);
+        let mut cx = Context::from_waker(&task);
         let wake = WakeFlag::new();
-        assert!(wake.take(&cx), "a new flag is raised");
-        assert!(!wake.take(&cx), "then not until woken");
+        let mut polls = 0;
+        let mut pending = |_: &mut Context<'_>| {
+            polls += 1;
+            Poll::<()>::Pending
+        };
+        assert!(wake.poll_if_raised(&mut pending).is_pending());
+        assert!(wake.poll_if_raised(&mut pending).is_pending());
+        assert_eq!(
+            polls, 1,
+            "a new flag is raised, then lowered by the Pending"
+        );
+        // `when_flagged` registers the task; the flag's waker raises the flag and wakes it.
+        let mut waiting = std::pin::pin!(when_flagged(std::future::pending::<()>(), &wake));
+        assert!(waiting.as_mut().poll(&mut cx).is_pending());
         wake.context().waker().wake_by_ref();
         assert_eq!(count.0.load(Ordering::SeqCst), 1, "the task is woken");
-        assert!(wake.take(&cx));
+        assert!(wake.poll_if_raised(|_| Poll::Ready(())).is_ready());
+        assert!(
+            wake.poll_if_raised(|_| Poll::Ready(())).is_ready(),
+            "raised again after Ready"
+        );
         wake.raise();
-        assert!(wake.take_now());
-        assert!(!wake.take_now());
         assert_eq!(count.0.load(Ordering::SeqCst), 1, "raise does not wake");
     }
 }
