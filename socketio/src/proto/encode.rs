@@ -32,7 +32,7 @@ pub struct Encoded {
 }
 
 /// The Engine.IO messages of an [`Encoded`] packet, as they go on the wire.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, PartialEq, Eq)]
 pub enum Wire {
     /// A text message (without the Engine.IO `4` prefix), then each attachment as one binary
     /// message: socket.io-parser.
@@ -142,6 +142,23 @@ impl Encoded {
         match self.wire {
             Wire::Text { text, attachments } => (text.into_bytes(), attachments),
             Wire::Binary(message) => (Bytes::new(), vec![message]),
+        }
+    }
+}
+
+// A broadcast clones its packet once per receiver, and most packets have no attachments: an
+// empty list is made, not cloned (`Vec::clone` is an out-of-line call even for none).
+impl Clone for Wire {
+    fn clone(&self) -> Self {
+        match self {
+            Wire::Text { text, attachments } => Wire::Text {
+                text: text.clone(),
+                attachments: match attachments.is_empty() {
+                    true => Vec::new(),
+                    false => attachments.clone(),
+                },
+            },
+            Wire::Binary(message) => Wire::Binary(message.clone()),
         }
     }
 }

@@ -370,7 +370,7 @@ impl ConnectionApp {
         // A kept session is stored only after its socket's disconnect handlers ran and it left
         // the adapter: a returning client's new connection (another task) can then never find
         // it while the old socket is still there to be removed after the new one came back.
-        let mut kept = Vec::new();
+        let mut kept: Option<Vec<_>> = None;
         while let Some(output) = self.conn.poll_output() {
             match output {
                 Output::Transmit(packet) => self.transmit(cx, packet),
@@ -392,7 +392,10 @@ impl ConnectionApp {
                     identity,
                     recovered,
                 } => self.on_connected(cx, nsp, sid, identity, recovered),
-                Output::SessionKept(session) => kept.extend(self.session_kept(session)),
+                Output::SessionKept(session) => {
+                    let session = self.session_kept(session);
+                    kept.get_or_insert_with(Vec::new).extend(session)
+                }
                 Output::Reauthenticated { nsp, identity } => {
                     if let Some(socket) = self.socket(&nsp) {
                         socket.set_identity(identity);
@@ -428,14 +431,17 @@ impl ConnectionApp {
                     if let Some(socket) = self.remove_socket(&nsp) {
                         socket.dispatch_disconnect(reason);
                     }
-                    if let Some(i) = kept.iter().position(|(_, k)| k.kept.nsp == nsp) {
-                        store_session(kept.swap_remove(i));
+                    if let Some(kept) = &mut kept {
+                        if let Some(i) = kept.iter().position(|(_, k)| k.kept.nsp == nsp) {
+                            store_session(kept.swap_remove(i));
+                        }
                     }
                 }
                 Output::Close(_) => cx.close(),
             }
         }
-        if !kept.is_empty() {
+        // Most drains keep nothing: no list was made, none is dropped.
+        if let Some(kept) = kept {
             kept.into_iter().for_each(store_session);
         }
     }
