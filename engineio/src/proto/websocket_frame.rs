@@ -50,29 +50,43 @@ impl WsFault {
     }
 }
 
-/// Appends one final frame whose payload is `parts` one after another.
-pub fn write_frame(out: &mut Vec<u8>, opcode: Opcode, parts: &[&[u8]]) {
-    let len: usize = parts.iter().map(|p| p.len()).sum();
-    out.reserve(10 + len);
+/// Appends one final frame whose payload is `kind` (an Engine.IO packet's type byte, when
+/// given) followed by `payload`.
+pub fn write_frame(out: &mut Vec<u8>, opcode: Opcode, kind: Option<u8>, payload: &[u8]) {
+    let len = payload.len() + usize::from(kind.is_some());
+    // The header and the type byte go in one fixed-size copy, cut to their length after: a
+    // copy of a length known only at run time is a `memcpy` call, once per frame.
+    let mut head = [0u8; 11];
     // FIN, then the opcode; no mask from a server; the length in 7, 7+16 or 7+64 bits.
-    out.push(match opcode {
+    head[0] = match opcode {
         Opcode::Text => 0x81,
         Opcode::Binary => 0x82,
-    });
-    match len {
-        n @ 0..=125 => out.push(n as u8),
+    };
+    let mut head_len = match len {
+        n @ 0..=125 => {
+            head[1] = n as u8;
+            2
+        }
         n @ 126..=0xFFFF => {
-            out.push(126);
-            out.extend_from_slice(&(n as u16).to_be_bytes());
+            head[1] = 126;
+            head[2..4].copy_from_slice(&(n as u16).to_be_bytes());
+            4
         }
         n => {
-            out.push(127);
-            out.extend_from_slice(&(n as u64).to_be_bytes());
+            head[1] = 127;
+            head[2..10].copy_from_slice(&(n as u64).to_be_bytes());
+            10
         }
+    };
+    if let Some(kind) = kind {
+        head[head_len] = kind;
+        head_len += 1;
     }
-    for part in parts {
-        out.extend_from_slice(part);
-    }
+    out.reserve(head.len() + payload.len());
+    let start = out.len();
+    out.extend_from_slice(&head);
+    out.truncate(start + head_len);
+    out.extend_from_slice(payload);
 }
 
 #[cfg(test)]
@@ -82,21 +96,27 @@ mod tests {
     #[test]
     fn lengths_and_opcodes() {
         let mut out = Vec::new();
-        write_frame(&mut out, Opcode::Text, &[b"4", b"hi"]);
+        write_frame(&mut out, Opcode::Text, Some(b'4'), b"hi");
         assert_eq!(out, b"\x81\x034hi");
+        // Appended after what the buffer holds.
+        write_frame(&mut out, Opcode::Binary, None, &[1, 2]);
+        assert_eq!(out, b"\x81\x034hi\x82\x02\x01\x02");
         out.clear();
-        write_frame(&mut out, Opcode::Binary, &[&[1, 2]]);
-        assert_eq!(out, [0x82, 2, 1, 2]);
-        out.clear();
-        write_frame(&mut out, Opcode::Text, &[&[b'x'; 125]]);
+        write_frame(&mut out, Opcode::Text, None, &[b'x'; 125]);
         assert_eq!(&out[..2], &[0x81, 125]);
+        assert_eq!(out.len(), 2 + 125);
         out.clear();
-        write_frame(&mut out, Opcode::Text, &[&[b'x'; 126]]);
-        assert_eq!(&out[..4], &[0x81, 126, 0, 126]);
+        write_frame(&mut out, Opcode::Text, Some(b'4'), &[b'x'; 125]);
+        assert_eq!(&out[..5], &[0x81, 126, 0, 126, b'4']);
         assert_eq!(out.len(), 4 + 126);
         out.clear();
-        write_frame(&mut out, Opcode::Binary, &[&[0; 65_535], &[0]]);
-        assert_eq!(&out[..10], &[0x82, 127, 0, 0, 0, 0, 0, 1, 0, 0]);
+        write_frame(&mut out, Opcode::Binary, None, &[0; 65_535]);
+        assert_eq!(&out[..4], &[0x82, 126, 0xff, 0xff]);
+        assert_eq!(out.len(), 4 + 65_535);
+        out.clear();
+        write_frame(&mut out, Opcode::Text, Some(b'4'), &[b'y'; 65_535]);
+        assert_eq!(&out[..11], &[0x81, 127, 0, 0, 0, 0, 0, 1, 0, 0, b'4']);
         assert_eq!(out.len(), 10 + 65_536);
+        assert_eq!(out[11], b'y');
     }
 }

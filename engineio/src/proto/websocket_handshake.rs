@@ -113,7 +113,7 @@ pub fn switching_protocols_with(
     }
     out.extend_from_slice(b"\r\n\r\n");
     if let Some(payload) = first_text {
-        websocket_frame::write_frame(&mut out, Opcode::Text, &[payload]);
+        websocket_frame::write_frame(&mut out, Opcode::Text, None, payload);
     }
     out
 }

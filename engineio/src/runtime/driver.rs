@@ -558,10 +558,10 @@ impl Ws {
     fn queue(&mut self, frame: &WsFrame) {
         match frame {
             WsFrame::Packet { kind, data } => {
-                write_frame(&mut self.out, Opcode::Text, &[&[*kind], data.as_bytes()]);
+                write_frame(&mut self.out, Opcode::Text, Some(*kind), data.as_bytes());
             }
-            WsFrame::Text(text) => write_frame(&mut self.out, Opcode::Text, &[text.as_bytes()]),
-            WsFrame::Binary(bytes) => write_frame(&mut self.out, Opcode::Binary, &[bytes]),
+            WsFrame::Text(text) => write_frame(&mut self.out, Opcode::Text, None, text.as_bytes()),
+            WsFrame::Binary(bytes) => write_frame(&mut self.out, Opcode::Binary, None, bytes),
         }
     }
 

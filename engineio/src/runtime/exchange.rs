@@ -194,7 +194,7 @@ impl NewWebSocket {
         use crate::proto::websocket_frame::{write_frame, Opcode};
         let mut out = Vec::new();
         if let Some(open) = &self.open {
-            write_frame(&mut out, Opcode::Text, &[open]);
+            write_frame(&mut out, Opcode::Text, None, open);
         }
         out
     }
