@@ -78,57 +78,99 @@ impl fmt::Display for PacketType {
 
 /// A namespace name: starts with `/` and contains no `,` (the comma ends it on the wire).
 ///
-/// Cheap to clone (shared text).
-#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Namespace(Arc<str>);
+/// Cheap to clone: the main namespace `/` is a constant, any other name is shared text.
+#[derive(Clone)]
+pub struct Namespace(Name);
+
+/// Where a namespace's name lives. `/` carries nearly all traffic and is cloned several times
+/// per packet on every core: as one shared `Arc` its count would be a single cache line that
+/// every core's atomic increments and decrements pull back and forth; as a constant it has no
+/// count at all.
+#[derive(Clone)]
+enum Name {
+    Main,
+    Other(Arc<str>),
+}
 
 impl Namespace {
     /// Validates a namespace name.
     pub fn new(name: &str) -> Result<Self, ApiMisuse> {
         if name.starts_with('/') && !name.contains(',') {
-            Ok(Self(name.into()))
+            Ok(Self::from_wire(name))
         } else {
             Err(ApiMisuse::InvalidNamespace(name.to_owned()))
         }
     }
 
-    /// The main namespace `/` (one shared name, not an allocation per packet).
+    /// The main namespace `/` (a constant: no allocation, no shared count).
     pub fn main() -> Self {
-        static MAIN: std::sync::OnceLock<Namespace> = std::sync::OnceLock::new();
-        MAIN.get_or_init(|| Self("/".into())).clone()
+        Self(Name::Main)
     }
 
     /// The name.
     pub fn as_str(&self) -> &str {
-        &self.0
+        match &self.0 {
+            Name::Main => "/",
+            Name::Other(name) => name,
+        }
     }
 
     /// Whether this is the main namespace `/` (which the wire format leaves out).
     pub fn is_main(&self) -> bool {
-        &*self.0 == "/"
+        self.as_str() == "/"
     }
 
     /// A name cut from the wire: the decoder guarantees the leading `/` and the absence of `,`.
     pub(crate) fn from_wire(name: &str) -> Self {
-        Self(name.into())
+        match name {
+            "/" => Self::main(),
+            name => Self(Name::Other(name.into())),
+        }
+    }
+}
+
+// Compared, ordered and hashed as its name (as `Borrow<str>` requires).
+impl PartialEq for Namespace {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl Eq for Namespace {}
+
+impl PartialOrd for Namespace {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Namespace {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.as_str().cmp(other.as_str())
+    }
+}
+
+impl std::hash::Hash for Namespace {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.as_str().hash(state)
     }
 }
 
 impl Borrow<str> for Namespace {
     fn borrow(&self) -> &str {
-        &self.0
+        self.as_str()
     }
 }
 
 impl fmt::Display for Namespace {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(self.as_str())
     }
 }
 
 impl fmt::Debug for Namespace {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:?}", &*self.0)
+        write!(f, "{:?}", self.as_str())
     }
 }
 
@@ -234,4 +276,32 @@ pub fn connect_error(message: &str, data: Option<&RawJson>) -> RawJson {
     }
     out.push('}');
     RawJson::from_trusted(out)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::Namespace;
+    use std::collections::{BTreeSet, HashSet};
+
+    #[test]
+    fn the_main_namespace_is_one_name_however_made() {
+        let main = Namespace::main();
+        let parsed = Namespace::new("/").unwrap();
+        let cut = Namespace::from_wire("/");
+        assert!(main.is_main() && parsed.is_main() && cut.is_main());
+        assert_eq!(main, parsed);
+        assert_eq!(main.as_str(), "/");
+        assert_eq!(format!("{main} {main:?}"), r#"/ "/""#);
+        let chat = Namespace::new("/chat").unwrap();
+        assert!(!chat.is_main());
+        assert_ne!(main, chat);
+        assert!(Namespace::new("chat").is_err() && Namespace::new("/a,b").is_err());
+        // Hashed and ordered as their names, so maps keyed by them are searched with a `&str`.
+        let set: HashSet<Namespace> = [parsed, chat.clone()].into_iter().collect();
+        assert!(set.contains("/") && set.contains("/chat") && !set.contains("/other"));
+        let ordered: BTreeSet<Namespace> = [chat, cut].into_iter().collect();
+        let names: Vec<&str> = ordered.iter().map(Namespace::as_str).collect();
+        assert_eq!(names, ["/", "/chat"]);
+    }
 }
