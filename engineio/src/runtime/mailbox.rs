@@ -29,12 +29,15 @@ struct State<T> {
     /// the receiver's own task at work, which looks at the queue again before it waits, so it
     /// is not woken (a session's handlers send to their own connection's queue).
     receiver_task: Option<tokio::task::Id>,
-    senders: usize,
     receiver_alive: bool,
 }
 
 struct Shared<T> {
     state: Mutex<State<T>>,
+    /// The senders alive. Outside the lock: a sender is cloned and dropped for each request a
+    /// long-polling session gets, and only the last one's drop needs the lock (to wake the
+    /// receiver).
+    senders: AtomicUsize,
     /// Senders waiting for room, and waiters of [`Sender::closed`].
     changed: Notify,
     /// The weights of the queued values (changed under the lock; the receiver reads it without).
@@ -74,7 +77,7 @@ impl<T> Shared<T> {
     fn settle(&self, state: &State<T>) {
         let empty = state.queue.is_empty();
         self.empty.store(empty, Ordering::Release);
-        let parked = empty && state.waker.is_some() && state.senders > 0;
+        let parked = empty && state.waker.is_some() && self.senders.load(Ordering::Acquire) > 0;
         self.parked.store(parked, Ordering::Release);
     }
 
@@ -101,9 +104,9 @@ pub(crate) fn mailbox<T>(capacity: usize) -> (Sender<T>, Receiver<T>) {
             capacity: capacity.max(1),
             waker: None,
             receiver_task: None,
-            senders: 1,
             receiver_alive: true,
         }),
+        senders: AtomicUsize::new(1),
         changed: Notify::new(),
         bytes: AtomicUsize::new(0),
         downstream: AtomicUsize::new(0),
@@ -124,21 +127,22 @@ pub(crate) struct Sender<T>(Arc<Shared<T>>);
 
 impl<T> Clone for Sender<T> {
     fn clone(&self) -> Self {
-        self.0.lock().senders += 1;
+        // A clone is made from a live sender: the count is never revived from zero.
+        self.0.senders.fetch_add(1, Ordering::Relaxed);
         Self(self.0.clone())
     }
 }
 
 impl<T> Drop for Sender<T> {
     fn drop(&mut self) {
+        if self.0.senders.fetch_sub(1, Ordering::AcqRel) != 1 {
+            return;
+        }
+        // The last sender: a waiting receiver must see the end. It reads the count under the
+        // lock before it waits, so either it saw this drop or its waker is taken here.
         let waker = {
             let mut state = self.0.lock();
-            state.senders -= 1;
-            let waker = if state.senders == 0 {
-                state.waker.take()
-            } else {
-                None
-            };
+            let waker = state.waker.take();
             self.0.settle(&state);
             waker
         };
@@ -381,7 +385,9 @@ impl<T> Receiver<T> {
                     state.waker = None;
                     (Poll::Ready(Ok(Some(value))), was_full)
                 }
-                None if state.senders == 0 => (Poll::Ready(Ok(None)), false),
+                None if self.shared.senders.load(Ordering::Acquire) == 0 => {
+                    (Poll::Ready(Ok(None)), false)
+                }
                 None if refusals && self.shared.refused.load(Ordering::Relaxed) => {
                     (Poll::Ready(Err(())), false)
                 }
