@@ -17,6 +17,8 @@
 //! against every server `--repeats` times (3 by default, 1 with `--quick`), and writes the
 //! markdown table of medians to `--out` and stdout. `run` drives one already running server
 //! (for profiling it under valgrind, say). Pin the load generator itself to the other core.
+//! It runs on one thread; `LOADGEN_THREADS=N` gives it a runtime of N workers (for a machine with
+//! cores to spare, as `bench/manycore.sh` does).
 
 use bench::report::{self, Results, Summary};
 use bench::servers::{self, Binaries, Kind};
@@ -29,10 +31,21 @@ use std::time::Duration;
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
+    // One thread unless LOADGEN_THREADS asks for more (the many-core check gives the load
+    // generator several cores; on 2 cores it has one, and a current-thread runtime suits it).
+    let threads = std::env::var("LOADGEN_THREADS")
+        .ok()
+        .and_then(|v| v.parse::<usize>().ok())
+        .unwrap_or(1);
+    let mut builder = match threads {
+        0 | 1 => tokio::runtime::Builder::new_current_thread(),
+        n => {
+            let mut b = tokio::runtime::Builder::new_multi_thread();
+            b.worker_threads(n);
+            b
+        }
+    };
+    let runtime = match builder.enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("loadgen: tokio runtime: {e}");
