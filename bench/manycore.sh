@@ -11,8 +11,8 @@
 # socketioxide and the raw echo, 400 clients, fan-out to 10 000 receivers, one run each (any
 # `loadgen compare` flag given here wins, e.g. --repeats 3). It builds nothing: a machine without
 # the registries runs what `--stage` copied (about 12 MB). Needs more cores than the largest count;
-# the load generator gets one tokio worker per core left to it (LOADGEN_THREADS). Four counts take
-# about 5 minutes (9 runs of ~7 s each per count), inside one 10-minute device call.
+# the load generator gets one tokio worker per core left to it (LOADGEN_THREADS). Four counts should
+# take about 5 minutes (an estimate: 9 runs of ~7 s per count), inside one 10-minute device call.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/.." && pwd)"
