@@ -7,7 +7,7 @@ use super::binary::{check_placeholders, BinaryHeader, PartialPacket};
 use super::error::DecodeError;
 use super::json::{self, Kind, Scanned};
 use super::packet::{is_reserved_event, Namespace, Packet, PacketType};
-use super::payload::Payload;
+use super::payload::{ArgsBuilder, Payload};
 use super::raw_json::RawJson;
 
 /// Limits on what a peer may send, applied while decoding.
@@ -129,7 +129,7 @@ pub fn decode_text(text: &str, limits: &Limits) -> Result<Decoded, DecodeError> 
             }
             let args = arguments(&scanned, 1);
             if attachments == 0 {
-                let args = Payload::from_checked(args, Vec::new());
+                let args = Payload::from_checked_args(args);
                 Ok(Decoded::Complete(Packet::Event {
                     nsp,
                     id,
@@ -140,7 +140,7 @@ pub fn decode_text(text: &str, limits: &Limits) -> Result<Decoded, DecodeError> 
                 let header = BinaryHeader::Event { nsp, id, name };
                 Ok(Decoded::Partial(PartialPacket::new(
                     header,
-                    args,
+                    args.into_vec(),
                     attachments,
                     limits.max_attachment_bytes,
                 )))
@@ -153,13 +153,13 @@ pub fn decode_text(text: &str, limits: &Limits) -> Result<Decoded, DecodeError> 
             check_placeholders(&scanned.placeholders, attachments)?;
             let args = arguments(&scanned, 0);
             if attachments == 0 {
-                let args = Payload::from_checked(args, Vec::new());
+                let args = Payload::from_checked_args(args);
                 Ok(Decoded::Complete(Packet::Ack { nsp, id, args }))
             } else {
                 let header = BinaryHeader::Ack { nsp, id };
                 Ok(Decoded::Partial(PartialPacket::new(
                     header,
-                    args,
+                    args.into_vec(),
                     attachments,
                     limits.max_attachment_bytes,
                 )))
@@ -253,9 +253,9 @@ fn element<'s>(scanned: &'s Scanned<'_>, index: usize) -> Option<(&'s str, Kind)
 }
 
 /// The array elements from `from` on, each as its own [`RawJson`].
-fn arguments(scanned: &Scanned<'_>, from: usize) -> Vec<RawJson> {
+fn arguments(scanned: &Scanned<'_>, from: usize) -> ArgsBuilder {
     let rest = scanned.elements.get(from..).unwrap_or_default();
-    let mut args = Vec::with_capacity(rest.len());
+    let mut args = ArgsBuilder::with_capacity(rest.len());
     for (range, _) in rest {
         if let Some(text) = scanned.text.get(range.clone()) {
             args.push(RawJson::from_trusted(text.to_owned()));

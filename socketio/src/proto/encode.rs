@@ -348,3 +348,18 @@ fn finish(text: String, attachments: &[Bytes]) -> Encoded {
     debug_assert_eq!(text.len(), text.capacity(), "encoded length mis-counted");
     Encoded::text_form(text, attachments.to_vec())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_are_written_in_decimal_and_counted_exactly() {
+        for n in [0, 7, 9, 10, 99, 100, 12_345, u64::from(u32::MAX), u64::MAX] {
+            let mut out = String::from("43");
+            push_u64(&mut out, n);
+            assert_eq!(out, format!("43{n}"));
+            assert_eq!(digits(n), n.to_string().len());
+        }
+    }
+}

@@ -18,10 +18,89 @@ use super::raw_json::RawJson;
 /// Echoing works without touching the JSON: a payload received from a client can be sent back
 /// as is, attachments and all. [`Payload::to_data`] gives the arguments as a tree with the binary
 /// in place, and [`Payload::from_data`] builds a payload from such a tree.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Clone, Default)]
 pub struct Payload {
-    args: Vec<RawJson>,
+    args: Args,
     attachments: Vec<Bytes>,
+}
+
+/// The arguments: one on its own, without a list around it (most events carry one, and a list
+/// of one was one of the allocations of every event read: callgrind, echo), or a list.
+#[derive(Clone)]
+enum Args {
+    One(RawJson),
+    List(Vec<RawJson>),
+}
+
+impl Default for Args {
+    fn default() -> Self {
+        Self::List(Vec::new())
+    }
+}
+
+impl Args {
+    fn as_slice(&self) -> &[RawJson] {
+        match self {
+            Self::One(arg) => std::slice::from_ref(arg),
+            Self::List(args) => args,
+        }
+    }
+
+    fn into_vec(self) -> Vec<RawJson> {
+        match self {
+            Self::One(arg) => vec![arg],
+            Self::List(args) => args,
+        }
+    }
+}
+
+/// Built by the decoder: one argument is kept without a list.
+#[derive(Default)]
+pub(crate) struct ArgsBuilder(Option<Args>);
+
+impl ArgsBuilder {
+    /// Room for `n` arguments.
+    pub(crate) fn with_capacity(n: usize) -> Self {
+        Self((n > 1).then(|| Args::List(Vec::with_capacity(n))))
+    }
+
+    /// Appends an argument.
+    pub(crate) fn push(&mut self, arg: RawJson) {
+        self.0 = Some(match self.0.take() {
+            None => Args::One(arg),
+            Some(Args::One(first)) => Args::List(vec![first, arg]),
+            Some(Args::List(mut args)) => {
+                args.push(arg);
+                Args::List(args)
+            }
+        });
+    }
+
+    /// The arguments as a list (a binary event's, completed once its attachments are in).
+    pub(crate) fn into_vec(self) -> Vec<RawJson> {
+        self.0.map(Args::into_vec).unwrap_or_default()
+    }
+
+    fn build(self) -> Args {
+        self.0.unwrap_or_default()
+    }
+}
+
+impl PartialEq for Payload {
+    fn eq(&self, other: &Self) -> bool {
+        self.args() == other.args() && self.attachments == other.attachments
+    }
+}
+
+impl Eq for Payload {}
+
+impl std::fmt::Debug for Payload {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Payload")
+            .field("args", &self.args())
+            .field("attachments", &self.attachments)
+            .finish()
+    }
 }
 
 impl Payload {
@@ -34,7 +113,10 @@ impl Payload {
             nums.extend(scanned.placeholders);
         }
         check_placeholders(&nums, attachments.len()).map_err(ApiMisuse::PlaceholderMismatch)?;
-        Ok(Self { args, attachments })
+        Ok(Self {
+            args: Args::List(args),
+            attachments,
+        })
     }
 
     /// Arguments without binary (refused if one of them contains a placeholder object).
@@ -54,14 +136,17 @@ impl Payload {
             .iter()
             .map(|d| RawJson::from_trusted(d.to_json_with_placeholders(&mut attachments)))
             .collect();
-        Self { args, attachments }
+        Self {
+            args: Args::List(args),
+            attachments,
+        }
     }
 
     /// The arguments as trees with each placeholder replaced by its attachment.
     ///
     /// Fails only on text `serde_json` cannot decode (a string with a lone surrogate escape).
     pub fn to_data(&self) -> Result<Vec<Data>, serde_json::Error> {
-        self.args
+        self.args()
             .iter()
             .map(|a| Data::from_json(a.as_str(), &self.attachments))
             .collect()
@@ -69,7 +154,7 @@ impl Payload {
 
     /// The arguments, placeholders included.
     pub fn args(&self) -> &[RawJson] {
-        &self.args
+        self.args.as_slice()
     }
 
     /// The binary attachments, in placeholder order.
@@ -84,12 +169,23 @@ impl Payload {
 
     /// Splits the payload into its arguments and attachments.
     pub fn into_parts(self) -> (Vec<RawJson>, Vec<Bytes>) {
-        (self.args, self.attachments)
+        (self.args.into_vec(), self.attachments)
     }
 
     /// For the decoder, which has checked the placeholders itself.
     pub(crate) fn from_checked(args: Vec<RawJson>, attachments: Vec<Bytes>) -> Self {
-        Self { args, attachments }
+        Self {
+            args: Args::List(args),
+            attachments,
+        }
+    }
+
+    /// For the decoder, which has checked the placeholders itself (an event without binary).
+    pub(crate) fn from_checked_args(args: ArgsBuilder) -> Self {
+        Self {
+            args: args.build(),
+            attachments: Vec::new(),
+        }
     }
 }
 
@@ -101,6 +197,25 @@ mod tests {
 
     fn raw(s: &str) -> RawJson {
         RawJson::parse(s).unwrap()
+    }
+
+    #[test]
+    fn one_argument_reads_like_a_list_of_one() {
+        for args in [vec![], vec![raw("1")], vec![raw("1"), raw(r#""two""#)]] {
+            let mut built = ArgsBuilder::with_capacity(args.len());
+            args.iter().cloned().for_each(|a| built.push(a));
+            let decoded = Payload::from_checked_args(built);
+            let listed = Payload::json(args.clone()).unwrap();
+            assert_eq!(decoded.args(), &args[..]);
+            assert_eq!(decoded, listed);
+            assert_eq!(format!("{decoded:?}"), format!("{listed:?}"));
+            assert_eq!(decoded.into_parts(), (args, vec![]));
+        }
+        // Pushed past the capacity asked for, one argument becomes a list.
+        let mut built = ArgsBuilder::with_capacity(1);
+        built.push(raw("1"));
+        built.push(raw("2"));
+        assert_eq!(built.into_vec(), vec![raw("1"), raw("2")]);
     }
 
     #[test]
