@@ -260,6 +260,34 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_text_split_after_its_type_reads_the_rest() {
+        use std::hash::{BuildHasher, RandomState};
+        let whole = Text::from_utf8(Bytes::from_static("42[\"é\",1]".as_bytes())).unwrap();
+        let (kind, rest) = whole.split_type().unwrap();
+        assert_eq!(kind, b'4');
+        assert_eq!(rest.as_str(), "2[\"é\",1]");
+        assert_eq!(rest.as_bytes(), "2[\"é\",1]".as_bytes());
+        assert_eq!(rest.len(), 9);
+        let (_, inner) = rest.split_type().unwrap();
+        assert_eq!(inner.as_str(), "[\"é\",1]");
+        // Equal, and hashed alike, to the same text made whole.
+        let same = Text::from("[\"é\",1]");
+        assert_eq!(inner, same);
+        let hasher = RandomState::new();
+        assert_eq!(hasher.hash_one(&inner), hasher.hash_one(&same));
+        assert_eq!(format!("{inner:?}"), format!("{same:?}"));
+        assert_eq!(
+            inner.clone().into_bytes(),
+            Bytes::from_static("[\"é\",1]".as_bytes())
+        );
+        assert_eq!(whole.into_bytes().len(), 10);
+        // A first byte that is not ASCII is not a type.
+        assert!(Text::from("é").split_type().is_none());
+        assert!(Text::default().split_type().is_none());
+        assert!(Text::from_utf8(Bytes::from_static(b"\xff")).is_err());
+    }
+
+    #[test]
     fn decodes_every_type() {
         let table: &[(&str, Packet)] = &[
             (
