@@ -93,67 +93,91 @@ fn jwt_cost(results: &Results, k: Kind) -> f64 {
     }
 }
 
+impl Check {
+    /// Met while `measured` is at most `limit`.
+    fn at_most(what: impl Into<String>, measured: f64, unit: &'static str, limit: f64) -> Self {
+        Self {
+            what: what.into(),
+            measured,
+            unit,
+            limit,
+            at_most: true,
+        }
+    }
+
+    /// Met while `measured` is at least `limit`.
+    fn at_least(what: impl Into<String>, measured: f64, unit: &'static str, limit: f64) -> Self {
+        Self {
+            at_most: false,
+            ..Self::at_most(what, measured, unit, limit)
+        }
+    }
+}
+
+fn cpu(s: &Summary) -> f64 {
+    s.cpu_us
+}
+
+fn rate(s: &Summary) -> f64 {
+    s.rate
+}
+
+/// Our RSS per idle connection, KiB.
+fn idle_rss(results: &Results) -> f64 {
+    get(results, Workload::Idle, Kind::Ours).map_or(f64::NAN, |s| s.rss_kib)
+}
+
 fn checks(results: &Results) -> Vec<Check> {
     use Kind::{RawWs, Socketioxide};
-    let cpu = |s: &Summary| s.cpu_us;
-    let rate = |s: &Summary| s.rate;
     vec![
-        Check {
-            what: "echo (1 in flight): server CPU/msg vs socketioxide".to_owned(),
-            measured: ratio(results, Workload::Echo1, Socketioxide, cpu),
-            unit: "x",
-            limit: 0.8,
-            at_most: true,
-        },
-        Check {
-            what: "echo (1 in flight): server CPU/msg vs raw tungstenite echo".to_owned(),
-            measured: ratio(results, Workload::Echo1, RawWs, cpu),
-            unit: "x",
-            limit: 1.2,
-            at_most: true,
-        },
-        Check {
-            what: "echo (8 in flight): server CPU/msg vs socketioxide".to_owned(),
-            measured: ratio(results, Workload::Echo8, Socketioxide, cpu),
-            unit: "x",
-            limit: 0.5,
-            at_most: true,
-        },
-        Check {
-            what: "fan-out: server CPU/delivery vs socketioxide".to_owned(),
-            measured: ratio(results, Workload::Fanout, Socketioxide, cpu),
-            unit: "x",
-            limit: 0.7,
-            at_most: true,
-        },
-        Check {
-            what: "idle: server RSS per connection".to_owned(),
-            measured: get(results, Workload::Idle, Kind::Ours).map_or(f64::NAN, |s| s.rss_kib),
-            unit: " KiB",
-            limit: 8.0,
-            at_most: true,
-        },
-        Check {
-            what: "auth churn: conns/s vs socketioxide".to_owned(),
-            measured: ratio(results, Workload::AuthChurn, Socketioxide, rate),
-            unit: "x",
-            limit: 1.2,
-            at_most: false,
-        },
-        Check {
-            what: "auth churn: JWT server CPU per connection (auth churn - churn)".to_owned(),
-            measured: jwt_cost(results, Kind::Ours),
-            unit: " us",
-            limit: 10.0,
-            at_most: true,
-        },
-        Check {
-            what: "polling: msgs/s vs socketioxide".to_owned(),
-            measured: ratio(results, Workload::Polling, Socketioxide, rate),
-            unit: "x",
-            limit: 1.2,
-            at_most: false,
-        },
+        Check::at_most(
+            "echo (1 in flight): server CPU/msg vs socketioxide",
+            ratio(results, Workload::Echo1, Socketioxide, cpu),
+            "x",
+            0.8,
+        ),
+        Check::at_most(
+            "echo (1 in flight): server CPU/msg vs raw tungstenite echo",
+            ratio(results, Workload::Echo1, RawWs, cpu),
+            "x",
+            1.2,
+        ),
+        Check::at_most(
+            "echo (8 in flight): server CPU/msg vs socketioxide",
+            ratio(results, Workload::Echo8, Socketioxide, cpu),
+            "x",
+            0.5,
+        ),
+        Check::at_most(
+            "fan-out: server CPU/delivery vs socketioxide",
+            ratio(results, Workload::Fanout, Socketioxide, cpu),
+            "x",
+            0.7,
+        ),
+        Check::at_most(
+            "idle: server RSS per connection",
+            idle_rss(results),
+            " KiB",
+            8.0,
+        ),
+        Check::at_least(
+            "auth churn: conns/s vs socketioxide",
+            ratio(results, Workload::AuthChurn, Socketioxide, rate),
+            "x",
+            1.2,
+        ),
+        Check::at_most(
+            "auth churn: JWT server CPU per connection (auth churn - churn)",
+            jwt_cost(results, Kind::Ours),
+            " us",
+            10.0,
+        ),
+        Check::at_least(
+            "polling: msgs/s vs socketioxide",
+            ratio(results, Workload::Polling, Socketioxide, rate),
+            "x",
+            1.2,
+        ),
     ]
 }
 
@@ -162,47 +186,40 @@ fn checks(results: &Results) -> Vec<Check> {
 /// `--cpus`), so it is not among them.
 fn floor_checks(results: &Results, plan: &Plan) -> Vec<Check> {
     use Kind::{RawWs, Socketioxide};
-    let cpu = |s: &Summary| s.cpu_us;
-    let rate = |s: &Summary| s.rate;
     vec![
-        Check {
-            what: "echo (1 in flight): server CPU/msg vs raw tungstenite echo".to_owned(),
-            measured: ratio(results, Workload::Echo1, RawWs, cpu),
-            unit: "x",
-            limit: 1.1,
-            at_most: true,
-        },
-        Check {
-            what: "echo (8 in flight): server CPU/msg vs raw tungstenite echo".to_owned(),
-            measured: ratio(results, Workload::Echo8, RawWs, cpu),
-            unit: "x",
-            limit: 1.3,
-            at_most: true,
-        },
-        Check {
-            what: format!(
+        Check::at_most(
+            "echo (1 in flight): server CPU/msg vs raw tungstenite echo",
+            ratio(results, Workload::Echo1, RawWs, cpu),
+            "x",
+            1.1,
+        ),
+        Check::at_most(
+            "echo (8 in flight): server CPU/msg vs raw tungstenite echo",
+            ratio(results, Workload::Echo8, RawWs, cpu),
+            "x",
+            1.3,
+        ),
+        Check::at_most(
+            format!(
                 "fan-out to {} receivers: server CPU/delivery vs socketioxide",
                 plan.receivers
             ),
-            measured: ratio(results, Workload::Fanout, Socketioxide, cpu),
-            unit: "x",
-            limit: 0.7,
-            at_most: true,
-        },
-        Check {
-            what: "idle: server RSS per connection".to_owned(),
-            measured: get(results, Workload::Idle, Kind::Ours).map_or(f64::NAN, |s| s.rss_kib),
-            unit: " KiB",
-            limit: 6.6,
-            at_most: true,
-        },
-        Check {
-            what: "polling: msgs/s vs socketioxide".to_owned(),
-            measured: ratio(results, Workload::Polling, Socketioxide, rate),
-            unit: "x",
-            limit: 1.2,
-            at_most: false,
-        },
+            ratio(results, Workload::Fanout, Socketioxide, cpu),
+            "x",
+            0.7,
+        ),
+        Check::at_most(
+            "idle: server RSS per connection",
+            idle_rss(results),
+            " KiB",
+            6.6,
+        ),
+        Check::at_least(
+            "polling: msgs/s vs socketioxide",
+            ratio(results, Workload::Polling, Socketioxide, rate),
+            "x",
+            1.2,
+        ),
     ]
 }
 

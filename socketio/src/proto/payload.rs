@@ -55,7 +55,6 @@ impl Args {
 }
 
 /// Built by the decoder: one argument is kept without a list.
-#[derive(Default)]
 pub(crate) struct ArgsBuilder(Option<Args>);
 
 impl ArgsBuilder {
