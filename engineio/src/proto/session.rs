@@ -910,15 +910,15 @@ impl Session {
             Protocol::V4 => payload::decode(body, self.config.max_payload),
             Protocol::V3 { .. } => payload_v3::decode(body, self.config.max_payload),
         };
+        // A POST with its session's attention is answered `ok` whatever its body holds, as
+        // Node's engine.io answers it: a payload that does not decode closes the session (the
+        // next GET says so). A runtime relies on this to answer a POST alone in its session
+        // without waiting for the session.
+        self.reply(request, PollReply::Ok);
         let packets = match decoded {
             Ok(packets) => packets,
-            Err(e) => {
-                self.reply(request, PollReply::Error(RequestError::BadRequest));
-                self.fail(CloseReason::ParseError(e));
-                return;
-            }
+            Err(e) => return self.fail(CloseReason::ParseError(e)),
         };
-        self.reply(request, PollReply::Ok);
         if matches!(self.state, State::Closing { .. }) {
             return;
         }

@@ -4,7 +4,7 @@
 use super::app::{self, AppContext, SessionApp};
 use super::closings::{Closing, Closings};
 use super::command::Command;
-use super::inputs::{DriverInput, TransportCell, WsStream};
+use super::inputs::{DriverInput, SessionCell, WsStream};
 use super::mailbox;
 use super::wake_flag::{when_flagged, WakeFlag};
 use crate::proto::websocket_frame::{write_frame, Opcode, WsFault};
@@ -40,7 +40,7 @@ pub(crate) enum EventSink<A> {
 pub(crate) struct DriverParts {
     pub(crate) session: Session,
     pub(crate) inputs: mailbox::Receiver<DriverInput>,
-    pub(crate) transport: Arc<TransportCell>,
+    pub(crate) cell: Arc<SessionCell>,
     pub(crate) websockets: Vec<Ws>,
     pub(crate) max_buffered: usize,
     /// Keeps the session in its engine's table while the driver lives.
@@ -54,7 +54,7 @@ pub(crate) struct Driver<A: SessionApp> {
     inputs: mailbox::Receiver<DriverInput>,
     commands: mailbox::Receiver<Command<A::Message>>,
     events: EventSink<A>,
-    transport: Arc<TransportCell>,
+    cell: Arc<SessionCell>,
     websockets: Vec<Ws>,
     /// Whether the WebSockets may have something (they are polled only then).
     socket_wake: WakeFlag,
@@ -102,7 +102,7 @@ impl<A: SessionApp> Driver<A> {
             inputs: parts.inputs,
             commands,
             events,
-            transport: parts.transport,
+            cell: parts.cell,
             websockets: parts.websockets,
             socket_wake: WakeFlag::new(),
             timer_wake: WakeFlag::new(),
@@ -139,7 +139,7 @@ impl<A: SessionApp> Driver<A> {
                 // queue's admissions), what the queue holds and whether it refused (for the session).
                 let (elsewhere, refused) = self.commands.sync(self.session.buffered_bytes());
                 self.session.set_queued_elsewhere(now, elsewhere, refused);
-                self.transport.set(self.session.transport());
+                self.cell.set(self.session.transport());
                 if self.session.is_finished() {
                     break;
                 }

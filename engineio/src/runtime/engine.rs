@@ -5,7 +5,7 @@ use super::app::{NewSession, NoApp, SessionApp};
 use super::closings::Closings;
 use super::driver::{Driver, DriverParts, EventSink, Ws};
 use super::engine_config::{path_matches, EngineConfig};
-use super::inputs::{DriverInput, TransportCell};
+use super::inputs::{DriverInput, SessionCell};
 use super::mailbox::{self, mailbox};
 use super::sessions::{Entry, Sessions};
 use super::sid::SidGenerator;
@@ -175,7 +175,7 @@ impl Engine {
         let config = &self.inner.config;
         let sid: Arc<str> = Arc::from(session.sid());
         let (inputs_tx, inputs) = mailbox(16);
-        let cell = Arc::new(TransportCell::default());
+        let cell = Arc::new(SessionCell::default());
         cell.set(session.transport());
         // The request's own headers and query move into the handshake (no copies).
         let handshake = Arc::new(Handshake {
@@ -191,7 +191,7 @@ impl Engine {
             sid.clone(),
             Entry {
                 inputs: inputs_tx,
-                transport: cell.clone(),
+                cell: cell.clone(),
             },
         );
         // A session registered after a shutdown drained the table (its WebSocket upgrade came
@@ -202,7 +202,7 @@ impl Engine {
         let parts = DriverParts {
             session,
             inputs,
-            transport: cell,
+            cell,
             websockets: ws.into_iter().collect(),
             max_buffered: config.protocol.max_buffered_packets,
             registration,

@@ -5,7 +5,7 @@
 
 use super::driver::Ws;
 use super::engine::Engine;
-use super::inputs::{DriverInput, WsStream};
+use super::inputs::{DriverInput, PostSlot, WsStream};
 use super::mailbox;
 use crate::proto::http::{HttpError, HttpRequest};
 use crate::proto::websocket_handshake;
@@ -253,19 +253,20 @@ impl ParkedGet {
     /// room, else sent from a task of its own.
     #[cfg(feature = "tower")]
     pub(crate) fn abort_now(self) {
-        abort_now(self.inputs, self.id);
+        abort_now(self.inputs, self.id, None);
     }
 }
 
 /// Tells the session, from a place that cannot wait, that request `id` went away: queued if
 /// there is room, else sent from a task of its own (none outside a runtime: the session then
-/// finds out at its next request or heartbeat).
+/// finds out at its next request or heartbeat). A POST's `slot` is closed once the abort is queued.
 #[cfg(feature = "tower")]
-fn abort_now(inputs: mailbox::Sender<DriverInput>, id: u64) {
+fn abort_now(inputs: mailbox::Sender<DriverInput>, id: u64, slot: Option<PostSlot>) {
     if let Err(super::mailbox::TrySendError::Full(input)) = inputs.try_send(abort(id)) {
         if let Ok(runtime) = tokio::runtime::Handle::try_current() {
             runtime.spawn(async move {
                 let _ = inputs.send(input).await;
+                drop(slot);
             });
         }
     }
@@ -279,10 +280,19 @@ fn abort(id: u64) -> DriverInput {
 }
 
 /// A POST the session admitted, waiting for its body.
+///
+/// A POST alone in its session (no other POST between its routing and its last input) does not
+/// wait for the session's answer: the session answers such a POST `ok` once it has the body,
+/// whatever the body holds (see [`Session`]'s POST rules), so its connection answers at once and
+/// the session reads the body after. Only a POST beside another one waits, for the session to
+/// say which of them overlaps.
 pub(crate) struct PendingPost {
     inputs: mailbox::Sender<DriverInput>,
     id: u64,
-    reply: oneshot::Receiver<PollReply>,
+    /// The session's answer, for a POST that is not alone.
+    reply: Option<oneshot::Receiver<PollReply>>,
+    /// Counts the POST as open until its last input is queued.
+    slot: PostSlot,
     /// The declared length.
     pub(crate) length: usize,
     /// The largest body the session takes (`maxPayload`).
@@ -292,40 +302,50 @@ pub(crate) struct PendingPost {
 
 impl PendingPost {
     /// Hands the body to the session and returns its answer.
-    pub(crate) async fn body(self, body: Bytes) -> Reply {
-        let _ = self
-            .inputs
-            .send(post_input(Input::PostBody(self.id, body)))
-            .await;
-        let reply = (self.reply.await).unwrap_or(PollReply::Error(RequestError::UnknownSid));
-        Reply::poll(reply)
+    pub(crate) async fn body(mut self, body: Bytes) -> Reply {
+        let taken = self.last(Input::PostBody(self.id, body)).await;
+        Reply::poll(match (self.reply, taken) {
+            (Some(reply), _) => reply
+                .await
+                .unwrap_or(PollReply::Error(RequestError::UnknownSid)),
+            (None, true) => PollReply::Ok,
+            (None, false) => PollReply::Error(RequestError::UnknownSid),
+        })
     }
 
     /// The body turned out larger than the session takes.
-    pub(crate) async fn too_large(self) -> Reply {
-        let _ = self
-            .inputs
-            .send(post_input(Input::PostTooLarge(self.id)))
-            .await;
-        Reply::poll(self.reply.await.unwrap_or(PollReply::TooLarge))
+    pub(crate) async fn too_large(mut self) -> Reply {
+        self.last(Input::PostTooLarge(self.id)).await;
+        let reply = match self.reply {
+            Some(reply) => reply.await.ok(),
+            None => None,
+        };
+        Reply::poll(reply.unwrap_or(PollReply::TooLarge))
     }
 
     /// The client went away while its body came (a dropped request): the session forgets the
     /// POST, as it does when [`Self::failed`] says so.
     #[cfg(feature = "tower")]
     pub(crate) fn abort_now(self) {
-        abort_now(self.inputs, self.id);
+        abort_now(self.inputs, self.id, Some(self.slot));
     }
 
     /// The body did not come (the client went away, or was too slow).
-    pub(crate) async fn failed(self) -> Reply {
-        let _ = self.inputs.send(abort(self.id)).await;
+    pub(crate) async fn failed(mut self) -> Reply {
+        self.last(Input::RequestAborted(self.id)).await;
         Reply::http_error(&HttpError::Timeout)
     }
-}
 
-fn post_input(input: Input) -> DriverInput {
-    DriverInput::Poll { input, reply: None }
+    /// Queues the POST's last input (whether the session took it), then counts the POST as
+    /// closed: a POST routed after this one finds this input ahead of its own.
+    async fn last(&mut self, input: Input) -> bool {
+        let taken = (self.inputs)
+            .send(DriverInput::Poll { input, reply: None })
+            .await
+            .is_ok();
+        self.slot.close();
+        taken
+    }
 }
 
 impl Engine {
@@ -338,13 +358,18 @@ impl Engine {
         let keep_alive = view.keep_alive();
         let wants_ws = view.wants_websocket();
         let method = view.method();
-        // The session's mailbox, taken with the same lookup that routes the request.
+        // The session's mailbox, taken with the same lookup that routes the request (and for a
+        // POST, the count of its open POSTs).
         let mut mailbox = None;
+        let mut cell = None;
         let routed = route(method, view.query(), wants_ws, &config.protocol, |sid| {
-            let (inputs, transport) = (self.inner.sessions)
-                .with(sid, |entry| (entry.inputs.clone(), entry.transport.get()))?;
-            mailbox = Some(inputs);
-            transport
+            (self.inner.sessions).with(sid, |entry| {
+                mailbox = Some(entry.inputs.clone());
+                if method == "POST" {
+                    cell = Some(entry.cell.clone());
+                }
+                entry.cell.get()
+            })?
         });
         // A request whose body we do not read cannot keep the connection.
         let unread_body = !matches!(routed, Ok(Route::PollPost { .. }))
@@ -479,23 +504,36 @@ impl Engine {
                     Ok(n) => n,
                     Err(e) => return (exchange, answer(Reply::http_error(&e), false)),
                 };
-                let Some(inputs) = mailbox else {
+                let (Some(inputs), Some(cell)) = (mailbox, cell) else {
                     return (
                         exchange,
                         answer(Reply::error(RequestError::UnknownSid), false),
                     );
                 };
-                let Some((id, rx)) = self.register(&inputs, Input::PostStarted).await else {
+                let (slot, alone) = cell.open_post();
+                let id = self.next_id();
+                let (tx, reply) = if alone {
+                    (None, None)
+                } else {
+                    let (tx, rx) = oneshot::channel();
+                    (Some(tx), Some(rx))
+                };
+                let started = DriverInput::Poll {
+                    input: Input::PostStarted(id),
+                    reply: tx,
+                };
+                if inputs.send(started).await.is_err() {
                     return (
                         exchange,
                         answer(Reply::error(RequestError::UnknownSid), false),
                     );
-                };
+                }
                 let max = config.protocol.max_payload;
                 let post = PendingPost {
                     inputs,
                     id,
-                    reply: rx,
+                    reply,
+                    slot,
                     length,
                     #[cfg(feature = "tower")]
                     max,

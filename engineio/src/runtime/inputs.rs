@@ -3,7 +3,8 @@
 //! asking the driver.
 
 use crate::proto::{Input, PollReply, Transport, WsId};
-use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
+use std::sync::Arc;
 use tokio::sync::oneshot;
 use tokio_tungstenite::WebSocketStream;
 
@@ -25,25 +26,80 @@ pub(crate) enum DriverInput {
     Close,
 }
 
-/// The session's current transport, readable by the router without asking the driver.
+/// What the router reads of a session without asking its driver: the session's current
+/// transport, and how many POSTs are open on it.
 #[derive(Debug, Default)]
-pub(crate) struct TransportCell(AtomicU8);
+pub(crate) struct SessionCell {
+    transport: AtomicU8,
+    open_posts: AtomicUsize,
+}
 
-impl TransportCell {
+impl SessionCell {
     pub(crate) fn set(&self, transport: Option<Transport>) {
         let v = match transport {
             Some(Transport::Polling) => 0,
             Some(Transport::WebSocket) => 1,
             None => 2,
         };
-        self.0.store(v, Ordering::Relaxed);
+        self.transport.store(v, Ordering::Relaxed);
     }
 
     pub(crate) fn get(&self) -> Option<Transport> {
-        match self.0.load(Ordering::Relaxed) {
+        match self.transport.load(Ordering::Relaxed) {
             0 => Some(Transport::Polling),
             1 => Some(Transport::WebSocket),
             _ => None,
         }
+    }
+
+    /// Counts a POST as open until its [`PostSlot`] is closed (after the POST's last input was
+    /// handed to the driver), and says whether it is alone: no other POST of the session is
+    /// between its routing and its last input.
+    pub(crate) fn open_post(self: &Arc<Self>) -> (PostSlot, bool) {
+        // AcqRel: a POST that finds the count at zero comes after every earlier POST's last
+        // input in the driver's queue (each drops its slot only once that input is queued).
+        let alone = self.open_posts.fetch_add(1, Ordering::AcqRel) == 0;
+        (PostSlot(Some(self.clone())), alone)
+    }
+}
+
+/// An open POST, counted in its session's [`SessionCell`] until closed or dropped.
+#[derive(Debug)]
+pub(crate) struct PostSlot(Option<Arc<SessionCell>>);
+
+impl PostSlot {
+    /// Counts the POST as closed (once).
+    pub(crate) fn close(&mut self) {
+        if let Some(cell) = self.0.take() {
+            cell.open_posts.fetch_sub(1, Ordering::Release);
+        }
+    }
+}
+
+impl Drop for PostSlot {
+    fn drop(&mut self) {
+        self.close();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_post_is_alone_only_while_no_other_is_open() {
+        let cell = Arc::new(SessionCell::default());
+        let (mut first, alone) = cell.open_post();
+        assert!(alone);
+        let (second, alone) = cell.open_post();
+        assert!(!alone, "the first POST is still open");
+        first.close();
+        first.close(); // counted once
+        let (third, alone) = cell.open_post();
+        assert!(!alone, "the second POST is still open");
+        drop(second);
+        drop(third);
+        let (_fourth, alone) = cell.open_post();
+        assert!(alone, "every earlier POST closed, once each");
     }
 }

@@ -1,14 +1,15 @@
 //! The table of an endpoint's sessions: where requests for a sid find its driver.
 
-use super::inputs::{DriverInput, TransportCell};
+use super::inputs::{DriverInput, SessionCell};
 use super::mailbox;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 
-/// A session's entry: its driver's input queue, and its transport as the router reads it.
+/// A session's entry: its driver's input queue, and what the router reads of it (its transport,
+/// its open POSTs).
 pub(crate) struct Entry {
     pub(crate) inputs: mailbox::Sender<DriverInput>,
-    pub(crate) transport: Arc<TransportCell>,
+    pub(crate) cell: Arc<SessionCell>,
 }
 
 /// The sessions of one endpoint, by sid.
