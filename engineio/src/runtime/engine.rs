@@ -122,7 +122,7 @@ impl Engine {
     }
 
     /// Whether the request path belongs to this endpoint.
-    pub(crate) fn matches(&self, path: &str) -> bool {
+    pub(crate) fn matches(&self, path: &[u8]) -> bool {
         path_matches(&self.inner.base_path, path)
     }
 

@@ -185,8 +185,8 @@ impl EngineConfig {
 }
 
 /// Whether a request path is `base` (a path without trailing slashes), with or without one `/`.
-pub(crate) fn path_matches(base: &str, path: &str) -> bool {
-    path == base || path.strip_prefix(base) == Some("/")
+pub(crate) fn path_matches(base: &str, path: &[u8]) -> bool {
+    path == base.as_bytes() || path.strip_prefix(base.as_bytes()) == Some(b"/")
 }
 
 #[cfg(test)]
@@ -198,15 +198,15 @@ mod tests {
         for path in ["/engine.io/", "/engine.io", "/engine.io//"] {
             let config = EngineConfig::default().path(path);
             let base = config.base_path();
-            assert!(path_matches(base, "/engine.io"), "{path}");
-            assert!(path_matches(base, "/engine.io/"), "{path}");
-            assert!(!path_matches(base, "/engine.io//"), "{path}");
-            assert!(!path_matches(base, "/engine.iox"), "{path}");
-            assert!(!path_matches(base, "/engine"), "{path}");
+            assert!(path_matches(base, b"/engine.io"), "{path}");
+            assert!(path_matches(base, b"/engine.io/"), "{path}");
+            assert!(!path_matches(base, b"/engine.io//"), "{path}");
+            assert!(!path_matches(base, b"/engine.iox"), "{path}");
+            assert!(!path_matches(base, b"/engine"), "{path}");
         }
         let root = EngineConfig::default().path("/");
-        assert!(path_matches(root.base_path(), "/"));
-        assert!(path_matches(root.base_path(), ""));
-        assert!(!path_matches(root.base_path(), "/x"));
+        assert!(path_matches(root.base_path(), b"/"));
+        assert!(path_matches(root.base_path(), b""));
+        assert!(!path_matches(root.base_path(), b"/x"));
     }
 }

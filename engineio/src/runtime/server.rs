@@ -254,7 +254,7 @@ async fn connection<S: IntoWsIo>(
         if let Some(engine) = shared
             .engines
             .iter()
-            .find(|e| e.matches(head.head().path()))
+            .find(|e| e.matches(head.head().path_bytes()))
         {
             match engine.handle(head, stream, buf, config).await {
                 After::KeepAlive(s, b) => {
