@@ -195,6 +195,44 @@ fn duplicate_get_closes_with_400() {
 }
 
 #[test]
+fn a_post_with_its_body_in_one_input() {
+    let mut h = Harness::polling();
+    let out = h.handle(1, Input::Post(1, Bytes::from("4a\x1e4b")));
+    assert_eq!(
+        out,
+        vec![
+            Output::Reply {
+                request: 1,
+                reply: PollReply::Ok
+            },
+            Output::Event(Event::Message(Data::Text("a".into()))),
+            Output::Event(Event::Message(Data::Text("b".into()))),
+        ]
+    );
+    // The POST is over: another one is not an overlap.
+    assert_eq!(h.handle(2, Input::Post(2, Bytes::from("4c"))).len(), 2);
+    assert!(!h.s.is_closed());
+
+    // Beside a POST still waiting for its body: 400 (one answer), the session closes.
+    let mut h = Harness::polling();
+    h.handle(1, Input::PostStarted(1));
+    let out = h.handle(2, Input::Post(2, Bytes::from("4late")));
+    let replies: Vec<_> = out
+        .iter()
+        .filter(|o| matches!(o, Output::Reply { request: 2, .. }))
+        .collect();
+    assert_eq!(
+        replies,
+        vec![&Output::Reply {
+            request: 2,
+            reply: PollReply::Error(RequestError::BadRequest)
+        }]
+    );
+    assert!(h.s.is_closed());
+    assert!(!out.contains(&Output::Event(Event::Message(Data::Text("late".into())))));
+}
+
+#[test]
 fn concurrent_post_closes_with_400() {
     let mut h = Harness::polling();
     h.handle(1, Input::PostStarted(1));

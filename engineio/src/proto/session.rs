@@ -69,6 +69,9 @@ pub enum Input {
     PostStarted(RequestId),
     /// The whole body of a POST (at most `maxPayload` bytes).
     PostBody(RequestId, Bytes),
+    /// A POST whose whole body came with its head: [`Input::PostStarted`] and
+    /// [`Input::PostBody`] at once.
+    Post(RequestId, Bytes),
     /// A POST whose body is larger than `maxPayload`.
     PostTooLarge(RequestId),
     /// The connection of a parked GET or of a POST closed before it was answered.
@@ -741,6 +744,16 @@ impl Session {
             Input::PollGet(request) => self.on_poll_get(request),
             Input::PostStarted(request) => self.on_post_started(request),
             Input::PostBody(request, body) => self.on_post_body(now, request, body),
+            Input::Post(request, body) => {
+                self.on_post_started(request);
+                // An overlapping POST was answered and closed the session already.
+                if self
+                    .polls_mut()
+                    .is_some_and(|polls| polls.post == Some(request))
+                {
+                    self.on_post_body(now, request, body);
+                }
+            }
             Input::PostTooLarge(request) => {
                 if let Some(polls) = self.polls_mut() {
                     if polls.post == Some(request) {

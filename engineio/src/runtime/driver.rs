@@ -433,6 +433,7 @@ fn request_id(input: &Input) -> Option<RequestId> {
         Input::PollGet(id)
         | Input::PostStarted(id)
         | Input::PostBody(id, _)
+        | Input::Post(id, _)
         | Input::PostTooLarge(id) => Some(*id),
         _ => None,
     }

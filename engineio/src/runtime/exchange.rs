@@ -293,6 +293,9 @@ pub(crate) struct PendingPost {
     reply: Option<oneshot::Receiver<PollReply>>,
     /// Counts the POST as open until its last input is queued.
     slot: PostSlot,
+    /// Whether the session was told of its start (else its body goes with the start, in one
+    /// input: a lone POST whose body came with its head).
+    started: bool,
     /// The declared length.
     pub(crate) length: usize,
     /// The largest body the session takes (`maxPayload`).
@@ -303,7 +306,12 @@ pub(crate) struct PendingPost {
 impl PendingPost {
     /// Hands the body to the session and returns its answer.
     pub(crate) async fn body(mut self, body: Bytes) -> Reply {
-        let taken = self.last(Input::PostBody(self.id, body)).await;
+        let input = if self.started {
+            Input::PostBody(self.id, body)
+        } else {
+            Input::Post(self.id, body)
+        };
+        let taken = self.last(input).await;
         Reply::poll(match (self.reply, taken) {
             (Some(reply), _) => reply
                 .await
@@ -327,12 +335,16 @@ impl PendingPost {
     /// POST, as it does when [`Self::failed`] says so.
     #[cfg(feature = "tower")]
     pub(crate) fn abort_now(self) {
-        abort_now(self.inputs, self.id, Some(self.slot));
+        if self.started {
+            abort_now(self.inputs, self.id, Some(self.slot));
+        }
     }
 
     /// The body did not come (the client went away, or was too slow).
     pub(crate) async fn failed(mut self) -> Reply {
-        self.last(Input::RequestAborted(self.id)).await;
+        if self.started {
+            self.last(Input::RequestAborted(self.id)).await;
+        }
         Reply::http_error(&HttpError::Timeout)
     }
 
@@ -349,10 +361,13 @@ impl PendingPost {
 }
 
 impl Engine {
-    /// Decides what to do with a request on this endpoint's path.
+    /// Decides what to do with a request on this endpoint's path. `body_here` says whether the
+    /// request's whole body was read with its head (a POST alone in its session then reaches the
+    /// session in one input, with its body).
     pub(crate) async fn exchange<'a, V: RequestView>(
         &'a self,
         view: &'a V,
+        body_here: bool,
     ) -> (Exchange<'a>, Step) {
         let config = &self.inner.config;
         let keep_alive = view.keep_alive();
@@ -510,30 +525,33 @@ impl Engine {
                         answer(Reply::error(RequestError::UnknownSid), false),
                     );
                 };
+                let max = config.protocol.max_payload;
                 let (slot, alone) = cell.open_post();
                 let id = self.next_id();
+                // A lone POST whose body is here tells the session of its start with its body.
+                let started = !(alone && body_here && length <= max);
                 let (tx, reply) = if alone {
                     (None, None)
                 } else {
                     let (tx, rx) = oneshot::channel();
                     (Some(tx), Some(rx))
                 };
-                let started = DriverInput::Poll {
+                let start = DriverInput::Poll {
                     input: Input::PostStarted(id),
                     reply: tx,
                 };
-                if inputs.send(started).await.is_err() {
+                if started && inputs.send(start).await.is_err() {
                     return (
                         exchange,
                         answer(Reply::error(RequestError::UnknownSid), false),
                     );
                 }
-                let max = config.protocol.max_payload;
                 let post = PendingPost {
                     inputs,
                     id,
                     reply,
                     slot,
+                    started,
                     length,
                     #[cfg(feature = "tower")]
                     max,

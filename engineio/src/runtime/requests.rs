@@ -53,7 +53,8 @@ impl Engine {
         mut buf: BytesMut,
         server: &ServerConfig,
     ) -> After<S> {
-        let (exchange, step) = self.exchange(&head).await;
+        let body_here = (head.head().content_length()).is_ok_and(|n| buf.len() >= n);
+        let (exchange, step) = self.exchange(&head, body_here).await;
         let head_only = head.head().method() == "HEAD";
         let respond = |stream: S, buf: BytesMut, reply: Reply, keep: bool| {
             let keep = keep && exchange.keep_alive();
@@ -90,6 +91,11 @@ impl Engine {
                         After::Done
                     }
                 }
+            }
+            Step::PollPost(post) if buf.len() >= post.length => {
+                let body = buf.split_to(post.length).freeze();
+                let reply = post.body(body).await;
+                respond(stream, buf, reply, true).await
             }
             Step::PollPost(post) => {
                 let body = tokio::time::timeout(

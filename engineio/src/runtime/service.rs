@@ -95,7 +95,7 @@ impl EngineService {
             remote,
         };
         let engine = &self.engine;
-        let (exchange, step) = engine.exchange(&view).await;
+        let (exchange, step) = engine.exchange(&view, false).await;
         let respond = |reply: Reply| {
             exchange.with_headers(&reply, |headers| {
                 response(reply.status, headers, reply.body.clone())

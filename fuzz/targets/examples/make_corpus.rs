@@ -290,6 +290,21 @@ fn eio_session_seeds(c: &mut Corpus) {
                 E::WsOpened,
             ],
         ),
+        (
+            "post-whole",
+            polling,
+            vec![
+                E::PollGet,
+                E::Post {
+                    body: text("4a\x1e4b"),
+                },
+                E::Post { body: text("4c") },
+                E::PostStarted,
+                E::Post {
+                    body: text("4late"),
+                },
+            ],
+        ),
     ];
     for (name, setup, ops) in programs {
         c.put("eio_session", name, &eio_session::encode(&setup, &ops));

@@ -141,6 +141,11 @@ pub enum Op {
         /// Whether it failed.
         error: bool,
     },
+    /// A new POST whose body came with its head (one input).
+    Post {
+        /// The body.
+        body: Vec<u8>,
+    },
     /// The client broke the WebSocket protocol on a WebSocket.
     WsFault {
         /// Which WebSocket.
@@ -175,7 +180,7 @@ pub enum Op {
     Fire,
 }
 
-const OPS: u8 = 17;
+const OPS: u8 = 18;
 
 impl Op {
     fn read(r: &mut Reader<'_>) -> Self {
@@ -211,6 +216,9 @@ impl Op {
                 fault: r.u8(),
             },
             15 => Op::WsWritten { pick: r.u8() },
+            17 => Op::Post {
+                body: r.bytes().to_vec(),
+            },
             _ => Op::Backlog {
                 eighths: r.u8(),
                 refused: r.bool(),
@@ -237,6 +245,7 @@ impl Op {
             Op::WsFault { pick, fault } => w.u8(14).u8(*pick).u8(*fault),
             Op::WsWritten { pick } => w.u8(15).u8(*pick),
             Op::Backlog { eighths, refused } => w.u8(16).u8(*eighths).u8(u8::from(*refused)),
+            Op::Post { body } => w.u8(17).bytes(body),
         }
     }
 }
@@ -345,6 +354,11 @@ fn step(session: &mut Session, model: &mut Model, now: &mut Instant, op: Op) {
             Input::PostStarted(id)
         }
         Op::PostBody { pick, body } => Input::PostBody(model.finish_post(pick), Bytes::from(body)),
+        Op::Post { body } => {
+            let id = model.fresh();
+            model.posts.push(id);
+            Input::Post(id, Bytes::from(body))
+        }
         Op::PostTooLarge { pick } => Input::PostTooLarge(model.finish_post(pick)),
         Op::RequestAborted { pick } => {
             let all: Vec<u64> = model
