@@ -2,13 +2,15 @@
 
 use super::engine::{After, Engine};
 use super::http::{self, ReadError};
+use super::wake_flag::{when_flagged, WakeFlag};
 use super::ws_io::IntoWsIo;
 use crate::proto::http::{HttpError, HttpRequest, HttpResponse};
 use bytes::BytesMut;
-use std::future::Future;
+use std::future::{poll_fn, Future};
 use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::Arc;
+use std::task::Poll;
 use std::time::Duration;
 use tokio::net::{TcpListener, TcpSocket};
 use tokio::sync::watch;
@@ -234,15 +236,23 @@ async fn connection<S: IntoWsIo>(
     tokio::pin!(shutdown);
     let head_timer = tokio::time::sleep(config.header_timeout);
     tokio::pin!(head_timer);
+    // Both are polled with a waker of their own, and only after it fired: a request's wait for
+    // its head does not poll them again in vain (the timer keeps its waker when moved later).
+    let idle_wake = WakeFlag::new();
     loop {
         head_timer
             .as_mut()
             .reset(tokio::time::Instant::now() + config.header_timeout);
+        let idle = poll_fn(|cx| {
+            if head_timer.as_mut().poll(cx).is_ready() {
+                return Poll::Ready(false);
+            }
+            shutdown.as_mut().poll(cx).map(|_| true)
+        });
         let head = tokio::select! {
             biased;
             head = http::read_head(&mut stream, &mut buf, config.max_head_bytes, remote) => Some(head),
-            () = &mut head_timer => None,
-            _ = &mut shutdown => return,
+            shutdown = when_flagged(idle, &idle_wake) => if shutdown { return } else { None },
         };
         let head = match head {
             Some(Ok(head)) => head,

@@ -1,5 +1,6 @@
-//! [`WakeFlag`]: whether one of the things a session's task waits for (its WebSockets, its timer)
-//! may have something for it, so a wake by anything else does not poll it in vain.
+//! [`WakeFlag`]: whether one of the things a task waits for (a session's WebSockets and timer, an
+//! HTTP connection's head timer and shutdown) may have something for it, so a wake by anything
+//! else does not poll it in vain.
 //!
 //! The thing is polled with a waker of its own, which notes that it woke the task and then wakes
 //! it. A future that answered `Pending` to that waker has handed it on (to the reactor, to the
@@ -7,7 +8,8 @@
 //! Such a poll is not free: a WebSocket's goes through tungstenite and tokio's readiness check,
 //! a timer's through tokio's timer entry (a few hundred instructions each). On a fan-out, where
 //! every receiver is woken by its command queue, that was one wasted read attempt per delivery;
-//! on an echo, one read attempt and one timer poll per burst.
+//! on an echo, one read attempt and one timer poll per burst; on long-polling, a timer poll and a
+//! shutdown poll per request.
 
 use futures_util::task::AtomicWaker;
 use std::future::{poll_fn, Future};
