@@ -200,11 +200,13 @@ impl<A: SessionApp> Driver<A> {
 
     fn on_wake(&mut self, now: Instant, wake: Wake<A::Message>) {
         match wake {
-            Wake::Input(Some(DriverInput::Poll { input, reply })) => {
+            Wake::Input(Some(DriverInput::Poll { input, reply, slot })) => {
                 if let (Some(reply), Some(id)) = (reply, request_id(&input)) {
                     self.replies.push((id, reply));
                 }
                 self.session.handle(now, input);
+                // A POST's last input handled: the POST no longer counts as open.
+                drop(slot);
             }
             Wake::Input(Some(DriverInput::WebSocket { id, stream })) => {
                 self.websockets.push(Ws::new(id, stream));

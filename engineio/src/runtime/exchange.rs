@@ -246,7 +246,7 @@ pub(crate) struct ParkedGet {
 impl ParkedGet {
     /// The client went away: the session forgets the request.
     pub(crate) async fn abort(self) {
-        let _ = self.inputs.send(abort(self.id)).await;
+        let _ = self.inputs.send(abort(self.id, None)).await;
     }
 
     /// [`Self::abort`] from a place that cannot wait (a dropped request): queued if there is
@@ -259,40 +259,42 @@ impl ParkedGet {
 
 /// Tells the session, from a place that cannot wait, that request `id` went away: queued if
 /// there is room, else sent from a task of its own (none outside a runtime: the session then
-/// finds out at its next request or heartbeat). A POST's `slot` is closed once the abort is queued.
+/// finds out at its next request or heartbeat). A POST's `slot` goes with the abort.
 #[cfg(feature = "tower")]
 fn abort_now(inputs: mailbox::Sender<DriverInput>, id: u64, slot: Option<PostSlot>) {
-    if let Err(super::mailbox::TrySendError::Full(input)) = inputs.try_send(abort(id)) {
+    if let Err(super::mailbox::TrySendError::Full(input)) = inputs.try_send(abort(id, slot)) {
         if let Ok(runtime) = tokio::runtime::Handle::try_current() {
             runtime.spawn(async move {
                 let _ = inputs.send(input).await;
-                drop(slot);
             });
         }
     }
 }
 
-fn abort(id: u64) -> DriverInput {
+fn abort(id: u64, slot: Option<PostSlot>) -> DriverInput {
     DriverInput::Poll {
         input: Input::RequestAborted(id),
         reply: None,
+        slot,
     }
 }
 
 /// A POST the session admitted, waiting for its body.
 ///
-/// A POST alone in its session (no other POST between its routing and its last input) does not
-/// wait for the session's answer: the session answers such a POST `ok` once it has the body,
-/// whatever the body holds (see [`Session`]'s POST rules), so its connection answers at once and
-/// the session reads the body after. Only a POST beside another one waits, for the session to
-/// say which of them overlaps.
+/// A POST alone in its session (no other POST between its routing and the session's handling of
+/// its last input) does not wait for the session's answer: the session answers such a POST `ok`
+/// once it has the body, whatever the body holds (see [`Session`]'s POST rules), so its
+/// connection answers as soon as the body is queued, and the session reads it after. A POST
+/// beside another one waits, for the session to say which of them overlaps; so does the next POST
+/// of a client that did not wait for the session to read the last body (at most one body per
+/// session is queued unanswered).
 pub(crate) struct PendingPost {
     inputs: mailbox::Sender<DriverInput>,
     id: u64,
     /// The session's answer, for a POST that is not alone.
     reply: Option<oneshot::Receiver<PollReply>>,
-    /// Counts the POST as open until its last input is queued.
-    slot: PostSlot,
+    /// Counts the POST as open until the session handled its last input (which carries it).
+    slot: Option<PostSlot>,
     /// Whether the session was told of its start (else its body goes with the start, in one
     /// input: a lone POST whose body came with its head).
     started: bool,
@@ -336,7 +338,7 @@ impl PendingPost {
     #[cfg(feature = "tower")]
     pub(crate) fn abort_now(self) {
         if self.started {
-            abort_now(self.inputs, self.id, Some(self.slot));
+            abort_now(self.inputs, self.id, self.slot);
         }
     }
 
@@ -348,15 +350,15 @@ impl PendingPost {
         Reply::http_error(&HttpError::Timeout)
     }
 
-    /// Queues the POST's last input (whether the session took it), then counts the POST as
-    /// closed: a POST routed after this one finds this input ahead of its own.
+    /// Queues the POST's last input with its slot (whether the session took it): the POST counts
+    /// as open until the session handled it.
     async fn last(&mut self, input: Input) -> bool {
-        let taken = (self.inputs)
-            .send(DriverInput::Poll { input, reply: None })
-            .await
-            .is_ok();
-        self.slot.close();
-        taken
+        let last = DriverInput::Poll {
+            input,
+            reply: None,
+            slot: self.slot.take(),
+        };
+        self.inputs.send(last).await.is_ok()
     }
 }
 
@@ -539,6 +541,7 @@ impl Engine {
                 let start = DriverInput::Poll {
                     input: Input::PostStarted(id),
                     reply: tx,
+                    slot: None,
                 };
                 if started && inputs.send(start).await.is_err() {
                     return (
@@ -550,7 +553,7 @@ impl Engine {
                     inputs,
                     id,
                     reply,
-                    slot,
+                    slot: Some(slot),
                     started,
                     length,
                     #[cfg(feature = "tower")]
@@ -578,6 +581,7 @@ impl Engine {
         let poll = DriverInput::Poll {
             input: input(id),
             reply: Some(tx),
+            slot: None,
         };
         inputs.send(poll).await.ok()?;
         Some((id, rx))

@@ -15,10 +15,13 @@ pub(crate) type WsStream = WebSocketStream<WsIo>;
 
 /// What HTTP connection tasks hand to a session's driver.
 pub(crate) enum DriverInput {
-    /// A polling request input; `reply` receives the answer when the session gives one.
+    /// A polling request input; `reply` receives the answer when the session gives one. The
+    /// last input of a POST carries its [`PostSlot`], which the driver drops once the session
+    /// handled the input.
     Poll {
         input: Input,
         reply: Option<oneshot::Sender<PollReply>>,
+        slot: Option<PostSlot>,
     },
     /// A WebSocket that finished its handshake for this session.
     WebSocket { id: WsId, stream: Box<WsStream> },
@@ -52,33 +55,26 @@ impl SessionCell {
         }
     }
 
-    /// Counts a POST as open until its [`PostSlot`] is closed (after the POST's last input was
-    /// handed to the driver), and says whether it is alone: no other POST of the session is
-    /// between its routing and its last input.
+    /// Counts a POST as open until its [`PostSlot`] is dropped (by the driver, once the session
+    /// handled the POST's last input), and says whether it is alone: no other POST of the
+    /// session is between its routing and the handling of its last input. A lone POST's body is
+    /// then the only one the session has not read yet: a client that does not wait for its
+    /// answers finds its next POST waiting for the session's.
     pub(crate) fn open_post(self: &Arc<Self>) -> (PostSlot, bool) {
         // AcqRel: a POST that finds the count at zero comes after every earlier POST's last
-        // input in the driver's queue (each drops its slot only once that input is queued).
+        // input was handled.
         let alone = self.open_posts.fetch_add(1, Ordering::AcqRel) == 0;
-        (PostSlot(Some(self.clone())), alone)
+        (PostSlot(self.clone()), alone)
     }
 }
 
-/// An open POST, counted in its session's [`SessionCell`] until closed or dropped.
+/// An open POST, counted in its session's [`SessionCell`] until dropped.
 #[derive(Debug)]
-pub(crate) struct PostSlot(Option<Arc<SessionCell>>);
-
-impl PostSlot {
-    /// Counts the POST as closed (once).
-    pub(crate) fn close(&mut self) {
-        if let Some(cell) = self.0.take() {
-            cell.open_posts.fetch_sub(1, Ordering::Release);
-        }
-    }
-}
+pub(crate) struct PostSlot(Arc<SessionCell>);
 
 impl Drop for PostSlot {
     fn drop(&mut self) {
-        self.close();
+        self.0.open_posts.fetch_sub(1, Ordering::Release);
     }
 }
 
@@ -89,12 +85,11 @@ mod tests {
     #[test]
     fn a_post_is_alone_only_while_no_other_is_open() {
         let cell = Arc::new(SessionCell::default());
-        let (mut first, alone) = cell.open_post();
+        let (first, alone) = cell.open_post();
         assert!(alone);
         let (second, alone) = cell.open_post();
         assert!(!alone, "the first POST is still open");
-        first.close();
-        first.close(); // counted once
+        drop(first);
         let (third, alone) = cell.open_post();
         assert!(!alone, "the second POST is still open");
         drop(second);
