@@ -4,12 +4,13 @@
 //! per session is queued unanswered).
 #![allow(clippy::unwrap_used, missing_docs)]
 
+mod common;
+
+use common::Conn;
 use engineio::proto::Data;
 use engineio::runtime::{Engine, EngineConfig, RunningServer, Server};
 use std::net::SocketAddr;
 use std::time::Duration;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
 
 async fn start(engine: Engine) -> (SocketAddr, RunningServer) {
     let server = Server::new(([127, 0, 0, 1], 0).into())
@@ -20,60 +21,13 @@ async fn start(engine: Engine) -> (SocketAddr, RunningServer) {
     (server.local_addr(), server)
 }
 
-/// A kept-alive HTTP/1.1 connection.
-struct Conn {
-    stream: TcpStream,
-    buf: Vec<u8>,
-}
-
-impl Conn {
-    async fn open(addr: SocketAddr) -> Self {
-        Self {
-            stream: TcpStream::connect(addr).await.unwrap(),
-            buf: Vec::new(),
-        }
-    }
-
-    async fn send(&mut self, method: &str, target: &str, body: &str) {
-        let request = format!(
-            "{method} {target} HTTP/1.1\r\nHost: x\r\nContent-Length: {}\r\n\r\n{body}",
-            body.len()
-        );
-        self.stream.write_all(request.as_bytes()).await.unwrap();
-    }
-
-    /// The next response's status and body.
-    async fn response(&mut self) -> (u16, String) {
-        loop {
-            let text = String::from_utf8_lossy(&self.buf).into_owned();
-            if let Some((head, rest)) = text.split_once("\r\n\r\n") {
-                let length: usize = head
-                    .lines()
-                    .find_map(|l| l.strip_prefix("Content-Length: "))
-                    .unwrap()
-                    .parse()
-                    .unwrap();
-                if rest.len() >= length {
-                    let status = head[9..12].parse().unwrap();
-                    let body = rest[..length].to_owned();
-                    self.buf.drain(..head.len() + 4 + length);
-                    return (status, body);
-                }
-            }
-            let mut chunk = [0u8; 4096];
-            let n = self.stream.read(&mut chunk).await.unwrap();
-            assert!(n > 0, "the server closed the connection");
-            self.buf.extend_from_slice(&chunk[..n]);
-        }
-    }
-
-    async fn post(&mut self, sid: &str, body: &str) {
-        self.send("POST", &polling(sid), body).await;
-    }
-}
-
-fn polling(sid: &str) -> String {
-    format!("/engine.io/?EIO=4&transport=polling&sid={sid}")
+async fn post(conn: &mut Conn, sid: &str, body: &str) {
+    conn.send(
+        "POST",
+        &format!("/engine.io/?EIO=4&transport=polling&sid={sid}"),
+        body,
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -100,16 +54,16 @@ async fn a_lone_post_is_answered_at_once_and_a_second_unread_one_waits() {
         .to_owned();
     let mut socket = engine.accept().await.unwrap();
 
-    conn.post(&sid, "4a\x1e4b\x1e4c").await;
+    post(&mut conn, &sid, "4a\x1e4b\x1e4c").await;
     assert_eq!(conn.response().await, (200, "ok".to_owned()));
     // The session read the body (its first message is here), then blocked on the third.
     assert_eq!(socket.recv().await, Some(Data::Text("a".into())));
 
     // Alone: queued, answered without the session.
-    conn.post(&sid, "4d").await;
+    post(&mut conn, &sid, "4d").await;
     assert_eq!(conn.response().await, (200, "ok".to_owned()));
     // The session has not read `d`: this POST waits for its answer.
-    conn.post(&sid, "4e").await;
+    post(&mut conn, &sid, "4e").await;
     assert!(
         tokio::time::timeout(Duration::from_millis(300), conn.response())
             .await
