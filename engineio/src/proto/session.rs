@@ -20,6 +20,12 @@
 //! Packets for the client wait in one outbox whatever the transport, so nothing is lost or reordered
 //! across the upgrade: while polling, a parked GET takes everything queued; after the upgrade the
 //! rest goes out over the WebSocket, in order.
+//!
+//! A POST that is the session's only one is answered `ok` once its body is here, whatever the body
+//! holds (as Node's engine.io answers it): a payload that does not decode closes the session, which
+//! the next GET reports. A POST while another one is open is answered `400` and closes the session.
+//! So a runtime that knows a POST is alone may answer it `ok` itself and let the session read the
+//! body after (ours does: `runtime/exchange.rs`).
 
 use super::budget;
 use super::close::{CloseReason, TransportFault};

@@ -283,7 +283,7 @@ fn abort(id: u64, slot: Option<PostSlot>) -> DriverInput {
 ///
 /// A POST alone in its session (no other POST between its routing and the session's handling of
 /// its last input) does not wait for the session's answer: the session answers such a POST `ok`
-/// once it has the body, whatever the body holds (see [`Session`]'s POST rules), so its
+/// once it has the body, whatever the body holds (see the session module's docs), so its
 /// connection answers as soon as the body is queued, and the session reads it after. A POST
 /// beside another one waits, for the session to say which of them overlaps; so does the next POST
 /// of a client that did not wait for the session to read the last body (at most one body per
