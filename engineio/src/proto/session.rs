@@ -748,15 +748,13 @@ impl Session {
     pub fn handle(&mut self, now: Instant, input: Input) {
         match input {
             Input::PollGet(request) => self.on_poll_get(request),
-            Input::PostStarted(request) => self.on_post_started(request),
+            Input::PostStarted(request) => {
+                self.on_post_started(request);
+            }
             Input::PostBody(request, body) => self.on_post_body(now, request, body),
             Input::Post(request, body) => {
-                self.on_post_started(request);
-                // An overlapping POST was answered and closed the session already.
-                if self
-                    .polls_mut()
-                    .is_some_and(|polls| polls.post == Some(request))
-                {
+                // A refused or overlapping POST was answered already: its body is not read.
+                if self.on_post_started(request) {
                     self.on_post_body(now, request, body);
                 }
             }
@@ -908,16 +906,19 @@ impl Session {
         self.flush();
     }
 
-    fn on_post_started(&mut self, request: RequestId) {
+    /// Registers a POST whose body comes next; `false` if it was refused (answered already).
+    fn on_post_started(&mut self, request: RequestId) -> bool {
         let Some(polls) = self.polls_mut() else {
-            return self.refuse_request(request);
+            self.refuse_request(request);
+            return false;
         };
         if polls.post.is_some() {
             self.reply(request, PollReply::Error(RequestError::BadRequest));
             self.fail(CloseReason::TransportError(TransportFault::OverlappingPost));
-            return;
+            return false;
         }
         polls.post = Some(request);
+        true
     }
 
     fn on_post_body(&mut self, now: Instant, request: RequestId, body: Bytes) {

@@ -92,6 +92,7 @@ impl Engine {
                     }
                 }
             }
+            // The body came with the head (the usual POST): no read, so no timer to set.
             Step::PollPost(post) if buf.len() >= post.length => {
                 let body = buf.split_to(post.length).freeze();
                 let reply = post.body(body).await;
