@@ -36,18 +36,23 @@ struct Handlers {
     disconnect: Vec<DisconnectHandler>,
 }
 
+/// What a broadcast reads of each receiver (`observes_outgoing`, `nsp`, and the queue and budget
+/// at the head of `engine`) comes first, in declaration order: 40 bytes, on one cache line or two
+/// where the default layout spread them over three (the flag was last of 352 bytes). With a
+/// thousand receivers, each one's lines have left the cache by the time the next broadcast comes.
+#[repr(C)]
 pub(crate) struct SocketInner {
-    id: Arc<str>,
-    nsp: proto::Namespace,
-    namespace: Arc<Namespace>,
-    engine: ConnHandle,
-    handshake: Arc<Handshake>,
-    auth: RawJson,
-    identity: Mutex<Identity>,
-    connected: AtomicBool,
     /// Whether `handlers.any_outgoing` has a handler: an emit looks at this flag only (one
     /// relaxed load, a plain read on common CPUs), not at the handlers' lock.
     observes_outgoing: AtomicBool,
+    connected: AtomicBool,
+    nsp: proto::Namespace,
+    engine: ConnHandle,
+    id: Arc<str>,
+    namespace: Arc<Namespace>,
+    handshake: Arc<Handshake>,
+    auth: RawJson,
+    identity: Mutex<Identity>,
     /// When the socket joined its namespace (Node's `handshake.issued`).
     issued: SystemTime,
     handlers: Mutex<Handlers>,
