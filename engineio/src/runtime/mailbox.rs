@@ -32,23 +32,21 @@ struct State<T> {
     receiver_alive: bool,
 }
 
+/// What a send and a receive touch comes first, in declaration order (`repr(C)`: the lock and the
+/// queue, then the counts and flags read beside them), and the `Notify` of the rare waits last: a
+/// broadcast to many receivers finds each one's queue cold, and each line it spans is a miss.
+#[repr(C)]
 struct Shared<T> {
     state: Mutex<State<T>>,
-    /// The senders alive. Outside the lock: a sender is cloned and dropped for each request a
-    /// long-polling session gets, and only the last one's drop needs the lock (to wake the
-    /// receiver).
-    senders: AtomicUsize,
-    /// Senders waiting for room, and waiters of [`Sender::closed`].
-    changed: Notify,
     /// The weights of the queued values (changed under the lock; the receiver reads it without).
     bytes: AtomicUsize,
     /// What the receiver holds further on, counted against the same budget (written by the
     /// receiver without the lock, on each of its wakes).
     downstream: AtomicUsize,
-    /// A weighted send was refused since the receiver last asked (set under the lock).
-    refused: AtomicBool,
-    /// Senders waiting in [`Sender::send_weighted`]: only then does a fall of `downstream` wake.
-    waiting: AtomicUsize,
+    /// The senders alive. Outside the lock: a sender is cloned and dropped for each request a
+    /// long-polling session gets, and only the last one's drop needs the lock (to wake the
+    /// receiver).
+    senders: AtomicUsize,
     /// The queue is empty (written under the lock by each change): [`Receiver::try_recv`] then
     /// answers without the lock, which a session asks several times per message it reads,
     /// nearly always in vain.
@@ -58,6 +56,12 @@ struct Shared<T> {
     /// without the lock. A session polls its queues every time it waits (once per burst it
     /// reads), and they are nearly always empty.
     parked: AtomicBool,
+    /// A weighted send was refused since the receiver last asked (set under the lock).
+    refused: AtomicBool,
+    /// Senders waiting in [`Sender::send_weighted`]: only then does a fall of `downstream` wake.
+    waiting: AtomicUsize,
+    /// Senders waiting for room, and waiters of [`Sender::closed`].
+    changed: Notify,
 }
 
 impl<T> Shared<T> {
@@ -66,8 +70,10 @@ impl<T> Shared<T> {
     fn pop(&self, state: &mut State<T>) -> Option<T> {
         let (value, weight) = state.queue.pop_front()?;
         if weight > 0 {
-            self.downstream.fetch_add(weight, Ordering::Relaxed);
-            self.bytes.fetch_sub(weight, Ordering::Relaxed);
+            // Only the receiver writes `downstream` (here and in `sync`, which needs `&self`
+            // where this needs `&mut self`), and `bytes` changes under the lock.
+            set(&self.downstream, |d| d + weight);
+            set(&self.bytes, |b| b.saturating_sub(weight));
         }
         Some(value)
     }
@@ -85,6 +91,13 @@ impl<T> Shared<T> {
         // Nothing panics while holding the lock; a poisoned queue is still a consistent queue.
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
+}
+
+/// Changes a count that has one writer at a time (the receiver alone, or whoever holds the lock)
+/// and readers without the lock: a load and a store, not a locked read-modify-write, which would
+/// wait for every earlier store, and a broadcast's stores to a cold queue miss the cache.
+fn set(count: &AtomicUsize, change: impl FnOnce(usize) -> usize) {
+    count.store(change(count.load(Ordering::Relaxed)), Ordering::Relaxed);
 }
 
 /// Why [`Sender::try_send`] gave the value back.
@@ -198,7 +211,7 @@ impl<T> Sender<T> {
                 return Err(TrySendError::Full(value));
             }
             if weight > 0 {
-                shared.bytes.fetch_add(weight, Ordering::Relaxed);
+                set(&shared.bytes, |b| b + weight);
             }
             state.queue.push_back((value, weight));
             let own_task =
