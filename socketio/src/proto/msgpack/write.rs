@@ -104,7 +104,8 @@ fn int(out: &mut Vec<u8>, n: i64) {
 /// written out in the text is kept exact even past 2^53 (JavaScript would round it), and an
 /// integral value outside the 64-bit ranges is written as float 64 (notepack writes wrapped bits).
 fn number(out: &mut Vec<u8>, text: &str) {
-    if !text.contains(['.', 'e', 'E']) {
+    let integer = !text.contains(['.', 'e', 'E']);
+    if integer {
         if let Ok(n) = text.parse::<u64>() {
             return uint(out, n);
         }
@@ -115,9 +116,13 @@ fn number(out: &mut Vec<u8>, text: &str) {
     let value: f64 = text.parse().unwrap_or(f64::NAN);
     const TWO_POW_64: f64 = 18_446_744_073_709_551_616.0;
     const TWO_POW_63: f64 = 9_223_372_036_854_775_808.0;
-    if value.fract() == 0.0 && (0.0..TWO_POW_64).contains(&value) {
+    // An integer written out past the 64-bit ranges stays a float 64 even where its float rounds
+    // back into them: `-9223372036854776000` (how a float 64 of -2^63 reads as JSON) is not
+    // i64::MIN, and as one it would read back as `-9223372036854775808`.
+    let integral = !integer && value.fract() == 0.0;
+    if integral && (0.0..TWO_POW_64).contains(&value) {
         uint(out, value as u64);
-    } else if value.fract() == 0.0 && (-TWO_POW_63..0.0).contains(&value) {
+    } else if integral && (-TWO_POW_63..0.0).contains(&value) {
         int(out, value as i64);
     } else {
         out.push(0xcb);
