@@ -74,8 +74,8 @@ fn check_text(data: &Data) -> Result<(), SendError> {
 
 /// A cloneable handle that sends to, or closes, one session from any task; `M` is the message
 /// type of the session's [`super::SessionApp`] ([`NoMessage`] when it runs none).
-/// `repr(C)`: the queue and the budget, what a send reads, come first (a broadcast reads them in
-/// each receiver's cold cache line; see the Socket.IO layer's socket).
+// `repr(C)`: the queue and the budget, what a send reads, come first (a broadcast reads them in
+// each receiver's cold cache line; see the Socket.IO layer's socket).
 #[repr(C)]
 pub struct SocketHandle<M = NoMessage> {
     commands: mailbox::Sender<Command<M>>,
