@@ -16,12 +16,23 @@ root="$(cd "$here/.." && pwd)"
 target="${CARGO_TARGET_DIR:-$root/target}"
 out="$here/results.md"
 args=()
+out_next=false
 for arg in "$@"; do
+  if $out_next; then
+    out="$arg"; out_next=false; continue
+  fi
   case "$arg" in
     --quick) args+=(--quick); out="${BENCH_QUICK_OUT:-$target/bench-quick.md}" ;;
+    # Taken here, so that the closing line names the file written.
+    --out) out_next=true ;;
+    --out=*) out="${arg#--out=}" ;;
     *) args+=("$arg") ;;
   esac
 done
+if $out_next; then
+  echo "compare.sh: --out needs a file" >&2
+  exit 1
+fi
 
 for tool in cargo node npm taskset; do
   command -v "$tool" >/dev/null || { echo "compare.sh: $tool is required" >&2; exit 1; }
