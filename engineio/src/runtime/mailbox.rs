@@ -332,12 +332,21 @@ impl<T> Drop for Receiver<T> {
 impl<T> Receiver<T> {
     /// The next value if one is queued. Taking one stops waking this receiver until it waits
     /// again (it is running: it will look again before it waits).
+    #[inline]
     pub(crate) fn try_recv(&mut self) -> Option<T> {
         if self.shared.empty.load(Ordering::Acquire) {
             // Nothing to take. A value queued since is taken by the next call, or by the next
             // wait (its sender wakes the waker kept, if any).
             return None;
         }
+        self.take()
+    }
+
+    /// [`Receiver::try_recv`] once the queue was seen holding something: under the lock. Never
+    /// inlined, so that the look at an empty queue (at least once per wake of a session) stays
+    /// a load and a branch, without this path's register saves.
+    #[inline(never)]
+    fn take(&mut self) -> Option<T> {
         let (value, room) = {
             let mut state = self.shared.lock();
             state.waker = None;
@@ -393,6 +402,7 @@ impl<T> Receiver<T> {
 
     /// The next value; with `refusals`, `Err(())` instead of waiting when a weighted send was
     /// refused (checked under the lock that a refusing sender holds, so none is missed).
+    #[inline]
     fn poll_recv(&mut self, cx: &mut Context<'_>, refusals: bool) -> Poll<Result<Option<T>, ()>> {
         // Still parked with this same waker: nothing was queued (a sender that queues takes the
         // waker and wakes it, which unparks), no sender left, and the refusals are checked here.
@@ -402,6 +412,13 @@ impl<T> Receiver<T> {
         {
             return Poll::Pending;
         }
+        self.poll_locked(cx, refusals)
+    }
+
+    /// [`Receiver::poll_recv`] past its look without the lock. Never inlined, as
+    /// [`Receiver::take`].
+    #[inline(never)]
+    fn poll_locked(&mut self, cx: &mut Context<'_>, refusals: bool) -> Poll<Result<Option<T>, ()>> {
         let (poll, room) = {
             let mut state = self.shared.lock();
             let was_full = state.queue.len() >= state.capacity;
