@@ -409,13 +409,13 @@ impl ConnectionApp {
                     self.remove_resuming(&nsp);
                 }
                 Output::Event(event) => {
-                    let Some(socket) = self.socket(&event.nsp).cloned() else {
+                    // Borrowed: the handlers cannot reach this connection (they run in its task,
+                    // through their socket).
+                    let Some(socket) = self.socket(&event.nsp) else {
                         continue;
                     };
                     let parser = self.conn.parser();
-                    let ack = (event.ack_id).map(|id| {
-                        AckSender::new(self.engine.clone(), parser, event.nsp.clone(), id)
-                    });
+                    let ack = (event.ack_id).map(|id| AckSender::new(socket.clone(), parser, id));
                     socket.dispatch(&event.name, event.args, ack);
                     self.run_queued(cx);
                 }

@@ -424,25 +424,17 @@ impl Member for Socket {
 /// be sent once.
 #[derive(Debug)]
 pub struct AckSender {
-    engine: ConnHandle,
+    /// The socket the event came to: its engine handle and namespace are what the answer needs
+    /// (one count to hold, where a handle of its own held three: its queue's senders and `Arc`,
+    /// and the session id).
+    socket: Socket,
     parser: proto::Parser,
-    nsp: proto::Namespace,
     id: u64,
 }
 
 impl AckSender {
-    pub(crate) fn new(
-        engine: ConnHandle,
-        parser: proto::Parser,
-        nsp: proto::Namespace,
-        id: u64,
-    ) -> Self {
-        Self {
-            engine,
-            parser,
-            nsp,
-            id,
-        }
+    pub(crate) fn new(socket: Socket, parser: proto::Parser, id: u64) -> Self {
+        Self { socket, parser, id }
     }
 
     /// The acknowledgement id.
@@ -452,9 +444,10 @@ impl AckSender {
 
     /// Sends the acknowledgement with `args`.
     pub fn send(self, args: impl IntoPayload) -> Result<(), EmitError> {
+        let inner = &self.socket.inner;
         let packet = self
             .parser
-            .encode_ack(&self.nsp, self.id, &args.into_payload());
-        send_packet(&self.engine, self.nsp, packet, false)
+            .encode_ack(&inner.nsp, self.id, &args.into_payload());
+        send_packet(&inner.engine, inner.nsp.clone(), packet, false)
     }
 }
