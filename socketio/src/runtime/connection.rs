@@ -10,7 +10,7 @@ use super::error::AckError;
 use super::io::IoInner;
 use super::observer::ConnectionProbe;
 use super::recovery::Recovery;
-use super::socket::{AckSender, Origin, Socket};
+use super::socket::{AckSender, HandlerCache, Origin, Socket};
 use crate::proto::{
     self, AppClaims, AuthPolicy, Connection, Encoded, HandshakeCredentials, Identity, Input, Kept,
     KeptSession, Output, RawJson, Restored, Wire,
@@ -30,7 +30,8 @@ pub(crate) struct ConnectionApp {
     /// The core; it keeps each acknowledgement's reply with the acknowledgement.
     conn: Connection<AckReply>,
     /// The joined namespaces' sockets (one or two: a `Vec` is smaller and faster than a table).
-    sockets: Vec<(proto::Namespace, Socket)>,
+    /// Each with the connection's copy of its handlers.
+    sockets: Vec<(proto::Namespace, Socket, HandlerCache)>,
     /// Accepted joins whose socket is not made yet (the event mode waits for the token).
     /// (A `Vec`: one or two at a time, and no table kept once they are joined.)
     pending: Vec<(proto::Namespace, ConnectContext)>,
@@ -238,7 +239,8 @@ impl ConnectionApp {
         self.remove_socket(&nsp);
         // Room for just this one: most connections join one namespace and keep it.
         self.sockets.reserve_exact(1);
-        self.sockets.push((nsp, socket.clone()));
+        self.sockets
+            .push((nsp, socket.clone(), HandlerCache::default()));
         self.settled = true;
         if let Some(probe) = &self.probe {
             probe.socket_connected(&socket);
@@ -261,11 +263,14 @@ impl ConnectionApp {
     }
 
     fn socket(&self, nsp: &proto::Namespace) -> Option<&Socket> {
-        self.sockets.iter().find(|(n, _)| n == nsp).map(|(_, s)| s)
+        self.sockets
+            .iter()
+            .find(|(n, ..)| n == nsp)
+            .map(|(_, s, _)| s)
     }
 
     fn remove_socket(&mut self, nsp: &proto::Namespace) -> Option<Socket> {
-        let index = self.sockets.iter().position(|(n, _)| n == nsp)?;
+        let index = self.sockets.iter().position(|(n, ..)| n == nsp)?;
         Some(self.sockets.swap_remove(index).1)
     }
 
@@ -411,12 +416,13 @@ impl ConnectionApp {
                 Output::Event(event) => {
                     // Borrowed: the handlers cannot reach this connection (they run in its task,
                     // through their socket).
-                    let Some(socket) = self.socket(&event.nsp) else {
+                    let parser = self.conn.parser();
+                    let joined = self.sockets.iter_mut().find(|(n, ..)| *n == event.nsp);
+                    let Some((_, socket, handlers)) = joined else {
                         continue;
                     };
-                    let parser = self.conn.parser();
                     let ack = (event.ack_id).map(|id| AckSender::new(socket.clone(), parser, id));
-                    socket.dispatch(&event.name, event.args, ack);
+                    socket.dispatch(handlers, &event.name, event.args, ack);
                     self.run_queued(cx);
                 }
                 Output::AckReceived { args, waiter, .. } => {
@@ -508,7 +514,7 @@ impl SessionApp for ConnectionApp {
     fn on_event(&mut self, event: EngineEvent, cx: Cx) {
         let now = cx.now();
         if let Some(probe) = &mut self.probe {
-            probe.on_event(&event, &self.sockets);
+            probe.on_event(&event, self.sockets.iter().map(|(_, s, _)| s));
         }
         match event {
             EngineEvent::Message(EngineData::Text(text)) => {

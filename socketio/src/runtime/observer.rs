@@ -7,7 +7,7 @@
 //! test, no atomic, no lock).
 
 use super::socket::Socket;
-use crate::proto::{self, Encoded};
+use crate::proto::Encoded;
 use engineio::proto::{CloseReason, Data as EngineData, Event as EngineEvent, Transport};
 use engineio::runtime::Handshake;
 use std::sync::Arc;
@@ -53,14 +53,18 @@ impl ConnectionProbe {
     }
 
     /// Reports an event of the Engine.IO session (`sockets`: the connection's sockets now).
-    pub(crate) fn on_event(&mut self, event: &EngineEvent, sockets: &[(proto::Namespace, Socket)]) {
+    pub(crate) fn on_event<'a>(
+        &mut self,
+        event: &EngineEvent,
+        sockets: impl Iterator<Item = &'a Socket>,
+    ) {
         match event {
             EngineEvent::Message(EngineData::Text(text)) => self.observer.packets_in(1, text.len()),
             EngineEvent::Message(EngineData::Binary(bytes)) => {
                 self.observer.packets_in(1, bytes.len())
             }
             EngineEvent::Upgraded => {
-                let sockets: Vec<Socket> = sockets.iter().map(|(_, s)| s.clone()).collect();
+                let sockets: Vec<Socket> = sockets.cloned().collect();
                 self.observer.connection_upgraded(&sockets);
                 self.polling = false;
             }

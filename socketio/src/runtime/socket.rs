@@ -14,7 +14,7 @@ use engineio::runtime::Handshake;
 use std::any::{Any, TypeId};
 use std::collections::HashMap;
 use std::fmt;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, SystemTime};
 use tokio::sync::oneshot;
@@ -27,13 +27,25 @@ pub type AnyHandler = Arc<dyn Fn(&Socket, &str, &Payload) + Send + Sync>;
 /// Handles `disconnecting` / `disconnect`: the socket and why.
 pub type DisconnectHandler = Arc<dyn Fn(&Socket, DisconnectReason) + Send + Sync>;
 
-#[derive(Default)]
+/// A socket's handlers. Shared, and copied on a change while a connection holds a copy
+/// ([`HandlerCache`]).
+#[derive(Default, Clone)]
 struct Handlers {
     events: HashMap<String, EventHandler, NameHash>,
     any: Vec<AnyHandler>,
     any_outgoing: Vec<AnyHandler>,
     disconnecting: Vec<DisconnectHandler>,
     disconnect: Vec<DisconnectHandler>,
+}
+
+/// A connection's copy of one socket's handlers, for its own task: an event is dispatched from
+/// it without the handlers' lock and without counting the handler it calls (four atomic
+/// read-modify-writes fewer per event). It is taken again when the socket's handlers changed
+/// (their version moved), so a handler registered before an event always sees it.
+#[derive(Default)]
+pub(crate) struct HandlerCache {
+    version: u64,
+    handlers: Option<Arc<Handlers>>,
 }
 
 /// What a broadcast reads of each receiver (`observes_outgoing`, `nsp`, and the queue and budget
@@ -55,7 +67,10 @@ pub(crate) struct SocketInner {
     identity: Mutex<Identity>,
     /// When the socket joined its namespace (Node's `handshake.issued`).
     issued: SystemTime,
-    handlers: Mutex<Handlers>,
+    handlers: Mutex<Arc<Handlers>>,
+    /// Moved by every change of `handlers` (under its lock): a [`HandlerCache`] older than this
+    /// is taken again.
+    handlers_version: AtomicU64,
     data: Mutex<DataMap>,
     origin: Origin,
 }
@@ -110,7 +125,8 @@ impl Socket {
                 connected: AtomicBool::new(true),
                 observes_outgoing: AtomicBool::new(false),
                 issued: SystemTime::now(),
-                handlers: Mutex::new(Handlers::default()),
+                handlers: Mutex::default(),
+                handlers_version: AtomicU64::new(0),
                 data: Mutex::new(data),
                 origin,
             }),
@@ -210,9 +226,9 @@ impl Socket {
     where
         F: Fn(&Socket, Payload, Option<AckSender>) + Send + Sync + 'static,
     {
-        lock(&self.inner.handlers)
-            .events
-            .insert(name.to_owned(), Arc::new(handler));
+        self.change_handlers(|h| {
+            h.events.insert(name.to_owned(), Arc::new(handler));
+        });
     }
 
     /// Registers a handler called for every event, before the event's own handler.
@@ -220,7 +236,7 @@ impl Socket {
     where
         F: Fn(&Socket, &str, &Payload) + Send + Sync + 'static,
     {
-        lock(&self.inner.handlers).any.push(Arc::new(handler));
+        self.change_handlers(|h| h.any.push(Arc::new(handler)));
     }
 
     /// Registers a handler called for every event sent to this client (Node's
@@ -231,9 +247,7 @@ impl Socket {
     where
         F: Fn(&Socket, &str, &Payload) + Send + Sync + 'static,
     {
-        lock(&self.inner.handlers)
-            .any_outgoing
-            .push(Arc::new(handler));
+        self.change_handlers(|h| h.any_outgoing.push(Arc::new(handler)));
         self.inner.observes_outgoing.store(true, Ordering::Relaxed);
     }
 
@@ -258,9 +272,7 @@ impl Socket {
     where
         F: Fn(&Socket, DisconnectReason) + Send + Sync + 'static,
     {
-        lock(&self.inner.handlers)
-            .disconnecting
-            .push(Arc::new(handler));
+        self.change_handlers(|h| h.disconnecting.push(Arc::new(handler)));
     }
 
     /// Registers a handler called once the socket is disconnected.
@@ -268,20 +280,40 @@ impl Socket {
     where
         F: Fn(&Socket, DisconnectReason) + Send + Sync + 'static,
     {
-        lock(&self.inner.handlers)
-            .disconnect
-            .push(Arc::new(handler));
+        self.change_handlers(|h| h.disconnect.push(Arc::new(handler)));
     }
 
-    pub(crate) fn dispatch(&self, name: &str, args: Payload, ack: Option<AckSender>) {
-        let (any, handler) = {
-            let handlers = lock(&self.inner.handlers);
-            (handlers.any.clone(), handlers.events.get(name).cloned())
+    /// Changes the handlers under their lock (copying them first if a connection holds a copy)
+    /// and moves their version.
+    fn change_handlers(&self, change: impl FnOnce(&mut Handlers)) {
+        let mut handlers = lock(&self.inner.handlers);
+        change(Arc::make_mut(&mut handlers));
+        self.inner.handlers_version.fetch_add(1, Ordering::Release);
+    }
+
+    /// Calls the handlers of an event from `cache`, the connection's copy of them, taking it
+    /// again first if they changed since.
+    pub(crate) fn dispatch(
+        &self,
+        cache: &mut HandlerCache,
+        name: &str,
+        args: Payload,
+        ack: Option<AckSender>,
+    ) {
+        let version = self.inner.handlers_version.load(Ordering::Acquire);
+        let handlers = match &cache.handlers {
+            Some(handlers) if cache.version == version => handlers,
+            _ => {
+                let handlers = lock(&self.inner.handlers);
+                // Read under the lock: the copy is at least this new.
+                cache.version = self.inner.handlers_version.load(Ordering::Relaxed);
+                cache.handlers.insert(Arc::clone(&handlers))
+            }
         };
-        for h in any {
+        for h in &handlers.any {
             h(self, name, &args);
         }
-        if let Some(h) = handler {
+        if let Some(h) = handlers.events.get(name) {
             h(self, args, ack);
         }
     }
@@ -293,12 +325,15 @@ impl Socket {
         }
         self.inner.namespace.adapter().remove(self.id());
         self.mark_disconnected();
-        let disconnect = std::mem::take(&mut lock(&self.inner.handlers).disconnect);
+        let mut disconnect = Vec::new();
+        self.change_handlers(|h| disconnect = std::mem::take(&mut h.disconnect));
         for h in disconnect {
             h(self, reason);
         }
-        // Handlers hold clones of the socket; drop them so the socket can be freed.
-        *lock(&self.inner.handlers) = Handlers::default();
+        // Handlers hold clones of the socket; drop them so the socket can be freed (a
+        // connection's copy goes with the socket's entry in its connection).
+        *lock(&self.inner.handlers) = Arc::default();
+        self.inner.handlers_version.fetch_add(1, Ordering::Release);
         self.inner.observes_outgoing.store(false, Ordering::Relaxed);
     }
 
@@ -449,5 +484,66 @@ impl AckSender {
             .parser
             .encode_ack(&inner.nsp, self.id, &args.into_payload());
         send_packet(&inner.engine, inner.nsp.clone(), packet, false)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use crate::proto::{Identity, RawJson};
+    use crate::runtime::connect::ConnectContext;
+    use engineio::proto::Transport;
+    use engineio::runtime::{Handshake, SocketHandle};
+
+    fn socket() -> Socket {
+        let ns = Namespace::new(proto::Namespace::main(), proto::Parser::Json);
+        let handshake = Arc::new(Handshake {
+            headers: Vec::new(),
+            path: "/socket.io/".to_owned(),
+            query: String::new(),
+            remote: ([127, 0, 0, 1], 1).into(),
+            transport: Transport::WebSocket,
+            extensions: Default::default(),
+        });
+        Socket::new(
+            Arc::from("s"),
+            ns,
+            SocketHandle::detached("s"),
+            &ConnectContext::new(String::new(), handshake, RawJson::empty_object(), None),
+            Identity::Anonymous,
+            Default::default(),
+            Default::default(),
+        )
+    }
+
+    #[test]
+    fn a_connections_copy_of_the_handlers_follows_every_change() {
+        let socket = socket();
+        let heard = Arc::new(Mutex::new(Vec::<String>::new()));
+        let record = |tag: &'static str| {
+            let heard = heard.clone();
+            move |_: &Socket, _: Payload, _: Option<AckSender>| {
+                heard.lock().unwrap().push(tag.to_owned())
+            }
+        };
+        let mut cache = HandlerCache::default();
+        let mut dispatch = |name: &str| socket.dispatch(&mut cache, name, Payload::empty(), None);
+        socket.on("e", record("first"));
+        dispatch("e");
+        // Replaced after the copy was taken: the next event calls the new one.
+        socket.on("e", record("second"));
+        dispatch("e");
+        dispatch("other");
+        let any = heard.clone();
+        socket.on_any(move |_, name, _| any.lock().unwrap().push(format!("any {name}")));
+        dispatch("e");
+        // The disconnect drops every handler, the copy's included at the next event.
+        socket.dispatch_disconnect(DisconnectReason::ServerNamespaceDisconnect);
+        dispatch("e");
+        assert_eq!(
+            *heard.lock().unwrap(),
+            ["first", "second", "any e", "second"]
+        );
     }
 }
