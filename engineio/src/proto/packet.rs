@@ -29,10 +29,15 @@ impl Text {
     }
 
     /// Splits off the first byte when it is ASCII (a packet's type): the rest is still UTF-8.
-    pub(crate) fn split_type(&self) -> Option<(u8, Text)> {
+    /// Gives the text back otherwise. The rest keeps the same bytes, moved past the type (no
+    /// count taken and dropped, as a slice of a borrowed text would).
+    pub(crate) fn into_split_type(mut self) -> Result<(u8, Text), Text> {
         match self.0.first() {
-            Some(&kind) if kind.is_ascii() => Some((kind, Self(self.0.slice(1..)))),
-            _ => None,
+            Some(&kind) if kind.is_ascii() => {
+                bytes::Buf::advance(&mut self.0, 1);
+                Ok((kind, self))
+            }
+            _ => Err(self),
         }
     }
 
@@ -263,12 +268,12 @@ mod tests {
     fn a_text_split_after_its_type_reads_the_rest() {
         use std::hash::{BuildHasher, RandomState};
         let whole = Text::from_utf8(Bytes::from_static("42[\"é\",1]".as_bytes())).unwrap();
-        let (kind, rest) = whole.split_type().unwrap();
+        let (kind, rest) = whole.clone().into_split_type().unwrap();
         assert_eq!(kind, b'4');
         assert_eq!(rest.as_str(), "2[\"é\",1]");
         assert_eq!(rest.as_bytes(), "2[\"é\",1]".as_bytes());
         assert_eq!(rest.len(), 9);
-        let (_, inner) = rest.split_type().unwrap();
+        let (_, inner) = rest.into_split_type().unwrap();
         assert_eq!(inner.as_str(), "[\"é\",1]");
         // Equal, and hashed alike, to the same text made whole.
         let same = Text::from("[\"é\",1]");
@@ -282,8 +287,11 @@ mod tests {
         );
         assert_eq!(whole.into_bytes().len(), 10);
         // A first byte that is not ASCII is not a type.
-        assert!(Text::from("é").split_type().is_none());
-        assert!(Text::default().split_type().is_none());
+        assert_eq!(
+            Text::from("é").into_split_type().unwrap_err(),
+            Text::from("é")
+        );
+        assert!(Text::default().into_split_type().is_err());
         assert!(Text::from_utf8(Bytes::from_static(b"\xff")).is_err());
     }
 

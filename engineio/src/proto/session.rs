@@ -245,10 +245,12 @@ fn decode_ws_text(
             payload_v3::decode_text(text.into_bytes())
         }
         WsFrame::Packet { kind, data } => Packet::from_parts(kind, data),
-        WsFrame::Text(text) => match text.split_type() {
-            Some((b'b', _)) => payload::decode_segment(text.into_bytes()),
-            Some((kind, data)) => Packet::from_parts(kind, data),
-            None => payload::decode_segment(text.into_bytes()),
+        WsFrame::Text(text) if text.as_bytes().first() == Some(&b'b') => {
+            payload::decode_segment(text.into_bytes())
+        }
+        WsFrame::Text(text) => match text.into_split_type() {
+            Ok((kind, data)) => Packet::from_parts(kind, data),
+            Err(text) => payload::decode_segment(text.into_bytes()),
         },
         WsFrame::Binary(_) => Err(super::packet::DecodeError::Empty),
     }
