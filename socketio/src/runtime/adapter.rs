@@ -316,31 +316,12 @@ impl<S: Member> Adapter<S> {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
-    use crate::proto::{self, Identity, RawJson};
-    use crate::runtime::connect::ConnectContext;
+    use crate::proto;
     use crate::runtime::namespace::Namespace;
     use crate::runtime::socket::Socket;
-    use engineio::proto::Transport;
-    use engineio::runtime::{Handshake, SocketHandle};
 
     fn socket(ns: &Arc<Namespace>, id: &str) -> Socket {
-        let handshake = Arc::new(Handshake {
-            headers: Vec::new(),
-            path: "/socket.io/".to_owned(),
-            query: String::new(),
-            remote: ([127, 0, 0, 1], 1).into(),
-            transport: Transport::WebSocket,
-            extensions: Default::default(),
-        });
-        let socket = Socket::new(
-            Arc::from(id),
-            ns.clone(),
-            SocketHandle::detached(id),
-            &ConnectContext::new(String::new(), handshake, RawJson::empty_object(), None),
-            Identity::Anonymous,
-            Default::default(),
-            Default::default(),
-        );
+        let socket = crate::runtime::socket::tests::detached(ns, id);
         ns.adapter().add(socket.clone());
         socket
     }

@@ -488,7 +488,7 @@ impl AckSender {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
     use crate::proto::{Identity, RawJson};
@@ -496,8 +496,8 @@ mod tests {
     use engineio::proto::Transport;
     use engineio::runtime::{Handshake, SocketHandle};
 
-    fn socket() -> Socket {
-        let ns = Namespace::new(proto::Namespace::main(), proto::Parser::Json);
+    /// A socket of `ns` on no session (its sends fail), in no adapter.
+    pub(crate) fn detached(ns: &Arc<Namespace>, id: &str) -> Socket {
         let handshake = Arc::new(Handshake {
             headers: Vec::new(),
             path: "/socket.io/".to_owned(),
@@ -507,9 +507,9 @@ mod tests {
             extensions: Default::default(),
         });
         Socket::new(
-            Arc::from("s"),
-            ns,
-            SocketHandle::detached("s"),
+            Arc::from(id),
+            ns.clone(),
+            SocketHandle::detached(id),
             &ConnectContext::new(String::new(), handshake, RawJson::empty_object(), None),
             Identity::Anonymous,
             Default::default(),
@@ -519,7 +519,10 @@ mod tests {
 
     #[test]
     fn a_connections_copy_of_the_handlers_follows_every_change() {
-        let socket = socket();
+        let socket = detached(
+            &Namespace::new(proto::Namespace::main(), proto::Parser::Json),
+            "s",
+        );
         let heard = Arc::new(Mutex::new(Vec::<String>::new()));
         let record = |tag: &'static str| {
             let heard = heard.clone();
