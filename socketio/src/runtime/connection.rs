@@ -262,15 +262,17 @@ impl ConnectionApp {
         }
     }
 
+    /// Where the socket of `nsp` is in `sockets`.
+    fn index_of(&self, nsp: &proto::Namespace) -> Option<usize> {
+        self.sockets.iter().position(|(n, ..)| n == nsp)
+    }
+
     fn socket(&self, nsp: &proto::Namespace) -> Option<&Socket> {
-        self.sockets
-            .iter()
-            .find(|(n, ..)| n == nsp)
-            .map(|(_, s, _)| s)
+        self.index_of(nsp).map(|index| &self.sockets[index].1)
     }
 
     fn remove_socket(&mut self, nsp: &proto::Namespace) -> Option<Socket> {
-        let index = self.sockets.iter().position(|(n, ..)| n == nsp)?;
+        let index = self.index_of(nsp)?;
         Some(self.sockets.swap_remove(index).1)
     }
 
@@ -417,10 +419,10 @@ impl ConnectionApp {
                     // Borrowed: the handlers cannot reach this connection (they run in its task,
                     // through their socket).
                     let parser = self.conn.parser();
-                    let joined = self.sockets.iter_mut().find(|(n, ..)| *n == event.nsp);
-                    let Some((_, socket, handlers)) = joined else {
+                    let Some(index) = self.index_of(&event.nsp) else {
                         continue;
                     };
+                    let (_, socket, handlers) = &mut self.sockets[index];
                     let ack = (event.ack_id).map(|id| AckSender::new(socket.clone(), parser, id));
                     socket.dispatch(handlers, &event.name, event.args, ack);
                     self.run_queued(cx);

@@ -283,12 +283,16 @@ impl Socket {
         self.change_handlers(|h| h.disconnect.push(Arc::new(handler)));
     }
 
-    /// Changes the handlers under their lock (copying them first if a connection holds a copy)
-    /// and moves their version.
-    fn change_handlers(&self, change: impl FnOnce(&mut Handlers)) {
+    /// Changes or replaces the handlers under their lock, and moves their version.
+    fn update_handlers(&self, update: impl FnOnce(&mut Arc<Handlers>)) {
         let mut handlers = lock(&self.inner.handlers);
-        change(Arc::make_mut(&mut handlers));
+        update(&mut handlers);
         self.inner.handlers_version.fetch_add(1, Ordering::Release);
+    }
+
+    /// Changes the handlers (copying them first if a connection holds a copy).
+    fn change_handlers(&self, change: impl FnOnce(&mut Handlers)) {
+        self.update_handlers(|handlers| change(Arc::make_mut(handlers)));
     }
 
     /// Calls the handlers of an event from `cache`, the connection's copy of them, taking it
@@ -332,8 +336,7 @@ impl Socket {
         }
         // Handlers hold clones of the socket; drop them so the socket can be freed (a
         // connection's copy goes with the socket's entry in its connection).
-        *lock(&self.inner.handlers) = Arc::default();
-        self.inner.handlers_version.fetch_add(1, Ordering::Release);
+        self.update_handlers(|handlers| *handlers = Arc::default());
         self.inner.observes_outgoing.store(false, Ordering::Relaxed);
     }
 
