@@ -46,6 +46,7 @@ pub mod session;
 mod sha1;
 pub mod websocket_frame;
 pub mod websocket_handshake;
+pub mod websocket_read;
 
 pub use close::{CloseReason, TransportFault};
 pub use config::{Config, Protocol, Transport};

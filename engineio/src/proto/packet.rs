@@ -20,14 +20,6 @@ impl Text {
         Ok(Self(bytes))
     }
 
-    /// Wraps bytes the runtime already knows to be UTF-8 (tungstenite checked the text frame
-    /// they came in), without checking them again. `as_str` still never returns anything but
-    /// the checked text.
-    #[cfg(feature = "tokio")]
-    pub(crate) fn from_checked_frame(bytes: Bytes) -> Self {
-        Self(bytes)
-    }
-
     /// Splits off the first byte when it is ASCII (a packet's type): the rest is still UTF-8.
     /// Gives the text back otherwise. The rest keeps the same bytes, moved past the type (no
     /// count taken and dropped, as a slice of a borrowed text would).

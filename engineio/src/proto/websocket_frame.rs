@@ -2,13 +2,17 @@
 //! straight into an output buffer, so a message shared by many sessions is copied once, into
 //! each session's buffer, and never assembled separately.
 
-/// A data frame's opcode.
+/// A frame's opcode.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum Opcode {
     /// A text frame (the payload is UTF-8).
     Text,
     /// A binary frame.
     Binary,
+    /// A close frame (the payload: none, or a status code and a UTF-8 reason).
+    Close,
+    /// A pong, answering a ping with its payload.
+    Pong,
 }
 
 /// The close codes a server sends (RFC 6455 section 7.4.1).
@@ -61,6 +65,8 @@ pub fn write_frame(out: &mut Vec<u8>, opcode: Opcode, kind: Option<u8>, payload:
     head[0] = match opcode {
         Opcode::Text => 0x81,
         Opcode::Binary => 0x82,
+        Opcode::Close => 0x88,
+        Opcode::Pong => 0x8A,
     };
     let mut head_len = match len {
         n @ 0..=125 => {

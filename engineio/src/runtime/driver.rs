@@ -8,9 +8,8 @@ use super::inputs::{DriverInput, SessionCell, WsStream};
 use super::mailbox;
 use super::wake_flag::{when_flagged, WakeFlag};
 use crate::proto::websocket_frame::{write_frame, Opcode, WsFault};
-use crate::proto::{Event, Input, Output, PollReply, RequestId, Session, Text, WsFrame, WsId};
-use bytes::Bytes;
-use futures_util::{Sink, StreamExt};
+use crate::proto::websocket_read::Incoming;
+use crate::proto::{Event, Input, Output, PollReply, RequestId, Session, WsFrame, WsId};
 use std::future::{poll_fn, Future};
 use std::pin::Pin;
 use std::sync::Arc;
@@ -18,10 +17,6 @@ use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 use tokio::io::AsyncWrite;
 use tokio::sync::{mpsc, oneshot};
-use tokio_tungstenite::tungstenite::error::ProtocolError;
-use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
-use tokio_tungstenite::tungstenite::protocol::CloseFrame;
-use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 
 /// Most inputs taken in one burst before the outputs are carried out.
 const MAX_BATCH: usize = 64;
@@ -81,8 +76,8 @@ enum Wake<M> {
 
 /// What happened on one of the session's WebSockets.
 enum WsEvent {
-    /// A frame (or the end of the stream, or a read error).
-    Frame(Option<Result<Message, WsError>>),
+    /// A message, ping or close, a broken rule, or (`None`) the end of the stream.
+    Frame(Option<Result<Incoming, WsFault>>),
     /// Everything queued for it has been written.
     Written,
     /// A write failed: the connection is gone.
@@ -193,7 +188,7 @@ impl<A: SessionApp> Driver<A> {
             // Anyone still waiting for an answer gets "unknown session" from the dropped sender.
             self.replies.clear();
             for ws in self.websockets.drain(..) {
-                close_later(ws, None, self.closings.start());
+                close_later(ws, false, self.closings.start());
             }
         }
     }
@@ -209,7 +204,7 @@ impl<A: SessionApp> Driver<A> {
                 drop(slot);
             }
             Wake::Input(Some(DriverInput::WebSocket { id, stream })) => {
-                self.websockets.push(Ws::new(id, stream));
+                self.websockets.push(Ws::new(id, *stream));
                 self.socket_wake.raise();
                 self.session.handle(now, Input::WsOpened(id));
             }
@@ -319,39 +314,30 @@ impl<A: SessionApp> Driver<A> {
         }
     }
 
-    fn on_frame(&mut self, now: Instant, ws: WsId, frame: Option<Result<Message, WsError>>) {
+    fn on_frame(&mut self, now: Instant, ws: WsId, frame: Option<Result<Incoming, WsFault>>) {
         let input = match frame {
-            // tungstenite checked the frame's UTF-8; the session reads the packet in it.
-            Some(Ok(Message::Text(text))) => Input::WsFrame(
-                ws,
-                WsFrame::Text(Text::from_checked_frame(Bytes::from(text))),
-            ),
-            Some(Ok(Message::Binary(bytes))) => Input::WsFrame(ws, WsFrame::Binary(bytes)),
-            // tungstenite answers pings itself; the pong goes out with the next write.
-            Some(Ok(Message::Ping(_))) => {
+            // The reader checked the text's UTF-8; the session reads the packet in it.
+            Some(Ok(Incoming::Text(text))) => Input::WsFrame(ws, WsFrame::Text(text)),
+            Some(Ok(Incoming::Binary(bytes))) => Input::WsFrame(ws, WsFrame::Binary(bytes)),
+            // Answered with the same bytes, in order with the session's frames.
+            Some(Ok(Incoming::Ping(data))) => {
                 if let Some(w) = self.websockets.iter_mut().find(|w| w.id == ws) {
-                    w.tungstenite_pending = true;
+                    write_frame(&mut w.out, Opcode::Pong, None, &data);
                     self.socket_wake.raise();
                 }
                 return;
             }
-            Some(Ok(Message::Pong(_) | Message::Frame(_))) => return,
-            // The client closed: tungstenite queued the answering close frame (same code), which
-            // goes out before the connection closes.
-            Some(Ok(Message::Close(_))) => {
-                if let Some(w) = self.remove_ws(ws) {
-                    close_later(w, None, self.closings.start());
+            // The client closed: answered with a close frame of the same code, after what the
+            // WebSocket still holds, and then the connection closes.
+            Some(Ok(Incoming::Close(code))) => {
+                if let Some(mut w) = self.remove_ws(ws) {
+                    w.queue_close(code);
+                    close_later(w, false, self.closings.start());
                 }
                 Input::WsClosed { ws, error: false }
             }
-            Some(Err(e)) => match ws_fault(&e) {
-                // The connection can still be written to: the session closes it with a code.
-                Some(fault) => Input::WsFault { ws, fault },
-                None => {
-                    self.remove_ws(ws);
-                    Input::WsClosed { ws, error: true }
-                }
-            },
+            // The connection can still be written to: the session closes it with a code.
+            Some(Err(fault)) => Input::WsFault { ws, fault },
             None => {
                 self.remove_ws(ws);
                 Input::WsClosed { ws, error: true }
@@ -383,8 +369,9 @@ impl<A: SessionApp> Driver<A> {
                     }
                 }
                 Output::WsClose { ws, code } => {
-                    if let Some(w) = self.remove_ws(ws) {
-                        close_later(w, Some(code), self.closings.start());
+                    if let Some(mut w) = self.remove_ws(ws) {
+                        w.queue_close(Some(code));
+                        close_later(w, true, self.closings.start());
                     }
                 }
                 Output::Event(event) => {
@@ -441,53 +428,28 @@ fn request_id(input: &Input) -> Option<RequestId> {
     }
 }
 
-/// How a tungstenite read error is answered: with a close frame (`Some`), or not at all because
-/// the connection is gone (`None`).
-fn ws_fault(e: &WsError) -> Option<WsFault> {
-    match e {
-        WsError::Capacity(_) => Some(WsFault::MessageTooBig),
-        WsError::Utf8(_) => Some(WsFault::InvalidUtf8),
-        WsError::Protocol(ProtocolError::ResetWithoutClosingHandshake) => None,
-        WsError::Protocol(_) => Some(WsFault::Protocol),
-        _ => None,
-    }
-}
-
 /// How long a closing WebSocket may take to write what it still holds, send its close frame and
 /// hear the client's answer, before its connection is dropped.
 const CLOSE_TIMEOUT: Duration = Duration::from_secs(2);
 
-/// Closes a WebSocket in the background, bounded in time: what it still holds goes out, then a
-/// close frame with `code` (`None`: the client closed first, and tungstenite's answer is already
-/// queued), then the connection once the client answered the close (RFC 6455 5.5.1: the server
-/// closes TCP after the handshake).
+/// Closes a WebSocket in the background, bounded in time: what it still holds goes out, its close
+/// frame last (queued by the caller); then, when the server closed first (`await_answer`), the
+/// client's answering close is read (anything before it is dropped). Then the connection is
+/// dropped: RFC 6455 section 5.5.1 has the server close TCP once the handshake is done.
 /// `closing` counts it among the endpoint's closes under way until it ends.
-fn close_later(mut ws: Ws, code: Option<u16>, closing: Closing) {
+fn close_later(mut ws: Ws, await_answer: bool, closing: Closing) {
     tokio::spawn(async move {
         let _closing = closing;
         let close = async move {
             poll_fn(|cx| ws.poll_write_out(cx)).await.ok()?;
-            match code {
-                Some(code) => {
-                    let frame = CloseFrame {
-                        code: CloseCode::from(code),
-                        reason: "".into(),
-                    };
-                    // Called by its path: with futures-sink's `alloc` feature (which the `redis`
-                    // crate turns on) `Box<WsStream>` is a Sink itself and `close` would be
-                    // `SinkExt::close`.
-                    WsStream::close(&mut ws.stream, Some(frame)).await.ok()?;
+            if await_answer {
+                loop {
+                    match poll_fn(|cx| ws.stream.poll_next(cx)).await {
+                        Some(Ok(Incoming::Close(_)) | Err(_)) | None => break,
+                        Some(Ok(_)) => {}
+                    }
                 }
-                // tungstenite refuses to send after the client's close (`SendAfterClosing`): its
-                // answer is already queued, a flush writes it.
-                None => poll_fn(|cx| {
-                    <WsStream as Sink<Message>>::poll_flush(Pin::new(&mut *ws.stream), cx)
-                })
-                .await
-                .ok()?,
             }
-            // The client's answering close (or anything until its end of the connection).
-            while let Some(Ok(_)) = ws.stream.next().await {}
             Some(())
         };
         let _ = tokio::time::timeout(CLOSE_TIMEOUT, close).await;
@@ -496,8 +458,8 @@ fn close_later(mut ws: Ws, code: Option<u16>, closing: Closing) {
 
 /// The next event on any of the session's WebSockets (at most two: the active one and a probe):
 /// a finished or failed write, or a frame. A WebSocket is read only once everything written to it
-/// went out, so a client that does not read is not read either (and tungstenite's own writes, a
-/// pong or a close answer made while reading, never land in the middle of one of ours).
+/// went out, so a client that does not read is not read either (a ping read meanwhile would
+/// queue a pong behind what it does not read).
 /// Polled only while `wake` says they may have something.
 async fn next_ws_event(websockets: &mut [Ws], wake: &WakeFlag) -> (WsId, WsEvent) {
     when_flagged(poll_fn(|cx| poll_ws_event(websockets, cx)), wake).await
@@ -514,7 +476,7 @@ fn poll_ws_event(websockets: &mut [Ws], cx: &mut Context<'_>) -> Poll<(WsId, WsE
                 Poll::Pending => continue,
             }
         }
-        if let Poll::Ready(item) = w.stream.poll_next_unpin(cx) {
+        if let Poll::Ready(item) = w.stream.poll_next(cx) {
             return Poll::Ready((w.id, WsEvent::Frame(item)));
         }
     }
@@ -525,33 +487,30 @@ fn poll_ws_event(websockets: &mut [Ws], cx: &mut Context<'_>) -> Poll<(WsId, WsE
 /// is given back.
 const KEPT_OUTPUT: usize = 4096;
 
-/// One WebSocket of the session. tungstenite reads its frames (and answers pings and closes);
-/// the session's frames are written here, by hand, into `out` and then to the socket as it takes
-/// them: a message is copied once, from its (possibly shared) text into `out`.
+/// One WebSocket of the session. Its frames are read by its [`WsStream`]; the session's frames,
+/// and the answers to pings and closes, are written here, by hand, into `out` and then to the
+/// socket as it takes them: a message is copied once, from its (possibly shared) text into `out`.
 pub(crate) struct Ws {
     id: WsId,
-    stream: Box<WsStream>,
+    stream: WsStream,
     out: Vec<u8>,
     /// How much of `out` is written.
     written: usize,
-    /// tungstenite may hold a frame of its own (a pong) that must go out before ours.
-    tungstenite_pending: bool,
 }
 
 impl Ws {
-    pub(crate) fn new(id: WsId, stream: Box<WsStream>) -> Self {
+    pub(crate) fn new(id: WsId, stream: WsStream) -> Self {
         Self {
             id,
             stream,
             out: Vec::new(),
             written: 0,
-            tungstenite_pending: false,
         }
     }
 
     /// A WebSocket whose first bytes (the handshake's response and the open packet) are still to
     /// be written, by the driver, like its frames.
-    pub(crate) fn with_output(id: WsId, stream: Box<WsStream>, first: Vec<u8>) -> Self {
+    pub(crate) fn with_output(id: WsId, stream: WsStream, first: Vec<u8>) -> Self {
         Self {
             out: first,
             ..Self::new(id, stream)
@@ -568,27 +527,31 @@ impl Ws {
         }
     }
 
-    /// Whether something waits to be written.
-    fn has_output(&self) -> bool {
-        self.tungstenite_pending || !self.out.is_empty()
+    /// Queues a close frame with `code` (none: an empty one), the last frame it sends.
+    fn queue_close(&mut self, code: Option<u16>) {
+        let payload = code.map(u16::to_be_bytes);
+        write_frame(
+            &mut self.out,
+            Opcode::Close,
+            None,
+            payload.as_ref().map_or(&[], |p| &p[..]),
+        );
     }
 
-    /// Writes tungstenite's pending frame, then the queued frames, as far as the socket takes
-    /// them. Ready once all is written: `true` if there was anything of ours to write.
+    /// Whether something waits to be written.
+    fn has_output(&self) -> bool {
+        !self.out.is_empty()
+    }
+
+    /// Writes the queued frames, as far as the socket takes them. Ready once all is written:
+    /// `true` if there was anything to write.
     fn poll_write_out(&mut self, cx: &mut Context<'_>) -> Poll<std::io::Result<bool>> {
-        if self.tungstenite_pending {
-            match <WsStream as Sink<Message>>::poll_flush(Pin::new(&mut *self.stream), cx) {
-                Poll::Ready(Ok(())) => self.tungstenite_pending = false,
-                Poll::Ready(Err(e)) => return Poll::Ready(Err(std::io::Error::other(e))),
-                Poll::Pending => return Poll::Pending,
-            }
-        }
         if self.out.is_empty() {
             return Poll::Ready(Ok(false));
         }
         while self.written < self.out.len() {
             let rest = self.out.get(self.written..).unwrap_or_default();
-            match Pin::new(self.stream.get_mut()).poll_write(cx, rest) {
+            match Pin::new(self.stream.io()).poll_write(cx, rest) {
                 Poll::Ready(Ok(0)) => {
                     return Poll::Ready(Err(std::io::ErrorKind::WriteZero.into()));
                 }
@@ -599,7 +562,7 @@ impl Ws {
         }
         // A TLS stream may keep part of what it took until flushed (a TCP stream keeps nothing:
         // its flush returns at once).
-        match Pin::new(self.stream.get_mut()).poll_flush(cx) {
+        match Pin::new(self.stream.io()).poll_flush(cx) {
             Poll::Ready(Ok(())) => {}
             Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
             Poll::Pending => return Poll::Pending,
@@ -616,5 +579,6 @@ impl Ws {
         if self.out.is_empty() {
             self.out = Vec::new();
         }
+        self.stream.release_memory();
     }
 }

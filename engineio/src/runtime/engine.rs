@@ -17,7 +17,6 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
-use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 
 pub(super) struct Inner {
     pub(super) config: EngineConfig,
@@ -151,17 +150,6 @@ impl Engine {
 
     pub(super) fn entry(&self, sid: &str) -> Option<mailbox::Sender<DriverInput>> {
         self.inner.sessions.with(sid, |e| e.inputs.clone())
-    }
-
-    pub(super) fn ws_config(&self) -> WebSocketConfig {
-        let max = self.inner.config.protocol.max_payload;
-        WebSocketConfig::default()
-            .read_buffer_size(self.inner.config.ws_read_buffer)
-            // The session's frames are written by the driver itself (one write per drain);
-            // tungstenite writes only its pongs and the close frame.
-            .write_buffer_size(0)
-            .max_message_size(Some(max))
-            .max_frame_size(Some(max))
     }
 
     /// Registers a new session, starts its driver, and hands its socket to the application.

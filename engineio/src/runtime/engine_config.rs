@@ -36,7 +36,7 @@ pub struct EngineConfig {
     pub command_buffer: usize,
     /// Read buffer of each WebSocket, in bytes: the most read from the socket at once, kept for
     /// the connection's life. Default 1 KiB: most Socket.IO messages are small and most
-    /// connections idle (tungstenite's default of 128 KiB is far too much for many of them); a
+    /// connections idle (128 KiB, tungstenite's default, is far too much for many of them); a
     /// larger frame still arrives whole (the buffer grows for it), in more reads. Raise it for
     /// large payloads.
     pub ws_read_buffer: usize,

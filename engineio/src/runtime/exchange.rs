@@ -202,7 +202,7 @@ impl NewWebSocket {
     /// Starts the session on `stream`, whose driver first writes `first` (what is left of the
     /// handshake: [`Self::response_with_open`] or [`Self::open_frame`]).
     pub(crate) async fn start(self, stream: WsStream, first: Vec<u8>) {
-        let ws = Ws::with_output(self.id, Box::new(stream), first);
+        let ws = Ws::with_output(self.id, stream, first);
         (self.engine)
             .open(self.session, self.req, Transport::WebSocket, Some(ws))
             .await;
@@ -621,14 +621,8 @@ impl Engine {
     }
 
     /// The WebSocket on `io` (with `read`, the bytes already read after the request head).
-    pub(crate) async fn websocket(&self, io: super::ws_io::WsIo, read: Vec<u8>) -> WsStream {
-        use tokio_tungstenite::tungstenite::protocol::Role;
-        tokio_tungstenite::WebSocketStream::from_partially_read(
-            io,
-            read,
-            Role::Server,
-            Some(self.ws_config()),
-        )
-        .await
+    pub(crate) fn websocket(&self, io: super::ws_io::WsIo, read: Vec<u8>) -> WsStream {
+        let config = &self.inner.config;
+        WsStream::new(io, read, config.protocol.max_payload, config.ws_read_buffer)
     }
 }

@@ -6,12 +6,8 @@ use crate::proto::{Input, PollReply, Transport, WsId};
 use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
 use std::sync::Arc;
 use tokio::sync::oneshot;
-use tokio_tungstenite::WebSocketStream;
 
-pub(crate) use super::ws_io::WsIo;
-
-/// A WebSocket connection of a session.
-pub(crate) type WsStream = WebSocketStream<WsIo>;
+pub(crate) use super::ws_stream::WsStream;
 
 /// What HTTP connection tasks hand to a session's driver.
 pub(crate) enum DriverInput {

@@ -1,5 +1,7 @@
 //! The tokio runtime: a TCP listener, HTTP/1.1 keep-alive on httparse, long-poll parking, WebSocket
-//! through tungstenite, and one driver task per session that runs the [`crate::proto::Session`].
+//! frames read by the core's [`crate::proto::websocket_read`] and written by
+//! [`crate::proto::websocket_frame`], and one driver task per session that runs the
+//! [`crate::proto::Session`].
 
 mod app;
 mod closings;
@@ -23,6 +25,7 @@ mod socket;
 mod tls;
 mod wake_flag;
 mod ws_io;
+mod ws_stream;
 
 pub use crate::proto::http::{HttpRequest, HttpResponse};
 pub use app::{AppContext, NewSession, SessionApp};

@@ -68,7 +68,7 @@ impl Engine {
             Step::NewWebSocket(new) => {
                 // The 101 and the open packet: written by the session's driver, in one write.
                 let first = new.response_with_open(exchange.upgrade_headers());
-                let ws = self.websocket(stream.into_ws_io(), buf.to_vec()).await;
+                let ws = self.websocket(stream.into_ws_io(), buf.to_vec());
                 new.start(ws, first).await;
                 After::Done
             }
@@ -77,7 +77,7 @@ impl Engine {
                 if http::write_all(&mut stream, &response).await.is_err() {
                     return After::Done;
                 }
-                let ws = self.websocket(stream.into_ws_io(), buf.to_vec()).await;
+                let ws = self.websocket(stream.into_ws_io(), buf.to_vec());
                 upgrade.attach(ws).await;
                 After::Done
             }

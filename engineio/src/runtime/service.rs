@@ -112,7 +112,7 @@ impl EngineService {
                 tokio::spawn(async move {
                     if let Ok(io) = upgrade.await {
                         let (io, read) = upgraded(io);
-                        let ws = engine.websocket(io, read).await;
+                        let ws = engine.websocket(io, read);
                         let first = new.open_frame();
                         new.start(ws, first).await;
                     }
@@ -128,7 +128,7 @@ impl EngineService {
                 tokio::spawn(async move {
                     if let Ok(io) = upgrade.await {
                         let (io, read) = upgraded(io);
-                        let ws = engine.websocket(io, read).await;
+                        let ws = engine.websocket(io, read);
                         attach.attach(ws).await;
                     }
                 });

@@ -5,7 +5,7 @@
 //! The thing is polled with a waker of its own, which notes that it woke the task and then wakes
 //! it. A future that answered `Pending` to that waker has handed it on (to the reactor, to the
 //! timer wheel) and will use it; until then polling it again can only answer `Pending` again.
-//! Such a poll is not free: a WebSocket's goes through tungstenite and tokio's readiness check,
+//! Such a poll is not free: a WebSocket's goes through its frame reader and tokio's readiness check,
 //! a timer's through tokio's timer entry (a few hundred instructions each). On a fan-out, where
 //! every receiver is woken by its command queue, that was one wasted read attempt per delivery;
 //! on an echo, one read attempt and one timer poll per burst; on long-polling, a timer poll and a
@@ -54,7 +54,7 @@ impl WakeFlag {
     }
 
     /// Notes that the future has something to do that no waker will report (a new socket,
-    /// output queued, a frame of tungstenite's own to flush, a timer moved).
+    /// output queued (a pong among it), a timer moved).
     pub(crate) fn raise(&self) {
         self.shared.woken.store(true, Ordering::Release);
     }

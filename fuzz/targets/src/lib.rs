@@ -28,6 +28,7 @@ pub mod sio_connection;
 pub mod sio_msgpack;
 pub mod sio_msgpack_connection;
 pub mod sio_packet;
+pub mod ws_frames;
 
 /// A target's body: panics when an invariant breaks.
 pub type Target = fn(&[u8]);
@@ -45,4 +46,5 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("sio_msgpack_connection", sio_msgpack_connection::run),
     ("jwt_verify", jwt_verify::run),
     ("jwt_keys", jwt_keys::run),
+    ("ws_frames", ws_frames::run),
 ];

@@ -164,6 +164,10 @@ pub fn checks() -> Vec<Check<Ctx>> {
         check!("websocket.in-order", websocket::in_order),
         check!("websocket.ping-answered", websocket::ping_answered),
         check!(
+            "websocket.fragmented-message",
+            websocket::fragmented_message
+        ),
+        check!(
             "websocket.invalid-packet-closes",
             websocket::invalid_packet_closes
         ),
@@ -202,6 +206,10 @@ pub fn checks() -> Vec<Check<Ctx>> {
         check!(
             "websocket-close.1002-unmasked-frame",
             ws_close::code_1002_unmasked_frame
+        ),
+        check!(
+            "websocket-close.1002-reserved-close-code",
+            ws_close::code_1002_reserved_close_code
         ),
         check!(
             "websocket-close.1002-reserved-opcode",

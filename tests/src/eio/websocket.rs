@@ -65,6 +65,32 @@ pub async fn ping_answered(c: Ctx) -> CheckResult {
     Ok(())
 }
 
+/// A message sent in three fragments (RFC 6455 5.4), the UTF-8 of `é` split between two of them
+/// and a ping between the first two, is taken as one message: the ping is answered at once, and
+/// `4hé llo` echoed whole, in one frame.
+pub async fn fragmented_message(c: Ctx) -> CheckResult {
+    let (mut ws, _) = c.websocket_session().await?;
+    let text = "4h\u{e9} llo";
+    let bytes = text.as_bytes();
+    ws.send_frame(false, opcode::TEXT, &bytes[..3], true)
+        .await?;
+    ws.send_frame(true, opcode::PING, b"mid-message", true)
+        .await?;
+    ws.send_frame(false, opcode::CONTINUATION, &bytes[3..5], true)
+        .await?;
+    ws.send_frame(true, opcode::CONTINUATION, &bytes[5..], true)
+        .await?;
+    c.expect_text(&mut ws, text).await?;
+    if !ws.pongs().iter().any(|p| p == b"mid-message") {
+        fail!(
+            "no pong \"mid-message\" for the ping sent between fragments; pongs: {:?}",
+            ws.pongs()
+        );
+    }
+    ws.close().await?;
+    Ok(())
+}
+
 /// Five messages sent back to back are echoed in order, one per frame.
 pub async fn in_order(c: Ctx) -> CheckResult {
     let (mut ws, _) = c.websocket_session().await?;

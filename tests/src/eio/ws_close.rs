@@ -171,3 +171,15 @@ pub async fn code_1002_reserved_opcode(c: Ctx) -> CheckResult {
     expect_code(&event, Some(1002), after)?;
     expect_tcp_closed(&mut ws, after).await
 }
+
+/// A close frame with a code no endpoint may send (1005, RFC 6455 7.4.1: "MUST NOT be set as a
+/// status code in a Close control frame") gets a close frame with 1002 (protocol error).
+pub async fn code_1002_reserved_close_code(c: Ctx) -> CheckResult {
+    let (mut ws, _) = c.websocket_session().await?;
+    ws.send_frame(true, opcode::CLOSE, &1005u16.to_be_bytes(), true)
+        .await?;
+    let after = "a close frame with code 1005";
+    let event = next_close(&mut ws, CLOSE_FRAME_WITHIN, after).await?;
+    expect_code(&event, Some(1002), after)?;
+    expect_tcp_closed(&mut ws, after).await
+}
