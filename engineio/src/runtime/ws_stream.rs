@@ -10,6 +10,9 @@ use std::future::Future;
 use std::task::{Context, Poll};
 use tokio::io::AsyncReadExt;
 
+/// The largest message whose read buffer is kept for the next read.
+const KEPT_INPUT: usize = 16 * 1024;
+
 /// A WebSocket connection of a session.
 pub(crate) struct WsStream {
     io: WsIo,
@@ -44,7 +47,14 @@ impl WsStream {
     ) -> Poll<Option<Result<Incoming, WsFault>>> {
         loop {
             match self.reader.read(&mut self.read) {
-                Ok(Some(incoming)) => return Poll::Ready(Some(Ok(incoming))),
+                Ok(Some(incoming)) => {
+                    // The buffer a large message came in would otherwise be taken back by the
+                    // next read and kept for the connection's life.
+                    if self.read.is_empty() && message_len(&incoming) > KEPT_INPUT {
+                        self.read = BytesMut::new();
+                    }
+                    return Poll::Ready(Some(Ok(incoming)));
+                }
                 Err(fault) => return Poll::Ready(Some(Err(fault))),
                 Ok(None) => {}
             }
@@ -68,5 +78,60 @@ impl WsStream {
         if self.read.is_empty() {
             self.read = BytesMut::new();
         }
+    }
+}
+
+/// The length of a message (0 for a control frame).
+fn message_len(incoming: &Incoming) -> usize {
+    match incoming {
+        Incoming::Text(text) => text.len(),
+        Incoming::Binary(bytes) => bytes.len(),
+        Incoming::Ping(_) | Incoming::Close(_) => 0,
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use std::future::poll_fn;
+    use tokio::io::AsyncWriteExt;
+    use tokio::net::{TcpListener, TcpStream};
+
+    /// A masked client frame.
+    fn frame(opcode: u8, payload: &[u8]) -> Vec<u8> {
+        let mask = [9, 8, 7, 6];
+        let mut out = vec![0x80 | opcode, 0x80 | 127];
+        out.extend_from_slice(&(payload.len() as u64).to_be_bytes());
+        out.extend_from_slice(&mask);
+        out.extend(payload.iter().zip(mask.iter().cycle()).map(|(b, m)| b ^ m));
+        out
+    }
+
+    #[tokio::test]
+    async fn a_large_message_buffer_is_not_kept() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let mut client = TcpStream::connect(listener.local_addr().unwrap())
+            .await
+            .unwrap();
+        let (server, _) = listener.accept().await.unwrap();
+        let mut ws = WsStream::new(WsIo::Tcp(server), Vec::new(), 1 << 20, 1024);
+
+        let big = vec![7u8; 200_000];
+        client.write_all(&frame(0x2, &big)).await.unwrap();
+        match poll_fn(|cx| ws.poll_next(cx)).await {
+            Some(Ok(Incoming::Binary(bytes))) => assert_eq!(bytes.len(), big.len()),
+            other => panic!("expected the large binary message, got {other:?}"),
+        }
+        client.write_all(&frame(0x1, b"4small")).await.unwrap();
+        match poll_fn(|cx| ws.poll_next(cx)).await {
+            Some(Ok(Incoming::Text(text))) => assert_eq!(text.as_str(), "4small"),
+            other => panic!("expected the small text message, got {other:?}"),
+        }
+        assert!(
+            ws.read.capacity() < KEPT_INPUT,
+            "the read buffer kept {} bytes after a large message",
+            ws.read.capacity()
+        );
     }
 }
