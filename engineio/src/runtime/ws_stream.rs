@@ -58,7 +58,13 @@ impl WsStream {
                 Err(fault) => return Poll::Ready(Some(Err(fault))),
                 Ok(None) => {}
             }
-            self.read.reserve(self.read_size);
+            // What is left of the buffer is read into while it is a fair share of a read: a
+            // frame's payload is split off the buffer, so while the last message lives (until
+            // the session's outputs are carried out, after this read) the buffer is shared, and
+            // reserving a whole read each time would allocate a new buffer per message.
+            if self.read.capacity() - self.read.len() < self.read_size / 4 {
+                self.read.reserve(self.read_size);
+            }
             let read = std::pin::pin!(self.io.read_buf(&mut self.read));
             match read.poll(cx) {
                 Poll::Ready(Ok(0) | Err(_)) => return Poll::Ready(None),
