@@ -51,7 +51,8 @@ pub type WsId = u64;
 #[derive(Clone, PartialEq, Eq, Debug)]
 pub enum WsFrame {
     /// A text frame: one Engine.IO packet in text form. UTF-8 (RFC 6455 requires it of a text
-    /// frame: the runtime's WebSocket reader checks it, and closes with 1007 otherwise).
+    /// frame: the frame reader, [`super::websocket_read`], checks it, and the session closes
+    /// with 1007 otherwise).
     Text(Text),
     /// A text frame written in two parts: the packet's type character `kind`, then `data`. Kept
     /// apart so that a runtime writes them, and a message's (possibly shared) text, straight into

@@ -31,8 +31,8 @@ pub mod close_code {
     pub const MESSAGE_TOO_BIG: u16 = 1009;
 }
 
-/// How a client broke the WebSocket protocol, as the runtime's frame reader found it; the session
-/// answers with a close frame whose code says which ([`WsFault::close_code`]).
+/// How a client broke the WebSocket protocol, as the frame reader ([`super::websocket_read`]) found
+/// it; the session answers with a close frame whose code says which ([`WsFault::close_code`]).
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum WsFault {
     /// A frame that breaks RFC 6455 (unmasked, a reserved opcode or bit, a bad control frame...).

@@ -57,8 +57,8 @@ impl FrameReader {
 
     /// Reads the next message, ping or close out of `buf`, removing the bytes it used (pongs are
     /// read and dropped). `Ok(None)`: `buf` holds no whole one yet; what it holds is kept for the
-    /// next call, with more bytes appended. An error means the client broke
-    /// the protocol: the connection is answered with the fault's close code and read no further.
+    /// next call, with more bytes appended. An error means the client broke the protocol: the
+    /// connection is answered with the fault's close code and read no further.
     pub fn read(&mut self, buf: &mut BytesMut) -> Result<Option<Incoming>, WsFault> {
         loop {
             let Some(head) = parse_head(buf)? else {
