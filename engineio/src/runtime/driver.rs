@@ -433,8 +433,9 @@ fn request_id(input: &Input) -> Option<RequestId> {
 const CLOSE_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// Closes a WebSocket in the background, bounded in time: what it still holds goes out, its close
-/// frame last (queued by the caller); then, when the server closed first (`await_answer`), the
-/// client's answering close is read (anything before it is dropped). Then the connection is
+/// frame last (queued by the caller); then, when the server closed first (`await_answer`) and not
+/// because the client broke the protocol, the client's answering close is read (anything before
+/// it is dropped). Then the connection is
 /// dropped: RFC 6455 section 5.5.1 has the server close TCP once the handshake is done.
 /// `closing` counts it among the endpoint's closes under way until it ends.
 fn close_later(mut ws: Ws, await_answer: bool, closing: Closing) {
@@ -442,7 +443,7 @@ fn close_later(mut ws: Ws, await_answer: bool, closing: Closing) {
         let _closing = closing;
         let close = async move {
             poll_fn(|cx| ws.poll_write_out(cx)).await.ok()?;
-            if await_answer {
+            if await_answer && !ws.stream.failed() {
                 loop {
                     match poll_fn(|cx| ws.stream.poll_next(cx)).await {
                         Some(Ok(Incoming::Close(_)) | Err(_)) | None => break,

@@ -21,6 +21,8 @@ pub(crate) struct WsStream {
     reader: FrameReader,
     /// The most read from the socket at once.
     read_size: usize,
+    /// The client broke the protocol: nothing more is read.
+    failed: bool,
 }
 
 impl WsStream {
@@ -36,15 +38,20 @@ impl WsStream {
             read: BytesMut::from(&already_read[..]),
             reader: FrameReader::new(max_message),
             read_size: read_size.max(64),
+            failed: false,
         }
     }
 
     /// The next message, ping or close from the client; `None` once the connection ended (or
-    /// failed). A fault ends the reading: the connection is then only answered and closed.
+    /// failed). A fault ends the reading: it is reported once, and the stream stays `Pending`
+    /// after it (the connection is then only answered and closed).
     pub(crate) fn poll_next(
         &mut self,
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Incoming, WsFault>>> {
+        if self.failed {
+            return Poll::Pending;
+        }
         loop {
             match self.reader.read(&mut self.read) {
                 Ok(Some(incoming)) => {
@@ -55,7 +62,10 @@ impl WsStream {
                     }
                     return Poll::Ready(Some(Ok(incoming)));
                 }
-                Err(fault) => return Poll::Ready(Some(Err(fault))),
+                Err(fault) => {
+                    self.failed = true;
+                    return Poll::Ready(Some(Err(fault)));
+                }
                 Ok(None) => {}
             }
             // What is left of the buffer is read into while it is a fair share of a read: a
@@ -72,6 +82,11 @@ impl WsStream {
                 Poll::Pending => return Poll::Pending,
             }
         }
+    }
+
+    /// Whether the client broke the protocol (nothing more is read).
+    pub(crate) fn failed(&self) -> bool {
+        self.failed
     }
 
     /// The byte stream, to write to.
@@ -139,5 +154,29 @@ mod tests {
             "the read buffer kept {} bytes after a large message",
             ws.read.capacity()
         );
+    }
+
+    #[tokio::test]
+    async fn a_fault_is_reported_once_and_ends_the_reading() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let mut client = TcpStream::connect(listener.local_addr().unwrap())
+            .await
+            .unwrap();
+        let (server, _) = listener.accept().await.unwrap();
+        let mut ws = WsStream::new(WsIo::Tcp(server), Vec::new(), 1 << 20, 1024);
+        // Unmasked, then a good frame after it.
+        client.write_all(b"\x81\x024x").await.unwrap();
+        client.write_all(&frame(0x1, b"4ok")).await.unwrap();
+        match poll_fn(|cx| ws.poll_next(cx)).await {
+            Some(Err(WsFault::Protocol)) => {}
+            other => panic!("expected a protocol fault, got {other:?}"),
+        }
+        assert!(ws.failed());
+        let again = tokio::time::timeout(
+            std::time::Duration::from_millis(100),
+            poll_fn(|cx| ws.poll_next(cx)),
+        )
+        .await;
+        assert!(again.is_err(), "read on after the fault: {again:?}");
     }
 }
