@@ -129,15 +129,21 @@ mod tests {
         out
     }
 
-    #[tokio::test]
-    async fn a_large_message_buffer_is_not_kept() {
+    /// A client's end of a loopback connection, and the server's end as a WebSocket (1 MB
+    /// messages, 1 KiB reads).
+    async fn connected() -> (TcpStream, WsStream) {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let mut client = TcpStream::connect(listener.local_addr().unwrap())
+        let client = TcpStream::connect(listener.local_addr().unwrap())
             .await
             .unwrap();
         let (server, _) = listener.accept().await.unwrap();
-        let mut ws = WsStream::new(WsIo::Tcp(server), Vec::new(), 1 << 20, 1024);
+        let ws = WsStream::new(WsIo::Tcp(server), Vec::new(), 1 << 20, 1024);
+        (client, ws)
+    }
 
+    #[tokio::test]
+    async fn a_large_message_buffer_is_not_kept() {
+        let (mut client, mut ws) = connected().await;
         let big = vec![7u8; 200_000];
         client.write_all(&frame(0x2, &big)).await.unwrap();
         match poll_fn(|cx| ws.poll_next(cx)).await {
@@ -158,12 +164,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_fault_is_reported_once_and_ends_the_reading() {
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let mut client = TcpStream::connect(listener.local_addr().unwrap())
-            .await
-            .unwrap();
-        let (server, _) = listener.accept().await.unwrap();
-        let mut ws = WsStream::new(WsIo::Tcp(server), Vec::new(), 1 << 20, 1024);
+        let (mut client, mut ws) = connected().await;
         // Unmasked, then a good frame after it.
         client.write_all(b"\x81\x024x").await.unwrap();
         client.write_all(&frame(0x1, b"4ok")).await.unwrap();
