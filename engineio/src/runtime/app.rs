@@ -59,6 +59,19 @@ impl<M> std::fmt::Debug for AppContext<'_, M> {
     }
 }
 
+/// What a session holds for its client and may hold, in bytes as [`crate::proto::budget`] counts
+/// them: see [`AppContext::send_budget`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SendBudget {
+    /// Bytes held now: the session's outbox, its WebSocket frames not yet written and its
+    /// command queue.
+    pub held: usize,
+    /// The send budget (`max_buffered_bytes`).
+    pub max_bytes: usize,
+    /// The bound on messages waiting in the session (`max_buffered_packets`).
+    pub max_messages: usize,
+}
+
 /// How far past the session's send buffer an application's own sends (answers to the client's
 /// input) may go before they too are refused with [`SendError::Full`].
 const APP_OVERDRAFT: usize = 2;
@@ -89,6 +102,30 @@ impl<M> AppContext<'_, M> {
         let (packets, bytes) = self.overdraft();
         self.session
             .has_room_within(messages, weight, packets, bytes)
+    }
+
+    /// What the session holds for the client now and the bounds a [`SocketHandle`] admits its
+    /// sends under, for an application that keeps its own sends to this session apart while it
+    /// runs (messages its code sends through a handle of this session, recognised by
+    /// [`SocketHandle::session_key`]) and carries them out before this call returns: it admits
+    /// each as the handle would, with [`crate::proto::budget::admits`] over [`SendBudget::held`]
+    /// plus what it kept so far, and reports a refusal with [`AppContext::note_refused`].
+    ///
+    /// [`SocketHandle`]: super::SocketHandle
+    /// [`SocketHandle::session_key`]: super::SocketHandle::session_key
+    pub fn send_budget(&self) -> SendBudget {
+        SendBudget {
+            held: (self.session.buffered_bytes()).saturating_add(self.commands.bytes_here()),
+            max_bytes: self.session.max_buffered_bytes(),
+            max_messages: self.session.max_buffered(),
+        }
+    }
+
+    /// Records a send the application refused under [`AppContext::send_budget`]: the session
+    /// counts it as a refusal of its command queue (a client kept at its budget is closed
+    /// after the grace).
+    pub fn note_refused(&mut self) {
+        self.commands.note_refused();
     }
 
     /// Queues a text message and the binary messages that belong to it (a Socket.IO packet and

@@ -280,6 +280,12 @@ impl<T> Sender<T> {
             ^ usize::from(shared.empty.load(Ordering::Relaxed))
     }
 
+    /// An id of the queue, the same for every sender of it and different from every other live
+    /// queue's (its address; reused only once the queue is gone).
+    pub(crate) fn queue_id(&self) -> usize {
+        Arc::as_ptr(&self.0).cast::<()>() as usize
+    }
+
     /// The bytes queued here plus what the receiver last reported held downstream.
     pub(crate) fn queued_bytes(&self) -> usize {
         (self.0.bytes.load(Ordering::Relaxed))
@@ -375,6 +381,18 @@ impl<T> Receiver<T> {
         let refused =
             shared.refused.load(Ordering::Relaxed) && shared.refused.swap(false, Ordering::Relaxed);
         (shared.bytes.load(Ordering::Relaxed), refused)
+    }
+
+    /// The bytes of the weighted values queued now.
+    pub(crate) fn bytes_here(&self) -> usize {
+        self.shared.bytes.load(Ordering::Relaxed)
+    }
+
+    /// Records a weighted send refused elsewhere under this queue's budget (by the receiver's
+    /// own task, which queued it somewhere else): [`Receiver::sync`] reports it like one refused
+    /// here.
+    pub(crate) fn note_refused(&self) {
+        self.shared.refused.store(true, Ordering::Relaxed);
     }
 
     /// The next value, like [`Receiver::recv`], or `Err(())` as soon as a weighted send has

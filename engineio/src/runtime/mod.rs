@@ -28,7 +28,7 @@ mod ws_io;
 mod ws_stream;
 
 pub use crate::proto::http::{HttpRequest, HttpResponse};
-pub use app::{AppContext, NewSession, SessionApp};
+pub use app::{AppContext, NewSession, SendBudget, SessionApp};
 pub use command::NoMessage;
 pub use cors::{Cors, Origins};
 pub use engine::Engine;

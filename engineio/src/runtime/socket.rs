@@ -212,6 +212,14 @@ impl<M> SocketHandle<M> {
         self.commands.is_closed()
     }
 
+    /// An id of the session this handle sends to: the same for every handle of the session,
+    /// different from every other live session's (it may be reused once the session is gone).
+    /// Lets an application that runs in the session's task tell its own session's handles from
+    /// others' (see [`AppContext::send_budget`](super::AppContext::send_budget)).
+    pub fn session_key(&self) -> usize {
+        self.commands.queue_id()
+    }
+
     /// Bytes waiting for the client, as counted against its send budget: queued here, in the
     /// session's outbox and in its WebSocket's unwritten frames (as of the session's last wake).
     pub fn buffered_bytes(&self) -> usize {

@@ -4,6 +4,7 @@
 
 use super::args::IntoPayload;
 use super::cluster::{Cluster, ClusterBroadcast, ClusterError, ClusterOp, SocketInfo};
+use super::command::lane_owner;
 use super::error::{AckError, EmitError};
 use super::namespace::Namespace;
 use super::room::{Room, Selector};
@@ -257,11 +258,14 @@ pub(crate) fn deliver(
         let mut report = BroadcastReport::default();
         // Outgoing handlers run once the adapter's lock is released (they may use rooms).
         let mut observed = Vec::new();
+        // One look at this thread's lane for all the receivers (one of them may be the sender's
+        // own connection, whose handlers run now).
+        let lane = lane_owner();
         namespace.adapter().for_each(selector, |socket| {
             if socket.observes_outgoing() {
                 observed.push(socket.clone());
             }
-            match socket.send_encoded(&packet, volatile) {
+            match socket.send_encoded(&packet, volatile, lane) {
                 Ok(()) => report.sent += 1,
                 Err(EmitError::Full) => report.full += 1,
                 Err(_) => {}

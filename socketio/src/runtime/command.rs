@@ -6,6 +6,7 @@
 
 use super::connect::{ConnectContext, ConnectError};
 use super::error::{AckError, EmitError};
+use super::lane::{self, Lane};
 use crate::proto::{AppClaims, Encoded, Namespace, Payload};
 use engineio::proto::{budget, SendError};
 use engineio::runtime::SocketHandle;
@@ -19,6 +20,11 @@ pub(crate) type AckReply = oneshot::Sender<Result<Payload, AckError>>;
 
 /// A handle to a connection's session, for its typed commands.
 pub(crate) type ConnHandle = SocketHandle<ConnCommand>;
+
+thread_local! {
+    /// The lane of this thread for a connection's own commands (see [`super::lane`]).
+    pub(crate) static OWN_LANE: Lane<ConnCommand> = const { Lane::new() };
+}
 
 /// A command for a connection.
 pub(crate) enum ConnCommand {
@@ -86,12 +92,10 @@ pub(crate) fn send_emit_with_ack(
         timeout,
         reply,
     }));
-    engine
-        .send_app_weighted(command, bytes)
-        .map_err(|e| match e {
-            SendError::Full => EmitError::Full,
-            _ => EmitError::Disconnected,
-        })
+    submit(engine, command, bytes).map_err(|e| match e {
+        SendError::Full => EmitError::Full,
+        _ => EmitError::Disconnected,
+    })
 }
 
 /// Sends a packet to a connection. It is admitted under the client's send budget by its size
@@ -104,10 +108,51 @@ pub(crate) fn send_packet(
     volatile: bool,
 ) -> Result<(), EmitError> {
     let (_, bytes) = packet.messages_and_weight();
-    match engine.send_app_weighted(ConnCommand::Send { nsp, packet }, bytes) {
+    let sent = submit(engine, ConnCommand::Send { nsp, packet }, bytes);
+    packet_sent(sent, volatile)
+}
+
+/// [`send_packet`] to a connection known not to be the one whose lane is open on this thread
+/// ([`lane_owner`], read once for all the receivers of a broadcast): through its queue, without
+/// a look at the lane.
+pub(crate) fn send_packet_queued(
+    engine: &ConnHandle,
+    nsp: Namespace,
+    packet: Encoded,
+    volatile: bool,
+) -> Result<(), EmitError> {
+    let (_, bytes) = packet.messages_and_weight();
+    let sent = engine.send_app_weighted(ConnCommand::Send { nsp, packet }, bytes);
+    packet_sent(sent, volatile)
+}
+
+/// What a packet's send gives its sender.
+fn packet_sent(sent: Result<(), SendError>, volatile: bool) -> Result<(), EmitError> {
+    match sent {
         Ok(()) => Ok(()),
         Err(SendError::Full) if volatile => Ok(()),
         Err(SendError::Full) => Err(EmitError::Full),
         Err(_) => Err(EmitError::Disconnected),
+    }
+}
+
+/// The session key of the connection whose lane is open on this thread, if one is.
+pub(crate) fn lane_owner() -> Option<usize> {
+    lane::owner(&OWN_LANE)
+}
+
+/// Queues `command`, which stands for `bytes` bytes towards the client, for a connection: in
+/// the connection's own lane when one of its handlers sends it while the connection runs them
+/// (see [`super::lane`]), else through its session's command queue. Refused with
+/// [`SendError::Full`] over the client's send budget either way.
+#[inline]
+pub(crate) fn submit(
+    engine: &ConnHandle,
+    command: ConnCommand,
+    bytes: usize,
+) -> Result<(), SendError> {
+    match lane::submit(&OWN_LANE, engine.session_key(), command, bytes) {
+        Ok(admitted) => admitted,
+        Err(command) => engine.send_app_weighted(command, bytes),
     }
 }

@@ -3,11 +3,14 @@
 //! commands and the time, and carries out what it outputs.
 
 use super::cluster::ClusterSession;
-use super::command::{AckReply, Checked, ClusterRestored, ConnCommand, ConnHandle, EmitWithAck};
+use super::command::{
+    AckReply, Checked, ClusterRestored, ConnCommand, ConnHandle, EmitWithAck, OWN_LANE,
+};
 use super::connect::{AuthCheck, ConnectCheck, ConnectContext, ConnectError, DataMap};
 use super::error::emit_error;
 use super::error::AckError;
 use super::io::IoInner;
+use super::lane::OpenLane;
 use super::observer::ConnectionProbe;
 use super::recovery::Recovery;
 use super::socket::{AckSender, HandlerCache, Origin, Socket};
@@ -26,6 +29,8 @@ type Cx<'a, 'b> = &'a mut AppContext<'b, ConnCommand>;
 pub(crate) struct ConnectionApp {
     io: Arc<IoInner>,
     engine: ConnHandle,
+    /// `engine`'s [`engineio::runtime::SocketHandle::session_key`].
+    session_key: usize,
     handshake: Arc<Handshake>,
     /// The core; it keeps each acknowledgement's reply with the acknowledgement.
     conn: Connection<AckReply>,
@@ -75,6 +80,7 @@ impl ConnectionApp {
         let probe = ConnectionProbe::open(io.observer.get(), &session.handshake);
         Self {
             probe,
+            session_key: session.handle.session_key(),
             engine: session.handle,
             handshake: session.handshake,
             conn,
@@ -424,8 +430,21 @@ impl ConnectionApp {
                     };
                     let (_, socket, handlers) = &mut self.sockets[index];
                     let ack = (event.ack_id).map(|id| AckSender::new(socket.clone(), parser, id));
+                    // What the handlers send to this connection takes its own lane.
+                    let lane = OpenLane::open(&OWN_LANE, self.session_key, cx.send_budget());
                     socket.dispatch(handlers, &event.name, event.args, ack);
+                    let own = lane.map(OpenLane::close);
+                    // What the queue held first: the lane's commands are the latest this task
+                    // sent (earlier ones, sent outside the lane, are in the queue).
                     self.run_queued(cx);
+                    if let Some(mut own) = own {
+                        if own.refused() {
+                            cx.note_refused();
+                        }
+                        while let Some(command) = own.next_command() {
+                            self.on_command(cx, command);
+                        }
+                    }
                 }
                 Output::AckReceived { args, waiter, .. } => {
                     let _ = waiter.send(Ok(args));

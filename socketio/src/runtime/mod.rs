@@ -3,7 +3,7 @@
 //! session's own task (an [`engineio::runtime::SessionApp`]).
 
 // Layers, each importing only those before it (`scripts/import_cycles.py` keeps it so):
-//   room, args, error, connect, jwks_file | cluster, command | adapter, recovery | namespace + socket |
+//   room, args, error, connect, jwks_file, lane | cluster, command | adapter, recovery | namespace + socket |
 //   broadcast | node | observer | io | connection | server
 // namespace.rs and socket.rs import each other, and stay so: a Namespace owns the Adapter of its
 // Sockets and each Socket holds its Arc<Namespace>, and both public APIs name the other
@@ -20,6 +20,7 @@ mod connection;
 mod error;
 pub(crate) mod io;
 mod jwks_file;
+mod lane;
 mod name_hash;
 mod namespace;
 mod node;

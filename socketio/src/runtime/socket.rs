@@ -2,7 +2,9 @@
 
 use super::adapter::Member;
 use super::args::IntoPayload;
-use super::command::{send_emit_with_ack, send_packet, ConnCommand, ConnHandle};
+use super::command::{
+    send_emit_with_ack, send_packet, send_packet_queued, submit, ConnCommand, ConnHandle,
+};
 use super::connect::{ConnectContext, DataMap};
 use super::error::{AckError, EmitError};
 use super::name_hash::NameHash;
@@ -370,8 +372,26 @@ impl Socket {
             })?
     }
 
-    /// Sends a packet encoded once for many sockets (a broadcast).
-    pub(crate) fn send_encoded(&self, packet: &Encoded, volatile: bool) -> Result<(), EmitError> {
+    /// Sends a packet encoded once for many sockets (a broadcast); `lane` is
+    /// [`super::command::lane_owner`], read once for all of them.
+    pub(crate) fn send_encoded(
+        &self,
+        packet: &Encoded,
+        volatile: bool,
+        lane: Option<usize>,
+    ) -> Result<(), EmitError> {
+        let engine = &self.inner.engine;
+        if lane.is_some_and(|owner| owner == engine.session_key()) {
+            return self.send_encoded_own(packet, volatile);
+        }
+        send_packet_queued(engine, self.inner.nsp.clone(), packet.clone(), volatile)
+    }
+
+    /// [`Socket::send_encoded`] to the sender's own connection (one receiver of a broadcast at
+    /// most): out of line, so the loop over the others stays small.
+    #[cold]
+    #[inline(never)]
+    fn send_encoded_own(&self, packet: &Encoded, volatile: bool) -> Result<(), EmitError> {
         let nsp = self.inner.nsp.clone();
         send_packet(&self.inner.engine, nsp, packet.clone(), volatile)
     }
@@ -419,8 +439,8 @@ impl Socket {
                 nsp: self.inner.nsp.clone(),
             }
         };
-        let engine = self.inner.engine.clone();
-        if let Err(SendError::Full) = engine.send_app(command) {
+        let engine = &self.inner.engine;
+        if let Err(SendError::Full) = submit(engine, command, 0) {
             let command = if close {
                 ConnCommand::DisconnectAll
             } else {
@@ -428,6 +448,7 @@ impl Socket {
                     nsp: self.inner.nsp.clone(),
                 }
             };
+            let engine = engine.clone();
             tokio::spawn(async move {
                 let _ = engine.send_app_wait(command).await;
             });
