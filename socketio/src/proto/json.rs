@@ -503,40 +503,43 @@ pub(crate) fn write_string(out: &mut String, s: &str) {
 /// The length of the run of `s` that holds no quote, backslash or control byte, eight bytes a
 /// step: each step tests one word, where a byte that is below 0x20, or equal to `"` or `\\` once
 /// XORed with it, sets its high bit. A borrow can also set the bit of a byte above a true hit, never
-/// below one, so the lowest bit set is the first hit. The last step reads fewer than eight bytes
-/// padded with zeros, which count as hits where `s` ends: no byte-by-byte tail.
+/// below one, so the lowest bit set is the first hit. The whole words are read as exact chunks (no
+/// bounds check per step); the last, shorter one is padded with zeros, which count as hits where
+/// `s` ends: no byte-by-byte tail.
 fn plain_run(s: &[u8]) -> usize {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    /// The high bit of each byte of `x` below `n` (`n` at most 0x80), and maybe of some above it.
-    fn less(x: u64, n: u8) -> u64 {
-        x.wrapping_sub(ONES * u64::from(n)) & !x & HIGH
-    }
+    let mut chunks = s.chunks_exact(8);
     let mut at = 0;
-    loop {
-        let rest = s.get(at..).unwrap_or_default();
+    for chunk in &mut chunks {
         let mut word = [0u8; 8];
-        let len = match rest.get(..8) {
-            Some(chunk) => {
-                word.copy_from_slice(chunk);
-                8
-            }
-            None => {
-                for (w, &b) in word.iter_mut().zip(rest) {
-                    *w = b;
-                }
-                rest.len()
-            }
-        };
-        let x = u64::from_le_bytes(word);
-        let hits = less(x, 0x20)
-            | less(x ^ (ONES * u64::from(b'"')), 1)
-            | less(x ^ (ONES * u64::from(b'\\')), 1);
+        word.copy_from_slice(chunk);
+        let hits = stops(u64::from_le_bytes(word));
         if hits != 0 {
-            return at + (hits.trailing_zeros() as usize / 8).min(len);
+            return at + hits.trailing_zeros() as usize / 8;
         }
         at += 8;
     }
+    let rest = chunks.remainder();
+    let mut word = [0u8; 8];
+    for (w, &b) in word.iter_mut().zip(rest) {
+        *w = b;
+    }
+    let hits = stops(u64::from_le_bytes(word));
+    // A padding zero always hits: the run ends at the first hit or where `s` does.
+    at + (hits.trailing_zeros() as usize / 8).min(rest.len())
+}
+
+/// The high bit of each byte of `x` that is a quote, a backslash or below 0x20 (and maybe of some
+/// bytes above the first such one: see [`plain_run`]).
+#[inline(always)]
+fn stops(x: u64) -> u64 {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    /// The high bit of each byte of `x` below `n` (`n` at most 0x80), and maybe of some above it.
+    #[inline(always)]
+    fn less(x: u64, n: u8) -> u64 {
+        x.wrapping_sub(ONES * u64::from(n)) & !x & HIGH
+    }
+    less(x, 0x20) | less(x ^ (ONES * u64::from(b'"')), 1) | less(x ^ (ONES * u64::from(b'\\')), 1)
 }
 
 /// Whether [`write_string`] escapes this byte.
