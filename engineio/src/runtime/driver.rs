@@ -265,9 +265,18 @@ impl<A: SessionApp> Driver<A> {
         }
     }
 
-    /// The session's or the application's deadline, whichever comes first.
-    fn deadline(&self) -> Option<Instant> {
-        let session = self.session.poll_timeout();
+    /// The session's or the application's deadline, whichever comes first. Called for an open
+    /// session, once per wake.
+    fn deadline(&mut self) -> Option<Instant> {
+        let session = match self.session.poll_timeout() {
+            // Unreachable for an open session (a ping or pong deadline is always set), but keep
+            // the invariant explicit rather than sleeping forever.
+            None => {
+                self.session.handle_timeout(Instant::now());
+                self.session.poll_timeout()
+            }
+            deadline => deadline,
+        };
         let app = match &self.events {
             EventSink::App(app) => app.poll_timeout(),
             EventSink::Channel(_) => None,
@@ -408,11 +417,6 @@ impl<A: SessionApp> Driver<A> {
         }
         if self.release_memory {
             self.release_memory();
-        }
-        if !self.session.is_finished() && self.session.poll_timeout().is_none() {
-            // Unreachable for an open session (a ping or pong deadline is always set), but keep
-            // the invariant explicit rather than sleeping forever.
-            self.session.handle_timeout(Instant::now());
         }
     }
 }
