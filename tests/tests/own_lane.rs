@@ -6,9 +6,10 @@
 //! `Full`, and the client is disconnected with `send buffer full` after the grace.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
+mod common;
+
 use conformance::target::Target;
-use conformance::transcript::Transcript;
-use conformance::ws::{Event, Opening, WebSocket};
+use conformance::ws::Event;
 use engineio::runtime::{RunningServer, Server};
 use socketio::proto::DisconnectReason;
 use socketio::runtime::{EmitError, SocketIo, SocketIoConfig};
@@ -27,19 +28,6 @@ async fn serve(io: &SocketIo) -> (RunningServer, Target) {
         .unwrap();
     let target = Target::parse(&format!("http://{}/socket.io/", server.local_addr())).unwrap();
     (server, target)
-}
-
-/// A WebSocket client past the Engine.IO handshake (it reads only when asked).
-async fn open(target: &Target) -> WebSocket {
-    let log = Transcript::new();
-    let Opening::Open(mut ws) = WebSocket::connect(target, "?EIO=4&transport=websocket", &log)
-        .await
-        .unwrap()
-    else {
-        panic!("the upgrade was refused");
-    };
-    assert!(text(ws.recv(LIMIT).await.unwrap()).starts_with("0{"));
-    ws
 }
 
 fn text(event: Event) -> String {
@@ -72,7 +60,7 @@ async fn a_handlers_sends_to_its_own_connection_keep_their_order() {
     });
     let (_server, target) = serve(&io).await;
     for _ in 0..20 {
-        let mut ws = open(&target).await;
+        let mut ws = common::websocket(&target).await;
         // The CONNECT and the event in one burst: read and handled in one go.
         ws.send_text("40").await.unwrap();
         ws.send_text("421[\"go\"]").await.unwrap();
@@ -134,7 +122,7 @@ async fn a_handler_flooding_its_own_client_is_held_to_the_budget() {
         });
     }
     let (_server, target) = serve(&io).await;
-    let mut ws = open(&target).await;
+    let mut ws = common::websocket(&target).await;
     ws.send_text("40").await.unwrap();
     assert!(text(ws.recv(LIMIT).await.unwrap()).starts_with("40{"));
     // Asks for floods and never reads them; spaced, so that the session writes out what it

@@ -4,10 +4,12 @@
 //! with `send buffer full` after the grace, and a client that reads gets every message.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
+mod common;
+
 use conformance::http::{Connection, Request};
 use conformance::target::Target;
 use conformance::transcript::Transcript;
-use conformance::ws::{Event, Opening, WebSocket};
+use conformance::ws::{Event, WebSocket};
 use engineio::runtime::{RunningServer, Server};
 use socketio::proto::DisconnectReason;
 use socketio::runtime::{EmitError, Socket, SocketIo, SocketIoConfig};
@@ -73,21 +75,12 @@ fn rss_bytes() -> usize {
 
 /// A WebSocket client connected to `/` (the conformance crate's: it reads only when asked).
 async fn ws_client(target: &Target) -> WebSocket {
-    let log = Transcript::new();
-    let Opening::Open(mut ws) = WebSocket::connect(target, "?EIO=4&transport=websocket", &log)
-        .await
-        .unwrap()
-    else {
-        panic!("the upgrade was refused");
-    };
-    let text = |event| match event {
-        Event::Text(text) => text,
-        other => panic!("{other:?}"),
-    };
-    assert!(text(ws.recv(LIMIT).await.unwrap()).starts_with("0{"));
+    let mut ws = common::websocket(target).await;
     ws.send_text("40").await.unwrap();
-    assert!(text(ws.recv(LIMIT).await.unwrap()).starts_with("40{"));
-    ws
+    match ws.recv(LIMIT).await.unwrap() {
+        Event::Text(text) if text.starts_with("40{") => ws,
+        other => panic!("{other:?}"),
+    }
 }
 
 /// How long a reply may take.

@@ -112,18 +112,21 @@ pub(crate) fn send_packet(
     packet_sent(sent, volatile)
 }
 
-/// [`send_packet`] to a connection known not to be the one whose lane is open on this thread
-/// ([`lane_owner`], read once for all the receivers of a broadcast): through its queue, without
-/// a look at the lane.
-pub(crate) fn send_packet_queued(
+/// [`send_packet`] of a broadcast's packet (cloned for this receiver) to a connection known not
+/// to be the one whose lane is open on this thread ([`lane_owner`], read once for all the
+/// receivers): through its queue, without a look at the lane.
+pub(crate) fn send_shared_queued(
     engine: &ConnHandle,
     nsp: Namespace,
-    packet: Encoded,
+    shared: &Encoded,
     volatile: bool,
 ) -> Result<(), EmitError> {
-    let (_, bytes) = packet.messages_and_weight();
-    let sent = engine.send_app_weighted(ConnCommand::Send { nsp, packet }, bytes);
-    packet_sent(sent, volatile)
+    let (_, bytes) = shared.messages_and_weight();
+    let command = ConnCommand::Send {
+        nsp,
+        packet: shared.clone(),
+    };
+    packet_sent(engine.send_app_weighted(command, bytes), volatile)
 }
 
 /// What a packet's send gives its sender.

@@ -3,7 +3,7 @@
 use super::adapter::Member;
 use super::args::IntoPayload;
 use super::command::{
-    send_emit_with_ack, send_packet, send_packet_queued, submit, ConnCommand, ConnHandle,
+    send_emit_with_ack, send_packet, send_shared_queued, submit, ConnCommand, ConnHandle,
 };
 use super::connect::{ConnectContext, DataMap};
 use super::error::{AckError, EmitError};
@@ -384,7 +384,7 @@ impl Socket {
         if lane.is_some_and(|owner| owner == engine.session_key()) {
             return self.send_encoded_own(packet, volatile);
         }
-        send_packet_queued(engine, self.inner.nsp.clone(), packet.clone(), volatile)
+        send_shared_queued(engine, self.inner.nsp.clone(), packet, volatile)
     }
 
     /// [`Socket::send_encoded`] to the sender's own connection (one receiver of a broadcast at

@@ -128,3 +128,25 @@ pub fn assert_only_known_deviations(report: &Report, deviations: &[(&str, &str)]
         "every check should run against this server"
     );
 }
+
+/// A WebSocket client of `target` past the Engine.IO handshake (its open packet read). The
+/// conformance crate's client: it reads only when asked, so a test can leave what the server
+/// sends unread.
+pub async fn websocket(target: &conformance::target::Target) -> conformance::ws::WebSocket {
+    use conformance::ws::{Event, Opening, WebSocket};
+    let log = conformance::transcript::Transcript::new();
+    let Opening::Open(mut ws) = WebSocket::connect(target, "?EIO=4&transport=websocket", &log)
+        .await
+        .expect("the WebSocket connects")
+    else {
+        panic!("the upgrade was refused");
+    };
+    match ws
+        .recv(Duration::from_secs(10))
+        .await
+        .expect("an open packet")
+    {
+        Event::Text(open) if open.starts_with("0{") => ws,
+        other => panic!("not an open packet: {other:?}"),
+    }
+}
