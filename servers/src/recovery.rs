@@ -13,6 +13,7 @@
 //! | `to`       | target, event, args (ack) | emits `event` with `args` to the room or socket id `target`, acks `true` |
 //! | `direct`   | event, args (ack)         | emits `event` with `args` to the sender (a direct emit), acks `true` |
 //! | `flood`    | target, n (ack)           | emits `m` with `0`, `1`, ... `n-1` to the room or socket id `target`, acks `true` |
+//! | `present`  | socket id (ack)           | acks whether that socket is connected to `/` on this server (a test waits for a dropped client's old socket to be gone before it reconnects) |
 //!
 //! With the JWT flags of [`AuthOptions`], `/` requires a token (handshake mode).
 
@@ -89,6 +90,13 @@ fn on_connection(socket: Socket) {
             }
         }
         ack_true(ack);
+    });
+    socket.on("present", |socket, args, ack| {
+        let id = string_arg(&args, 0).unwrap_or_default();
+        let present = socket.namespace().sockets().iter().any(|s| s.id() == id);
+        if let Some(ack) = ack {
+            let _ = ack.send(serde_json::Value::Bool(present));
+        }
     });
     socket.on("direct", |socket, args, ack| {
         if let Some(event) = string_arg(&args, 0) {

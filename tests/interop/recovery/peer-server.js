@@ -47,6 +47,9 @@ io.on('connection', (socket) => {
     io.to(target).emit(event, ...rest);
     ack(true);
   });
+  socket.on('present', (id, ack) => {
+    ack(io.of('/').sockets.has(id));
+  });
   socket.on('direct', (event, ...rest) => {
     const ack = rest.pop();
     socket.emit(event, ...rest);

@@ -66,6 +66,21 @@ async function receivedExactly(socket, expected) {
   assert.deepEqual(firsts(), expected);
 }
 
+/**
+ * Waits until the server let the socket `id` go (asked through `observer`, another client). A
+ * dropped client's session is kept only once the server has seen its transport close; a client
+ * that comes back before that gets a fresh socket (Node's server too). A server busy writing what
+ * was sent to the dropped client meanwhile sees the close late (it reads a WebSocket once what it
+ * wrote went out), so a test that sends to it waits for this before it reconnects.
+ */
+async function gone(observer, id) {
+  const deadline = Date.now() + 5000;
+  while (await call(observer, 'present', id)) {
+    assert.ok(Date.now() < deadline, `the server still has ${id}`);
+    await sleep(10);
+  }
+}
+
 /** Drops the transport (the client sees `transport close`/`forced close`, not a disconnect). */
 async function drop(socket) {
   const gone = once(socket, 'disconnect', 'disconnect');
@@ -122,6 +137,7 @@ describe('connection state recovery', { skip: !URL_PLAIN && 'SIO_URL is not set:
       await call(b, 'to', 'red', 'm', 'to-room-2');
       await call(b, 'to', 'blue', 'm', 'not-for-a');
       await call(b, 'to', id, 'm', 'to-id-3');
+      await gone(b, id);
       await reconnect(a);
 
       assert.equal(a.recovered, true);
@@ -137,6 +153,7 @@ describe('connection state recovery', { skip: !URL_PLAIN && 'SIO_URL is not set:
       // A second drop recovers as well, from the latest offset.
       await drop(a);
       await call(b, 'to', id, 'm', 'second-drop');
+      await gone(b, id);
       await reconnect(a);
       assert.equal(a.recovered, true);
       assert.equal(a.id, id);
@@ -193,6 +210,7 @@ describe('connection state recovery within the send budget', { skip: !URL_JWT &&
       await receivedExactly(a, ['before']);
       await drop(a);
       await call(b, 'flood', id, count);
+      await gone(b, id);
       await reconnect(a);
       assert.equal(a.recovered, recovers, `${count} missed`);
       if (recovers) {
