@@ -65,21 +65,17 @@ struct Shared<T> {
 }
 
 impl<T> Shared<T> {
-    /// Takes every queued value into `batch` (empty: the two swap their buffers, no copy, no
-    /// allocation) and returns their weight. It moves from `bytes` to `downstream` (the receiver
-    /// holds them now), so a sender never sees it counted nowhere before the receiver's next
-    /// report.
-    fn take_all(&self, state: &mut State<T>, batch: &mut VecDeque<(T, usize)>) -> usize {
-        debug_assert!(batch.is_empty());
-        std::mem::swap(&mut state.queue, batch);
-        let weight = self.bytes.load(Ordering::Relaxed);
+    /// Takes the next value. Its weight moves from `bytes` to `downstream` (the receiver holds
+    /// it now), so a sender never sees it counted nowhere before the receiver's next report.
+    fn pop(&self, state: &mut State<T>) -> Option<T> {
+        let (value, weight) = state.queue.pop_front()?;
         if weight > 0 {
-            // Only the receiver writes `downstream` (here and in `sync`), and `bytes` changes
-            // under the lock.
+            // Only the receiver writes `downstream` (here and in `sync`, which needs `&self`
+            // where this needs `&mut self`), and `bytes` changes under the lock.
             set(&self.downstream, |d| d + weight);
-            self.bytes.store(0, Ordering::Relaxed);
+            set(&self.bytes, |b| b.saturating_sub(weight));
         }
-        weight
+        Some(value)
     }
 
     /// Records whether `state` is empty and parked; called under the lock after each change of
@@ -135,8 +131,6 @@ pub(crate) fn mailbox<T>(capacity: usize) -> (Sender<T>, Receiver<T>) {
     let receiver = Receiver {
         shared: shared.clone(),
         kept: None,
-        batch: VecDeque::new(),
-        batch_bytes: 0,
     };
     (Sender(shared), receiver)
 }
@@ -317,20 +311,11 @@ impl<T> Sender<T> {
     }
 }
 
-/// The receiving side: one per queue. It takes what is queued all at once, under one lock, and
-/// hands the values out one by one from its own batch (a broadcast to many sessions leaves a few
-/// values in each queue by the time its receiver runs: one lock and unlock per wake instead of
-/// per value).
+/// The receiving side: one per queue.
 pub(crate) struct Receiver<T> {
     shared: Arc<Shared<T>>,
     /// The waker last left in the queue (a copy, to compare the next one with without the lock).
     kept: Option<Waker>,
-    /// Values taken from the queue and not handed out yet, oldest first, with their weights:
-    /// handed out before the queue is looked at again.
-    batch: VecDeque<(T, usize)>,
-    /// The weights of `batch` (counted against the budget with what the receiver holds, see
-    /// [`Receiver::sync`]).
-    batch_bytes: usize,
 }
 
 impl<T> Drop for Receiver<T> {
@@ -355,7 +340,7 @@ impl<T> Receiver<T> {
     /// again (it is running: it will look again before it waits).
     #[inline]
     pub(crate) fn try_recv(&mut self) -> Option<T> {
-        if self.batch.is_empty() && self.shared.empty.load(Ordering::Acquire) {
+        if self.shared.empty.load(Ordering::Acquire) {
             // Nothing to take. A value queued since is taken by the next call, or by the next
             // wait (its sender wakes the waker kept, if any).
             return None;
@@ -368,29 +353,19 @@ impl<T> Receiver<T> {
     /// a load and a branch, without this path's register saves.
     #[inline(never)]
     fn take(&mut self) -> Option<T> {
-        if let Some(value) = self.next_of_batch() {
-            return Some(value);
-        }
-        let room = {
+        let (value, room) = {
             let mut state = self.shared.lock();
             state.waker = None;
             let was_full = state.queue.len() >= state.capacity;
-            self.batch_bytes = self.shared.take_all(&mut state, &mut self.batch);
+            let value = self.shared.pop(&mut state);
             self.shared.settle(&state);
-            was_full
+            let room = was_full && value.is_some();
+            (value, room)
         };
         if room {
             self.shared.changed.notify_waiters();
         }
-        self.next_of_batch()
-    }
-
-    /// The oldest value of the batch taken, if any is left.
-    #[inline]
-    fn next_of_batch(&mut self) -> Option<T> {
-        let (value, weight) = self.batch.pop_front()?;
-        self.batch_bytes -= weight;
-        Some(value)
+        value
     }
 
     /// Reports the bytes the receiver holds further on (they count against the budget of
@@ -399,8 +374,6 @@ impl<T> Receiver<T> {
     /// receiver calls it on every wake.
     pub(crate) fn sync(&self, downstream: usize) -> (usize, bool) {
         let shared = &self.shared;
-        // What the receiver took and did not hand out yet is held by it too.
-        let downstream = downstream.saturating_add(self.batch_bytes);
         let before = shared.downstream.swap(downstream, Ordering::Relaxed);
         if downstream < before && shared.waiting.load(Ordering::Relaxed) > 0 {
             shared.changed.notify_waiters();
@@ -410,9 +383,9 @@ impl<T> Receiver<T> {
         (shared.bytes.load(Ordering::Relaxed), refused)
     }
 
-    /// The bytes of the weighted values queued now, or taken and not handed out yet.
+    /// The bytes of the weighted values queued now.
     pub(crate) fn bytes_here(&self) -> usize {
-        (self.shared.bytes.load(Ordering::Relaxed)).saturating_add(self.batch_bytes)
+        self.shared.bytes.load(Ordering::Relaxed)
     }
 
     /// Records a weighted send refused elsewhere under this queue's budget (by the receiver's
@@ -432,9 +405,6 @@ impl<T> Receiver<T> {
     /// Gives back the memory of past bursts if the queue is empty (a session calls this when it
     /// has been quiet for a while; doing it on every empty queue would reallocate on each burst).
     pub(crate) fn release_memory(&mut self) {
-        if self.batch.is_empty() && self.batch.capacity() > 4 {
-            self.batch = VecDeque::new();
-        }
         let mut state = self.shared.lock();
         if state.queue.is_empty() && state.queue.capacity() > 4 {
             state.queue = VecDeque::new();
@@ -452,7 +422,6 @@ impl<T> Receiver<T> {
     /// refused (checked under the lock that a refusing sender holds, so none is missed).
     #[inline]
     fn poll_recv(&mut self, cx: &mut Context<'_>, refusals: bool) -> Poll<Result<Option<T>, ()>> {
-        // (Never parked while the batch holds values: taking it took the waker out.)
         // Still parked with this same waker: nothing was queued (a sender that queues takes the
         // waker and wakes it, which unparks), no sender left, and the refusals are checked here.
         if self.shared.parked.load(Ordering::Acquire)
@@ -468,31 +437,21 @@ impl<T> Receiver<T> {
     /// [`Receiver::take`].
     #[inline(never)]
     fn poll_locked(&mut self, cx: &mut Context<'_>, refusals: bool) -> Poll<Result<Option<T>, ()>> {
-        if let Some(value) = self.next_of_batch() {
-            return Poll::Ready(Ok(Some(value)));
-        }
         let (poll, room) = {
             let mut state = self.shared.lock();
             let was_full = state.queue.len() >= state.capacity;
-            let poll = match state.queue.is_empty() {
-                false => {
+            let poll = match self.shared.pop(&mut state) {
+                Some(value) => {
                     state.waker = None;
-                    let weight = self.shared.take_all(&mut state, &mut self.batch);
-                    // The batch's first value, taken here without the receiver's `&mut`.
-                    let first = self.batch.pop_front();
-                    let value = first.map(|(value, w)| {
-                        self.batch_bytes = weight - w;
-                        value
-                    });
-                    (Poll::Ready(Ok(value)), was_full)
+                    (Poll::Ready(Ok(Some(value))), was_full)
                 }
-                true if self.shared.senders.load(Ordering::Acquire) == 0 => {
+                None if self.shared.senders.load(Ordering::Acquire) == 0 => {
                     (Poll::Ready(Ok(None)), false)
                 }
-                true if refusals && self.shared.refused.load(Ordering::Relaxed) => {
+                None if refusals && self.shared.refused.load(Ordering::Relaxed) => {
                     (Poll::Ready(Err(())), false)
                 }
-                true => {
+                None => {
                     match &mut state.waker {
                         Some(waker) if waker.will_wake(cx.waker()) => {}
                         slot => *slot = Some(cx.waker().clone()),
@@ -551,40 +510,6 @@ mod tests {
         assert!(tx.is_closed());
         assert!(matches!(tx.try_send(1), Err(TrySendError::Closed(1))));
         assert_eq!(tx.send(2).await, Err(2));
-    }
-
-    #[tokio::test]
-    async fn a_batch_taken_at_once_keeps_order_and_counts_against_the_budget() {
-        let (tx, mut rx) = mailbox::<u32>(3);
-        for (value, weight) in [(1, 10), (2, 20), (3, 30)] {
-            tx.try_send_weighted(value, weight, 100).unwrap();
-        }
-        // Full in values: refused.
-        assert!(matches!(tx.try_send(9), Err(TrySendError::Full(9))));
-        // The first take empties the queue at once: room for more sends...
-        assert_eq!(rx.try_recv(), Some(1));
-        tx.try_send_weighted(4, 5, 100).unwrap();
-        // ...and the two taken values not handed out yet still count, against the budget
-        // (downstream) and in the receiver's report.
-        assert_eq!(tx.queued_bytes(), 65);
-        assert_eq!(rx.bytes_here(), 55);
-        assert_eq!(rx.sync(0).0, 5);
-        assert_eq!(
-            tx.queued_bytes(),
-            55,
-            "reported held: the batch's 50, queued 5"
-        );
-        assert!(matches!(
-            tx.try_send_weighted(5, 50, 100),
-            Err(TrySendError::Full(5))
-        ));
-        // In order: the batch first, then what was queued after it.
-        assert_eq!(rx.try_recv(), Some(2));
-        assert_eq!(rx.recv().await, Some(3));
-        assert_eq!(rx.try_recv(), Some(4));
-        assert_eq!(rx.try_recv(), None);
-        assert_eq!(rx.sync(0), (0, true));
-        assert_eq!(tx.queued_bytes(), 0);
     }
 
     #[tokio::test]

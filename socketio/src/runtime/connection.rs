@@ -262,17 +262,7 @@ impl ConnectionApp {
     /// Carries out what a handler just asked for (its emits, its ack, its disconnect), so that it
     /// goes out in the order the handler ran, before the next input is looked at — as in the
     /// Node server.
-    /// The look at an empty queue (nearly every time) inline; the rest out of line.
-    #[inline]
     fn run_queued(&mut self, cx: Cx) {
-        if let Some(command) = cx.next_message() {
-            self.run_queued_from(cx, command);
-        }
-    }
-
-    #[inline(never)]
-    fn run_queued_from(&mut self, cx: Cx, first: ConnCommand) {
-        self.on_command(cx, first);
         while let Some(command) = cx.next_message() {
             self.on_command(cx, command);
         }
