@@ -29,8 +29,6 @@ type Cx<'a, 'b> = &'a mut AppContext<'b, ConnCommand>;
 pub(crate) struct ConnectionApp {
     io: Arc<IoInner>,
     engine: ConnHandle,
-    /// `engine`'s [`engineio::runtime::SocketHandle::session_key`].
-    session_key: usize,
     handshake: Arc<Handshake>,
     /// The core; it keeps each acknowledgement's reply with the acknowledgement.
     conn: Connection<AckReply>,
@@ -80,7 +78,6 @@ impl ConnectionApp {
         let probe = ConnectionProbe::open(io.observer.get(), &session.handshake);
         Self {
             probe,
-            session_key: session.handle.session_key(),
             engine: session.handle,
             handshake: session.handshake,
             conn,
@@ -431,7 +428,8 @@ impl ConnectionApp {
                     let (_, socket, handlers) = &mut self.sockets[index];
                     let ack = (event.ack_id).map(|id| AckSender::new(socket.clone(), parser, id));
                     // What the handlers send to this connection takes its own lane.
-                    let lane = OpenLane::open(&OWN_LANE, self.session_key, cx.send_budget());
+                    let lane =
+                        OpenLane::open(&OWN_LANE, self.engine.session_key(), cx.send_budget());
                     socket.dispatch(handlers, &event.name, event.args, ack);
                     let own = lane.map(OpenLane::close);
                     // What the queue held first: the lane's commands are the latest this task
