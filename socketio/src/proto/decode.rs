@@ -5,7 +5,7 @@
 
 use super::binary::{check_placeholders, BinaryHeader, PartialPacket};
 use super::error::DecodeError;
-use super::json::{self, Kind, Scanned};
+use super::json::{self, parse_u64, Kind, Scanned};
 use super::packet::{is_reserved_event, Namespace, Packet, PacketType};
 use super::payload::{ArgsBuilder, Payload};
 use super::raw_json::RawJson;
@@ -95,11 +95,11 @@ pub fn decode_text(text: &str, limits: &Limits) -> Result<Decoded, DecodeError> 
             forbid_id(ty, id)?;
             let data = match payload {
                 None => None,
-                Some(p) => Some(RawJson::from_trusted(
-                    scan_as(ty, p, limits, &[Kind::Object], "an object")?
-                        .text
-                        .into_owned(),
-                )),
+                Some(p) => {
+                    let scanned = json::scan(p, limits.max_depth)?;
+                    expect_kind(ty, &scanned, &[Kind::Object], "an object")?;
+                    Some(RawJson::from_trusted(scanned.text.into_owned()))
+                }
             };
             Ok(Decoded::Complete(Packet::Connect { nsp, data }))
         }
@@ -114,13 +114,15 @@ pub fn decode_text(text: &str, limits: &Limits) -> Result<Decoded, DecodeError> 
             forbid_id(ty, id)?;
             let p = payload.ok_or(DecodeError::PayloadMissing(ty))?;
             let kinds = [Kind::Object, Kind::String];
-            let scanned = scan_as(ty, p, limits, &kinds, "an object or a string")?;
+            let scanned = json::scan(p, limits.max_depth)?;
+            expect_kind(ty, &scanned, &kinds, "an object or a string")?;
             let data = RawJson::from_trusted(scanned.text.into_owned());
             Ok(Decoded::Complete(Packet::ConnectError { nsp, data }))
         }
         PacketType::Event | PacketType::BinaryEvent => {
             let p = payload.ok_or(DecodeError::PayloadMissing(ty))?;
-            let scanned = scan_as(ty, p, limits, &[Kind::Array], "an array")?;
+            let scanned = json::scan(p, limits.max_depth)?;
+            expect_kind(ty, &scanned, &[Kind::Array], "an array")?;
             check_placeholders(&scanned.placeholders, attachments)?;
             let (first, first_kind) = element(&scanned, 0).ok_or(DecodeError::EmptyEvent)?;
             let name = event_name(first, first_kind)?;
@@ -149,7 +151,8 @@ pub fn decode_text(text: &str, limits: &Limits) -> Result<Decoded, DecodeError> 
         PacketType::Ack | PacketType::BinaryAck => {
             let id = id.ok_or(DecodeError::AckIdMissing(ty))?;
             let p = payload.ok_or(DecodeError::PayloadMissing(ty))?;
-            let scanned = scan_as(ty, p, limits, &[Kind::Array], "an array")?;
+            let scanned = json::scan(p, limits.max_depth)?;
+            expect_kind(ty, &scanned, &[Kind::Array], "an array")?;
             check_placeholders(&scanned.placeholders, attachments)?;
             let args = arguments(&scanned, 0);
             if attachments == 0 {
@@ -211,16 +214,6 @@ impl<'a> Cursor<'a> {
     }
 }
 
-fn parse_u64(digits: &[u8]) -> Option<u64> {
-    if digits.is_empty() {
-        return None;
-    }
-    digits.iter().try_fold(0u64, |acc, d| {
-        acc.checked_mul(10)?
-            .checked_add(u64::from(d.checked_sub(b'0')?))
-    })
-}
-
 fn forbid_id(ty: PacketType, id: Option<u64>) -> Result<(), DecodeError> {
     match id {
         Some(_) => Err(DecodeError::AckIdNotAllowed(ty)),
@@ -228,22 +221,21 @@ fn forbid_id(ty: PacketType, id: Option<u64>) -> Result<(), DecodeError> {
     }
 }
 
-/// Scans `payload` and checks that its top-level kind is one of `kinds`.
-fn scan_as<'a>(
+/// Checks that a scanned payload's top-level kind is one of `kinds`. (The scan is not wrapped in
+/// here: handing the scanned text on through a second `Result` copied it once more per packet.)
+fn expect_kind(
     ty: PacketType,
-    payload: &'a str,
-    limits: &Limits,
+    scanned: &Scanned<'_>,
     kinds: &[Kind],
     expected: &'static str,
-) -> Result<Scanned<'a>, DecodeError> {
-    let scanned = json::scan(payload, limits.max_depth)?;
-    if !kinds.contains(&scanned.kind) {
-        return Err(DecodeError::WrongPayloadType {
+) -> Result<(), DecodeError> {
+    match kinds.contains(&scanned.kind) {
+        true => Ok(()),
+        false => Err(DecodeError::WrongPayloadType {
             packet: ty,
             expected,
-        });
+        }),
     }
-    Ok(scanned)
 }
 
 /// The text and kind of the array element `index`.

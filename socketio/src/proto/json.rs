@@ -410,11 +410,25 @@ enum Key {
     Other,
 }
 
-fn parse_u64(digits: &[u8]) -> Option<u64> {
-    digits.iter().try_fold(0u64, |acc, d| {
-        acc.checked_mul(10)?
-            .checked_add(u64::from(d.checked_sub(b'0')?))
-    })
+/// The value of a run of decimal digits: `None` if it is empty, holds a byte that is not a digit,
+/// or does not fit a `u64`. (An ack id, an attachment count, a placeholder's `num`.)
+pub(crate) fn parse_u64(digits: &[u8]) -> Option<u64> {
+    let step = |acc: u64, b: u8| match b.wrapping_sub(b'0') {
+        d @ 0..=9 => Some((acc, u64::from(d))),
+        _ => None,
+    };
+    match digits.len() {
+        0 => None,
+        // Nineteen digits or fewer stay below 10^19 < 2^64: no overflow check per digit.
+        1..=19 => digits.iter().try_fold(0u64, |acc, &b| {
+            let (acc, d) = step(acc, b)?;
+            Some(acc * 10 + d)
+        }),
+        _ => digits.iter().try_fold(0u64, |acc, &b| {
+            let (acc, d) = step(acc, b)?;
+            acc.checked_mul(10)?.checked_add(d)
+        }),
+    }
 }
 
 /// Decodes the escapes of a string's contents (already validated). Lone surrogates become
@@ -564,6 +578,23 @@ pub(crate) fn string_len(s: &str) -> usize {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+
+    #[test]
+    fn parse_u64_takes_digits_up_to_the_largest_u64() {
+        assert_eq!(parse_u64(b""), None);
+        assert_eq!(parse_u64(b"0"), Some(0));
+        assert_eq!(parse_u64(b"12345"), Some(12345));
+        assert_eq!(
+            parse_u64(b"9999999999999999999"),
+            Some(9_999_999_999_999_999_999)
+        );
+        assert_eq!(parse_u64(b"18446744073709551615"), Some(u64::MAX));
+        assert_eq!(parse_u64(b"00000000000000000000001"), Some(1));
+        assert_eq!(parse_u64(b"18446744073709551616"), None);
+        assert_eq!(parse_u64(b"99999999999999999999"), None);
+        assert_eq!(parse_u64(b"12a"), None);
+        assert_eq!(parse_u64(b"-1"), None);
+    }
 
     fn ok(s: &str) -> Scanned<'_> {
         scan(s, 32).unwrap()
