@@ -16,7 +16,11 @@ pub struct Text(Bytes);
 impl Text {
     /// Checks that `bytes` are UTF-8 and wraps them.
     pub fn from_utf8(bytes: Bytes) -> Result<Self, std::str::Utf8Error> {
-        std::str::from_utf8(&bytes)?;
+        // Nearly every message is ASCII, and the ASCII test reads a word a step where the UTF-8
+        // check (needed only past the first byte above 0x7f) reads them one by one at first.
+        if !bytes.is_ascii() {
+            std::str::from_utf8(&bytes)?;
+        }
         Ok(Self(bytes))
     }
 
@@ -285,6 +289,17 @@ mod tests {
         );
         assert!(Text::default().into_split_type().is_err());
         assert!(Text::from_utf8(Bytes::from_static(b"\xff")).is_err());
+    }
+
+    #[test]
+    fn from_utf8_checks_past_an_ascii_start() {
+        // ASCII takes the word-a-step test; anything else the full UTF-8 check, wherever it sits.
+        assert!(Text::from_utf8(Bytes::from_static(b"42[\"echo\",\"plain text\"]")).is_ok());
+        assert!(Text::from_utf8(Bytes::from_static("42[\"\u{e9}t\u{e9}\"]".as_bytes())).is_ok());
+        assert!(Text::from_utf8(Bytes::from_static(b"42[\"0123456789abcdef\xff\"]")).is_err());
+        assert!(Text::from_utf8(Bytes::from_static(b"42[\"0123456789abcdef\xc3\"]")).is_err());
+        assert!(Text::from_utf8(Bytes::from_static(b"\xed\xa0\x80")).is_err()); // a surrogate
+        assert!(Text::from_utf8(Bytes::new()).is_ok());
     }
 
     #[test]
