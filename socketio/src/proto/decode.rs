@@ -5,7 +5,7 @@
 
 use super::binary::{check_placeholders, BinaryHeader, PartialPacket};
 use super::error::DecodeError;
-use super::json::{self, parse_u64, Kind, Scanned};
+use super::json::{self, parse_u64, Element, Kind, Scanned};
 use super::packet::{is_reserved_event, Namespace, Packet, PacketType};
 use super::payload::{ArgsBuilder, Payload};
 use super::raw_json::RawJson;
@@ -124,8 +124,8 @@ pub fn decode_text(text: &str, limits: &Limits) -> Result<Decoded, DecodeError> 
             let scanned = json::scan(p, limits.max_depth)?;
             expect_kind(ty, &scanned, &[Kind::Array], "an array")?;
             check_placeholders(&scanned.placeholders, attachments)?;
-            let (first, first_kind) = element(&scanned, 0).ok_or(DecodeError::EmptyEvent)?;
-            let name = event_name(first, first_kind)?;
+            let (first, first_element) = element(&scanned, 0).ok_or(DecodeError::EmptyEvent)?;
+            let name = event_name(first, first_element)?;
             if is_reserved_event(&name) {
                 return Err(DecodeError::ReservedEventName(name));
             }
@@ -238,28 +238,28 @@ fn expect_kind(
     }
 }
 
-/// The text and kind of the array element `index`.
-fn element<'s>(scanned: &'s Scanned<'_>, index: usize) -> Option<(&'s str, Kind)> {
-    let (range, kind) = scanned.elements.get(index)?;
-    Some((scanned.text.get(range.clone())?, *kind))
+/// The text of the array element `index`, with what the scan found of it.
+fn element<'s>(scanned: &'s Scanned<'_>, index: usize) -> Option<(&'s str, &'s Element)> {
+    let element = scanned.elements.get(index)?;
+    Some((scanned.text.get(element.span.clone())?, element))
 }
 
 /// The array elements from `from` on, each as its own [`RawJson`].
 fn arguments(scanned: &Scanned<'_>, from: usize) -> ArgsBuilder {
     let rest = scanned.elements.get(from..).unwrap_or_default();
     let mut args = ArgsBuilder::with_capacity(rest.len());
-    for (range, _) in rest {
-        if let Some(text) = scanned.text.get(range.clone()) {
+    for element in rest {
+        if let Some(text) = scanned.text.get(element.span.clone()) {
             args.push(RawJson::from_trusted(text.to_owned()));
         }
     }
     args
 }
 
-fn event_name(first: &str, kind: Kind) -> Result<String, DecodeError> {
-    match kind {
+fn event_name(first: &str, element: &Element) -> Result<String, DecodeError> {
+    match element.kind {
         // A string without escapes is its own text between the quotes (the scanner checked it).
-        Kind::String if !first.contains('\\') => first
+        Kind::String if !element.escaped => first
             .get(1..first.len().saturating_sub(1))
             .map(str::to_owned)
             .ok_or(DecodeError::BadEventName),

@@ -39,8 +39,8 @@ pub(crate) struct Scanned<'a> {
     pub text: Cow<'a, str>,
     /// Kind of the top-level value.
     pub kind: Kind,
-    /// If the top-level value is an array: the span of each element in `text`, with its kind.
-    pub elements: InlineList<(Range<usize>, Kind)>,
+    /// If the top-level value is an array: each of its elements.
+    pub elements: InlineList<Element>,
     /// `num` of each placeholder object, in text order.
     pub placeholders: Vec<u64>,
 }
@@ -77,9 +77,21 @@ pub(crate) fn scan(input: &str, max_depth: usize) -> Result<Scanned<'_>, JsonErr
     })
 }
 
-/// Facts about one scanned value that placeholder detection needs.
+/// One element of a top-level array.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Element {
+    /// Where it is in the compact text.
+    pub span: Range<usize>,
+    pub kind: Kind,
+    /// A string with at least one escape (its text between the quotes is not its value).
+    pub escaped: bool,
+}
+
+/// Facts about one scanned value that placeholder detection and the element list need.
 struct Info {
     kind: Kind,
+    /// A string with escapes.
+    escaped: bool,
     /// The literal `true`.
     is_true: bool,
     /// A non-negative integer literal (no fraction, no exponent) that fits a `u64`.
@@ -90,6 +102,7 @@ impl Info {
     fn of(kind: Kind) -> Self {
         Self {
             kind,
+            escaped: false,
             is_true: false,
             uint: None,
         }
@@ -106,7 +119,7 @@ struct Scanner<'a> {
     compacted: bool,
     max_depth: usize,
     placeholders: Vec<u64>,
-    elements: InlineList<(Range<usize>, Kind)>,
+    elements: InlineList<Element>,
 }
 
 impl Scanner<'_> {
@@ -170,16 +183,18 @@ impl Scanner<'_> {
             Some(b'{') => self.object(depth + 1),
             Some(b'[') => self.array(depth + 1, top),
             Some(b'"') => {
-                self.string()?;
-                Ok(Info::of(Kind::String))
+                let (_, escaped) = self.string()?;
+                Ok(Info {
+                    escaped,
+                    ..Info::of(Kind::String)
+                })
             }
             Some(b'-' | b'0'..=b'9') => self.number(),
             Some(b't') => {
                 self.literal(b"true")?;
                 Ok(Info {
-                    kind: Kind::Bool,
                     is_true: true,
-                    uint: None,
+                    ..Info::of(Kind::Bool)
                 })
             }
             Some(b'f') => {
@@ -255,9 +270,8 @@ impl Scanner<'_> {
         };
         self.copy_from(start)?;
         Ok(Info {
-            kind: Kind::Number,
-            is_true: false,
             uint,
+            ..Info::of(Kind::Number)
         })
     }
 
@@ -322,8 +336,11 @@ impl Scanner<'_> {
             let element_start = self.out_len();
             let info = self.value(depth, false)?;
             if top {
-                self.elements
-                    .push((element_start..self.out_len(), info.kind));
+                self.elements.push(Element {
+                    span: element_start..self.out_len(),
+                    kind: info.kind,
+                    escaped: info.escaped,
+                });
             }
             self.skip_ws();
             match self.peek() {
@@ -654,14 +671,14 @@ mod tests {
         // input itself); the span of the later ones is in the compacted text.
         let s = ok(r#"["ev",{"a":1}, 2 ,"x y"]"#);
         assert_eq!(s.text, r#"["ev",{"a":1},2,"x y"]"#);
-        let parts: Vec<&str> = s.elements.iter().map(|(r, _)| &s.text[r.clone()]).collect();
+        let parts: Vec<&str> = s.elements.iter().map(|e| &s.text[e.span.clone()]).collect();
         assert_eq!(parts, [r#""ev""#, r#"{"a":1}"#, "2", r#""x y""#]);
         let compact = ok(r#"["ev",{"a":1},2]"#);
         assert_eq!(compact.text, r#"["ev",{"a":1},2]"#);
         let parts: Vec<&str> = compact
             .elements
             .iter()
-            .map(|(r, _)| &compact.text[r.clone()])
+            .map(|e| &compact.text[e.span.clone()])
             .collect();
         assert_eq!(parts, [r#""ev""#, r#"{"a":1}"#, "2"]);
     }
@@ -673,17 +690,20 @@ mod tests {
         let parts: Vec<_> = s
             .elements
             .iter()
-            .map(|(r, k)| (&s.text[r.clone()], *k))
+            .map(|e| (&s.text[e.span.clone()], e.kind, e.escaped))
             .collect();
         assert_eq!(
             parts,
             vec![
-                ("\"ev\"", Kind::String),
-                ("1.5e3", Kind::Number),
-                ("{\"a\":[1]}", Kind::Object),
-                ("[]", Kind::Array)
+                ("\"ev\"", Kind::String, false),
+                ("1.5e3", Kind::Number, false),
+                ("{\"a\":[1]}", Kind::Object, false),
+                ("[]", Kind::Array, false)
             ]
         );
+        let s = ok(r#"["e\"v", "\u0065", "ev", {"\n":1}]"#);
+        let escaped: Vec<bool> = s.elements.iter().map(|e| e.escaped).collect();
+        assert_eq!(escaped, [true, true, false, false]);
     }
 
     #[test]
