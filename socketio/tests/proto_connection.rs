@@ -694,6 +694,37 @@ fn binary_event_reassembled_across_messages_and_echoed() {
 }
 
 #[test]
+fn a_name_handed_back_is_written_over_by_the_next_event() {
+    let mut h = Harness::new();
+    h.join("/", "a");
+    // The event itself, not a copy: its name's buffer is what goes back.
+    let next_event = |h: &mut Harness, text: &str| {
+        let mut out = h.text(text);
+        match (out.pop(), out.is_empty()) {
+            (Some(Output::Event(e)), true) => e,
+            (last, _) => panic!("{out:?} {last:?}"),
+        }
+    };
+    let first = next_event(&mut h, r#"2["a-long-event-name",1]"#);
+    assert_eq!(first.name, "a-long-event-name");
+    let buffer = first.name.as_ptr();
+    h.conn.recycle_name(first.name);
+    // The next name takes the buffer handed back, whole and nothing else.
+    let second = next_event(&mut h, r#"2["ab",2]"#);
+    assert_eq!(second.name, "ab");
+    assert_eq!(second.name.as_ptr(), buffer);
+    h.conn.recycle_name(second.name);
+    // A name with escapes, or a number, is made as before; the spare waits for the next one.
+    assert_eq!(next_event(&mut h, r#"2["c\u0064"]"#).name, "cd");
+    assert_eq!(next_event(&mut h, "2[42]").name, "42");
+    let third = next_event(&mut h, r#"2["longer-than-the-first-one"]"#);
+    assert_eq!(third.name, "longer-than-the-first-one");
+    // A buffer larger than the connection keeps is dropped, and names still come out whole.
+    h.conn.recycle_name("x".repeat(1000));
+    assert_eq!(next_event(&mut h, r#"2["after"]"#).name, "after");
+}
+
+#[test]
 fn binary_protocol_errors_and_limits() {
     let header = format!(r#"52-["up",{},{}]"#, ph(0), ph(1));
     type Case = (

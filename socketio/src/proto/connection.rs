@@ -11,7 +11,7 @@ use super::auth::{
     find_token, token_in_object, AppClaims, AuthError, AuthMode, AuthPolicies, AuthPolicy,
     HandshakeCredentials, Identity, JwtPolicy,
 };
-use super::decode::{decode_text, Decoded, Limits};
+use super::decode::{decode_text_reusing, Decoded, Limits};
 use super::encode::{Encoded, Wire};
 use super::error::{ApiMisuse, DecodeError, MsgPackError, PeerMisbehaved};
 use super::msgpack::decode_msgpack;
@@ -210,6 +210,9 @@ enum Phase {
     Closed,
 }
 
+/// The most room an event name handed back to [`Connection::recycle_name`] may have to be kept.
+const KEPT_NAME: usize = 64;
+
 /// The Socket.IO side of one Engine.IO session: decodes what the client sends, tracks the state of
 /// each namespace and the acknowledgements the server waits for, and encodes what the
 /// application sends. See the [module documentation](super) for the loop that drives it.
@@ -265,6 +268,8 @@ pub struct Connection<W = ()> {
     protocol: Protocol,
     /// Revision 4: when the implicit CONNECT of `/` is due (the open; `None` once done).
     implicit_connect: Option<Instant>,
+    /// An event name handed back ([`Connection::recycle_name`]), written over by the next one.
+    spare_name: Option<String>,
 }
 
 impl Connection {
@@ -306,6 +311,7 @@ impl<W> Connection<W> {
             pid: None,
             protocol: Protocol::V5,
             implicit_connect: None,
+            spare_name: None,
         }
     }
 
@@ -391,7 +397,7 @@ impl<W> Connection<W> {
             let missing = partial.missing();
             return self.violation(DecodeError::UnexpectedText { missing }.into());
         }
-        match decode_text(text, &self.config.limits) {
+        match decode_text_reusing(text, &self.config.limits, &mut self.spare_name) {
             Ok(Decoded::Complete(packet)) => self.on_packet(now, packet),
             Ok(Decoded::Partial(partial)) => self.partial = Some(partial),
             Err(e) => self.violation(e.into()),
@@ -548,6 +554,15 @@ impl<W> Connection<W> {
     pub fn release_memory(&mut self) {
         if self.outputs.is_empty() {
             self.outputs = VecDeque::new();
+        }
+    }
+
+    /// Hands back the name of an [`Output::Event`] once its handlers ran: the next event's name
+    /// is written into it instead of a new allocation. A name whose buffer holds more than 64
+    /// bytes is dropped, so a connection keeps at most that much for it.
+    pub fn recycle_name(&mut self, name: String) {
+        if name.capacity() <= KEPT_NAME {
+            self.spare_name = Some(name);
         }
     }
 

@@ -44,6 +44,17 @@ pub enum Decoded {
 
 /// Decodes one Engine.IO text message as a Socket.IO packet.
 pub fn decode_text(text: &str, limits: &Limits) -> Result<Decoded, DecodeError> {
+    decode_text_reusing(text, limits, &mut None)
+}
+
+/// [`decode_text`], writing an event's name into `spare` (taken) when there is one: a
+/// connection hands back each event's name once its handlers ran, so that reading a name takes
+/// no allocation of its own.
+pub(crate) fn decode_text_reusing(
+    text: &str,
+    limits: &Limits,
+    spare: &mut Option<String>,
+) -> Result<Decoded, DecodeError> {
     let mut cur = Cursor {
         text,
         bytes: text.as_bytes(),
@@ -125,7 +136,7 @@ pub fn decode_text(text: &str, limits: &Limits) -> Result<Decoded, DecodeError> 
             expect_kind(ty, &scanned, &[Kind::Array], "an array")?;
             check_placeholders(&scanned.placeholders, attachments)?;
             let (first, first_element) = element(&scanned, 0).ok_or(DecodeError::EmptyEvent)?;
-            let name = event_name(first, first_element)?;
+            let name = event_name(first, first_element, spare)?;
             if is_reserved_event(&name) {
                 return Err(DecodeError::ReservedEventName(name));
             }
@@ -256,13 +267,25 @@ fn arguments(scanned: &Scanned<'_>, from: usize) -> ArgsBuilder {
     args
 }
 
-fn event_name(first: &str, element: &Element) -> Result<String, DecodeError> {
+fn event_name(
+    first: &str,
+    element: &Element,
+    spare: &mut Option<String>,
+) -> Result<String, DecodeError> {
     match element.kind {
         // A string without escapes is its own text between the quotes (the scanner checked it).
-        Kind::String if !element.escaped => first
-            .get(1..first.len().saturating_sub(1))
-            .map(str::to_owned)
-            .ok_or(DecodeError::BadEventName),
+        Kind::String if !element.escaped => {
+            let text =
+                (first.get(1..first.len().saturating_sub(1))).ok_or(DecodeError::BadEventName)?;
+            Ok(match spare.take() {
+                Some(mut name) => {
+                    name.clear();
+                    name.push_str(text);
+                    name
+                }
+                None => text.to_owned(),
+            })
+        }
         Kind::String => serde_json::from_str(first).map_err(|_| DecodeError::BadEventName),
         // Node keys listeners by property name, so a numeric name acts as text; keep its JSON text.
         Kind::Number => Ok(first.to_owned()),

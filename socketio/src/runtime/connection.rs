@@ -432,6 +432,7 @@ impl ConnectionApp {
                         OpenLane::open(&OWN_LANE, self.engine.session_key(), cx.send_budget());
                     socket.dispatch(handlers, &event.name, event.args, ack);
                     let own = lane.map(OpenLane::close);
+                    self.conn.recycle_name(event.name);
                     // What the queue held first: the lane's commands are the latest this task
                     // sent (earlier ones, sent outside the lane, are in the queue).
                     self.run_queued(cx);
