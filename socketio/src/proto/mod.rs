@@ -29,7 +29,9 @@
 //!      must not split them); [`Wire::Binary`] (the MessagePack parser), one binary message;
 //!    - [`Output::ConnectRequest`] (run the application's checks, then accept or reject),
 //!      [`Output::Connected`] (create the application's socket), [`Output::Event`], [`Output::AckReceived`],
-//!      [`Output::AckTimedOut`], [`Output::Disconnected`]: hand to the application;
+//!      [`Output::AckTimedOut`], [`Output::Disconnected`]: hand to the application (an event's
+//!      name may then go back with [`recycle_name`](Connection::recycle_name), so that the next
+//!      name is written into its buffer instead of a new allocation);
 //!    - [`Output::Close`]: flush what was transmitted, then close the Engine.IO session.
 //! 5. Sleep until [`poll_timeout`](Connection::poll_timeout) (or the next message or command),
 //!    then call [`handle_timeout`](Connection::handle_timeout) with the time, and go to 4.
