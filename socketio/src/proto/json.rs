@@ -430,21 +430,15 @@ enum Key {
 /// The value of a run of decimal digits: `None` if it is empty, holds a byte that is not a digit,
 /// or does not fit a `u64`. (An ack id, an attachment count, a placeholder's `num`.)
 pub(crate) fn parse_u64(digits: &[u8]) -> Option<u64> {
-    let step = |acc: u64, b: u8| match b.wrapping_sub(b'0') {
-        d @ 0..=9 => Some((acc, u64::from(d))),
+    let digit = |b: u8| match b.wrapping_sub(b'0') {
+        d @ 0..=9 => Some(u64::from(d)),
         _ => None,
     };
     match digits.len() {
         0 => None,
         // Nineteen digits or fewer stay below 10^19 < 2^64: no overflow check per digit.
-        1..=19 => digits.iter().try_fold(0u64, |acc, &b| {
-            let (acc, d) = step(acc, b)?;
-            Some(acc * 10 + d)
-        }),
-        _ => digits.iter().try_fold(0u64, |acc, &b| {
-            let (acc, d) = step(acc, b)?;
-            acc.checked_mul(10)?.checked_add(d)
-        }),
+        1..=19 => (digits.iter()).try_fold(0u64, |acc, &b| Some(acc * 10 + digit(b)?)),
+        _ => (digits.iter()).try_fold(0u64, |acc, &b| acc.checked_mul(10)?.checked_add(digit(b)?)),
     }
 }
 
