@@ -99,12 +99,10 @@ impl<T> OpenLane<T> {
         std::mem::forget(self);
         lanes.with(|lane| {
             lane.owner.set(0);
-            let mut commands = lane.commands.borrow_mut();
             Taken {
                 lanes,
                 refused: lane.refused.get(),
-                first: commands.pop_front(),
-                left: commands.len(),
+                left: lane.commands.borrow().len(),
                 _thread: PhantomData,
             }
         })
@@ -124,9 +122,9 @@ impl<T> Drop for OpenLane<T> {
 pub(crate) struct Taken<T: 'static> {
     lanes: &'static Lanes<T>,
     refused: bool,
-    /// The first command, taken out with the close (the only one, nearly always).
-    first: Option<T>,
-    /// The commands still in the lane.
+    /// The commands still in the lane. They stay there until taken out one by one: a command
+    /// carried along in this value (the first, say) was copied in and out again, moves whose
+    /// stores and loads of different widths the CPU cannot forward (perf, echo).
     left: usize,
     _thread: PhantomData<*const ()>,
 }
@@ -140,9 +138,6 @@ impl<T> Taken<T> {
     /// The next command, in the order they were sent. Taken one at a time, without holding the
     /// lane: carrying one out may send again (to the queue: the lane is closed).
     pub(crate) fn next_command(&mut self) -> Option<T> {
-        if let Some(first) = self.first.take() {
-            return Some(first);
-        }
         if self.left == 0 {
             return None;
         }
