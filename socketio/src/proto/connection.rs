@@ -917,6 +917,33 @@ impl<W> Connection<W> {
     // ----- internals -----
 
     fn on_packet(&mut self, now: Instant, packet: Packet) {
+        // The common packet first: an event on a connected namespace (other than a token
+        // refresh's `authenticate`) goes out as it came, its fields moved once, where the match
+        // below moved the whole packet into a pair with the namespace's state first.
+        if let Packet::Event { nsp, name, .. } = &packet {
+            let connected = matches!(
+                self.namespaces.get(nsp.as_str()),
+                Some(NamespaceState::Connected(_))
+            );
+            if connected && name != "authenticate" {
+                if let Packet::Event {
+                    nsp,
+                    id,
+                    name,
+                    args,
+                } = packet
+                {
+                    let event = Event {
+                        nsp,
+                        name,
+                        args,
+                        ack_id: id,
+                    };
+                    self.outputs.push_back(Output::Event(event));
+                }
+                return;
+            }
+        }
         let packet = match packet {
             // Revision 4: the query of the namespace is its auth payload.
             Packet::Connect { nsp, .. } if self.protocol.is_v4() => {
