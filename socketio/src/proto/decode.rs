@@ -252,7 +252,7 @@ fn expect_kind(
 /// The text of the array element `index`, with what the scan found of it.
 fn element<'s>(scanned: &'s Scanned<'_>, index: usize) -> Option<(&'s str, &'s Element)> {
     let element = scanned.elements.get(index)?;
-    Some((scanned.text.get(element.span.clone())?, element))
+    Some((scanned.text.get(element.span())?, element))
 }
 
 /// The array elements from `from` on, each as its own [`RawJson`].
@@ -260,7 +260,7 @@ fn arguments(scanned: &Scanned<'_>, from: usize) -> ArgsBuilder {
     let rest = scanned.elements.get(from..).unwrap_or_default();
     let mut args = ArgsBuilder::with_capacity(rest.len());
     for element in rest {
-        if let Some(text) = scanned.text.get(element.span.clone()) {
+        if let Some(text) = scanned.text.get(element.span()) {
             args.push(RawJson::from_trusted(text.to_owned()));
         }
     }

@@ -47,6 +47,12 @@ pub(crate) struct Scanned<'a> {
 
 /// Scans `input` as one JSON value.
 pub(crate) fn scan(input: &str, max_depth: usize) -> Result<Scanned<'_>, JsonError> {
+    // An element's span is kept in 32 bits (see `Element`).
+    if u32::try_from(input.len()).is_err() {
+        return Err(JsonError::TooLong {
+            max: u32::MAX as usize,
+        });
+    }
     let mut s = Scanner {
         src: input.as_bytes(),
         pos: 0,
@@ -78,10 +84,14 @@ pub(crate) fn scan(input: &str, max_depth: usize) -> Result<Scanned<'_>, JsonErr
 }
 
 /// One element of a top-level array.
+///
+/// Its span is two `u32`s, not a `Range<usize>`: the list of elements (four inline) is built in
+/// the scan and moved out with its result on every packet read, and half the size is half the
+/// copying (a text longer than `u32::MAX` bytes is refused by [`scan`]).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(crate) struct Element {
-    /// Where it is in the compact text.
-    pub span: Range<usize>,
+    start: u32,
+    end: u32,
     pub kind: Kind,
     /// A string with at least one escape (its text between the quotes is not its value).
     pub escaped: bool,
@@ -96,6 +106,13 @@ struct Info {
     is_true: bool,
     /// A non-negative integer literal (no fraction, no exponent) that fits a `u64`.
     uint: Option<u64>,
+}
+
+impl Element {
+    /// Where it is in the compact text.
+    pub(crate) fn span(&self) -> Range<usize> {
+        self.start as usize..self.end as usize
+    }
 }
 
 impl Info {
@@ -336,8 +353,10 @@ impl Scanner<'_> {
             let element_start = self.out_len();
             let info = self.value(depth, false)?;
             if top {
+                // Both fit: the input is at most `u32::MAX` bytes long, its compact text too.
                 self.elements.push(Element {
-                    span: element_start..self.out_len(),
+                    start: element_start as u32,
+                    end: self.out_len() as u32,
                     kind: info.kind,
                     escaped: info.escaped,
                 });
@@ -665,14 +684,14 @@ mod tests {
         // input itself); the span of the later ones is in the compacted text.
         let s = ok(r#"["ev",{"a":1}, 2 ,"x y"]"#);
         assert_eq!(s.text, r#"["ev",{"a":1},2,"x y"]"#);
-        let parts: Vec<&str> = s.elements.iter().map(|e| &s.text[e.span.clone()]).collect();
+        let parts: Vec<&str> = s.elements.iter().map(|e| &s.text[e.span()]).collect();
         assert_eq!(parts, [r#""ev""#, r#"{"a":1}"#, "2", r#""x y""#]);
         let compact = ok(r#"["ev",{"a":1},2]"#);
         assert_eq!(compact.text, r#"["ev",{"a":1},2]"#);
         let parts: Vec<&str> = compact
             .elements
             .iter()
-            .map(|e| &compact.text[e.span.clone()])
+            .map(|e| &compact.text[e.span()])
             .collect();
         assert_eq!(parts, [r#""ev""#, r#"{"a":1}"#, "2"]);
     }
@@ -684,7 +703,7 @@ mod tests {
         let parts: Vec<_> = s
             .elements
             .iter()
-            .map(|e| (&s.text[e.span.clone()], e.kind, e.escaped))
+            .map(|e| (&s.text[e.span()], e.kind, e.escaped))
             .collect();
         assert_eq!(
             parts,
