@@ -146,3 +146,52 @@ async fn a_handler_flooding_its_own_client_is_held_to_the_budget() {
     assert!(floods.iter().any(|&(_, refused)| refused), "{floods:?}");
     drop(ws);
 }
+
+/// Acknowledgements are written by their connection into one buffer of short texts, one after
+/// another in the same memory once the earlier ones went out (`engineio::proto::TextBuf`): many
+/// in a row, of every size (some too long for the buffer), some answered from another task
+/// (through the session's queue), each reaches the client whole, with its own id.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn acknowledgements_in_a_row_each_arrive_whole() {
+    const EVENTS: u64 = 300;
+    let io = SocketIo::new(SocketIoConfig::default());
+    io.of("/").on_connection(|socket| {
+        socket.on("echo", |_socket, args, ack| {
+            let ack = ack.unwrap();
+            if ack.id() % 3 == 0 {
+                tokio::spawn(async move {
+                    tokio::task::yield_now().await;
+                    ack.send(args).unwrap();
+                });
+            } else {
+                ack.send(args).unwrap();
+            }
+        });
+    });
+    let (_server, target) = serve(&io).await;
+    let mut ws = common::websocket(&target).await;
+    ws.send_text("40").await.unwrap();
+    assert!(text(ws.recv(LIMIT).await.unwrap()).starts_with("40{"));
+    let mut expected = std::collections::HashMap::new();
+    for id in 1..=EVENTS {
+        // 0 to 399 characters, a two-byte one among them now and then.
+        let mut arg = "x".repeat((id as usize * 7) % 400);
+        if id % 5 == 0 {
+            arg.push('é');
+        }
+        ws.send_text(&format!("42{id}[\"echo\",\"{arg}\"]"))
+            .await
+            .unwrap();
+        expected.insert(id, format!("43{id}[\"{arg}\"]"));
+    }
+    while !expected.is_empty() {
+        let got = text(ws.recv(LIMIT).await.unwrap());
+        let id: u64 = got
+            .get(2..)
+            .and_then(|rest| rest.split('[').next())
+            .and_then(|digits| digits.parse().ok())
+            .unwrap_or_else(|| panic!("not an acknowledgement: {got:?}"));
+        let want = expected.remove(&id);
+        assert_eq!(Some(got), want, "acknowledgement {id}");
+    }
+}

@@ -37,6 +37,12 @@ impl Text {
         }
     }
 
+    /// Bytes a [`TextBuf`](super::text_buf::TextBuf) wrote, from `&str`s and `char`s only:
+    /// UTF-8 by construction, taken without a check.
+    pub(crate) fn from_written(bytes: Bytes) -> Self {
+        Self(bytes)
+    }
+
     /// A text from a static string, without copying.
     pub const fn from_static(s: &'static str) -> Self {
         Self(Bytes::from_static(s.as_bytes()))

@@ -10,7 +10,7 @@
 //! carries either form.
 
 use bytes::Bytes;
-use engineio::proto::Text;
+use engineio::proto::{Text, TextBuf};
 
 use super::error::ApiMisuse;
 use super::json::{string_len, write_string};
@@ -131,6 +131,16 @@ impl Encoded {
             wire: Wire::Text {
                 text: Text::from(text),
                 attachments,
+            },
+        }
+    }
+
+    /// A text packet without attachments.
+    fn text_only(text: Text) -> Self {
+        Self {
+            wire: Wire::Text {
+                text,
+                attachments: Vec::new(),
             },
         }
     }
@@ -256,13 +266,61 @@ fn encode_event_with(
 
 /// Encodes an ACK (or BINARY_ACK) without building a [`Packet`].
 pub fn encode_ack(nsp: &Namespace, id: u64, args: &Payload) -> Encoded {
-    let ty = match args.has_binary() {
+    let ty = ack_type(args);
+    let mut out = header(
+        ty,
+        args.attachments().len(),
+        nsp,
+        Some(id),
+        ack_body_len(args),
+    );
+    write_ack_body(&mut out, args);
+    finish(out, args.attachments())
+}
+
+/// [`encode_ack`], written into `buf` when it takes the text (an ACK without attachments, short
+/// enough: see [`TextBuf::start`]): a connection that answers many events keeps writing its
+/// acknowledgements into the same memory, without an allocation each.
+pub(crate) fn encode_ack_in(
+    nsp: &Namespace,
+    id: u64,
+    args: &Payload,
+    buf: &mut TextBuf,
+) -> Encoded {
+    let ty = ack_type(args);
+    if ty != PacketType::Ack || !buf.start(ack_len(nsp, id, args)) {
+        return encode_ack(nsp, id, args);
+    }
+    write_header(buf, ty, 0, nsp, Some(id));
+    write_ack_body(buf, args);
+    debug_assert_eq!(
+        buf.len(),
+        ack_len(nsp, id, args),
+        "encoded length mis-counted"
+    );
+    Encoded::text_only(buf.split())
+}
+
+/// The length of [`encode_ack`]'s text: what a send budget weighs an acknowledgement by before it
+/// is encoded (with [`encode_ack_in`], by its connection).
+pub(crate) fn ack_len(nsp: &Namespace, id: u64, args: &Payload) -> usize {
+    let ty = ack_type(args);
+    header_len(ty, args.attachments().len(), nsp, Some(id)) + ack_body_len(args)
+}
+
+fn ack_type(args: &Payload) -> PacketType {
+    match args.has_binary() {
         true => PacketType::BinaryAck,
         false => PacketType::Ack,
-    };
+    }
+}
+
+fn ack_body_len(args: &Payload) -> usize {
     let commas = args.args().len().saturating_sub(1);
-    let body = 2 + commas + args.args().iter().map(|a| a.as_str().len()).sum::<usize>();
-    let mut out = header(ty, args.attachments().len(), nsp, Some(id), body);
+    2 + commas + args.args().iter().map(|a| a.as_str().len()).sum::<usize>()
+}
+
+fn write_ack_body(out: &mut impl Sink, args: &Payload) {
     out.push('[');
     for (i, arg) in args.args().iter().enumerate() {
         if i > 0 {
@@ -271,7 +329,6 @@ pub fn encode_ack(nsp: &Namespace, id: u64, args: &Payload) -> Encoded {
         out.push_str(arg.as_str());
     }
     out.push(']');
-    finish(out, args.attachments())
 }
 
 fn plain(ty: PacketType, nsp: &Namespace, data: Option<&RawJson>) -> Encoded {
@@ -283,6 +340,32 @@ fn plain(ty: PacketType, nsp: &Namespace, data: Option<&RawJson>) -> Encoded {
     finish(out, &[])
 }
 
+/// Where a packet's text is written: a `String` of its own, or a connection's [`TextBuf`].
+trait Sink {
+    fn push(&mut self, c: char);
+    fn push_str(&mut self, s: &str);
+}
+
+impl Sink for String {
+    fn push(&mut self, c: char) {
+        String::push(self, c);
+    }
+
+    fn push_str(&mut self, s: &str) {
+        String::push_str(self, s);
+    }
+}
+
+impl Sink for TextBuf {
+    fn push(&mut self, c: char) {
+        TextBuf::push(self, c);
+    }
+
+    fn push_str(&mut self, s: &str) {
+        TextBuf::push_str(self, s);
+    }
+}
+
 /// The packet's header, in a string with room for exactly `body` more bytes (so the text is
 /// allocated once, and handed to [`Bytes`] without another allocation).
 fn header(
@@ -292,22 +375,37 @@ fn header(
     id: Option<u64>,
     body: usize,
 ) -> String {
-    let binary = ty.is_binary();
-    let len =
-        1 + if binary {
-            digits(attachments as u64) + 1
-        } else {
-            0
-        } + if nsp.is_main() {
-            0
-        } else {
-            nsp.as_str().len() + 1
-        } + id.map_or(0, digits)
-            + body;
-    let mut out = String::with_capacity(len);
+    let mut out = String::with_capacity(header_len(ty, attachments, nsp, id) + body);
+    write_header(&mut out, ty, attachments, nsp, id);
+    out
+}
+
+/// The length of [`write_header`]'s text.
+fn header_len(ty: PacketType, attachments: usize, nsp: &Namespace, id: Option<u64>) -> usize {
+    let binary = if ty.is_binary() {
+        digits(attachments as u64) + 1
+    } else {
+        0
+    };
+    let nsp = if nsp.is_main() {
+        0
+    } else {
+        nsp.as_str().len() + 1
+    };
+    1 + binary + nsp + id.map_or(0, digits)
+}
+
+/// The packet's type, attachment count, namespace and id: `<type>[<n>-][<nsp>,][<id>]`.
+fn write_header(
+    out: &mut impl Sink,
+    ty: PacketType,
+    attachments: usize,
+    nsp: &Namespace,
+    id: Option<u64>,
+) {
     out.push(ty.digit());
-    if binary {
-        push_u64(&mut out, attachments as u64);
+    if ty.is_binary() {
+        push_u64(out, attachments as u64);
         out.push('-');
     }
     if !nsp.is_main() {
@@ -315,9 +413,8 @@ fn header(
         out.push(',');
     }
     if let Some(id) = id {
-        push_u64(&mut out, id);
+        push_u64(out, id);
     }
-    out
 }
 
 /// Decimal digits of `n`.
@@ -340,7 +437,7 @@ const DIGIT_PAIRS: [u8; 200] = {
 /// Writes `n` in decimal without an intermediate `String`, two digits a step (an
 /// acknowledgement's header carries its id; a division per digit cost more than the rest of the
 /// header).
-fn push_u64(out: &mut String, n: u64) {
+fn push_u64(out: &mut impl Sink, n: u64) {
     let mut buf = [0u8; 20];
     let mut i = buf.len();
     let mut n = n;
@@ -360,7 +457,9 @@ fn push_u64(out: &mut String, n: u64) {
     }
     // A push per digit: cheaper for a few digits than a UTF-8 check and one copy. The mask keeps
     // each digit visibly ASCII (it is already), so `push` takes its one-byte branch only.
-    out.extend(buf[i..].iter().map(|&digit| char::from(digit & 0x7f)));
+    for &digit in &buf[i..] {
+        out.push(char::from(digit & 0x7f));
+    }
 }
 
 fn finish(text: String, attachments: &[Bytes]) -> Encoded {

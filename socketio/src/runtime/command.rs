@@ -1,8 +1,9 @@
 //! What sockets, broadcasts and connect checks ask of their connection: typed messages sent
 //! through the Engine.IO session's [`SocketHandle`], so that they keep their order, and carried
 //! out by the connection's [`Connection`](crate::proto::Connection) core in the session's task.
-//! A packet is encoded on the sender's side (once for every receiver of a broadcast) and goes to
-//! the wire only through the core.
+//! A packet is encoded on the sender's side (once for every receiver of a broadcast), an
+//! acknowledgement by the connection (into its buffer of short texts), and goes to the wire only
+//! through the core.
 
 use super::connect::{ConnectContext, ConnectError};
 use super::error::{AckError, EmitError};
@@ -31,6 +32,14 @@ pub(crate) enum ConnCommand {
     /// Send a packet encoded by the sender (an emit, an acknowledgement, one receiver's share of
     /// a broadcast) on a namespace.
     Send { nsp: Namespace, packet: Encoded },
+    /// Acknowledge the client's event `id` with `args` (no attachments, socket.io-parser): encoded
+    /// by the connection, into its buffer of short texts, where the answer to one event after
+    /// another is written into the same memory (`ConnectionApp::on_command`).
+    Ack {
+        nsp: Namespace,
+        id: u64,
+        args: Payload,
+    },
     /// Emit asking for an acknowledgement (encoded by the core, which allocates its id).
     EmitWithAck(Box<EmitWithAck>),
     /// Leave one namespace.
@@ -110,6 +119,19 @@ pub(crate) fn send_packet(
     let (_, bytes) = packet.messages_and_weight();
     let sent = submit(engine, ConnCommand::Send { nsp, packet }, bytes);
     packet_sent(sent, volatile)
+}
+
+/// Sends an acknowledgement for the connection to encode (see [`ConnCommand::Ack`]), admitted
+/// by the size its text will have, as [`send_packet`] admits a packet.
+pub(crate) fn send_ack(
+    engine: &ConnHandle,
+    nsp: Namespace,
+    id: u64,
+    args: Payload,
+) -> Result<(), EmitError> {
+    let bytes = budget::weight_of_group(crate::proto::ack_len(&nsp, id, &args), &[]);
+    let sent = submit(engine, ConnCommand::Ack { nsp, id, args }, bytes);
+    packet_sent(sent, false)
 }
 
 /// [`send_packet`] of a broadcast's packet (cloned for this receiver) to a connection known not

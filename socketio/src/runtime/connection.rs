@@ -18,6 +18,7 @@ use crate::proto::{
     self, AppClaims, AuthPolicy, Connection, Encoded, HandshakeCredentials, Identity, Input, Kept,
     KeptSession, Output, RawJson, Restored, Wire,
 };
+use engineio::proto::TextBuf;
 use engineio::proto::{Data as EngineData, Event as EngineEvent};
 use engineio::runtime::{AppContext, Handshake, NewSession, SessionApp};
 use std::sync::Arc;
@@ -45,6 +46,10 @@ pub(crate) struct ConnectionApp {
     settled: bool,
     /// The server's observer (the Admin UI), if it has one: checked once per event, not shared.
     probe: Option<ConnectionProbe>,
+    /// Where this connection's acknowledgements are written, one after another in the same
+    /// memory once the earlier ones went out (see [`TextBuf`]). Only this connection's texts:
+    /// they go to one queue in order, so what it holds is bounded by what the session holds.
+    texts: TextBuf,
 }
 
 impl ConnectionApp {
@@ -86,6 +91,7 @@ impl ConnectionApp {
             pending: Vec::new(),
             resuming: Vec::new(),
             settled: false,
+            texts: TextBuf::new(),
         }
     }
 
@@ -95,6 +101,12 @@ impl ConnectionApp {
             // Refused when the namespace was left meanwhile: dropped, as Node drops a packet for
             // a socket that is gone.
             ConnCommand::Send { nsp, packet } => {
+                if let Ok(Some(packet)) = self.conn.send_now(nsp.as_str(), packet) {
+                    self.transmit(cx, packet);
+                }
+            }
+            ConnCommand::Ack { nsp, id, args } => {
+                let packet = proto::encode_ack_in(&nsp, id, &args, &mut self.texts);
                 if let Ok(Some(packet)) = self.conn.send_now(nsp.as_str(), packet) {
                     self.transmit(cx, packet);
                 }

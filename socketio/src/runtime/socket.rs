@@ -3,7 +3,7 @@
 use super::adapter::Member;
 use super::args::IntoPayload;
 use super::command::{
-    send_emit_with_ack, send_packet, send_shared_queued, submit, ConnCommand, ConnHandle,
+    send_ack, send_emit_with_ack, send_packet, send_shared_queued, submit, ConnCommand, ConnHandle,
 };
 use super::connect::{ConnectContext, DataMap};
 use super::error::{AckError, EmitError};
@@ -504,9 +504,12 @@ impl AckSender {
     /// Sends the acknowledgement with `args`.
     pub fn send(self, args: impl IntoPayload) -> Result<(), EmitError> {
         let inner = &self.socket.inner;
-        let packet = self
-            .parser
-            .encode_ack(&inner.nsp, self.id, &args.into_payload());
+        let args = args.into_payload();
+        if self.parser == proto::Parser::Json && !args.has_binary() {
+            // Encoded by the connection (see `ConnCommand::Ack`).
+            return send_ack(&inner.engine, inner.nsp.clone(), self.id, args);
+        }
+        let packet = self.parser.encode_ack(&inner.nsp, self.id, &args);
         send_packet(&inner.engine, inner.nsp.clone(), packet, false)
     }
 }
