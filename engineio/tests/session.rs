@@ -902,3 +902,36 @@ fn a_get_sent_along_with_the_closing_post_gets_its_noop() {
     assert!(h.s.is_finished());
     assert_eq!(h.s.poll_timeout(), None);
 }
+
+/// `send_text_in_place` admits a text as `send_within` admits it, and lets the runtime write it
+/// itself only when nothing waits before it: on a WebSocket, with no message in the outbox and no
+/// frame among the outputs. The text counts as held until the WebSocket reports it written.
+#[test]
+fn a_text_goes_in_place_only_ahead_of_nothing() {
+    let t0 = Instant::now();
+    let mut s = Session::new_websocket(t0, "w".into(), budget_config(1000), 3);
+    // The open packet is an output still to be written: the text must wait behind it.
+    assert_eq!(s.send_text_in_place(300, 10, 1000), Ok(None));
+    while s.poll_output().is_some() {}
+    assert_eq!(s.send_text_in_place(300, 10, 1000), Ok(Some(3)));
+    let one = engineio::proto::budget::weight_of_group(300, &[]);
+    assert_eq!(s.buffered_bytes(), one);
+    // The bounds of `send_within`: in bytes (one more such text fits, a third does not) ...
+    assert_eq!(s.send_text_in_place(300, 10, 1000), Ok(Some(3)));
+    assert_eq!(s.send_text_in_place(300, 10, 1000), Err(SendError::Full));
+    assert_eq!(s.send_within(msg(300), 10, 1000), Err(SendError::Full));
+    // ... and in messages.
+    assert_eq!(s.send_text_in_place(1, 0, 1000), Err(SendError::Full));
+    // Written out: nothing held.
+    s.handle(t0, Input::WsWritten(3));
+    assert_eq!(s.buffered_bytes(), 0);
+    // A message sent the usual way is a frame among the outputs: the next text waits behind it.
+    s.send_within(msg(10), 10, 1000).unwrap();
+    assert_eq!(s.send_text_in_place(10, 10, 1000), Ok(None));
+    while s.poll_output().is_some() {}
+    assert_eq!(s.send_text_in_place(10, 10, 1000), Ok(Some(3)));
+    // Never on long-polling: its messages go into payloads.
+    let mut p = Session::new_polling(t0, "p".into(), budget_config(1000), 0);
+    while p.poll_output().is_some() {}
+    assert_eq!(p.send_text_in_place(10, 10, 1000), Ok(None));
+}

@@ -583,6 +583,37 @@ impl Session {
         Ok(())
     }
 
+    /// For a runtime that writes a text message's frame itself, straight into the output of the
+    /// session's WebSocket (a message written in place, never held as its own `Text`): admits a
+    /// text of `len` bytes as [`Session::send_within`] would (the same checks, the same bounds,
+    /// a refusal counted the same) and, if it may be written now, counts it as written to that
+    /// WebSocket and returns it: the caller then writes the frame (type `4` and the text) at once,
+    /// after what it wrote there before. `Ok(None)`: it may not go ahead of what is queued (the
+    /// session is not on one WebSocket, or messages or frames wait in it): send it with
+    /// [`Session::send_within`].
+    pub fn send_text_in_place(
+        &mut self,
+        len: usize,
+        packets: usize,
+        bytes: usize,
+    ) -> Result<Option<WsId>, SendError> {
+        let State::WebSocket { ws } = self.state else {
+            return Ok(None);
+        };
+        let frames_waiting = (self.outputs.iter())
+            .any(|o| matches!(o, Output::WsSend { .. } | Output::WsClose { .. }));
+        if !self.outbox.is_empty() || frames_waiting {
+            return Ok(None);
+        }
+        let weight = budget::weight_of_group(len, &[]);
+        if packets == 0 || !budget::admits(self.backlog.total(), weight, bytes) {
+            self.backlog.refused = true;
+            return Err(SendError::Full);
+        }
+        self.backlog.unwritten = self.backlog.unwritten.saturating_add(weight);
+        Ok(Some(ws))
+    }
+
     /// Queues a text message and the binary messages that belong to it (a Socket.IO packet and
     /// its attachments) within the bounds of [`Session::send_within`], all or none: a full buffer
     /// never splits them.

@@ -71,6 +71,16 @@ impl TextBuf {
         self.buf.is_empty()
     }
 
+    /// The text being written, as bytes (to copy it somewhere without splitting it off).
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.buf
+    }
+
+    /// Drops the text being written; its room stays for the next.
+    pub fn clear(&mut self) {
+        self.buf.clear();
+    }
+
     /// The text written since the last split (or start), as a [`Text`] sharing the chunk.
     pub fn split(&mut self) -> Text {
         Text::from_written(self.buf.split().freeze())

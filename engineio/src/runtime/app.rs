@@ -5,7 +5,7 @@
 use super::command::{Command, NoMessage};
 use super::mailbox;
 use super::socket::{Handshake, SocketHandle};
-use crate::proto::{Data, Event, SendError, Session};
+use crate::proto::{Data, Event, SendError, Session, TextBuf};
 use bytes::Bytes;
 use std::sync::Arc;
 use std::time::Instant;
@@ -48,6 +48,9 @@ pub struct AppContext<'a, M> {
     pub(crate) session: &'a mut Session,
     pub(crate) commands: &'a mut mailbox::Receiver<Command<M>>,
     pub(crate) release_memory: &'a mut bool,
+    /// The session's WebSockets, for messages written in place
+    /// ([`AppContext::send_text_buf`]).
+    pub(crate) websockets: &'a mut Vec<super::driver::Ws>,
 }
 
 impl<M> std::fmt::Debug for AppContext<'_, M> {
@@ -87,6 +90,25 @@ impl<M> AppContext<'_, M> {
     pub fn send(&mut self, data: Data) -> Result<(), SendError> {
         let (packets, bytes) = self.overdraft();
         self.session.send_within(data, packets, bytes)
+    }
+
+    /// Sends the text `buf` holds (written since its last split) as one text message, as
+    /// [`AppContext::send`] would, within the same bounds. When the session can take it at once
+    /// (on a WebSocket, nothing queued before it), its frame is written straight into the
+    /// socket's output and `buf` is cleared for the next text: no `Text` is made of it (no
+    /// allocation, no shared count). Otherwise it is split off `buf` and sent as usual.
+    pub fn send_text_buf(&mut self, buf: &mut TextBuf) -> Result<(), SendError> {
+        let (packets, bytes) = self.overdraft();
+        let in_place = self.session.send_text_in_place(buf.len(), packets, bytes)?;
+        // The session's WebSocket is always one of the task's (it is told of each one closed).
+        if let Some(ws) = in_place.and_then(|id| self.websockets.iter_mut().find(|w| w.id() == id))
+        {
+            ws.queue_message_text(buf.as_bytes());
+            buf.clear();
+            return Ok(());
+        }
+        self.session
+            .send_within(Data::Text(buf.split()), packets, bytes)
     }
 
     /// The bounds of the application's own sends: [`APP_OVERDRAFT`] times the session's.

@@ -259,6 +259,7 @@ impl<A: SessionApp> Driver<A> {
                     session: &mut self.session,
                     commands: &mut self.commands,
                     release_memory: &mut self.release_memory,
+                    websockets: &mut self.websockets,
                 },
             )),
             EventSink::Channel(_) => None,
@@ -520,6 +521,16 @@ impl Ws {
             out: first,
             ..Self::new(id, stream)
         }
+    }
+
+    /// Queues a text message's frame: type `4` and `text`.
+    pub(crate) fn queue_message_text(&mut self, text: &[u8]) {
+        write_frame(&mut self.out, Opcode::Text, Some(b'4'), text);
+    }
+
+    /// The WebSocket's id.
+    pub(crate) fn id(&self) -> WsId {
+        self.id
     }
 
     fn queue(&mut self, frame: &WsFrame) {

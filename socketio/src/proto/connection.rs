@@ -821,13 +821,28 @@ impl<W> Connection<W> {
         Ok(None)
     }
 
+    /// For a runtime that writes a packet's text in place (see
+    /// [`AppContext::send_text_buf`](engineio::runtime::AppContext::send_text_buf)) rather than
+    /// encode it as an [`Encoded`] first: whether a text packet (socket.io-parser's form) for
+    /// `nsp` would come straight back from [`Connection::send_now`], to be transmitted at once
+    /// (`Ok(true)`), or be queued behind other outputs (`Ok(false)`: send it with `send_now`).
+    /// Refused as `send_now` refuses it.
+    pub fn may_transmit_text_now(&self, nsp: &str) -> Result<bool, ApiMisuse> {
+        self.check_send_form(nsp, false)?;
+        Ok(self.outputs.is_empty())
+    }
+
     /// Whether `packet` may go to `nsp` now: the connection open, the packet in its parser's
     /// form, the namespace joined.
     fn check_send(&self, nsp: &str, packet: &Encoded) -> Result<(), ApiMisuse> {
+        self.check_send_form(nsp, matches!(packet.wire(), Wire::Binary(_)))
+    }
+
+    /// [`Connection::check_send`] of a packet encoded as one binary message (`binary`) or not.
+    fn check_send_form(&self, nsp: &str, binary: bool) -> Result<(), ApiMisuse> {
         if self.is_closed() {
             return Err(ApiMisuse::ConnectionClosed);
         }
-        let binary = matches!(packet.wire(), Wire::Binary(_));
         if binary != (self.config.parser == Parser::MsgPack) {
             return Err(ApiMisuse::WrongParser);
         }

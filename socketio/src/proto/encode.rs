@@ -287,9 +287,18 @@ pub(crate) fn encode_ack_in(
     args: &Payload,
     buf: &mut TextBuf,
 ) -> Encoded {
+    match write_ack_in(nsp, id, args, buf) {
+        true => Encoded::text_only(buf.split()),
+        false => encode_ack(nsp, id, args),
+    }
+}
+
+/// Writes [`encode_ack`]'s text into `buf`, not split off (see [`TextBuf::as_bytes`]), if `buf`
+/// takes it (an ACK without attachments, short enough); `false` (nothing written) otherwise.
+pub(crate) fn write_ack_in(nsp: &Namespace, id: u64, args: &Payload, buf: &mut TextBuf) -> bool {
     let ty = ack_type(args);
     if ty != PacketType::Ack || !buf.start(ack_len(nsp, id, args)) {
-        return encode_ack(nsp, id, args);
+        return false;
     }
     write_header(buf, ty, 0, nsp, Some(id));
     write_ack_body(buf, args);
@@ -298,7 +307,7 @@ pub(crate) fn encode_ack_in(
         ack_len(nsp, id, args),
         "encoded length mis-counted"
     );
-    Encoded::text_only(buf.split())
+    true
 }
 
 /// The length of [`encode_ack`]'s text: what a send budget weighs an acknowledgement by before it

@@ -109,7 +109,7 @@ pub use binary::PartialPacket;
 pub use connection::{Config, Connection, Event, Input, Output};
 pub use data::Data;
 pub use decode::{decode_text, Decoded, Limits};
-pub(crate) use encode::{ack_len, encode_ack_in};
+pub(crate) use encode::{ack_len, encode_ack_in, write_ack_in};
 pub use encode::{
     encode, encode_ack, encode_emit, encode_emit_with_offset, encode_event, Encoded, Wire,
 };

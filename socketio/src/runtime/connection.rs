@@ -106,6 +106,17 @@ impl ConnectionApp {
                 }
             }
             ConnCommand::Ack { nsp, id, args } => {
+                // Nothing queued before it in the core: written in place, into the socket's
+                // output if the session takes it there (no `Text` made), else split off the
+                // buffer and sent as usual.
+                let first = matches!(self.conn.may_transmit_text_now(nsp.as_str()), Ok(true));
+                if first && proto::write_ack_in(&nsp, id, &args, &mut self.texts) {
+                    if let Some(probe) = &self.probe {
+                        probe.on_transmit_text(self.texts.len());
+                    }
+                    let _ = cx.send_text_buf(&mut self.texts);
+                    return;
+                }
                 let packet = proto::encode_ack_in(&nsp, id, &args, &mut self.texts);
                 if let Ok(Some(packet)) = self.conn.send_now(nsp.as_str(), packet) {
                     self.transmit(cx, packet);

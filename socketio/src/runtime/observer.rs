@@ -78,6 +78,12 @@ impl ConnectionProbe {
         self.observer.packets_out(messages, packet.byte_len());
     }
 
+    /// Reports a packet of one text message of `len` bytes sent (written in place, never an
+    /// [`Encoded`]).
+    pub(crate) fn on_transmit_text(&self, len: usize) {
+        self.observer.packets_out(1, len);
+    }
+
     /// Reports a socket whose identity just changed.
     pub(crate) fn identity_changed(&self, socket: &Socket) {
         self.observer.identity_changed(socket);
