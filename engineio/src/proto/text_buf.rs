@@ -24,8 +24,10 @@ pub struct TextBuf {
 }
 
 impl TextBuf {
-    /// The size of a chunk.
-    pub const CHUNK: usize = 1024;
+    /// The size of a chunk: room for a few short texts split off one after another, and what a
+    /// connection that wrote texts keeps between its bursts (kept small: every idle
+    /// connection that ever acknowledged an event holds one).
+    pub const CHUNK: usize = 512;
 
     /// The longest text taken.
     pub const MAX_TEXT: usize = 256;
