@@ -5,7 +5,7 @@
 use super::command::{Command, NoMessage};
 use super::mailbox;
 use super::socket::{Handshake, SocketHandle};
-use crate::proto::{Data, Event, SendError, Session, TextBuf};
+use crate::proto::{Data, Event, SendError, Session, TextBuf, WsId};
 use bytes::Bytes;
 use std::sync::Arc;
 use std::time::Instant;
@@ -50,7 +50,15 @@ pub struct AppContext<'a, M> {
     pub(crate) release_memory: &'a mut bool,
     /// The session's WebSockets, for messages written in place
     /// ([`AppContext::send_text_buf`]).
-    pub(crate) websockets: &'a mut Vec<super::driver::Ws>,
+    pub(crate) websockets: &'a mut dyn WsOutput,
+}
+
+/// Where a message written in place goes: the outputs of the session's WebSockets (the driver's,
+/// which implements this, so that this module need not know the driver's types).
+pub(crate) trait WsOutput {
+    /// Queues a text message's frame (type `4` and `text`) on the WebSocket `ws`; `false` if the
+    /// task has no such WebSocket.
+    fn queue_message_text(&mut self, ws: WsId, text: &[u8]) -> bool;
 }
 
 impl<M> std::fmt::Debug for AppContext<'_, M> {
@@ -101,11 +109,11 @@ impl<M> AppContext<'_, M> {
         let (packets, bytes) = self.overdraft();
         let in_place = self.session.send_text_in_place(buf.len(), packets, bytes)?;
         // The session's WebSocket is always one of the task's (it is told of each one closed).
-        if let Some(ws) = in_place.and_then(|id| self.websockets.iter_mut().find(|w| w.id() == id))
-        {
-            ws.queue_message_text(buf.as_bytes());
-            buf.clear();
-            return Ok(());
+        if let Some(ws) = in_place {
+            if self.websockets.queue_message_text(ws, buf.as_bytes()) {
+                buf.clear();
+                return Ok(());
+            }
         }
         self.session
             .send_within(Data::Text(buf.split()), packets, bytes)

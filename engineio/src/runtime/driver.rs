@@ -1,7 +1,7 @@
 //! One task per session: feeds the [`Session`] core with requests, frames, commands and time, and
 //! carries out what it outputs. No protocol rule lives here.
 
-use super::app::{self, AppContext, SessionApp};
+use super::app::{self, AppContext, SessionApp, WsOutput};
 use super::closings::{Closing, Closings};
 use super::command::Command;
 use super::inputs::{DriverInput, SessionCell, WsStream};
@@ -462,6 +462,18 @@ fn close_later(mut ws: Ws, await_answer: bool, closing: Closing) {
     });
 }
 
+impl WsOutput for Vec<Ws> {
+    fn queue_message_text(&mut self, ws: WsId, text: &[u8]) -> bool {
+        match self.iter_mut().find(|w| w.id == ws) {
+            Some(w) => {
+                write_frame(&mut w.out, Opcode::Text, Some(b'4'), text);
+                true
+            }
+            None => false,
+        }
+    }
+}
+
 /// The next event on any of the session's WebSockets (at most two: the active one and a probe):
 /// a finished or failed write, or a frame. A WebSocket is read only once everything written to it
 /// went out, so a client that does not read is not read either (a ping read meanwhile would
@@ -521,16 +533,6 @@ impl Ws {
             out: first,
             ..Self::new(id, stream)
         }
-    }
-
-    /// Queues a text message's frame: type `4` and `text`.
-    pub(crate) fn queue_message_text(&mut self, text: &[u8]) {
-        write_frame(&mut self.out, Opcode::Text, Some(b'4'), text);
-    }
-
-    /// The WebSocket's id.
-    pub(crate) fn id(&self) -> WsId {
-        self.id
     }
 
     fn queue(&mut self, frame: &WsFrame) {

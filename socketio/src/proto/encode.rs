@@ -281,12 +281,7 @@ pub fn encode_ack(nsp: &Namespace, id: u64, args: &Payload) -> Encoded {
 /// [`encode_ack`], written into `buf` when it takes the text (an ACK without attachments, short
 /// enough: see [`TextBuf::start`]): a connection that answers many events keeps writing its
 /// acknowledgements into the same memory, without an allocation each.
-pub(crate) fn encode_ack_in(
-    nsp: &Namespace,
-    id: u64,
-    args: &Payload,
-    buf: &mut TextBuf,
-) -> Encoded {
+pub fn encode_ack_in(nsp: &Namespace, id: u64, args: &Payload, buf: &mut TextBuf) -> Encoded {
     match write_ack_in(nsp, id, args, buf) {
         true => Encoded::text_only(buf.split()),
         false => encode_ack(nsp, id, args),
@@ -295,27 +290,33 @@ pub(crate) fn encode_ack_in(
 
 /// Writes [`encode_ack`]'s text into `buf`, not split off (see [`TextBuf::as_bytes`]), if `buf`
 /// takes it (an ACK without attachments, short enough); `false` (nothing written) otherwise.
-pub(crate) fn write_ack_in(nsp: &Namespace, id: u64, args: &Payload, buf: &mut TextBuf) -> bool {
+pub fn write_ack_in(nsp: &Namespace, id: u64, args: &Payload, buf: &mut TextBuf) -> bool {
     let ty = ack_type(args);
-    if ty != PacketType::Ack || !buf.start(ack_len(nsp, id, args)) {
+    let bound = ack_len_bound(nsp, args);
+    if ty != PacketType::Ack || !buf.start(bound) {
         return false;
     }
     write_header(buf, ty, 0, nsp, Some(id));
     write_ack_body(buf, args);
     debug_assert_eq!(
-        buf.len(),
-        ack_len(nsp, id, args),
+        buf.len() + MAX_DIGITS - digits(id),
+        bound,
         "encoded length mis-counted"
     );
     true
 }
 
-/// The length of [`encode_ack`]'s text: what a send budget weighs an acknowledgement by before it
-/// is encoded (with [`encode_ack_in`], by its connection).
-pub(crate) fn ack_len(nsp: &Namespace, id: u64, args: &Payload) -> usize {
+/// A bound on the length of [`encode_ack`]'s text: its length with the id counted as 20 digits (a
+/// `u64`'s most), so at most 19 bytes over. What a send budget weighs an acknowledgement by before
+/// its connection encodes it, and the room the encoding takes (counting the id's own digits cost
+/// more than the rest of the count).
+pub fn ack_len_bound(nsp: &Namespace, args: &Payload) -> usize {
     let ty = ack_type(args);
-    header_len(ty, args.attachments().len(), nsp, Some(id)) + ack_body_len(args)
+    header_len(ty, args.attachments().len(), nsp, None) + MAX_DIGITS + ack_body_len(args)
 }
+
+/// The most decimal digits of a `u64`.
+const MAX_DIGITS: usize = 20;
 
 fn ack_type(args: &Payload) -> PacketType {
     match args.has_binary() {

@@ -109,9 +109,9 @@ pub use binary::PartialPacket;
 pub use connection::{Config, Connection, Event, Input, Output};
 pub use data::Data;
 pub use decode::{decode_text, Decoded, Limits};
-pub(crate) use encode::{ack_len, encode_ack_in, write_ack_in};
 pub use encode::{
-    encode, encode_ack, encode_emit, encode_emit_with_offset, encode_event, Encoded, Wire,
+    ack_len_bound, encode, encode_ack, encode_ack_in, encode_emit, encode_emit_with_offset,
+    encode_event, write_ack_in, Encoded, Wire,
 };
 pub use error::{ApiMisuse, DecodeError, JsonError, MsgPackError, PeerMisbehaved};
 pub use json::MAX_DEPTH_CAP;
