@@ -160,13 +160,25 @@ impl<M> AppContext<'_, M> {
 
     /// Queues a text message and the binary messages that belong to it (a Socket.IO packet and
     /// its attachments) at once, all or none, within the bounds of [`AppContext::send`]: a full
-    /// buffer never splits them.
+    /// buffer never splits them. A text alone that the session can take at once (as
+    /// [`AppContext::send_text_buf`]) is written straight into the WebSocket's output, without
+    /// the round trip of a frame through the session's outputs.
     pub fn send_with_attachments(
         &mut self,
         text: crate::proto::Text,
         attachments: Vec<Bytes>,
     ) -> Result<(), SendError> {
         let (packets, bytes) = self.overdraft();
+        if attachments.is_empty() {
+            if let Some(ws) = self
+                .session
+                .send_text_in_place(text.len(), packets, bytes)?
+            {
+                if self.websockets.queue_message_text(ws, text.as_bytes()) {
+                    return Ok(());
+                }
+            }
+        }
         self.session
             .send_group_within(text, attachments, packets, bytes)
     }
