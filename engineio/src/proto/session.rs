@@ -586,9 +586,10 @@ impl Session {
     /// For a runtime that writes a text message's frame itself, straight into the output of the
     /// session's WebSocket (a message written in place, never held as its own `Text`): admits a
     /// text of `len` bytes as [`Session::send_within`] would (the same checks, the same bounds,
-    /// a refusal counted the same) and, if it may be written now, counts it as written to that
-    /// WebSocket and returns it: the caller then writes the frame (type `4` and the text) at once,
-    /// after what it wrote there before. `Ok(None)`: it may not go ahead of what is queued (the
+    /// a refusal counted the same) and, if it may be written now, counts it among what that
+    /// WebSocket holds unwritten (until [`Input::WsWritten`]) and returns the WebSocket: the
+    /// caller then writes the frame (type `4` and the text) at once, after what it wrote there
+    /// before. `Ok(None)`: it may not go ahead of what is queued (the
     /// session is not on one WebSocket, or messages or frames wait in it): send it with
     /// [`Session::send_within`].
     pub fn send_text_in_place(
