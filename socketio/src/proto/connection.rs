@@ -932,15 +932,17 @@ impl<W> Connection<W> {
     // ----- internals -----
 
     fn on_packet(&mut self, now: Instant, packet: Packet) {
-        // The common packet first: an event on a connected namespace (other than a token
-        // refresh's `authenticate`) goes out as it came, its fields moved once, where the match
-        // below moved the whole packet into a pair with the namespace's state first.
+        // The common packet first, and the only place an event on a connected namespace is
+        // handed on: it goes out as it came, its fields moved once (the match below would move
+        // the whole packet into a pair with the namespace's state first). A token refresh's
+        // `authenticate` is left to the match.
         if let Packet::Event { nsp, name, .. } = &packet {
             let connected = matches!(
                 self.namespaces.get(nsp.as_str()),
                 Some(NamespaceState::Connected(_))
             );
-            if connected && name != "authenticate" {
+            let refresh = || name == "authenticate" && self.refresh_policy(nsp.as_str()).is_some();
+            if connected && !refresh() {
                 if let Packet::Event {
                     nsp,
                     id,
@@ -967,8 +969,6 @@ impl<W> Connection<W> {
             }
             packet => packet,
         };
-        let refresh = matches!(&packet, Packet::Event { name, .. } if name == "authenticate")
-            && self.refresh_policy(packet.nsp().as_str()).is_some();
         let state = self.namespaces.get_mut(packet.nsp().as_str());
         match (packet, state) {
             (Packet::Connect { nsp, data }, None) => self.on_connect(now, nsp, data),
@@ -987,12 +987,8 @@ impl<W> Connection<W> {
             (Packet::Disconnect { nsp }, Some(NamespaceState::AwaitingToken(_))) => {
                 self.namespaces.remove(nsp.as_str());
             }
-            (
-                Packet::Event {
-                    nsp, name, args, ..
-                },
-                Some(NamespaceState::Connected(_)),
-            ) if refresh && name == "authenticate" => {
+            // On a connected namespace only a token refresh comes here (see above).
+            (Packet::Event { nsp, args, .. }, Some(NamespaceState::Connected(_))) => {
                 self.on_authenticate(now, nsp, &args);
             }
             (Packet::Connect { nsp, .. }, Some(_)) => {
@@ -1004,22 +1000,6 @@ impl<W> Connection<W> {
                 self.violation(PeerMisbehaved::ConnectErrorFromClient {
                     nsp: nsp.to_string(),
                 });
-            }
-            (
-                Packet::Event {
-                    nsp,
-                    id,
-                    name,
-                    args,
-                },
-                Some(NamespaceState::Connected(_)),
-            ) => {
-                self.outputs.push_back(Output::Event(Event {
-                    nsp,
-                    name,
-                    args,
-                    ack_id: id,
-                }));
             }
             (Packet::Ack { nsp, id, args }, Some(NamespaceState::Connected(c))) => {
                 if let Some(waiter) = c.acks.resolve(id) {
