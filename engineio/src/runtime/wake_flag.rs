@@ -22,6 +22,12 @@ use std::task::{Context, Poll, Wake, Waker};
 pub(crate) struct WakeFlag {
     shared: Arc<Flag>,
     waker: Waker,
+    /// The future answered `Ready` to its last poll, so it may be ready again: polled at the next
+    /// chance, as if the shared flag were raised. Kept apart from the shared flag, which only the
+    /// owning task reads (a plain load and store here, where raising and lowering the shared flag
+    /// again were a locked swap per frame read). Atomic only so that the flag may be shared
+    /// with the futures of the task that owns it.
+    again: AtomicBool,
 }
 
 struct Flag {
@@ -50,7 +56,11 @@ impl WakeFlag {
             task: AtomicWaker::new(),
         });
         let waker = Waker::from(Arc::clone(&shared));
-        Self { shared, waker }
+        Self {
+            shared,
+            waker,
+            again: AtomicBool::new(false),
+        }
     }
 
     /// Notes that the future has something to do that no waker will report (a new socket,
@@ -60,18 +70,27 @@ impl WakeFlag {
     }
 
     /// Runs one `poll` with the flag's waker if the flag is raised, else answers `Pending`
-    /// without it. The flag is lowered first and raised again on `Ready` (the future may be ready
-    /// again: a socket may hold more frames, an expired timer stays expired until moved).
+    /// without it. The flag is lowered first and counts as raised again after `Ready` (the future
+    /// may be ready again: a socket may hold more frames, an expired timer stays expired until
+    /// moved).
     pub(crate) fn poll_if_raised<T>(
         &self,
         poll: impl FnOnce(&mut Context<'_>) -> Poll<T>,
     ) -> Poll<T> {
-        if !self.shared.woken.swap(false, Ordering::AcqRel) {
+        if self.again.load(Ordering::Relaxed) {
+            // Ready last time: polled again without touching the shared flag, which a wake may
+            // have raised meanwhile and which stays raised for the poll after this one.
+            self.again.store(false, Ordering::Relaxed);
+        } else if !self.shared.woken.load(Ordering::Acquire)
+            || !self.shared.woken.swap(false, Ordering::AcqRel)
+        {
+            // Lowered: a load answers (a swap is a locked instruction, and a task woken by
+            // anything else, as every receiver of a broadcast is, finds the flag lowered).
             return Poll::Pending;
         }
         let output = poll(&mut self.context());
         if output.is_ready() {
-            self.raise();
+            self.again.store(true, Ordering::Relaxed);
         }
         output
     }
@@ -135,5 +154,26 @@ mod tests {
         );
         wake.raise();
         assert_eq!(count.0.load(Ordering::SeqCst), 1, "raise does not wake");
+    }
+
+    #[test]
+    fn a_wake_while_ready_again_is_kept_for_the_poll_after() {
+        let wake = WakeFlag::new();
+        let mut polls = 0;
+        assert!(wake.poll_if_raised(|_| Poll::Ready(())).is_ready());
+        // Woken between the `Ready` and the next poll, which answers `Pending`: the wake still
+        // counts, so the poll after that runs too.
+        wake.context().waker().wake_by_ref();
+        let mut pending = |_: &mut Context<'_>| {
+            polls += 1;
+            Poll::<()>::Pending
+        };
+        assert!(wake.poll_if_raised(&mut pending).is_pending());
+        assert!(wake.poll_if_raised(&mut pending).is_pending());
+        assert!(wake.poll_if_raised(&mut pending).is_pending());
+        assert_eq!(
+            polls, 2,
+            "polled after the Ready and for the wake, then not"
+        );
     }
 }
