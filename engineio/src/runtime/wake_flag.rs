@@ -23,10 +23,10 @@ pub(crate) struct WakeFlag {
     shared: Arc<Flag>,
     waker: Waker,
     /// The future answered `Ready` to its last poll, so it may be ready again: polled at the next
-    /// chance, as if the shared flag were raised. Kept apart from the shared flag, which only the
-    /// owning task reads (a plain load and store here, where raising and lowering the shared flag
-    /// again were a locked swap per frame read). Atomic only so that the flag may be shared
-    /// with the futures of the task that owns it.
+    /// chance, as if the shared flag were raised. Only the owning task reads and writes it, with
+    /// a plain load and store (raising the shared flag and swapping it back down cost a locked
+    /// swap per frame read); atomic only because the task's futures hold the flag by reference
+    /// across their waits, which needs it `Sync`.
     again: AtomicBool,
 }
 
