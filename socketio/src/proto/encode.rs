@@ -351,7 +351,7 @@ fn plain(ty: PacketType, nsp: &Namespace, data: Option<&RawJson>) -> Encoded {
 }
 
 /// Where a packet's text is written: a `String` of its own, or a connection's [`TextBuf`].
-trait Sink {
+pub(crate) trait Sink {
     fn push(&mut self, c: char);
     fn push_str(&mut self, s: &str);
 }
@@ -378,7 +378,7 @@ impl Sink for TextBuf {
 
 /// The packet's header, in a string with room for exactly `body` more bytes (so the text is
 /// allocated once, and handed to [`Bytes`] without another allocation).
-fn header(
+pub(crate) fn header(
     ty: PacketType,
     attachments: usize,
     nsp: &Namespace,
@@ -447,7 +447,7 @@ const DIGIT_PAIRS: [u8; 200] = {
 /// Writes `n` in decimal without an intermediate `String`, two digits a step (an
 /// acknowledgement's header carries its id; a division per digit cost more than the rest of the
 /// header).
-fn push_u64(out: &mut impl Sink, n: u64) {
+pub(crate) fn push_u64(out: &mut impl Sink, n: u64) {
     let mut buf = [0u8; 20];
     let mut i = buf.len();
     let mut n = n;

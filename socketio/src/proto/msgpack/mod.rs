@@ -32,9 +32,13 @@ mod js_number;
 mod read;
 mod write;
 
+use std::borrow::Cow;
+use std::ops::Range;
+
 use bytes::Bytes;
 
 use super::decode::{decode_text, Decoded, Limits};
+use super::encode::header;
 use super::error::{DecodeError, MsgPackError};
 use super::json::Kind;
 use super::packet::{Namespace, Packet, PacketType};
@@ -87,7 +91,8 @@ pub(crate) fn encode_event(
     args: &Payload,
     offset: Option<&str>,
 ) -> Bytes {
-    let mut out = Vec::new();
+    let mut out =
+        Vec::with_capacity(size_hint(nsp, args) + name.len() + offset.map_or(0, str::len));
     write::map_header(&mut out, if id.is_some() { 4 } else { 3 });
     packet_type(&mut out, PacketType::Event);
     write::str(&mut out, "data");
@@ -107,7 +112,7 @@ pub(crate) fn encode_event(
 
 /// Encodes an ACK without building a [`Packet`], as [`encode_msgpack`] would.
 pub(crate) fn encode_ack(nsp: &Namespace, id: u64, args: &Payload) -> Bytes {
-    let mut out = Vec::new();
+    let mut out = Vec::with_capacity(size_hint(nsp, args));
     write::map_header(&mut out, 4);
     ack_id(&mut out, id);
     packet_type(&mut out, PacketType::Ack);
@@ -116,6 +121,16 @@ pub(crate) fn encode_ack(nsp: &Namespace, id: u64, args: &Payload) -> Bytes {
     arguments(&mut out, args);
     namespace(&mut out, nsp);
     Bytes::from(out)
+}
+
+/// Room for a packet map with these arguments, to start its buffer with: the keys, the type, an
+/// id and headers (48 bytes), the namespace, and the arguments' JSON text and binary values (in
+/// MessagePack no longer than their JSON but for numbers written as float 64, which grow the
+/// buffer as usual).
+fn size_hint(nsp: &Namespace, args: &Payload) -> usize {
+    let json: usize = args.args().iter().map(|a| a.as_str().len()).sum();
+    let binary: usize = args.attachments().iter().map(Bytes::len).sum();
+    48 + nsp.as_str().len() + json + binary
 }
 
 /// `type`: the number of the plain type (the BINARY_* types do not exist on this wire).
@@ -140,9 +155,10 @@ fn arguments(out: &mut Vec<u8>, args: &Payload) {
     }
 }
 
-/// One value of the packet map, read as JSON.
+/// One value of the packet map, read as JSON: its span in the decode's text, its kind, and the
+/// binary values cut out of it.
 struct Field {
-    text: String,
+    span: Range<usize>,
     kind: Kind,
     attachments: Vec<Bytes>,
 }
@@ -155,22 +171,25 @@ struct Field {
 pub fn decode_msgpack(bytes: &[u8], limits: &Limits) -> Result<Packet, DecodeError> {
     let mut r = Reader::new(bytes);
     let entries = r.packet_map()?;
+    // Every field's JSON goes into one text, one after another (one allocation, sized for the
+    // usual packet, where a string of its own for each field grew each from nothing).
+    let mut json = String::with_capacity(bytes.len() + 16);
     let (mut ty, mut nsp, mut id, mut data) = (None, None, None, None);
     for _ in 0..entries {
         let key = r.key()?;
         let mut to_json = ToJson::new(limits);
-        let mut text = String::new();
+        let start = json.len();
         // Every value is read (and bounded) even when its key is ignored; a repeated key keeps
         // its last value, as in JavaScript.
-        let field = match to_json.value(&mut r, &mut text, 0)? {
+        let field = match to_json.value(&mut r, &mut json, 0)? {
             Read::Undefined => None,
             Read::Json(kind) => Some(Field {
-                text,
+                span: start..json.len(),
                 kind,
                 attachments: to_json.attachments,
             }),
         };
-        match key.as_str() {
+        match &*key {
             "type" => ty = field,
             "nsp" => nsp = field,
             "id" => id = field,
@@ -179,26 +198,31 @@ pub fn decode_msgpack(bytes: &[u8], limits: &Limits) -> Result<Packet, DecodeErr
         }
     }
     r.finish()?;
+    let text = |f: &Field| json.get(f.span.clone()).unwrap_or_default();
 
     let ty = ty
         .filter(|f| f.kind == Kind::Number)
-        .and_then(|f| f.text.parse::<u8>().ok())
+        .and_then(|f| text(&f).parse::<u8>().ok())
         .filter(|&n| n <= 4)
         .and_then(|n| PacketType::from_digit(b'0' + n))
         .ok_or(MsgPackError::BadPacketType)?;
     let nsp = nsp
         .filter(|f| f.kind == Kind::String)
-        .and_then(|f| serde_json::from_str::<String>(&f.text).ok())
+        .and_then(|f| string_value(text(&f)))
         .and_then(|name| Namespace::new(&name).ok())
         .ok_or(MsgPackError::BadNamespace)?;
-    let id = id.map(ack_id_of).transpose()?;
+    let id = id.map(|f| ack_id_of(text(&f), f.kind)).transpose()?;
     let (data, attachments) = match data {
         // A CONNECT payload is JSON above this layer (the auth object): its binary values
         // become what `JSON.stringify` makes of a Node Buffer, as Node's handshake.auth would.
-        Some(f) if ty == PacketType::Connect && !f.attachments.is_empty() => {
-            (Some(buffers_as_json(f.text, &f.attachments)), Vec::new())
-        }
-        Some(f) => (Some(f.text), f.attachments),
+        Some(f) if ty == PacketType::Connect && !f.attachments.is_empty() => (
+            Some(Cow::Owned(buffers_as_json(
+                text(&f).to_owned(),
+                &f.attachments,
+            ))),
+            Vec::new(),
+        ),
+        Some(f) => (Some(Cow::Borrowed(text(&f))), f.attachments),
         None => (None, Vec::new()),
     };
 
@@ -215,6 +239,15 @@ pub fn decode_msgpack(bytes: &[u8], limits: &Limits) -> Result<Packet, DecodeErr
         Decoded::Partial(partial) => Err(DecodeError::UnexpectedText {
             missing: partial.missing(),
         }),
+    }
+}
+
+/// The string a JSON string's text stands for: its inside when it has no escape (the usual
+/// namespace), else as `serde_json` reads it.
+fn string_value(json: &str) -> Option<Cow<'_, str>> {
+    match json.strip_prefix('"').and_then(|s| s.strip_suffix('"')) {
+        Some(inside) if !inside.contains(['\\', '"']) => Some(Cow::Borrowed(inside)),
+        _ => serde_json::from_str::<String>(json).ok().map(Cow::Owned),
     }
 }
 
@@ -241,16 +274,14 @@ fn buffers_as_json(text: String, attachments: &[Bytes]) -> String {
 }
 
 /// The ack id: an integer (`Number.isInteger`) that fits a `u64`.
-fn ack_id_of(field: Field) -> Result<u64, DecodeError> {
-    if field.kind != Kind::Number {
+fn ack_id_of(text: &str, kind: Kind) -> Result<u64, DecodeError> {
+    if kind != Kind::Number {
         return Err(MsgPackError::BadAckId.into());
     }
-    match field.text.parse::<u64>() {
+    match text.parse::<u64>() {
         Ok(id) => Ok(id),
         // a fraction, or a float written with a negative exponent: not an integer
-        Err(_) if field.text.contains('.') || field.text.contains("e-") => {
-            Err(MsgPackError::BadAckId.into())
-        }
+        Err(_) if text.contains('.') || text.contains("e-") => Err(MsgPackError::BadAckId.into()),
         // negative, or past 2^64
         Err(_) => Err(DecodeError::AckIdOverflow),
     }
@@ -275,19 +306,8 @@ fn text_packet(
         (PacketType::Ack, _) => PacketType::BinaryAck,
         (ty, _) => return Err(MsgPackError::BinaryNotAllowed(ty).into()),
     };
-    let mut text = String::with_capacity(32 + data.map_or(0, str::len));
-    text.push(ty.digit());
-    if attachments > 0 {
-        text.push_str(&attachments.to_string());
-        text.push('-');
-    }
-    if !nsp.is_main() {
-        text.push_str(nsp.as_str());
-        text.push(',');
-    }
-    if let Some(id) = id {
-        text.push_str(&id.to_string());
-    }
+    // The text encoder's header: `<type>[<n>-][<nsp>,][<id>]`, with room for the payload.
+    let mut text = header(ty, attachments, nsp, id, data.map_or(0, str::len));
     if let Some(data) = data {
         text.push_str(data);
     }

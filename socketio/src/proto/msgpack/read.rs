@@ -7,9 +7,12 @@
 //! (an array or map needs at least one byte per element), nesting is limited by
 //! [`Limits::max_depth`], and the attachment limits apply while reading.
 
+use std::borrow::Cow;
+
 use bytes::Bytes;
 
 use super::super::decode::Limits;
+use super::super::encode::push_u64;
 use super::super::error::{DecodeError, MsgPackError};
 use super::super::json::{write_string, Kind, MAX_DEPTH_CAP};
 use super::js_number::write_js_number;
@@ -137,9 +140,15 @@ impl<'a> Reader<'a> {
         })
     }
 
-    /// A string's bytes as text; invalid UTF-8 becomes U+FFFD, as Node's `buffer.toString()`.
-    fn string(&mut self, len: usize, start: usize) -> Result<String, MsgPackError> {
-        Ok(String::from_utf8_lossy(self.take(len, start)?).into_owned())
+    /// A string's bytes as text, borrowed when they are UTF-8; invalid UTF-8 becomes U+FFFD, as
+    /// Node's `buffer.toString()`. (The strict check first: the lossy one walks valid text in
+    /// chunks, several times slower.)
+    fn string(&mut self, len: usize, start: usize) -> Result<Cow<'a, str>, MsgPackError> {
+        let bytes = self.take(len, start)?;
+        Ok(match std::str::from_utf8(bytes) {
+            Ok(text) => Cow::Borrowed(text),
+            Err(_) => String::from_utf8_lossy(bytes),
+        })
     }
 
     /// The length of the map that every packet is; anything else is refused.
@@ -152,7 +161,7 @@ impl<'a> Reader<'a> {
     }
 
     /// A map key, which must be a string.
-    pub(super) fn key(&mut self) -> Result<String, MsgPackError> {
+    pub(super) fn key(&mut self) -> Result<Cow<'a, str>, MsgPackError> {
         let start = self.pos;
         match self.head()? {
             Head::Str(len) => self.string(len, start),
@@ -223,11 +232,14 @@ impl<'l> ToJson<'l> {
                 Kind::Bool
             }
             Head::Uint(n) => {
-                out.push_str(&n.to_string());
+                push_u64(out, n);
                 Kind::Number
             }
             Head::Int(n) => {
-                out.push_str(&n.to_string());
+                if n < 0 {
+                    out.push('-');
+                }
+                push_u64(out, n.unsigned_abs());
                 Kind::Number
             }
             Head::Float(f) => {
@@ -312,7 +324,7 @@ impl<'l> ToJson<'l> {
             });
         }
         out.push_str("{\"_placeholder\":true,\"num\":");
-        out.push_str(&self.attachments.len().to_string());
+        push_u64(out, self.attachments.len() as u64);
         out.push('}');
         self.attachments.push(Bytes::copy_from_slice(bytes));
         Ok(())

@@ -601,3 +601,29 @@ fn invalid_utf8_becomes_replacement_characters_as_in_node() {
     let bytes = packet_with("02", "92 a1 65 a2 ff41");
     assert_eq!(decode(&bytes), Ok(event("/", None, "e", "[\"\u{fffd}A\"]")));
 }
+
+#[test]
+fn escaped_namespaces_extreme_integers_and_invalid_keys_decode() {
+    // A namespace whose JSON form has escapes takes the full string reader, not the plain one.
+    round_trip(&event("/q\"\\x", Some(7), "e", r#"["a"]"#));
+    // Integers written without an intermediate string, at both ends of both ranges.
+    let bytes = packet_with(
+        "02",
+        "95 a1 65 d3 8000000000000000 cf ffffffffffffffff d0 80 00",
+    );
+    assert_eq!(
+        decode(&bytes),
+        Ok(event(
+            "/",
+            None,
+            "e",
+            "[-9223372036854775808,18446744073709551615,-128,0]"
+        ))
+    );
+    // A map key of invalid UTF-8 inside an argument: U+FFFD, as Node's `buffer.toString()`.
+    let bytes = packet_with("02", "92 a1 65 81 a2 ff41 01");
+    assert_eq!(
+        decode(&bytes),
+        Ok(event("/", None, "e", "[{\"\u{fffd}A\":1}]"))
+    );
+}

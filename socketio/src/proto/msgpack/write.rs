@@ -160,6 +160,13 @@ struct Open {
 /// guarantees); anything else still never panics. No recursion: a first pass lists the tokens and
 /// counts each container's elements, a second writes them, so depth costs no stack.
 pub(super) fn json(out: &mut Vec<u8>, json: &str, attachments: &[Bytes]) {
+    // The usual argument, a string without escapes: valid JSON holding no quote or backslash
+    // between its outer quotes is that one string, written without the token list.
+    if let Some(inside) = json.strip_prefix('"').and_then(|s| s.strip_suffix('"')) {
+        if !inside.contains(['"', '\\']) {
+            return str(out, inside);
+        }
+    }
     let tokens = tokenize(json, attachments.len());
     for token in tokens {
         match token {
