@@ -6,7 +6,9 @@
 #   e.g. bench/profile.sh ours echo8 --clients 10 --window-ms 3000
 #
 # Writes $CARGO_TARGET_DIR/callgrind.<server>.<workload>.* and prints instructions per operation
-# and the top functions (inclusive). Run bench/compare.sh (or its builds) first.
+# and the top functions (inclusive). Run bench/compare.sh (or its builds) first. With LOCKED=1,
+# the dump is per instruction and bench/locked_ops.py then counts the locked instructions per
+# operation (atomic read-modify-writes, locks), by function.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/.." && pwd)"
@@ -25,7 +27,9 @@ rm -f "$out".*
 secret_env=()
 [ "$workload" = auth ] && secret_env=(BENCH_JWT_SECRET=bench-secret-0123456789abcdef-0123456789abcdef)
 case "$workload" in *-msgpack) secret_env+=(BENCH_PARSER=msgpack) ;; esac
-env PORT="$port" "${secret_env[@]}" taskset -c 0 valgrind --tool=callgrind --quiet \
+per_instr=()
+[ "${LOCKED:-0}" = 1 ] && per_instr=(--dump-instr=yes)
+env PORT="$port" "${secret_env[@]}" taskset -c 0 valgrind --tool=callgrind --quiet "${per_instr[@]}" \
   --callgrind-out-file="$out.%p" "$bin" >/dev/null &
 pid=$!
 # SIGTERM: a background job of a script ignores SIGINT.
@@ -46,3 +50,7 @@ dump="$(ls -t "$out".* | grep -v '\.[0-9]*$' | head -1 || true)"
 total="$(callgrind_annotate "$dump" 2>/dev/null | sed -n 's/^\([0-9,]*\) .*PROGRAM TOTALS.*/\1/p' | tr -d ,)"
 echo "dump $dump: $total instructions, $ops ops: $((total / (ops > 0 ? ops : 1))) instructions per op"
 callgrind_annotate --inclusive=yes "$dump" 2>/dev/null | sed -n '1,/^-.*$/d; p' | head -60
+if [ "${LOCKED:-0}" = 1 ]; then
+  echo
+  python3 "$here/locked_ops.py" "$dump" "$bin" "$ops"
+fi
