@@ -49,7 +49,7 @@ dump="$(ls -t "$out".* | grep -v '\.[0-9]*$' | head -1 || true)"
 [ -n "$dump" ] || dump="$(ls -t "$out".* | head -1)"
 total="$(callgrind_annotate "$dump" 2>/dev/null | sed -n 's/^\([0-9,]*\) .*PROGRAM TOTALS.*/\1/p' | tr -d ,)"
 echo "dump $dump: $total instructions, $ops ops: $((total / (ops > 0 ? ops : 1))) instructions per op"
-callgrind_annotate --inclusive=yes "$dump" 2>/dev/null | sed -n '1,/^-.*$/d; p' | head -60
+callgrind_annotate --inclusive=yes "$dump" 2>/dev/null | sed -n '1,/^-.*$/d; p' | head -60 || true
 if [ "${LOCKED:-0}" = 1 ]; then
   echo
   python3 "$here/locked_ops.py" "$dump" "$bin" "$ops"
