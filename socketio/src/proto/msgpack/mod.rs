@@ -176,7 +176,7 @@ pub fn decode_msgpack(bytes: &[u8], limits: &Limits) -> Result<Packet, DecodeErr
     let mut json = String::with_capacity(bytes.len() + 16);
     let (mut ty, mut nsp, mut id, mut data) = (None, None, None, None);
     for _ in 0..entries {
-        let key = r.key()?;
+        let key = r.key_bytes()?;
         let mut to_json = ToJson::new(limits);
         let start = json.len();
         // Every value is read (and bounded) even when its key is ignored; a repeated key keeps
@@ -189,11 +189,11 @@ pub fn decode_msgpack(bytes: &[u8], limits: &Limits) -> Result<Packet, DecodeErr
                 attachments: to_json.attachments,
             }),
         };
-        match &*key {
-            "type" => ty = field,
-            "nsp" => nsp = field,
-            "id" => id = field,
-            "data" => data = field,
+        match key {
+            b"type" => ty = field,
+            b"nsp" => nsp = field,
+            b"id" => id = field,
+            b"data" => data = field,
             _ => {}
         }
     }

@@ -169,6 +169,17 @@ impl<'a> Reader<'a> {
         }
     }
 
+    /// A map key's bytes, not read as text: the packet map's keys are only compared with
+    /// `type`, `data`, `id` and `nsp` (a key of invalid UTF-8 would read as text holding U+FFFD,
+    /// which matches none of them either).
+    pub(super) fn key_bytes(&mut self) -> Result<&'a [u8], MsgPackError> {
+        let start = self.pos;
+        match self.head()? {
+            Head::Str(len) => self.take(len, start),
+            _ => Err(MsgPackError::NonStringKey { offset: start }),
+        }
+    }
+
     /// Fails fast when `count` elements of at least `bytes_each` bytes cannot fit in the rest.
     fn check_count(
         &self,
