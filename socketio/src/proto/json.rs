@@ -550,7 +550,7 @@ pub(crate) fn write_string(out: &mut String, s: &str) {
 /// below one, so the lowest bit set is the first hit. The whole words are read as exact chunks (no
 /// bounds check per step); the last, shorter one is padded with zeros, which count as hits where
 /// `s` ends: no byte-by-byte tail.
-fn plain_run(s: &[u8]) -> usize {
+pub(crate) fn plain_run(s: &[u8]) -> usize {
     let mut chunks = s.chunks_exact(8);
     let mut at = 0;
     for chunk in &mut chunks {
