@@ -13,6 +13,7 @@ use conformance::ws::{Event, WebSocket};
 use engineio::runtime::{RunningServer, Server};
 use socketio::proto::DisconnectReason;
 use socketio::runtime::{EmitError, Socket, SocketIo, SocketIoConfig};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::mpsc;
@@ -109,13 +110,18 @@ async fn stalled_websocket_client_holds_at_most_its_budget() {
     let mut f = start(budget, Duration::from_secs(2)).await;
     let stalled = ws_client(&f.target).await;
     let stalled_socket = f.sockets.lock().unwrap()[0].clone();
-    // A client that reads everything, in its own task.
+    // A client that reads everything, in its own task, counting what it got.
     let mut reader = ws_client(&f.target).await;
+    let got = Arc::new(AtomicUsize::new(0));
+    let reader_got = got.clone();
     let received = tokio::spawn(async move {
         let mut events = 0;
         while events < 200 {
             match reader.recv(LIMIT).await.unwrap() {
-                Event::Text(text) if text.starts_with("42[\"big\"") => events += 1,
+                Event::Text(text) if text.starts_with("42[\"big\"") => {
+                    events += 1;
+                    reader_got.store(events, Ordering::Release);
+                }
                 Event::Text(_) => {}
                 other => panic!("{other:?}"),
             }
@@ -127,7 +133,7 @@ async fn stalled_websocket_client_holds_at_most_its_budget() {
     let rss_before = rss_bytes();
     let (mut refused, mut max_queued, mut max_growth) = (0, 0, 0);
     let mut checked_emit = false;
-    for _ in 0..200 {
+    for sent in 1..=200 {
         refused += broadcast(&f.io, 1, 900 * 1024);
         max_queued = max_queued.max(stalled_socket.buffered_bytes());
         max_growth = max_growth.max(rss_bytes().saturating_sub(rss_before));
@@ -142,8 +148,18 @@ async fn stalled_websocket_client_holds_at_most_its_budget() {
             assert!(stalled_socket.emit_volatile("more", &big).is_ok());
             checked_emit = true;
         }
-        // Let the reading client keep up (its budget would refuse it too otherwise).
-        tokio::time::sleep(Duration::from_millis(2)).await;
+        // The next broadcast only once the reading client has this one: its own budget would
+        // refuse it too if the broadcasts outran it (a fixed pause between them did not hold it
+        // back: with a faster encoder one run in three timed out waiting for a refused delivery).
+        let deadline = tokio::time::Instant::now() + LIMIT;
+        while got.load(Ordering::Acquire) < sent {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "the reading client got {} of {sent} broadcasts",
+                got.load(Ordering::Acquire)
+            );
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
     }
     println!(
         "stalled WebSocket: at most {} KiB queued, {refused} deliveries refused, RSS growth at most {} KiB",
