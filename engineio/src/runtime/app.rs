@@ -107,16 +107,28 @@ impl<M> AppContext<'_, M> {
     /// allocation, no shared count). Otherwise it is split off `buf` and sent as usual.
     pub fn send_text_buf(&mut self, buf: &mut TextBuf) -> Result<(), SendError> {
         let (packets, bytes) = self.overdraft();
-        let in_place = self.session.send_text_in_place(buf.len(), packets, bytes)?;
-        // The session's WebSocket is always one of the task's (it is told of each one closed).
-        if let Some(ws) = in_place {
-            if self.websockets.queue_message_text(ws, buf.as_bytes()) {
-                buf.clear();
-                return Ok(());
-            }
+        if self.write_in_place(buf.as_bytes(), packets, bytes)? {
+            buf.clear();
+            return Ok(());
         }
         self.session
             .send_within(Data::Text(buf.split()), packets, bytes)
+    }
+
+    /// Writes `text` as a text message straight into the WebSocket's output if the session takes
+    /// it there now ([`Session::send_text_in_place`], within these bounds); `false` if it did not:
+    /// the caller sends it through the session.
+    fn write_in_place(
+        &mut self,
+        text: &[u8],
+        packets: usize,
+        bytes: usize,
+    ) -> Result<bool, SendError> {
+        let in_place = self
+            .session
+            .send_text_in_place(text.len(), packets, bytes)?;
+        // The session's WebSocket is always one of the task's (it is told of each one closed).
+        Ok(in_place.is_some_and(|ws| self.websockets.queue_message_text(ws, text)))
     }
 
     /// The bounds of the application's own sends: [`APP_OVERDRAFT`] times the session's.
@@ -169,15 +181,8 @@ impl<M> AppContext<'_, M> {
         attachments: Vec<Bytes>,
     ) -> Result<(), SendError> {
         let (packets, bytes) = self.overdraft();
-        if attachments.is_empty() {
-            if let Some(ws) = self
-                .session
-                .send_text_in_place(text.len(), packets, bytes)?
-            {
-                if self.websockets.queue_message_text(ws, text.as_bytes()) {
-                    return Ok(());
-                }
-            }
+        if attachments.is_empty() && self.write_in_place(text.as_bytes(), packets, bytes)? {
+            return Ok(());
         }
         self.session
             .send_group_within(text, attachments, packets, bytes)

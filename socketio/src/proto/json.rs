@@ -586,6 +586,15 @@ fn stops(x: u64) -> u64 {
     less(x, 0x20) | less(x ^ (ONES * u64::from(b'"')), 1) | less(x ^ (ONES * u64::from(b'\\')), 1)
 }
 
+/// The string a JSON string literal stands for when it has no escape: its text between the
+/// quotes. `None` for anything else (an escape, or not one string). Valid JSON holds no control
+/// byte in a string, so [`plain_run`]'s scan stops only at a quote or a backslash there.
+#[inline]
+pub(crate) fn plain_string(json: &str) -> Option<&str> {
+    let inside = json.strip_prefix('"')?.strip_suffix('"')?;
+    (plain_run(inside.as_bytes()) == inside.len()).then_some(inside)
+}
+
 /// Whether [`write_string`] escapes this byte (the rule [`plain_run`] is tested against).
 #[cfg(test)]
 fn needs_escape(b: u8) -> bool {

@@ -40,7 +40,7 @@ use bytes::Bytes;
 use super::decode::{decode_text, Decoded, Limits};
 use super::encode::header;
 use super::error::{DecodeError, MsgPackError};
-use super::json::Kind;
+use super::json::{plain_string, Kind};
 use super::packet::{Namespace, Packet, PacketType};
 use super::payload::Payload;
 use read::{Read, Reader, ToJson};
@@ -245,9 +245,9 @@ pub fn decode_msgpack(bytes: &[u8], limits: &Limits) -> Result<Packet, DecodeErr
 /// The string a JSON string's text stands for: its inside when it has no escape (the usual
 /// namespace), else as `serde_json` reads it.
 fn string_value(json: &str) -> Option<Cow<'_, str>> {
-    match json.strip_prefix('"').and_then(|s| s.strip_suffix('"')) {
-        Some(inside) if !inside.contains(['\\', '"']) => Some(Cow::Borrowed(inside)),
-        _ => serde_json::from_str::<String>(json).ok().map(Cow::Owned),
+    match plain_string(json) {
+        Some(inside) => Some(Cow::Borrowed(inside)),
+        None => serde_json::from_str::<String>(json).ok().map(Cow::Owned),
     }
 }
 

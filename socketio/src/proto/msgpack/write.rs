@@ -6,7 +6,7 @@
 
 use bytes::Bytes;
 
-use super::super::json::{plain_run, unescape};
+use super::super::json::{plain_string, unescape};
 
 /// Appends `len` with the one-byte form `fix | len` below `fix_max`, else the 16- or 32-bit form
 /// whose marker is `m16` (and `m16 + 1`). Lengths past `u32::MAX` cannot occur: the text they come
@@ -160,13 +160,9 @@ struct Open {
 /// guarantees); anything else still never panics. No recursion: a first pass lists the tokens and
 /// counts each container's elements, a second writes them, so depth costs no stack.
 pub(super) fn json(out: &mut Vec<u8>, json: &str, attachments: &[Bytes]) {
-    // The usual argument, a string without escapes: valid JSON holding no quote or backslash
-    // between its outer quotes is that one string, written without the token list. (Looked for
-    // eight bytes a step; a JSON string holds no control byte, the scan's third stop.)
-    if let Some(inside) = json.strip_prefix('"').and_then(|s| s.strip_suffix('"')) {
-        if plain_run(inside.as_bytes()) == inside.len() {
-            return str(out, inside);
-        }
+    // The usual argument, a string without escapes: written without the token list.
+    if let Some(inside) = plain_string(json) {
+        return str(out, inside);
     }
     let tokens = tokenize(json, attachments.len());
     for token in tokens {
