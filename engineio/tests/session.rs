@@ -569,6 +569,53 @@ fn websocket_session() {
     );
 }
 
+/// A text frame read in place: a message on the session's WebSocket is handed back for the
+/// application (nothing queued); one behind a queued event, or anything but a message, or on
+/// another WebSocket, is handled as the same frame given as `Input::WsFrame`.
+#[test]
+fn a_message_read_in_place_goes_to_the_application_in_order() {
+    let t0 = Instant::now();
+    let mut s = Session::new_websocket(t0, "w".into(), config(), 3);
+    s.poll_output();
+    assert_eq!(s.ws_message_in_place(t0, 3, "4hi"), Some("hi"));
+    assert_eq!(s.ws_message_in_place(t0, 3, "4"), Some(""));
+    assert_eq!(s.poll_output(), None);
+    // Behind an event not yet taken: queued after it.
+    s.handle(
+        t0,
+        Input::WsFrame(3, WsFrame::Binary(Bytes::from_static(&[1]))),
+    );
+    assert_eq!(s.ws_message_in_place(t0, 3, "4\u{e9}"), None);
+    let out: Vec<_> = std::iter::from_fn(|| s.poll_output()).collect();
+    assert_eq!(
+        out,
+        vec![
+            Output::Event(Event::Message(Data::Binary(Bytes::from_static(&[1])))),
+            Output::Event(Event::Message(Data::Text(Text::from("\u{e9}")))),
+        ]
+    );
+    // A pong is the session's; its pong deadline is met.
+    let ping = s.poll_timeout().unwrap();
+    s.handle_timeout(ping);
+    assert!(matches!(
+        s.poll_output(),
+        Some(Output::WsSend { ws: 3, .. })
+    ));
+    assert_eq!(s.ws_message_in_place(ping, 3, "3"), None);
+    assert_eq!(s.poll_output(), None);
+    assert_eq!(s.poll_timeout(), Some(ping + config().ping_interval));
+    // Another WebSocket's frame is not the session's message.
+    assert_eq!(s.ws_message_in_place(ping, 4, "4x"), None);
+    assert!(matches!(
+        s.poll_output(),
+        Some(Output::WsClose { ws: 4, .. })
+    ));
+    // Not a packet: the session fails, as for the same frame taken out.
+    assert_eq!(s.ws_message_in_place(ping, 3, "x"), None);
+    assert!(matches!(s.close_reason(), Some(CloseReason::ParseError(_))));
+    assert_eq!(s.ws_message_in_place(ping, 3, "4late"), None);
+}
+
 #[test]
 fn client_ping_on_main_transport_is_refused() {
     let mut h = Harness::polling();

@@ -123,6 +123,9 @@ impl Data {
     }
 }
 
+/// The type character of a message packet (`4`).
+pub(crate) const MESSAGE: u8 = b'4';
+
 /// One Engine.IO packet.
 #[derive(Clone, PartialEq, Eq, Debug)]
 pub enum Packet {
@@ -212,7 +215,7 @@ impl Packet {
             b'1' => Packet::Close,
             b'2' => Packet::Ping(data),
             b'3' => Packet::Pong(data),
-            b'4' => Packet::Message(Data::Text(data)),
+            MESSAGE => Packet::Message(Data::Text(data)),
             b'5' => Packet::Upgrade,
             b'6' => Packet::Noop,
             other => return Err(DecodeError::UnknownType(other)),

@@ -31,7 +31,7 @@ use super::budget;
 use super::close::{CloseReason, TransportFault};
 use super::config::{Config, Protocol, Transport};
 use super::handshake::open_json;
-use super::packet::{Data, Packet, Text};
+use super::packet::{self, Data, Packet, Text};
 use super::payload;
 use super::payload_v3;
 use super::route::RequestError;
@@ -827,6 +827,30 @@ impl Session {
             }
         }
         self.update_pressure(now);
+    }
+
+    /// For a runtime that reads a WebSocket's text frame where it lies (its UTF-8 checked,
+    /// [`crate::proto::websocket_read::InPlace::text`]) and has the application in its own task:
+    /// when the frame is a message on the session's WebSocket and no event waits before it, the
+    /// message's text (after the packet type), which the caller hands the application at once,
+    /// in place of the [`Event::Message`] that [`Input::WsFrame`] would queue (no `Text` is made
+    /// of it). Otherwise the frame is handled as [`Input::WsFrame`] (a copy of it) and the answer
+    /// is `None`.
+    pub fn ws_message_in_place<'t>(
+        &mut self,
+        now: Instant,
+        ws: WsId,
+        frame: &'t str,
+    ) -> Option<&'t str> {
+        let on_active = matches!(self.state, State::WebSocket { ws: active } if active == ws);
+        let message = frame.as_bytes().first() == Some(&packet::MESSAGE);
+        if on_active && message && !(self.outputs.iter()).any(|o| matches!(o, Output::Event(_))) {
+            self.update_pressure(now);
+            // The type is one ASCII byte: the rest is still a `str`.
+            return frame.get(1..);
+        }
+        self.handle(now, Input::WsFrame(ws, WsFrame::Text(Text::from(frame))));
+        None
     }
 
     /// Acts on every deadline that has passed at `now`.

@@ -5,6 +5,9 @@
 //! The reader holds no socket: the runtime appends what it reads to a buffer and calls
 //! [`FrameReader::read`] until it answers `Ok(None)` (more bytes needed). A whole frame's payload
 //! is split off the buffer, not copied; only a fragmented message is copied, into its own buffer.
+//! [`FrameReader::read_in_place`] leaves a text message that came in one frame where it lies, for
+//! a caller that reads it there and then removes it ([`InPlace`]): no count is taken on the
+//! buffer, and the one UTF-8 check gives the caller its text.
 
 use super::packet::Text;
 use super::websocket_frame::WsFault;
@@ -22,6 +25,49 @@ pub enum Incoming {
     /// A close frame, with the status code it carried (checked against RFC 6455 section 7.4), if
     /// any. The server answers with a close frame of its own and ends the connection.
     Close(Option<u16>),
+}
+
+/// What [`FrameReader::read_in_place`] found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Found {
+    /// A message, ping or close taken out of the buffer, as [`FrameReader::read`] gives it.
+    Incoming(Incoming),
+    /// A text message in one frame, unmasked where it lies in the buffer.
+    InPlace(InPlace),
+}
+
+/// Where a text message read in place lies in the buffer it was read from; until
+/// [`InPlace::consume`] removes it, that buffer must not be read again (its frame is unmasked).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct InPlace {
+    /// Where its payload starts (after the frame's header).
+    start: usize,
+    /// Where it ends, which is where the next frame starts.
+    end: usize,
+}
+
+impl InPlace {
+    /// The message's text in `buf` (the buffer it was read from), checked as UTF-8 here: a text
+    /// message that is not UTF-8 is a fault, as [`FrameReader::read`] finds it.
+    pub fn text<'b>(&self, buf: &'b [u8]) -> Result<&'b str, WsFault> {
+        let bytes = buf.get(self.start..self.end).ok_or(WsFault::Protocol)?;
+        std::str::from_utf8(bytes).map_err(|_| WsFault::InvalidUtf8)
+    }
+
+    /// The message's length in bytes.
+    pub fn len(&self) -> usize {
+        self.end - self.start
+    }
+
+    /// Whether the message is empty.
+    pub fn is_empty(&self) -> bool {
+        self.end == self.start
+    }
+
+    /// Removes the frame from `buf`, which is then read on from the next one.
+    pub fn consume(&self, buf: &mut BytesMut) {
+        buf.advance(self.end.min(buf.len()));
+    }
 }
 
 /// Largest payload of a control frame (RFC 6455 section 5.5).
@@ -60,6 +106,22 @@ impl FrameReader {
     /// next call, with more bytes appended. An error means the client broke the protocol: the
     /// connection is answered with the fault's close code and read no further.
     pub fn read(&mut self, buf: &mut BytesMut) -> Result<Option<Incoming>, WsFault> {
+        match self.next(buf, false)? {
+            Some(Found::Incoming(incoming)) => Ok(Some(incoming)),
+            // Not asked for.
+            Some(Found::InPlace(_)) => Err(WsFault::Protocol),
+            None => Ok(None),
+        }
+    }
+
+    /// [`FrameReader::read`], but a text message that came in one frame stays in `buf`, unmasked
+    /// where it lies ([`Found::InPlace`], its UTF-8 not yet checked): the caller reads it with
+    /// [`InPlace::text`] and removes it with [`InPlace::consume`] before it reads `buf` again.
+    pub fn read_in_place(&mut self, buf: &mut BytesMut) -> Result<Option<Found>, WsFault> {
+        self.next(buf, true)
+    }
+
+    fn next(&mut self, buf: &mut BytesMut, in_place: bool) -> Result<Option<Found>, WsFault> {
         loop {
             let Some(head) = parse_head(buf)? else {
                 return Ok(None);
@@ -84,12 +146,21 @@ impl FrameReader {
             if buf.len() < head.len.saturating_add(head.payload) {
                 return Ok(None);
             }
+            if in_place && head.opcode == 0x1 && head.fin {
+                let end = head.len.saturating_add(head.payload);
+                unmask(buf.get_mut(head.len..end).unwrap_or_default(), head.mask);
+                let start = head.len;
+                return Ok(Some(Found::InPlace(InPlace { start, end })));
+            }
             buf.advance(head.len);
             let mut payload = buf.split_to(head.payload);
             unmask(&mut payload, head.mask);
             let message = match head.opcode {
-                0x8 => return close(&payload).map(|code| Some(Incoming::Close(code))),
-                0x9 => return Ok(Some(Incoming::Ping(payload.freeze()))),
+                0x8 => {
+                    let code = close(&payload)?;
+                    return Ok(Some(Found::Incoming(Incoming::Close(code))));
+                }
+                0x9 => return Ok(Some(Found::Incoming(Incoming::Ping(payload.freeze())))),
                 0xA => continue,
                 0x0 => {
                     let Some((text, mut data)) = self.partial.take() else {
@@ -109,12 +180,12 @@ impl FrameReader {
                 0x1 => (true, payload),
                 _ => (false, payload),
             };
-            return Ok(Some(match message {
+            return Ok(Some(Found::Incoming(match message {
                 (true, data) => Incoming::Text(
                     Text::from_utf8(data.freeze()).map_err(|_| WsFault::InvalidUtf8)?,
                 ),
                 (false, data) => Incoming::Binary(data.freeze()),
-            }));
+            })));
         }
     }
 
@@ -226,17 +297,45 @@ mod tests {
 
     const MASK: [u8; 4] = [0x37, 0xfa, 0x21, 0x3d];
 
+    /// What `reader` reads of `bytes`, checked to be what a reader (of the same limit) reading in
+    /// place finds, text messages read there and removed.
     fn read_all(reader: &mut FrameReader, bytes: &[u8]) -> Vec<Result<Incoming, WsFault>> {
+        let in_place = read_all_in_place(&mut FrameReader::new(reader.max_message), bytes);
         let mut buf = BytesMut::from(bytes);
         let mut out = Vec::new();
         loop {
             match reader.read(&mut buf) {
                 Ok(Some(item)) => out.push(Ok(item)),
-                Ok(None) => return out,
+                Ok(None) => break,
                 Err(e) => {
                     out.push(Err(e));
-                    return out;
+                    break;
                 }
+            }
+        }
+        assert_eq!(out, in_place, "read in place");
+        out
+    }
+
+    fn read_all_in_place(reader: &mut FrameReader, bytes: &[u8]) -> Vec<Result<Incoming, WsFault>> {
+        let mut buf = BytesMut::from(bytes);
+        let mut out = Vec::new();
+        loop {
+            let item = match reader.read_in_place(&mut buf) {
+                Ok(Some(Found::Incoming(item))) => Ok(item),
+                Ok(Some(Found::InPlace(place))) => {
+                    let text = place.text(&buf).map(|t| Incoming::Text(Text::from(t)));
+                    assert_eq!(place.len(), place.text(&buf).map_or(place.len(), str::len));
+                    place.consume(&mut buf);
+                    text
+                }
+                Ok(None) => return out,
+                Err(e) => Err(e),
+            };
+            let end = item.is_err();
+            out.push(item);
+            if end {
+                return out;
             }
         }
     }
@@ -402,6 +501,39 @@ mod tests {
             read_all(&mut reader, &huge),
             vec![Err(WsFault::MessageTooBig)]
         );
+    }
+
+    #[test]
+    fn a_text_in_one_frame_is_read_in_place_and_the_next_frame_after_it() {
+        let mut bytes = frame(0x81, b"42[\"echo\",\"hi\"]", MASK);
+        bytes.extend(frame(0x82, b"\x01\x02", MASK));
+        bytes.extend(frame(0x81, "4\u{e9}".as_bytes(), MASK));
+        let mut reader = FrameReader::new(100);
+        let mut buf = BytesMut::from(&bytes[..]);
+        let Ok(Some(Found::InPlace(first))) = reader.read_in_place(&mut buf) else {
+            panic!("the first text is not read in place");
+        };
+        assert_eq!(first.text(&buf), Ok("42[\"echo\",\"hi\"]"));
+        first.consume(&mut buf);
+        assert_eq!(
+            reader.read_in_place(&mut buf),
+            Ok(Some(Found::Incoming(Incoming::Binary(Bytes::from_static(
+                b"\x01\x02"
+            )))))
+        );
+        let Ok(Some(Found::InPlace(last))) = reader.read_in_place(&mut buf) else {
+            panic!("the last text is not read in place");
+        };
+        assert_eq!(last.text(&buf), Ok("4\u{e9}"));
+        last.consume(&mut buf);
+        assert!(buf.is_empty());
+        assert_eq!(reader.read_in_place(&mut buf), Ok(None));
+        // Its UTF-8 is checked when it is read.
+        let mut buf = BytesMut::from(&frame(0x81, b"4\xff", MASK)[..]);
+        let Ok(Some(Found::InPlace(bad))) = reader.read_in_place(&mut buf) else {
+            panic!("the text is not read in place");
+        };
+        assert_eq!(bad.text(&buf), Err(WsFault::InvalidUtf8));
     }
 
     #[test]

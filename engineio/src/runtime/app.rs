@@ -5,7 +5,7 @@
 use super::command::{Command, NoMessage};
 use super::mailbox;
 use super::socket::{Handshake, SocketHandle};
-use crate::proto::{Data, Event, SendError, Session, TextBuf, WsId};
+use crate::proto::{Data, Event, SendError, Session, Text, TextBuf, WsId};
 use bytes::Bytes;
 use std::sync::Arc;
 use std::time::Instant;
@@ -31,6 +31,13 @@ pub trait SessionApp: Send + 'static {
 
     /// A session event: a message, the upgrade, the close (the last call but [`Drop`]).
     fn on_event(&mut self, event: Event, cx: &mut AppContext<'_, Self::Message>);
+
+    /// A text message read where it lies in its WebSocket's read buffer (`text`: its data, after
+    /// the packet type): the same as [`SessionApp::on_event`] with [`Event::Message`] of it, which
+    /// this does unless the application reads it in place (no `Text` made of it).
+    fn on_text(&mut self, text: &str, cx: &mut AppContext<'_, Self::Message>) {
+        self.on_event(Event::Message(Data::Text(Text::from(text))), cx);
+    }
 
     /// A message another task sent with [`SocketHandle::send_app`].
     fn on_message(&mut self, message: Self::Message, cx: &mut AppContext<'_, Self::Message>);

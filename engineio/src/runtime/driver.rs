@@ -8,7 +8,7 @@ use super::inputs::{DriverInput, SessionCell, WsStream};
 use super::mailbox;
 use super::wake_flag::{when_flagged, WakeFlag};
 use crate::proto::websocket_frame::{write_frame, Opcode, WsFault};
-use crate::proto::websocket_read::Incoming;
+use crate::proto::websocket_read::{Found, InPlace, Incoming};
 use crate::proto::{Event, Input, Output, PollReply, RequestId, Session, WsFrame, WsId};
 use std::future::{poll_fn, Future};
 use std::pin::Pin;
@@ -57,6 +57,9 @@ pub(crate) struct Driver<A: SessionApp> {
     timer_wake: WakeFlag,
     replies: Vec<(RequestId, oneshot::Sender<PollReply>)>,
     max_buffered: usize,
+    /// Text messages are read where they lie in their WebSocket's read buffer and handed to the
+    /// application from there (it runs in this task: `EventSink::App`).
+    in_place: bool,
     /// The application asked to give back queue memory at the end of this drain.
     release_memory: bool,
     /// Keeps the session in its engine's table while the driver lives.
@@ -76,8 +79,9 @@ enum Wake<M> {
 
 /// What happened on one of the session's WebSockets.
 enum WsEvent {
-    /// A message, ping or close, a broken rule, or (`None`) the end of the stream.
-    Frame(Option<Result<Incoming, WsFault>>),
+    /// A message (or a text read in place), ping or close, a broken rule, or (`None`) the end
+    /// of the stream.
+    Frame(Option<Result<Found, WsFault>>),
     /// Everything queued for it has been written.
     Written,
     /// A write failed: the connection is gone.
@@ -92,6 +96,7 @@ impl<A: SessionApp> Driver<A> {
         commands: mailbox::Receiver<Command<A::Message>>,
         events: EventSink<A>,
     ) -> Self {
+        let in_place = matches!(events, EventSink::App(_));
         Self {
             session: parts.session,
             inputs: parts.inputs,
@@ -103,6 +108,7 @@ impl<A: SessionApp> Driver<A> {
             timer_wake: WakeFlag::new(),
             replies: Vec::new(),
             max_buffered: parts.max_buffered,
+            in_place,
             release_memory: false,
             _registration: parts.registration,
             closings: parts.closings,
@@ -157,7 +163,7 @@ impl<A: SessionApp> Driver<A> {
                     tokio::select! {
                         biased;
                         input = self.inputs.recv(), if inputs_open => Wake::Input(input),
-                        (id, event) = next_ws_event(&mut self.websockets, &self.socket_wake) => Wake::Ws(id, event),
+                        (id, event) = next_ws_event(&mut self.websockets, &self.socket_wake, self.in_place) => Wake::Ws(id, event),
                         command = self.commands.recv_or_refused(), if accepting_commands => command.map_or(Wake::Refused, Wake::Command),
                         () = when_flagged(sleep.as_mut(), &self.timer_wake), if armed.is_some() => Wake::Timeout,
                     }
@@ -167,7 +173,7 @@ impl<A: SessionApp> Driver<A> {
                         input = self.inputs.recv(), if inputs_open => Wake::Input(input),
                         command = self.commands.recv_or_refused(), if accepting_commands => command.map_or(Wake::Refused, Wake::Command),
                         () = when_flagged(sleep.as_mut(), &self.timer_wake), if armed.is_some() => Wake::Timeout,
-                        (id, event) = next_ws_event(&mut self.websockets, &self.socket_wake) => Wake::Ws(id, event),
+                        (id, event) = next_ws_event(&mut self.websockets, &self.socket_wake, self.in_place) => Wake::Ws(id, event),
                     }
                 };
                 // A burst of frames is read in one go; other wakes leave the sockets to the next wait
@@ -317,14 +323,20 @@ impl<A: SessionApp> Driver<A> {
     /// The next event of a WebSocket if one is ready now (polled with the sockets' own waker, so
     /// an answer of `Pending` lowers their flag until they wake the task).
     fn try_ws_event(&mut self) -> Option<(WsId, WsEvent)> {
-        let websockets = &mut self.websockets;
-        match (self.socket_wake).poll_if_raised(|cx| poll_ws_event(websockets, cx)) {
+        let (websockets, in_place) = (&mut self.websockets, self.in_place);
+        match (self.socket_wake).poll_if_raised(|cx| poll_ws_event(websockets, cx, in_place)) {
             Poll::Ready(event) => Some(event),
             Poll::Pending => None,
         }
     }
 
-    fn on_frame(&mut self, now: Instant, ws: WsId, frame: Option<Result<Incoming, WsFault>>) {
+    fn on_frame(&mut self, now: Instant, ws: WsId, frame: Option<Result<Found, WsFault>>) {
+        let frame = match frame {
+            Some(Ok(Found::InPlace(place))) => return self.on_text_in_place(now, ws, place),
+            Some(Ok(Found::Incoming(incoming))) => Some(Ok(incoming)),
+            Some(Err(fault)) => Some(Err(fault)),
+            None => None,
+        };
         let input = match frame {
             // The reader checked the text's UTF-8; the session reads the packet in it.
             Some(Ok(Incoming::Text(text))) => Input::WsFrame(ws, WsFrame::Text(text)),
@@ -354,6 +366,34 @@ impl<A: SessionApp> Driver<A> {
             }
         };
         self.session.handle(now, input);
+    }
+
+    /// A text message read where it lies in its WebSocket's read buffer: its UTF-8 checked, then
+    /// handed to the session, and to the application from there if it is a message for it. The
+    /// buffer is out of its stream meanwhile (the application may write to the same WebSocket),
+    /// and goes back without the message.
+    fn on_text_in_place(&mut self, now: Instant, ws: WsId, place: InPlace) {
+        let Some(w) = self.websockets.iter_mut().find(|w| w.id == ws) else {
+            return;
+        };
+        let buf = w.stream.take_read();
+        let failed = match place.text(&buf) {
+            Ok(frame) => {
+                if let Some(message) = self.session.ws_message_in_place(now, ws, frame) {
+                    if let Some((app, mut cx)) = self.app(now) {
+                        app.on_text(message, &mut cx);
+                    }
+                }
+                false
+            }
+            Err(fault) => {
+                self.session.handle(now, Input::WsFault { ws, fault });
+                true
+            }
+        };
+        if let Some(w) = self.websockets.iter_mut().find(|w| w.id == ws) {
+            w.stream.restore_read(buf, failed);
+        }
     }
 
     fn remove_ws(&mut self, ws: WsId) -> Option<Ws> {
@@ -450,8 +490,8 @@ fn close_later(mut ws: Ws, await_answer: bool, closing: Closing) {
             poll_fn(|cx| ws.poll_write_out(cx)).await.ok()?;
             if await_answer && !ws.stream.failed() {
                 loop {
-                    match poll_fn(|cx| ws.stream.poll_next(cx)).await {
-                        Some(Ok(Incoming::Close(_)) | Err(_)) | None => break,
+                    match poll_fn(|cx| ws.stream.poll_next(cx, false)).await {
+                        Some(Ok(Found::Incoming(Incoming::Close(_))) | Err(_)) | None => break,
                         Some(Ok(_)) => {}
                     }
                 }
@@ -475,26 +515,33 @@ impl WsOutput for Vec<Ws> {
 }
 
 /// The next event on any of the session's WebSockets (at most two: the active one and a probe):
-/// a finished or failed write, or a frame. A WebSocket is read only once everything written to it
-/// went out, so a client that does not read is not read either (a ping read meanwhile would
-/// queue a pong behind what it does not read).
-/// Polled only while `wake` says they may have something.
-async fn next_ws_event(websockets: &mut [Ws], wake: &WakeFlag) -> (WsId, WsEvent) {
-    when_flagged(poll_fn(|cx| poll_ws_event(websockets, cx)), wake).await
+/// a finished or failed write, or a frame. A WebSocket whose socket did not take all that a drain
+/// wrote is read only once it took the rest, so a client that does not read is not read either (a
+/// ping read meanwhile would queue a pong behind what it does not read).
+/// Polled only while `wake` says they may have something. With `in_place`, text messages are read
+/// in place (see [`WsStream::poll_next`]).
+async fn next_ws_event(websockets: &mut [Ws], wake: &WakeFlag, in_place: bool) -> (WsId, WsEvent) {
+    when_flagged(poll_fn(|cx| poll_ws_event(websockets, cx, in_place)), wake).await
 }
 
 /// One poll of the WebSockets for [`next_ws_event`]; `Pending` once each socket answered
 /// `Pending` to `cx`'s waker.
-fn poll_ws_event(websockets: &mut [Ws], cx: &mut Context<'_>) -> Poll<(WsId, WsEvent)> {
+fn poll_ws_event(
+    websockets: &mut [Ws],
+    cx: &mut Context<'_>,
+    in_place: bool,
+) -> Poll<(WsId, WsEvent)> {
     for w in websockets.iter_mut() {
-        if w.has_output() {
+        // Output written since the last drain (answers to messages read in place in this burst)
+        // waits for the drain: one write for the burst.
+        if w.blocked {
             match w.poll_write_out(cx) {
                 Poll::Ready(Ok(_)) => return Poll::Ready((w.id, WsEvent::Written)),
                 Poll::Ready(Err(_)) => return Poll::Ready((w.id, WsEvent::WriteFailed)),
                 Poll::Pending => continue,
             }
         }
-        if let Poll::Ready(item) = w.stream.poll_next(cx) {
+        if let Poll::Ready(item) = w.stream.poll_next(cx, in_place) {
             return Poll::Ready((w.id, WsEvent::Frame(item)));
         }
     }
@@ -514,6 +561,9 @@ pub(crate) struct Ws {
     out: Vec<u8>,
     /// How much of `out` is written.
     written: usize,
+    /// The socket took less than `out` held at the last write (it is not read until it took
+    /// the rest).
+    blocked: bool,
 }
 
 impl Ws {
@@ -523,6 +573,7 @@ impl Ws {
             stream,
             out: Vec::new(),
             written: 0,
+            blocked: false,
         }
     }
 
@@ -556,15 +607,11 @@ impl Ws {
         );
     }
 
-    /// Whether something waits to be written.
-    fn has_output(&self) -> bool {
-        !self.out.is_empty()
-    }
-
     /// Writes the queued frames, as far as the socket takes them. Ready once all is written:
     /// `true` if there was anything to write.
     fn poll_write_out(&mut self, cx: &mut Context<'_>) -> Poll<std::io::Result<bool>> {
         if self.out.is_empty() {
+            self.blocked = false;
             return Poll::Ready(Ok(false));
         }
         while self.written < self.out.len() {
@@ -575,7 +622,10 @@ impl Ws {
                 }
                 Poll::Ready(Ok(n)) => self.written += n,
                 Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
-                Poll::Pending => return Poll::Pending,
+                Poll::Pending => {
+                    self.blocked = true;
+                    return Poll::Pending;
+                }
             }
         }
         // A TLS stream may keep part of what it took until flushed (a TCP stream keeps nothing:
@@ -583,8 +633,12 @@ impl Ws {
         match Pin::new(self.stream.io()).poll_flush(cx) {
             Poll::Ready(Ok(())) => {}
             Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
-            Poll::Pending => return Poll::Pending,
+            Poll::Pending => {
+                self.blocked = true;
+                return Poll::Pending;
+            }
         }
+        self.blocked = false;
         self.out.clear();
         self.written = 0;
         if self.out.capacity() > KEPT_OUTPUT {

@@ -4,7 +4,7 @@
 
 use super::ws_io::WsIo;
 use crate::proto::websocket_frame::WsFault;
-use crate::proto::websocket_read::{FrameReader, Incoming};
+use crate::proto::websocket_read::{Found, FrameReader, InPlace, Incoming};
 use bytes::BytesMut;
 use std::future::Future;
 use std::task::{Context, Poll};
@@ -23,6 +23,8 @@ pub(crate) struct WsStream {
     read_size: usize,
     /// The client broke the protocol: nothing more is read.
     failed: bool,
+    /// A text message read in place and not yet removed from `read` (see [`WsStream::take_read`]).
+    lent: Option<InPlace>,
 }
 
 impl WsStream {
@@ -39,28 +41,45 @@ impl WsStream {
             reader: FrameReader::new(max_message),
             read_size: read_size.max(64),
             failed: false,
+            lent: None,
         }
     }
 
     /// The next message, ping or close from the client; `None` once the connection ended (or
     /// failed). A fault ends the reading: it is reported once, and the stream stays `Pending`
-    /// after it (the connection is then only answered and closed).
+    /// after it (the connection is then only answered and closed). With `in_place`, a text
+    /// message that came in one frame is left in the read buffer ([`Found::InPlace`]): the caller
+    /// reads it there, between [`WsStream::take_read`] and [`WsStream::restore_read`], which
+    /// removes it.
     pub(crate) fn poll_next(
         &mut self,
         cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Incoming, WsFault>>> {
+        in_place: bool,
+    ) -> Poll<Option<Result<Found, WsFault>>> {
         if self.failed {
             return Poll::Pending;
         }
+        // Not read by its caller (a bug): never read its frame again, unmasked as it is.
+        if let Some(lent) = self.lent.take() {
+            lent.consume(&mut self.read);
+        }
         loop {
-            match self.reader.read(&mut self.read) {
-                Ok(Some(incoming)) => {
+            let found = match in_place {
+                true => self.reader.read_in_place(&mut self.read),
+                false => (self.reader.read(&mut self.read)).map(|m| m.map(Found::Incoming)),
+            };
+            match found {
+                Ok(Some(Found::Incoming(incoming))) => {
                     // The buffer a large message came in would otherwise be taken back by the
                     // next read and kept for the connection's life.
                     if self.read.is_empty() && message_len(&incoming) > KEPT_INPUT {
                         self.read = BytesMut::new();
                     }
-                    return Poll::Ready(Some(Ok(incoming)));
+                    return Poll::Ready(Some(Ok(Found::Incoming(incoming))));
+                }
+                Ok(Some(Found::InPlace(place))) => {
+                    self.lent = Some(place);
+                    return Poll::Ready(Some(Ok(Found::InPlace(place))));
                 }
                 Err(fault) => {
                     self.failed = true;
@@ -69,9 +88,9 @@ impl WsStream {
                 Ok(None) => {}
             }
             // What is left of the buffer is read into while it is a fair share of a read: a
-            // frame's payload is split off the buffer, so while the last message lives (until
-            // the session's outputs are carried out, after this read) the buffer is shared, and
-            // reserving a whole read each time would allocate a new buffer per message.
+            // frame's payload split off the buffer (any but a text read in place) keeps it
+            // shared while the message lives, and reserving a whole read each time would then
+            // allocate a new buffer per message.
             if self.read.capacity() - self.read.len() < self.read_size / 4 {
                 self.read.reserve(self.read_size);
             }
@@ -82,6 +101,27 @@ impl WsStream {
                 Poll::Pending => return Poll::Pending,
             }
         }
+    }
+
+    /// The read buffer, holding the text message just read in place, for the caller to read it
+    /// there while it has the rest of its session in hand; given back with
+    /// [`WsStream::restore_read`]. (The stream reads nothing meanwhile: its buffer is empty.)
+    pub(crate) fn take_read(&mut self) -> BytesMut {
+        std::mem::take(&mut self.read)
+    }
+
+    /// Gives back the buffer of [`WsStream::take_read`], without the message read in place.
+    /// `failed`: that message broke the protocol (its text is not UTF-8), and nothing more is
+    /// read.
+    pub(crate) fn restore_read(&mut self, mut buf: BytesMut, failed: bool) {
+        if let Some(lent) = self.lent.take() {
+            lent.consume(&mut buf);
+            if buf.is_empty() && lent.len() > KEPT_INPUT {
+                buf = BytesMut::new();
+            }
+        }
+        self.read = buf;
+        self.failed |= failed;
     }
 
     /// Whether the client broke the protocol (nothing more is read).
@@ -146,13 +186,15 @@ mod tests {
         let (mut client, mut ws) = connected().await;
         let big = vec![7u8; 200_000];
         client.write_all(&frame(0x2, &big)).await.unwrap();
-        match poll_fn(|cx| ws.poll_next(cx)).await {
-            Some(Ok(Incoming::Binary(bytes))) => assert_eq!(bytes.len(), big.len()),
+        match poll_fn(|cx| ws.poll_next(cx, false)).await {
+            Some(Ok(Found::Incoming(Incoming::Binary(bytes)))) => {
+                assert_eq!(bytes.len(), big.len())
+            }
             other => panic!("expected the large binary message, got {other:?}"),
         }
         client.write_all(&frame(0x1, b"4small")).await.unwrap();
-        match poll_fn(|cx| ws.poll_next(cx)).await {
-            Some(Ok(Incoming::Text(text))) => assert_eq!(text.as_str(), "4small"),
+        match poll_fn(|cx| ws.poll_next(cx, false)).await {
+            Some(Ok(Found::Incoming(Incoming::Text(text)))) => assert_eq!(text.as_str(), "4small"),
             other => panic!("expected the small text message, got {other:?}"),
         }
         assert!(
@@ -162,20 +204,63 @@ mod tests {
         );
     }
 
+    /// The text of the next message, read in place (and removed once its buffer is back).
+    async fn next_in_place(ws: &mut WsStream) -> String {
+        match poll_fn(|cx| ws.poll_next(cx, true)).await {
+            Some(Ok(Found::InPlace(place))) => {
+                let buf = ws.take_read();
+                let text = place.text(&buf).unwrap().to_owned();
+                ws.restore_read(buf, false);
+                text
+            }
+            other => panic!("expected a text read in place, got {other:?}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn texts_read_in_place_leave_the_buffer_and_a_large_one_its_memory() {
+        let (mut client, mut ws) = connected().await;
+        let big = format!("4{}", "x".repeat(200_000));
+        client.write_all(&frame(0x1, big.as_bytes())).await.unwrap();
+        assert_eq!(next_in_place(&mut ws).await, big);
+        assert!(
+            ws.read.capacity() < KEPT_INPUT,
+            "the read buffer kept {} bytes after a large message",
+            ws.read.capacity()
+        );
+        let mut two = frame(0x1, b"4one");
+        two.extend(frame(0x1, b"4two"));
+        client.write_all(&two).await.unwrap();
+        assert_eq!(next_in_place(&mut ws).await, "4one");
+        assert_eq!(next_in_place(&mut ws).await, "4two");
+        // A text that is not UTF-8 is found when it is read, and ends the reading.
+        client.write_all(&frame(0x1, b"4\xff")).await.unwrap();
+        client.write_all(&frame(0x1, b"4ok")).await.unwrap();
+        match poll_fn(|cx| ws.poll_next(cx, true)).await {
+            Some(Ok(Found::InPlace(place))) => {
+                let buf = ws.take_read();
+                assert_eq!(place.text(&buf), Err(WsFault::InvalidUtf8));
+                ws.restore_read(buf, true);
+            }
+            other => panic!("expected a text read in place, got {other:?}"),
+        }
+        assert!(ws.failed());
+    }
+
     #[tokio::test]
     async fn a_fault_is_reported_once_and_ends_the_reading() {
         let (mut client, mut ws) = connected().await;
         // Unmasked, then a good frame after it.
         client.write_all(b"\x81\x024x").await.unwrap();
         client.write_all(&frame(0x1, b"4ok")).await.unwrap();
-        match poll_fn(|cx| ws.poll_next(cx)).await {
+        match poll_fn(|cx| ws.poll_next(cx, false)).await {
             Some(Err(WsFault::Protocol)) => {}
             other => panic!("expected a protocol fault, got {other:?}"),
         }
         assert!(ws.failed());
         let again = tokio::time::timeout(
             std::time::Duration::from_millis(100),
-            poll_fn(|cx| ws.poll_next(cx)),
+            poll_fn(|cx| ws.poll_next(cx, false)),
         )
         .await;
         assert!(again.is_err(), "read on after the fault: {again:?}");

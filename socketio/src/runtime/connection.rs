@@ -580,6 +580,14 @@ impl SessionApp for ConnectionApp {
         self.drain(cx);
     }
 
+    fn on_text(&mut self, text: &str, cx: Cx) {
+        if let Some(probe) = &mut self.probe {
+            probe.text_in(text.len());
+        }
+        self.conn.handle(cx.now(), Input::Text(text));
+        self.drain(cx);
+    }
+
     fn on_message(&mut self, command: ConnCommand, cx: Cx) {
         self.on_command(cx, command);
         self.drain(cx);

@@ -72,6 +72,12 @@ impl ConnectionProbe {
         }
     }
 
+    /// Reports a text message of `len` bytes from the client, read in place (never an
+    /// [`EngineEvent`]).
+    pub(crate) fn text_in(&self, len: usize) {
+        self.observer.packets_in(1, len);
+    }
+
     /// Reports a packet handed to the session for the client.
     pub(crate) fn on_transmit(&self, packet: &Encoded) {
         let (messages, _) = packet.messages_and_weight();
