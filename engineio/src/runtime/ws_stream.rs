@@ -113,14 +113,17 @@ impl WsStream {
     /// Gives back the buffer of [`WsStream::take_read`], without the message read in place.
     /// `failed`: that message broke the protocol (its text is not UTF-8), and nothing more is
     /// read.
-    pub(crate) fn restore_read(&mut self, mut buf: BytesMut, failed: bool) {
+    pub(crate) fn restore_read(&mut self, buf: BytesMut, failed: bool) {
+        // Put back first, then changed in place: changed on the stack and then moved, it was
+        // stored a word at a time and read back two words at a time, which the CPU cannot
+        // forward (perf: two thirds of this function's time on that load).
+        self.read = buf;
         if let Some(lent) = self.lent.take() {
-            lent.consume(&mut buf);
-            if buf.is_empty() && lent.len() > KEPT_INPUT {
-                buf = BytesMut::new();
+            lent.consume(&mut self.read);
+            if self.read.is_empty() && lent.len() > KEPT_INPUT {
+                self.read = BytesMut::new();
             }
         }
-        self.read = buf;
         self.failed |= failed;
     }
 
