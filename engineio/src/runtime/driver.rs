@@ -333,16 +333,21 @@ impl<A: SessionApp> Driver<A> {
     fn on_frame(&mut self, now: Instant, ws: WsId, frame: Option<Result<Found, WsFault>>) {
         let frame = match frame {
             Some(Ok(Found::InPlace(place))) => return self.on_text_in_place(now, ws, place),
-            Some(Ok(Found::Incoming(incoming))) => Some(Ok(incoming)),
-            Some(Err(fault)) => Some(Err(fault)),
-            None => None,
+            Some(Ok(Found::Incoming(incoming))) => Ok(incoming),
+            Some(Err(fault)) => Err(fault),
+            None => {
+                self.remove_ws(ws);
+                return self
+                    .session
+                    .handle(now, Input::WsClosed { ws, error: true });
+            }
         };
         let input = match frame {
             // The reader checked the text's UTF-8; the session reads the packet in it.
-            Some(Ok(Incoming::Text(text))) => Input::WsFrame(ws, WsFrame::Text(text)),
-            Some(Ok(Incoming::Binary(bytes))) => Input::WsFrame(ws, WsFrame::Binary(bytes)),
+            Ok(Incoming::Text(text)) => Input::WsFrame(ws, WsFrame::Text(text)),
+            Ok(Incoming::Binary(bytes)) => Input::WsFrame(ws, WsFrame::Binary(bytes)),
             // Answered with the same bytes, in order with the session's frames.
-            Some(Ok(Incoming::Ping(data))) => {
+            Ok(Incoming::Ping(data)) => {
                 if let Some(w) = self.websockets.iter_mut().find(|w| w.id == ws) {
                     write_frame(&mut w.out, Opcode::Pong, None, &data);
                     self.socket_wake.raise();
@@ -351,7 +356,7 @@ impl<A: SessionApp> Driver<A> {
             }
             // The client closed: answered with a close frame of the same code, after what the
             // WebSocket still holds, and then the connection closes.
-            Some(Ok(Incoming::Close(code))) => {
+            Ok(Incoming::Close(code)) => {
                 if let Some(mut w) = self.remove_ws(ws) {
                     w.queue_close(code);
                     close_later(w, false, self.closings.start());
@@ -359,11 +364,7 @@ impl<A: SessionApp> Driver<A> {
                 Input::WsClosed { ws, error: false }
             }
             // The connection can still be written to: the session closes it with a code.
-            Some(Err(fault)) => Input::WsFault { ws, fault },
-            None => {
-                self.remove_ws(ws);
-                Input::WsClosed { ws, error: true }
-            }
+            Err(fault) => Input::WsFault { ws, fault },
         };
         self.session.handle(now, input);
     }

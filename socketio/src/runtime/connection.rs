@@ -561,14 +561,18 @@ impl SessionApp for ConnectionApp {
     type Message = ConnCommand;
 
     fn on_event(&mut self, event: EngineEvent, cx: Cx) {
+        // A text message (a polling one, or one not read in place) takes the road of one read in
+        // place.
+        if let EngineEvent::Message(EngineData::Text(text)) = &event {
+            return self.on_text(text.as_str(), cx);
+        }
         let now = cx.now();
         if let Some(probe) = &mut self.probe {
             probe.on_event(&event, self.sockets.iter().map(|(_, s, _)| s));
         }
         match event {
-            EngineEvent::Message(EngineData::Text(text)) => {
-                self.conn.handle(now, Input::Text(text.as_str()))
-            }
+            // Taken by `on_text` above.
+            EngineEvent::Message(EngineData::Text(_)) => {}
             EngineEvent::Message(EngineData::Binary(bytes)) => {
                 self.conn.handle(now, Input::Binary(bytes))
             }

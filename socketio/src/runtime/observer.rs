@@ -59,7 +59,7 @@ impl ConnectionProbe {
         sockets: impl Iterator<Item = &'a Socket>,
     ) {
         match event {
-            EngineEvent::Message(EngineData::Text(text)) => self.observer.packets_in(1, text.len()),
+            EngineEvent::Message(EngineData::Text(text)) => self.text_in(text.len()),
             EngineEvent::Message(EngineData::Binary(bytes)) => {
                 self.observer.packets_in(1, bytes.len())
             }
@@ -72,8 +72,7 @@ impl ConnectionProbe {
         }
     }
 
-    /// Reports a text message of `len` bytes from the client, read in place (never an
-    /// [`EngineEvent`]).
+    /// Reports a text message of `len` bytes from the client.
     pub(crate) fn text_in(&self, len: usize) {
         self.observer.packets_in(1, len);
     }
