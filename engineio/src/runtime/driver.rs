@@ -4,6 +4,7 @@
 use super::app::{self, AppContext, SessionApp, WsOutput};
 use super::closings::{Closing, Closings};
 use super::command::Command;
+use super::held_wakes::Hold;
 use super::inputs::{DriverInput, SessionCell, WsStream};
 use super::mailbox;
 use super::wake_flag::{when_flagged, WakeFlag};
@@ -188,8 +189,13 @@ impl<A: SessionApp> Driver<A> {
                     // was held up must not lose to the pong deadline it meets).
                     self.take_ready(now, true);
                 }
-                self.on_wake(now, wake);
-                self.take_ready(now, read_frames);
+                // The sessions this burst sends to are woken when it ends (see `held_wakes`):
+                // each then writes all the burst gave it at once.
+                {
+                    let _hold = Hold::start();
+                    self.on_wake(now, wake);
+                    self.take_ready(now, read_frames);
+                }
             }
             // Anyone still waiting for an answer gets "unknown session" from the dropped sender.
             self.replies.clear();

@@ -214,14 +214,22 @@ impl<T> Sender<T> {
                 set(&shared.bytes, |b| b + weight);
             }
             state.queue.push_back((value, weight));
+            // The task is looked up only for a receiver that waits (most sends of a burst find
+            // its waker taken by the first).
             let own_task =
-                state.receiver_task.is_some() && state.receiver_task == tokio::task::try_id();
-            let waker = if own_task { None } else { state.waker.take() };
+                || state.receiver_task.is_some() && state.receiver_task == tokio::task::try_id();
+            let waker = if state.waker.is_none() || own_task() {
+                None
+            } else {
+                state.waker.take()
+            };
             shared.settle(&state);
             waker
         };
         if let Some(waker) = waker {
-            waker.wake();
+            // Held to the end of the sender's burst, if it is in one (a broadcast: see
+            // `held_wakes`).
+            super::held_wakes::wake(waker);
         }
         Ok(())
     }
@@ -589,6 +597,24 @@ mod tests {
         drop(tx);
         assert_eq!(count.0.load(Ordering::SeqCst), before + 1);
         assert_eq!(poll_once(&mut rx, &mut cx, true), Poll::Ready(Ok(None)));
+    }
+
+    #[test]
+    fn a_send_in_a_burst_wakes_its_receiver_once_when_the_burst_ends() {
+        let count = Arc::new(Count(AtomicUsize::new(0)));
+        let waker = Waker::from(Arc::clone(&count));
+        let mut cx = Context::from_waker(&waker);
+        let (tx, mut rx) = mailbox::<u32>(4);
+        assert!(poll_once(&mut rx, &mut cx, false).is_pending());
+        {
+            let _burst = super::super::held_wakes::Hold::start();
+            tx.try_send(1).unwrap();
+            tx.try_send_weighted(2, 10, 100).unwrap();
+            assert_eq!(count.0.load(Ordering::SeqCst), 0, "held to the burst's end");
+        }
+        assert_eq!(count.0.load(Ordering::SeqCst), 1, "woken once, for both");
+        assert_eq!(poll_once(&mut rx, &mut cx, false), Poll::Ready(Ok(Some(1))));
+        assert_eq!(rx.try_recv(), Some(2));
     }
 
     #[tokio::test]

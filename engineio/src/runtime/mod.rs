@@ -11,6 +11,7 @@ mod driver;
 mod engine;
 mod engine_config;
 mod exchange;
+mod held_wakes;
 mod http;
 mod inputs;
 mod mailbox;
