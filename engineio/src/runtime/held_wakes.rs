@@ -6,10 +6,10 @@
 //! writes the burst's first message on its own and the next ones in writes of their own, and it
 //! takes its queue's lock while the burst's sender pushes to it. Held to the burst's end, each
 //! receiver finds everything the burst sent it and writes it in one go, on whichever worker runs
-//! it. Measured on fan-out to 1000 receivers with four broadcasts in flight (2-core machine): on
-//! one worker a receiver's write carries about four deliveries (0.25 `sendto` per delivery), on
-//! two about three (0.33, and the CPU per delivery grows with the writes, the CPU per write
-//! staying the same); with the wakes held, 0.29 on two workers, and one worker's unchanged.
+//! it. Measured on fan-out to 1000 receivers with four broadcasts in flight (2-core machine, the
+//! emitter's reads carrying about two broadcasts each on two workers): 0.25 `sendto` per delivery
+//! on one worker, 0.32-0.33 on two, 0.29 on two with the wakes held; the CPU per delivery follows
+//! the writes (see the README's "Closer to the floor").
 //!
 //! A burst is bounded (a session's task takes a bounded number of inputs before it writes), so a
 //! wake waits for a bounded time; an application that blocks its thread inside a handler until
