@@ -13,7 +13,6 @@
 //! budget covers a session's command queue and everything after it.
 
 use std::collections::VecDeque;
-use std::future::poll_fn;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll, Waker};
@@ -403,13 +402,6 @@ impl<T> Receiver<T> {
         self.shared.refused.store(true, Ordering::Relaxed);
     }
 
-    /// The next value, like [`Receiver::recv`], or `Err(())` as soon as a weighted send has
-    /// been refused since the last [`Receiver::sync`] (the session must hear of it, with the
-    /// time, even when nothing is queued).
-    pub(crate) async fn recv_or_refused(&mut self) -> Result<Option<T>, ()> {
-        poll_fn(|cx| self.poll_recv(cx, true)).await
-    }
-
     /// Gives back the memory of past bursts if the queue is empty (a session calls this when it
     /// has been quiet for a while; doing it on every empty queue would reallocate on each burst).
     pub(crate) fn release_memory(&mut self) {
@@ -419,17 +411,25 @@ impl<T> Receiver<T> {
         }
     }
 
-    /// The next value; `None` once the queue is empty and every sender is gone.
+    /// The next value; `None` once the queue is empty and every sender is gone. (A session's
+    /// task polls its queues by hand: [`Receiver::poll_recv`].)
+    #[cfg(test)]
     pub(crate) async fn recv(&mut self) -> Option<T> {
-        poll_fn(|cx| self.poll_recv(cx, false))
+        std::future::poll_fn(|cx| self.poll_recv(cx, false))
             .await
             .unwrap_or(None)
     }
 
-    /// The next value; with `refusals`, `Err(())` instead of waiting when a weighted send was
-    /// refused (checked under the lock that a refusing sender holds, so none is missed).
+    /// The next value (`None` once the queue is empty and every sender is gone); with
+    /// `refusals`, `Err(())` instead of waiting as soon as a weighted send has been refused since
+    /// the last [`Receiver::sync`] (the session must hear of it, with the time, even when nothing
+    /// is queued; checked under the lock that a refusing sender holds, so none is missed).
     #[inline]
-    fn poll_recv(&mut self, cx: &mut Context<'_>, refusals: bool) -> Poll<Result<Option<T>, ()>> {
+    pub(crate) fn poll_recv(
+        &mut self,
+        cx: &mut Context<'_>,
+        refusals: bool,
+    ) -> Poll<Result<Option<T>, ()>> {
         // Still parked with this same waker: nothing was queued (a sender that queues takes the
         // waker and wakes it, which unparks), no sender left, and the refusals are checked here.
         if self.shared.parked.load(Ordering::Acquire)

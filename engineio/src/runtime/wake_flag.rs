@@ -95,6 +95,17 @@ impl WakeFlag {
         output
     }
 
+    /// One poll of [`when_flagged`] by hand: registers `cx`'s task to be woken when the flag's
+    /// waker fires, then [`WakeFlag::poll_if_raised`].
+    pub(crate) fn poll_for<T>(
+        &self,
+        cx: &Context<'_>,
+        poll: impl FnOnce(&mut Context<'_>) -> Poll<T>,
+    ) -> Poll<T> {
+        self.shared.task.register(cx.waker());
+        self.poll_if_raised(poll)
+    }
+
     /// The context to poll the future with.
     pub(crate) fn context(&self) -> Context<'_> {
         Context::from_waker(&self.waker)
@@ -104,12 +115,7 @@ impl WakeFlag {
 /// Waits for `future`, polling it only while `flag` says it may be ready (with the flag's waker,
 /// which raises it).
 pub(crate) async fn when_flagged<F: Future + Unpin>(mut future: F, flag: &WakeFlag) -> F::Output {
-    poll_fn(|cx| {
-        // The task to wake when the flag's waker fires.
-        flag.shared.task.register(cx.waker());
-        flag.poll_if_raised(|flagged| Pin::new(&mut future).poll(flagged))
-    })
-    .await
+    poll_fn(|cx| flag.poll_for(cx, |flagged| Pin::new(&mut future).poll(flagged))).await
 }
 
 #[cfg(test)]
