@@ -200,7 +200,7 @@ impl NewWebSocket {
     }
 
     /// Starts the session on `stream`, whose driver first writes `first` (what is left of the
-    /// handshake: [`Self::response_with_open`] or [`Self::open_frame`]).
+    /// handshake: [`Self::response_with_open`] or `open_frame`, with the `tower` feature).
     pub(crate) async fn start(self, stream: WsStream, first: Vec<u8>) {
         let ws = Ws::with_output(self.id, stream, first);
         (self.engine)

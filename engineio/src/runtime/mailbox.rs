@@ -4,8 +4,9 @@
 //! something is queued (tokio's channels allocate a block of 32 slots up front), and a send wakes
 //! the receiver only while it is waiting, not while it is already running (a receiver that takes
 //! a value with [`Receiver::try_recv`] stops being woken until it waits again, and a send from the
-//! receiver's own task never wakes it). Waiting again with the same waker while nothing changed
-//! takes no lock.
+//! receiver's own task never wakes it). A send made in another session's burst wakes the receiver
+//! when that burst ends ([`super::held_wakes`]). Waiting again with the same waker while nothing
+//! changed takes no lock.
 //!
 //! Besides its count bound, a queue can hold values in bytes: [`Sender::try_send_weighted`] admits
 //! a value by the send budget's rule ([`crate::proto::budget::admits`]) over the bytes queued here
