@@ -183,15 +183,15 @@ impl<A: SessionApp> Driver<A> {
                 commands_open &= !matches!(wake, Wake::Command(None));
                 frames_first = !read_frames;
                 now = Instant::now();
-                if matches!(wake, Wake::Timeout) {
-                    // What already arrived goes first (a pong waiting in the socket after this task
-                    // was held up must not lose to the pong deadline it meets).
-                    self.take_ready(now, true);
-                }
                 // The sessions this burst sends to are woken when it ends (see `held_wakes`):
                 // each then writes all the burst gave it at once.
                 {
                     let _hold = Hold::start();
+                    if matches!(wake, Wake::Timeout) {
+                        // What already arrived goes first (a pong waiting in the socket after this
+                        // task was held up must not lose to the pong deadline it meets).
+                        self.take_ready(now, true);
+                    }
                     self.on_wake(now, wake);
                     self.take_ready(now, read_frames);
                 }
