@@ -93,64 +93,41 @@ pub(crate) fn wake(waker: Waker) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    use std::sync::Arc;
-    use std::task::Wake;
-
-    struct Count(AtomicUsize);
-
-    impl Wake for Count {
-        fn wake(self: Arc<Self>) {
-            self.0.fetch_add(1, Ordering::SeqCst);
-        }
-    }
-
-    fn counter() -> (Arc<Count>, Waker) {
-        let count = Arc::new(Count(AtomicUsize::new(0)));
-        (count.clone(), Waker::from(count))
-    }
-
-    fn woken(count: &Count) -> usize {
-        count.0.load(Ordering::SeqCst)
-    }
+    use crate::runtime::wake_count::WakeCount;
 
     #[test]
     fn a_wake_outside_a_hold_goes_out_at_once() {
-        let (count, waker) = counter();
+        let (count, waker) = WakeCount::waker();
         wake(waker);
-        assert_eq!(woken(&count), 1);
+        assert_eq!(count.get(), 1);
     }
 
     #[test]
     fn wakes_in_a_hold_go_out_when_the_last_nested_hold_ends() {
-        let (a, wa) = counter();
-        let (b, wb) = counter();
+        let (a, wa) = WakeCount::waker();
+        let (b, wb) = WakeCount::waker();
         let outer = Hold::start();
         wake(wa);
         {
             let _inner = Hold::start();
             wake(wb);
         }
-        assert_eq!(
-            (woken(&a), woken(&b)),
-            (0, 0),
-            "the outer hold is still open"
-        );
+        assert_eq!((a.get(), b.get()), (0, 0), "the outer hold is still open");
         drop(outer);
-        assert_eq!((woken(&a), woken(&b)), (1, 1));
+        assert_eq!((a.get(), b.get()), (1, 1));
         // The hold is over: the next wake goes out at once.
-        let (c, wc) = counter();
+        let (c, wc) = WakeCount::waker();
         wake(wc);
-        assert_eq!(woken(&c), 1);
+        assert_eq!(c.get(), 1);
     }
 
     #[test]
     fn a_hold_is_per_thread() {
         let _hold = Hold::start();
-        let (count, waker) = counter();
+        let (count, waker) = WakeCount::waker();
         std::thread::spawn(move || wake(waker))
             .join()
             .expect("the other thread wakes it");
-        assert_eq!(woken(&count), 1, "another thread holds nothing");
+        assert_eq!(count.get(), 1, "another thread holds nothing");
     }
 }

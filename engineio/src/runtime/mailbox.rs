@@ -486,6 +486,7 @@ impl<T> Receiver<T> {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+    use crate::runtime::wake_count::WakeCount;
 
     #[tokio::test]
     async fn order_bound_and_close() {
@@ -562,17 +563,9 @@ mod tests {
         rx.poll_recv(cx, refusals)
     }
 
-    struct Count(AtomicUsize);
-    impl std::task::Wake for Count {
-        fn wake(self: Arc<Self>) {
-            self.0.fetch_add(1, Ordering::SeqCst);
-        }
-    }
-
     #[test]
     fn a_parked_receiver_is_woken_by_a_send_a_refusal_and_the_last_sender() {
-        let count = Arc::new(Count(AtomicUsize::new(0)));
-        let waker = Waker::from(Arc::clone(&count));
+        let (count, waker) = WakeCount::waker();
         let mut cx = Context::from_waker(&waker);
         let (tx, mut rx) = mailbox::<u32>(4);
         // Parked, then polled again with the same waker (the path without the lock).
@@ -580,12 +573,12 @@ mod tests {
         assert!(poll_once(&mut rx, &mut cx, true).is_pending());
         assert_eq!(rx.try_recv(), None, "empty: nothing taken, the waker stays");
         tx.try_send(1).unwrap();
-        assert_eq!(count.0.load(Ordering::SeqCst), 1, "the send woke it");
+        assert_eq!(count.get(), 1, "the send woke it");
         assert_eq!(poll_once(&mut rx, &mut cx, true), Poll::Ready(Ok(Some(1))));
         // A refusal while parked is seen by the next poll.
         assert!(poll_once(&mut rx, &mut cx, true).is_pending());
         tx.try_send_weighted(2, 10, 100).unwrap();
-        assert_eq!(count.0.load(Ordering::SeqCst), 2);
+        assert_eq!(count.get(), 2);
         assert!(tx.try_send_weighted(3, 200, 100).is_err());
         assert_eq!(poll_once(&mut rx, &mut cx, false), Poll::Ready(Ok(Some(2))));
         assert!(poll_once(&mut rx, &mut cx, false).is_pending());
@@ -594,16 +587,15 @@ mod tests {
         rx.sync(0);
         // The last sender gone: a parked receiver hears `None`.
         assert!(poll_once(&mut rx, &mut cx, true).is_pending());
-        let before = count.0.load(Ordering::SeqCst);
+        let before = count.get();
         drop(tx);
-        assert_eq!(count.0.load(Ordering::SeqCst), before + 1);
+        assert_eq!(count.get(), before + 1);
         assert_eq!(poll_once(&mut rx, &mut cx, true), Poll::Ready(Ok(None)));
     }
 
     #[test]
     fn a_send_in_a_burst_wakes_its_receiver_once_when_the_burst_ends() {
-        let count = Arc::new(Count(AtomicUsize::new(0)));
-        let waker = Waker::from(Arc::clone(&count));
+        let (count, waker) = WakeCount::waker();
         let mut cx = Context::from_waker(&waker);
         let (tx, mut rx) = mailbox::<u32>(4);
         assert!(poll_once(&mut rx, &mut cx, false).is_pending());
@@ -611,9 +603,9 @@ mod tests {
             let _burst = super::super::held_wakes::Hold::start();
             tx.try_send(1).unwrap();
             tx.try_send_weighted(2, 10, 100).unwrap();
-            assert_eq!(count.0.load(Ordering::SeqCst), 0, "held to the burst's end");
+            assert_eq!(count.get(), 0, "held to the burst's end");
         }
-        assert_eq!(count.0.load(Ordering::SeqCst), 1, "woken once, for both");
+        assert_eq!(count.get(), 1, "woken once, for both");
         assert_eq!(poll_once(&mut rx, &mut cx, false), Poll::Ready(Ok(Some(1))));
         assert_eq!(rx.try_recv(), Some(2));
     }
@@ -622,14 +614,13 @@ mod tests {
     async fn a_send_from_the_receivers_own_task_does_not_wake_it() {
         let (tx, mut rx) = mailbox::<u32>(4);
         let task = tokio::spawn(async move {
-            let count = Arc::new(Count(AtomicUsize::new(0)));
             // Park with a waker that counts, in this task.
-            let waker = Waker::from(Arc::clone(&count));
+            let (count, waker) = WakeCount::waker();
             {
                 let mut cx = Context::from_waker(&waker);
                 assert!(poll_once(&mut rx, &mut cx, false).is_pending());
                 tx.try_send(5).unwrap();
-                assert_eq!(count.0.load(Ordering::SeqCst), 0, "its own task is running");
+                assert_eq!(count.get(), 0, "its own task is running");
                 assert_eq!(rx.try_recv(), Some(5));
                 assert!(poll_once(&mut rx, &mut cx, false).is_pending());
             }
@@ -638,7 +629,7 @@ mod tests {
             tokio::spawn(async move { tx2.try_send(6).unwrap() })
                 .await
                 .unwrap();
-            assert_eq!(count.0.load(Ordering::SeqCst), 1);
+            assert_eq!(count.get(), 1);
             assert_eq!(rx.recv().await, Some(6));
         });
         task.await.unwrap();

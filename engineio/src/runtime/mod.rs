@@ -24,6 +24,8 @@ mod sid;
 mod socket;
 #[cfg(feature = "tls")]
 mod tls;
+#[cfg(test)]
+mod wake_count;
 mod wake_flag;
 mod ws_io;
 mod ws_stream;

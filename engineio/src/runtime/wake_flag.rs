@@ -122,19 +122,11 @@ pub(crate) async fn when_flagged<F: Future + Unpin>(mut future: F, flag: &WakeFl
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
-    use std::sync::atomic::AtomicUsize;
-
-    struct Count(AtomicUsize);
-    impl Wake for Count {
-        fn wake(self: Arc<Self>) {
-            self.0.fetch_add(1, Ordering::SeqCst);
-        }
-    }
+    use crate::runtime::wake_count::WakeCount;
 
     #[test]
     fn polled_while_raised_and_woken_through_the_flags_waker() {
-        let count = Arc::new(Count(AtomicUsize::new(0)));
-        let task = Waker::from(Arc::clone(&count));
+        let (count, task) = WakeCount::waker();
         let mut cx = Context::from_waker(&task);
         let wake = WakeFlag::new();
         let mut polls = 0;
@@ -152,14 +144,14 @@ mod tests {
         let mut waiting = std::pin::pin!(when_flagged(std::future::pending::<()>(), &wake));
         assert!(waiting.as_mut().poll(&mut cx).is_pending());
         wake.context().waker().wake_by_ref();
-        assert_eq!(count.0.load(Ordering::SeqCst), 1, "the task is woken");
+        assert_eq!(count.get(), 1, "the task is woken");
         assert!(wake.poll_if_raised(|_| Poll::Ready(())).is_ready());
         assert!(
             wake.poll_if_raised(|_| Poll::Ready(())).is_ready(),
             "raised again after Ready"
         );
         wake.raise();
-        assert_eq!(count.0.load(Ordering::SeqCst), 1, "raise does not wake");
+        assert_eq!(count.get(), 1, "raise does not wake");
     }
 
     #[test]
