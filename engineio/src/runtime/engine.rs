@@ -13,6 +13,8 @@ use super::socket::{Handshake, Socket, SocketHandle};
 use crate::proto::http::HttpRequest;
 use crate::proto::{Session, Transport};
 use bytes::BytesMut;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
@@ -153,7 +155,21 @@ impl Engine {
     }
 
     /// Registers a new session, starts its driver, and hands its socket to the application.
-    pub(super) async fn open(
+    ///
+    /// Boxed: its future (about 2 KiB) would otherwise be part of every request's future,
+    /// which is built and moved (copied) for each request on a connection, though only a
+    /// handshake awaits it.
+    pub(super) fn open(
+        &self,
+        session: Session,
+        req: HttpRequest,
+        transport: Transport,
+        ws: Option<Ws>,
+    ) -> Pin<Box<impl Future<Output = bool> + Send + '_>> {
+        Box::pin(self.open_unboxed(session, req, transport, ws))
+    }
+
+    async fn open_unboxed(
         &self,
         session: Session,
         req: HttpRequest,
