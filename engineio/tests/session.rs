@@ -982,3 +982,21 @@ fn a_text_goes_in_place_only_ahead_of_nothing() {
     while p.poll_output().is_some() {}
     assert_eq!(p.send_text_in_place(10, 10, 1000), Ok(None));
 }
+
+/// On protocol 4, a binary message goes in place under the same rule and bounds as a text.
+#[test]
+fn a_binary_goes_in_place_as_a_text_does() {
+    let t0 = Instant::now();
+    let mut s = Session::new_websocket(t0, "w".into(), budget_config(1000), 3);
+    assert_eq!(s.send_binary_in_place(300, 10, 1000), Ok(None));
+    while s.poll_output().is_some() {}
+    assert_eq!(s.send_binary_in_place(300, 10, 1000), Ok(Some(3)));
+    let one = engineio::proto::budget::weight(&Data::Binary(Bytes::from(vec![0; 300])));
+    assert_eq!(s.buffered_bytes(), one);
+    assert_eq!(s.send_text_in_place(300, 10, 1000), Ok(Some(3)));
+    assert_eq!(s.send_binary_in_place(300, 10, 1000), Err(SendError::Full));
+    s.handle(t0, Input::WsWritten(3));
+    assert_eq!(s.buffered_bytes(), 0);
+    s.send_within(msg(10), 10, 1000).unwrap();
+    assert_eq!(s.send_binary_in_place(10, 10, 1000), Ok(None));
+}

@@ -279,3 +279,16 @@ fn websocket_handshake_open_packet_has_no_max_payload() {
         })
     );
 }
+
+/// A binary message is never written in place on protocol 3 (its frame has a type byte, or is
+/// base64 text): it goes through the session, which frames it. A text is framed as on protocol 4.
+#[test]
+fn a_binary_message_is_never_written_in_place() {
+    for protocol in [BINARY, B64] {
+        let t0 = Instant::now();
+        let mut s = Session::websocket(t0, "w".into(), config(), protocol, 1);
+        while s.poll_output().is_some() {}
+        assert_eq!(s.send_binary_in_place(3, 10, 1000), Ok(None));
+        assert_eq!(s.send_text_in_place(3, 10, 1000), Ok(Some(1)));
+    }
+}

@@ -598,6 +598,31 @@ impl Session {
         packets: usize,
         bytes: usize,
     ) -> Result<Option<WsId>, SendError> {
+        self.send_in_place(len, packets, bytes)
+    }
+
+    /// [`Session::send_text_in_place`] for a binary message of `len` bytes, whose frame the
+    /// caller writes as a binary frame of its bytes. Only on protocol 4: protocol 3 frames a
+    /// binary message differently (a type byte first, or base64 in a text frame), and those go
+    /// through [`Session::send_within`].
+    pub fn send_binary_in_place(
+        &mut self,
+        len: usize,
+        packets: usize,
+        bytes: usize,
+    ) -> Result<Option<WsId>, SendError> {
+        match self.protocol {
+            Protocol::V4 => self.send_in_place(len, packets, bytes),
+            Protocol::V3 { .. } => Ok(None),
+        }
+    }
+
+    fn send_in_place(
+        &mut self,
+        len: usize,
+        packets: usize,
+        bytes: usize,
+    ) -> Result<Option<WsId>, SendError> {
         let State::WebSocket { ws } = self.state else {
             return Ok(None);
         };

@@ -66,6 +66,10 @@ pub(crate) trait WsOutput {
     /// Queues a text message's frame (type `4` and `text`) on the WebSocket `ws`; `false` if the
     /// task has no such WebSocket.
     fn queue_message_text(&mut self, ws: WsId, text: &[u8]) -> bool;
+
+    /// Queues a binary message's frame (protocol 4: the bytes alone) on the WebSocket `ws`;
+    /// `false` if the task has no such WebSocket.
+    fn queue_message_binary(&mut self, ws: WsId, data: &[u8]) -> bool;
 }
 
 impl<M> std::fmt::Debug for AppContext<'_, M> {
@@ -102,8 +106,17 @@ impl<M> AppContext<'_, M> {
 
     /// Queues a message on the session at once. Answers to the client's own input may go past the
     /// session's send buffer (up to twice its size, in packets and in bytes) rather than be lost.
+    /// A message the session can take at once (on a WebSocket, nothing queued before it) is
+    /// written straight into the socket's output, as by [`AppContext::send_text_buf`].
     pub fn send(&mut self, data: Data) -> Result<(), SendError> {
         let (packets, bytes) = self.overdraft();
+        let written = match &data {
+            Data::Text(text) => self.write_in_place(text.as_bytes(), packets, bytes)?,
+            Data::Binary(binary) => self.write_binary_in_place(binary, packets, bytes)?,
+        };
+        if written {
+            return Ok(());
+        }
         self.session.send_within(data, packets, bytes)
     }
 
@@ -136,6 +149,18 @@ impl<M> AppContext<'_, M> {
             .send_text_in_place(text.len(), packets, bytes)?;
         // The session's WebSocket is always one of the task's (it is told of each one closed).
         Ok(in_place.is_some_and(|ws| self.websockets.queue_message_text(ws, text)))
+    }
+
+    /// [`AppContext::write_in_place`] for a binary message
+    /// ([`Session::send_binary_in_place`]).
+    fn write_binary_in_place(
+        &mut self,
+        data: &[u8],
+        packets: usize,
+        bytes: usize,
+    ) -> Result<bool, SendError> {
+        let in_place = (self.session).send_binary_in_place(data.len(), packets, bytes)?;
+        Ok(in_place.is_some_and(|ws| self.websockets.queue_message_binary(ws, data)))
     }
 
     /// The bounds of the application's own sends: [`APP_OVERDRAFT`] times the session's.

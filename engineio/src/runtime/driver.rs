@@ -567,6 +567,16 @@ impl WsOutput for Vec<Ws> {
             None => false,
         }
     }
+
+    fn queue_message_binary(&mut self, ws: WsId, data: &[u8]) -> bool {
+        match self.iter_mut().find(|w| w.id == ws) {
+            Some(w) => {
+                write_frame(&mut w.out, Opcode::Binary, None, data);
+                true
+            }
+            None => false,
+        }
+    }
 }
 
 /// One poll of the session's WebSockets (at most two: the active one and a probe) for a finished
