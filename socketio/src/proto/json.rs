@@ -156,6 +156,7 @@ impl Scanner<'_> {
         }
     }
 
+    /// The run of whitespace at `pos` (out of line: rare).
     #[inline(never)]
     fn skip_ws_run(&mut self) {
         let start = self.pos;
@@ -217,13 +218,7 @@ impl Scanner<'_> {
         match self.peek() {
             Some(b'{') => self.object(depth + 1),
             Some(b'[') => self.array(depth + 1, top),
-            Some(b'"') => {
-                let (_, escaped) = self.string()?;
-                Ok(Info {
-                    escaped,
-                    ..Info::of(Kind::String)
-                })
-            }
+            Some(b'"') => self.string_value(),
             Some(b'-' | b'0'..=b'9') => self.number(),
             Some(b't') => {
                 self.literal(b"true")?;
@@ -242,6 +237,16 @@ impl Scanner<'_> {
             }
             _ => Err(self.syntax()),
         }
+    }
+
+    /// A string as a value: what the element list and the placeholder check need of it.
+    #[inline]
+    fn string_value(&mut self) -> Result<Info, JsonError> {
+        let (_, escaped) = self.string()?;
+        Ok(Info {
+            escaped,
+            ..Info::of(Kind::String)
+        })
     }
 
     fn literal(&mut self, word: &[u8]) -> Result<(), JsonError> {
@@ -372,13 +377,7 @@ impl Scanner<'_> {
             let element_start = self.out_len();
             // A string, the most common element, is scanned without a call to `value`.
             let info = match self.peek() {
-                Some(b'"') => {
-                    let (_, escaped) = self.string()?;
-                    Info {
-                        escaped,
-                        ..Info::of(Kind::String)
-                    }
-                }
+                Some(b'"') => self.string_value()?,
                 _ => self.value(depth, false)?,
             };
             if top {

@@ -61,7 +61,7 @@
 //! # The codec alone
 //!
 //! [`decode_text`] turns one text message into a [`Packet`], or into a [`PartialPacket`] that
-//! [`PartialPacket::push`] completes attachment by attachment; [`encode`] goes back. Arguments
+//! [`PartialPacket::push`] completes attachment by attachment; [`encode()`] goes back. Arguments
 //! stay JSON text ([`RawJson`]), so key order and the exact bytes survive a round trip; a
 //! [`Payload`] pairs them with their attachments, and [`Payload::to_data`] gives trees
 //! ([`Data`]) with the binary in place.
