@@ -559,23 +559,28 @@ fn close_later(mut ws: Ws, await_answer: bool, closing: Closing) {
 
 impl WsOutput for Vec<Ws> {
     fn queue_message_text(&mut self, ws: WsId, text: &[u8]) -> bool {
-        match self.iter_mut().find(|w| w.id == ws) {
-            Some(w) => {
-                write_frame(&mut w.out, Opcode::Text, Some(b'4'), text);
-                true
-            }
-            None => false,
-        }
+        queue_frame(self, ws, Opcode::Text, Some(b'4'), text)
     }
 
     fn queue_message_binary(&mut self, ws: WsId, data: &[u8]) -> bool {
-        match self.iter_mut().find(|w| w.id == ws) {
-            Some(w) => {
-                write_frame(&mut w.out, Opcode::Binary, None, data);
-                true
-            }
-            None => false,
+        queue_frame(self, ws, Opcode::Binary, None, data)
+    }
+}
+
+/// Writes a frame into the output of the WebSocket `ws`; `false` if the task has none such.
+fn queue_frame(
+    websockets: &mut [Ws],
+    ws: WsId,
+    opcode: Opcode,
+    kind: Option<u8>,
+    data: &[u8],
+) -> bool {
+    match websockets.iter_mut().find(|w| w.id == ws) {
+        Some(w) => {
+            write_frame(&mut w.out, opcode, kind, data);
+            true
         }
+        None => false,
     }
 }
 
