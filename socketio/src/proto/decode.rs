@@ -5,7 +5,7 @@
 
 use super::binary::{check_placeholders, BinaryHeader, PartialPacket};
 use super::error::DecodeError;
-use super::json::{self, parse_u64, Element, Kind, Scanned};
+use super::json::{self, parse_u64, Elements, Kind, Scanned};
 use super::packet::{is_reserved_event, Namespace, Packet, PacketType};
 use super::payload::{ArgsBuilder, Payload};
 use super::raw_json::RawJson;
@@ -132,15 +132,15 @@ pub(crate) fn decode_text_reusing(
         }
         PacketType::Event | PacketType::BinaryEvent => {
             let p = payload.ok_or(DecodeError::PayloadMissing(ty))?;
-            let scanned = json::scan(p, limits.max_depth)?;
+            let mut parts = Parts::event(spare);
+            let scanned = json::scan_elements(p, limits.max_depth, &mut parts)?;
             expect_kind(ty, &scanned, &[Kind::Array], "an array")?;
             check_placeholders(&scanned.placeholders, attachments)?;
-            let (first, first_element) = element(&scanned, 0).ok_or(DecodeError::EmptyEvent)?;
-            let name = event_name(first, first_element, spare)?;
+            let name = parts.name.ok_or(DecodeError::EmptyEvent)??;
             if is_reserved_event(&name) {
                 return Err(DecodeError::ReservedEventName(name));
             }
-            let args = arguments(&scanned, 1);
+            let args = parts.args;
             if attachments == 0 {
                 let args = Payload::from_checked_args(args);
                 Ok(Decoded::Complete(Packet::Event {
@@ -162,10 +162,11 @@ pub(crate) fn decode_text_reusing(
         PacketType::Ack | PacketType::BinaryAck => {
             let id = id.ok_or(DecodeError::AckIdMissing(ty))?;
             let p = payload.ok_or(DecodeError::PayloadMissing(ty))?;
-            let scanned = json::scan(p, limits.max_depth)?;
+            let mut parts = Parts::ack();
+            let scanned = json::scan_elements(p, limits.max_depth, &mut parts)?;
             expect_kind(ty, &scanned, &[Kind::Array], "an array")?;
             check_placeholders(&scanned.placeholders, attachments)?;
-            let args = arguments(&scanned, 0);
+            let args = parts.args;
             if attachments == 0 {
                 let args = Payload::from_checked_args(args);
                 Ok(Decoded::Complete(Packet::Ack { nsp, id, args }))
@@ -249,32 +250,57 @@ fn expect_kind(
     }
 }
 
-/// The text of the array element `index`, with what the scan found of it.
-fn element<'s>(scanned: &'s Scanned<'_>, index: usize) -> Option<(&'s str, &'s Element)> {
-    let element = scanned.elements.get(index)?;
-    Some((scanned.text.get(element.span())?, element))
+/// An event's or an acknowledgement's array, taken element by element as the scan finds them:
+/// an event's name from the first, the arguments from the rest (all of an acknowledgement's).
+struct Parts<'s> {
+    /// For an event: where its name is written (see [`decode_text_reusing`]); `None` for an
+    /// acknowledgement, which has no name.
+    spare: Option<&'s mut Option<String>>,
+    /// The event's name, once the first element was seen.
+    name: Option<Result<String, DecodeError>>,
+    args: ArgsBuilder,
 }
 
-/// The array elements from `from` on, each as its own [`RawJson`].
-fn arguments(scanned: &Scanned<'_>, from: usize) -> ArgsBuilder {
-    let rest = scanned.elements.get(from..).unwrap_or_default();
-    let mut args = ArgsBuilder::with_capacity(rest.len());
-    for element in rest {
-        if let Some(text) = scanned.text.get(element.span()) {
-            args.push(RawJson::from_trusted(text.to_owned()));
+impl<'s> Parts<'s> {
+    fn event(spare: &'s mut Option<String>) -> Self {
+        Self {
+            spare: Some(spare),
+            name: None,
+            args: ArgsBuilder::new(),
         }
     }
-    args
+
+    fn ack() -> Self {
+        Self {
+            spare: None,
+            name: None,
+            args: ArgsBuilder::new(),
+        }
+    }
 }
 
+impl Elements for Parts<'_> {
+    fn element(&mut self, text: &str, kind: Kind, escaped: bool) {
+        match &mut self.spare {
+            Some(spare) if self.name.is_none() => {
+                self.name = Some(event_name(text, kind, escaped, spare));
+            }
+            _ => self.args.push(RawJson::from_trusted(text.to_owned())),
+        }
+    }
+}
+
+/// An event's name from its array's first element, written into `spare` when it is a string
+/// without escapes.
 fn event_name(
     first: &str,
-    element: &Element,
+    kind: Kind,
+    escaped: bool,
     spare: &mut Option<String>,
 ) -> Result<String, DecodeError> {
-    match element.kind {
+    match kind {
         // A string without escapes is its own text between the quotes (the scanner checked it).
-        Kind::String if !element.escaped => {
+        Kind::String if !escaped => {
             let text =
                 (first.get(1..first.len().saturating_sub(1))).ok_or(DecodeError::BadEventName)?;
             Ok(match spare.take() {

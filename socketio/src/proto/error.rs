@@ -244,11 +244,6 @@ pub enum JsonError {
         /// Byte offset of the object's end.
         offset: usize,
     },
-    /// The text is longer than the scanner takes (`u32::MAX` bytes, far past any message limit).
-    TooLong {
-        /// The longest text taken, in bytes.
-        max: usize,
-    },
 }
 
 impl fmt::Display for JsonError {
@@ -262,7 +257,6 @@ impl fmt::Display for JsonError {
                     "malformed attachment placeholder ending at byte {offset}"
                 )
             }
-            Self::TooLong { max } => write!(f, "longer than {max} bytes"),
         }
     }
 }

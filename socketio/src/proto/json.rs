@@ -5,8 +5,9 @@
 //! its original (compacted) text, and this scanner does in one pass what the codec needs:
 //! validates the grammar of RFC 8259 (strings are checked, not decoded, so lone surrogate escapes
 //! that `JSON.parse` accepts are accepted too), drops insignificant whitespace so the output is
-//! compact like `JSON.stringify`, enforces a nesting limit, records the span of each element of a
-//! top-level array, and collects the `num` of every `{"_placeholder":true,"num":n}` object.
+//! compact like `JSON.stringify`, enforces a nesting limit, hands each element of a top-level
+//! array to the caller as it is found ([`Elements`]), and collects the `num` of every
+//! `{"_placeholder":true,"num":n}` object.
 //!
 //! The recursion depth is bounded by `max_depth`, which is itself capped at [`MAX_DEPTH_CAP`], so
 //! hostile input cannot overflow the stack.
@@ -15,7 +16,6 @@ use std::borrow::Cow;
 use std::ops::Range;
 
 use super::error::JsonError;
-use super::inline_list::InlineList;
 
 /// The deepest nesting any caller may configure; deeper limits are lowered to this.
 pub const MAX_DEPTH_CAP: usize = 256;
@@ -39,28 +39,51 @@ pub(crate) struct Scanned<'a> {
     pub text: Cow<'a, str>,
     /// Kind of the top-level value.
     pub kind: Kind,
-    /// If the top-level value is an array: each of its elements.
-    pub elements: InlineList<Element>,
     /// `num` of each placeholder object, in text order.
     pub placeholders: Vec<u64>,
 }
 
+/// What a scan hands each element of a top-level array to, as it finds it: the decoder builds an
+/// event's name and arguments from them during the scan, with no list of the elements' spans in
+/// between (that list, moved out with the scan's result and read back, cost about a tenth of an
+/// event's decode: callgrind, echo).
+pub(crate) trait Elements {
+    /// Whether the elements are wanted at all (`false`: the scan does not look for their text).
+    const WANTED: bool = true;
+
+    /// One element of the top-level array, in order: its compact text, its kind, and whether it
+    /// is a string with an escape (its text between the quotes is then not its value). Called
+    /// before the scan has seen the rest of the input, which may still turn out to be invalid.
+    fn element(&mut self, text: &str, kind: Kind, escaped: bool);
+}
+
+/// No interest in the elements.
+impl Elements for () {
+    const WANTED: bool = false;
+
+    fn element(&mut self, _: &str, _: Kind, _: bool) {}
+}
+
 /// Scans `input` as one JSON value.
 pub(crate) fn scan(input: &str, max_depth: usize) -> Result<Scanned<'_>, JsonError> {
-    // An element's span is kept in 32 bits (see `Element`).
-    if u32::try_from(input.len()).is_err() {
-        return Err(JsonError::TooLong {
-            max: u32::MAX as usize,
-        });
-    }
+    scan_elements(input, max_depth, &mut ())
+}
+
+/// Scans `input` as one JSON value, handing the elements of a top-level array to `elements`.
+pub(crate) fn scan_elements<'a, E: Elements>(
+    input: &'a str,
+    max_depth: usize,
+    elements: &mut E,
+) -> Result<Scanned<'a>, JsonError> {
     let mut s = Scanner {
+        input,
         src: input.as_bytes(),
         pos: 0,
         out: Vec::new(),
         compacted: false,
         max_depth: max_depth.min(MAX_DEPTH_CAP),
         placeholders: Vec::new(),
-        elements: InlineList::new(),
+        elements,
     };
     s.skip_ws();
     let info = s.value(0, true)?;
@@ -78,23 +101,8 @@ pub(crate) fn scan(input: &str, max_depth: usize) -> Result<Scanned<'_>, JsonErr
     Ok(Scanned {
         text,
         kind: info.kind,
-        elements: s.elements,
         placeholders: s.placeholders,
     })
-}
-
-/// One element of a top-level array.
-///
-/// Its span is two `u32`s, not a `Range<usize>`: the list of elements (four inline) is built in
-/// the scan and moved out with its result on every packet read, and half the size is half the
-/// copying (a text longer than `u32::MAX` bytes is refused by [`scan`]).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub(crate) struct Element {
-    start: u32,
-    end: u32,
-    pub kind: Kind,
-    /// A string with at least one escape (its text between the quotes is not its value).
-    pub escaped: bool,
 }
 
 /// Facts about one scanned value that placeholder detection and the element list need.
@@ -108,13 +116,6 @@ struct Info {
     uint: Option<u64>,
 }
 
-impl Element {
-    /// Where it is in the compact text.
-    pub(crate) fn span(&self) -> Range<usize> {
-        self.start as usize..self.end as usize
-    }
-}
-
 impl Info {
     fn of(kind: Kind) -> Self {
         Self {
@@ -126,7 +127,9 @@ impl Info {
     }
 }
 
-struct Scanner<'a> {
+struct Scanner<'a, 'e, E> {
+    input: &'a str,
+    /// `input`'s bytes.
     src: &'a [u8],
     pos: usize,
     /// The compact text, once whitespace made it differ from `src` (see `compacted`).
@@ -136,10 +139,11 @@ struct Scanner<'a> {
     compacted: bool,
     max_depth: usize,
     placeholders: Vec<u64>,
-    elements: InlineList<Element>,
+    /// Where the elements of a top-level array go.
+    elements: &'e mut E,
 }
 
-impl Scanner<'_> {
+impl<E: Elements> Scanner<'_, '_, E> {
     fn peek(&self) -> Option<u8> {
         self.src.get(self.pos).copied()
     }
@@ -380,14 +384,17 @@ impl Scanner<'_> {
                 Some(b'"') => self.string_value()?,
                 _ => self.value(depth, false)?,
             };
-            if top {
-                // Both fit: the input is at most `u32::MAX` bytes long, its compact text too.
-                self.elements.push(Element {
-                    start: element_start as u32,
-                    end: self.out_len() as u32,
-                    kind: info.kind,
-                    escaped: info.escaped,
-                });
+            if top && E::WANTED {
+                let span = element_start..self.out_len();
+                let text = match self.compacted {
+                    // Whole tokens of valid UTF-8 input: this cannot fail.
+                    true => (self.out.get(span)).and_then(|b| std::str::from_utf8(b).ok()),
+                    false => self.input.get(span),
+                };
+                let text = text.ok_or(JsonError::Syntax {
+                    offset: element_start,
+                })?;
+                self.elements.element(text, info.kind, info.escaped);
             }
             self.skip_ws();
             match self.peek() {
@@ -669,6 +676,27 @@ mod tests {
         scan(s, 32).unwrap()
     }
 
+    /// The elements a scan hands out, as owned text.
+    #[derive(Default)]
+    struct Collected(Vec<(String, Kind, bool)>);
+
+    impl Elements for Collected {
+        fn element(&mut self, text: &str, kind: Kind, escaped: bool) {
+            self.0.push((text.to_owned(), kind, escaped));
+        }
+    }
+
+    /// The compact text and the elements of a valid text.
+    fn elements(s: &str) -> (String, Vec<(String, Kind, bool)>) {
+        let mut collected = Collected::default();
+        let text = scan_elements(s, 32, &mut collected).unwrap().text;
+        (text.into_owned(), collected.0)
+    }
+
+    fn texts(elements: &[(String, Kind, bool)]) -> Vec<&str> {
+        elements.iter().map(|(text, ..)| text.as_str()).collect()
+    }
+
     #[test]
     fn plain_run_stops_where_the_byte_by_byte_scan_does() {
         let stops = [b'"', b'\\', 0x00, 0x1f, b'\n'];
@@ -718,31 +746,29 @@ mod tests {
     }
 
     #[test]
-    fn whitespace_after_compact_elements_keeps_their_spans() {
-        // The first elements are recorded before any whitespace is met (the output is then the
-        // input itself); the span of the later ones is in the compacted text.
-        let s = ok(r#"["ev",{"a":1}, 2 ,"x y"]"#);
-        assert_eq!(s.text, r#"["ev",{"a":1},2,"x y"]"#);
-        let parts: Vec<&str> = s.elements.iter().map(|e| &s.text[e.span()]).collect();
-        assert_eq!(parts, [r#""ev""#, r#"{"a":1}"#, "2", r#""x y""#]);
-        let compact = ok(r#"["ev",{"a":1},2]"#);
-        assert_eq!(compact.text, r#"["ev",{"a":1},2]"#);
-        let parts: Vec<&str> = compact
-            .elements
-            .iter()
-            .map(|e| &compact.text[e.span()])
-            .collect();
-        assert_eq!(parts, [r#""ev""#, r#"{"a":1}"#, "2"]);
+    fn whitespace_after_compact_elements_keeps_their_text() {
+        // The first elements are handed out before any whitespace is met (their text is then the
+        // input's); the later ones from the compacted text.
+        let (text, parts) = elements(r#"["ev",{"a":1}, 2 ,"x y"]"#);
+        assert_eq!(text, r#"["ev",{"a":1},2,"x y"]"#);
+        assert_eq!(texts(&parts), [r#""ev""#, r#"{"a":1}"#, "2", r#""x y""#]);
+        let (text, parts) = elements(r#"["ev",{"a":1},2]"#);
+        assert_eq!(text, r#"["ev",{"a":1},2]"#);
+        assert_eq!(texts(&parts), [r#""ev""#, r#"{"a":1}"#, "2"]);
+        // Text past non-ASCII characters, before and after the first whitespace.
+        let (_, parts) = elements("[\"\u{e9}t\u{e9}\", \"\u{1f600} x\" ,\t\"\\u00e9\"\n]");
+        assert_eq!(
+            texts(&parts),
+            ["\"\u{e9}t\u{e9}\"", "\"\u{1f600} x\"", "\"\\u00e9\""]
+        );
     }
 
     #[test]
-    fn records_top_level_elements() {
-        let s = ok(r#"[ "ev" , 1.5e3, {"a":[1]} ,[]]"#);
-        assert_eq!(s.text, r#"["ev",1.5e3,{"a":[1]},[]]"#);
-        let parts: Vec<_> = s
-            .elements
-            .iter()
-            .map(|e| (&s.text[e.span()], e.kind, e.escaped))
+    fn hands_out_top_level_elements() {
+        let (text, parts) = elements(r#"[ "ev" , 1.5e3, {"a":[1]} ,[]]"#);
+        assert_eq!(text, r#"["ev",1.5e3,{"a":[1]},[]]"#);
+        let parts: Vec<_> = (parts.iter())
+            .map(|(text, kind, escaped)| (text.as_str(), *kind, *escaped))
             .collect();
         assert_eq!(
             parts,
@@ -753,9 +779,15 @@ mod tests {
                 ("[]", Kind::Array, false)
             ]
         );
-        let s = ok(r#"["e\"v", "\u0065", "ev", {"\n":1}]"#);
-        let escaped: Vec<bool> = s.elements.iter().map(|e| e.escaped).collect();
+        let (_, parts) = elements(r#"["e\"v", "\u0065", "ev", {"\n":1}]"#);
+        let escaped: Vec<bool> = parts.iter().map(|(_, _, escaped)| *escaped).collect();
         assert_eq!(escaped, [true, true, false, false]);
+        // Only the top level's: not a nested array's, nor anything of a top-level object.
+        let (_, parts) = elements(r#"[[1,2],{"a":[3]}]"#);
+        assert_eq!(texts(&parts), ["[1,2]", r#"{"a":[3]}"#]);
+        assert!(elements(r#"{"a":[1,2]}"#).1.is_empty());
+        assert!(elements("[]").1.is_empty());
+        assert!(elements(r#""[1]""#).1.is_empty());
     }
 
     #[test]

@@ -87,7 +87,6 @@ mod data;
 mod decode;
 mod encode;
 mod error;
-mod inline_list;
 mod json;
 mod msgpack;
 mod namespace_map;

@@ -58,9 +58,9 @@ impl Args {
 pub(crate) struct ArgsBuilder(Option<Args>);
 
 impl ArgsBuilder {
-    /// Room for `n` arguments.
-    pub(crate) fn with_capacity(n: usize) -> Self {
-        Self((n > 1).then(|| Args::List(Vec::with_capacity(n))))
+    /// No arguments yet.
+    pub(crate) fn new() -> Self {
+        Self(None)
     }
 
     /// Appends an argument.
@@ -201,7 +201,7 @@ mod tests {
     #[test]
     fn one_argument_reads_like_a_list_of_one() {
         for args in [vec![], vec![raw("1")], vec![raw("1"), raw(r#""two""#)]] {
-            let mut built = ArgsBuilder::with_capacity(args.len());
+            let mut built = ArgsBuilder::new();
             args.iter().cloned().for_each(|a| built.push(a));
             let decoded = Payload::from_checked_args(built);
             let listed = Payload::json(args.clone()).unwrap();
@@ -210,8 +210,8 @@ mod tests {
             assert_eq!(format!("{decoded:?}"), format!("{listed:?}"));
             assert_eq!(decoded.into_parts(), (args, vec![]));
         }
-        // Pushed past the capacity asked for, one argument becomes a list.
-        let mut built = ArgsBuilder::with_capacity(1);
+        // A second argument makes the one a list.
+        let mut built = ArgsBuilder::new();
         built.push(raw("1"));
         built.push(raw("2"));
         assert_eq!(built.into_vec(), vec![raw("1"), raw("2")]);
