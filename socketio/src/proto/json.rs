@@ -755,6 +755,10 @@ mod tests {
         let (text, parts) = elements(r#"["ev",{"a":1},2]"#);
         assert_eq!(text, r#"["ev",{"a":1},2]"#);
         assert_eq!(texts(&parts), [r#""ev""#, r#"{"a":1}"#, "2"]);
+        // The first whitespace inside an element: its text begins before the compaction did.
+        let (text, parts) = elements(r#"["ev",{"a" : [1 ,2]},3]"#);
+        assert_eq!(text, r#"["ev",{"a":[1,2]},3]"#);
+        assert_eq!(texts(&parts), [r#""ev""#, r#"{"a":[1,2]}"#, "3"]);
         // Text past non-ASCII characters, before and after the first whitespace.
         let (_, parts) = elements("[\"\u{e9}t\u{e9}\", \"\u{1f600} x\" ,\t\"\\u00e9\"\n]");
         assert_eq!(
