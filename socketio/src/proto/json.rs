@@ -206,13 +206,12 @@ impl<E: Elements> Scanner<'_, '_, E> {
         }
     }
 
-    /// Copies `src[start..self.pos]` to the output.
+    /// Copies `src[start..self.pos]` to the output, once it is written (until then there is
+    /// nothing to copy, nor to look up).
     fn copy_from(&mut self, start: usize) -> Result<(), JsonError> {
-        let bytes = self
-            .src
-            .get(start..self.pos)
-            .ok_or(JsonError::Syntax { offset: start })?;
         if self.compacted {
+            let bytes =
+                (self.src.get(start..self.pos)).ok_or(JsonError::Syntax { offset: start })?;
             self.out.extend_from_slice(bytes);
         }
         Ok(())
