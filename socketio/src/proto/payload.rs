@@ -21,7 +21,27 @@ use super::raw_json::RawJson;
 #[derive(Clone, Default)]
 pub struct Payload {
     args: Args,
-    attachments: Vec<Bytes>,
+    attachments: Attachments,
+}
+
+/// The binary attachments: most payloads have none, and carry no empty list for it (a payload
+/// is moved in every event, acknowledgement and command, and dropped after each: an empty `Vec`'s
+/// drop was an out-of-line call per acknowledgement, callgrind, echo).
+#[derive(Clone, Default, PartialEq)]
+struct Attachments(Option<Box<[Bytes]>>);
+
+impl Attachments {
+    fn from_vec(attachments: Vec<Bytes>) -> Self {
+        Self((!attachments.is_empty()).then(|| attachments.into_boxed_slice()))
+    }
+
+    fn as_slice(&self) -> &[Bytes] {
+        self.0.as_deref().unwrap_or_default()
+    }
+
+    fn into_vec(self) -> Vec<Bytes> {
+        self.0.map(<[Bytes]>::into_vec).unwrap_or_default()
+    }
 }
 
 /// The arguments: one on its own, without a list around it (most events carry one, and a list
@@ -97,7 +117,7 @@ impl std::fmt::Debug for Payload {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Payload")
             .field("args", &self.args())
-            .field("attachments", &self.attachments)
+            .field("attachments", &self.attachments.as_slice())
             .finish()
     }
 }
@@ -114,7 +134,7 @@ impl Payload {
         check_placeholders(&nums, attachments.len()).map_err(ApiMisuse::PlaceholderMismatch)?;
         Ok(Self {
             args: Args::List(args),
-            attachments,
+            attachments: Attachments::from_vec(attachments),
         })
     }
 
@@ -137,7 +157,7 @@ impl Payload {
             .collect();
         Self {
             args: Args::List(args),
-            attachments,
+            attachments: Attachments::from_vec(attachments),
         }
     }
 
@@ -147,7 +167,7 @@ impl Payload {
     pub fn to_data(&self) -> Result<Vec<Data>, serde_json::Error> {
         self.args()
             .iter()
-            .map(|a| Data::from_json(a.as_str(), &self.attachments))
+            .map(|a| Data::from_json(a.as_str(), self.attachments.as_slice()))
             .collect()
     }
 
@@ -158,24 +178,24 @@ impl Payload {
 
     /// The binary attachments, in placeholder order.
     pub fn attachments(&self) -> &[Bytes] {
-        &self.attachments
+        self.attachments.as_slice()
     }
 
     /// Whether the payload carries binary attachments.
     pub fn has_binary(&self) -> bool {
-        !self.attachments.is_empty()
+        self.attachments.0.is_some()
     }
 
     /// Splits the payload into its arguments and attachments.
     pub fn into_parts(self) -> (Vec<RawJson>, Vec<Bytes>) {
-        (self.args.into_vec(), self.attachments)
+        (self.args.into_vec(), self.attachments.into_vec())
     }
 
     /// For the decoder, which has checked the placeholders itself.
     pub(crate) fn from_checked(args: Vec<RawJson>, attachments: Vec<Bytes>) -> Self {
         Self {
             args: Args::List(args),
-            attachments,
+            attachments: Attachments::from_vec(attachments),
         }
     }
 
@@ -183,7 +203,7 @@ impl Payload {
     pub(crate) fn from_checked_args(args: ArgsBuilder) -> Self {
         Self {
             args: args.build(),
-            attachments: Vec::new(),
+            attachments: Attachments::default(),
         }
     }
 }
