@@ -661,6 +661,54 @@ fn send_now_hands_a_packet_back_only_with_nothing_queued_before_it() {
 }
 
 #[test]
+fn handle_now_hands_an_event_back_only_with_nothing_queued_before_it() {
+    use socketio::proto::Input;
+    let mut h = Harness::new();
+    h.join("/", "a");
+    // Nothing queued: the event comes straight back, and nothing is queued.
+    let back = h.conn.handle_now(h.now, Input::Text(r#"21["first",1]"#));
+    let back = back.unwrap();
+    assert_eq!(
+        (back.name.as_str(), back.ack_id, back.args.args()),
+        ("first", Some(1), &[RawJson::parse("1").unwrap()][..])
+    );
+    assert!(h.drain().is_empty());
+    // Behind a queued output it is queued too, after it.
+    let main = socketio::proto::Namespace::main();
+    h.conn
+        .send(
+            "/",
+            socketio::proto::encode_ack(&main, 1, &Payload::empty()),
+        )
+        .unwrap();
+    assert_eq!(
+        h.conn.handle_now(h.now, Input::Text(r#"2["second"]"#)),
+        None
+    );
+    let out = h.drain();
+    assert!(
+        matches!(&out[..], [Output::Transmit(_), Output::Event(Event { name, .. })] if name == "second"),
+        "{out:?}"
+    );
+    // A binary event completed by its attachment comes back the same way.
+    assert_eq!(
+        h.conn
+            .handle_now(h.now, Input::Text(&format!(r#"51-["bin",{}]"#, ph(0)))),
+        None
+    );
+    let back = h
+        .conn
+        .handle_now(h.now, Input::Binary(Bytes::from_static(&[7])));
+    assert_eq!(back.unwrap().args.attachments(), [Bytes::from_static(&[7])]);
+    // What is not an event for the application is queued as `handle` queues it.
+    assert_eq!(h.conn.handle_now(h.now, Input::Text("1")), None);
+    assert!(matches!(&h.drain()[..], [Output::Disconnected { .. }]));
+    // Not connected: the violation closes the connection, nothing comes back.
+    assert_eq!(h.conn.handle_now(h.now, Input::Text(r#"2["late"]"#)), None);
+    assert!(matches!(&h.drain()[..], [Output::Close(_)]));
+}
+
+#[test]
 fn binary_event_reassembled_across_messages_and_echoed() {
     let mut h = Harness::new();
     h.join("/", "a");

@@ -447,33 +447,7 @@ impl ConnectionApp {
                     self.remove_pending(&nsp);
                     self.remove_resuming(&nsp);
                 }
-                Output::Event(event) => {
-                    // Borrowed: the handlers cannot reach this connection (they run in its task,
-                    // through their socket).
-                    let parser = self.conn.parser();
-                    let Some(index) = self.index_of(&event.nsp) else {
-                        continue;
-                    };
-                    let (_, socket, handlers) = &mut self.sockets[index];
-                    let ack = (event.ack_id).map(|id| AckSender::new(socket.clone(), parser, id));
-                    // What the handlers send to this connection takes its own lane.
-                    let lane =
-                        OpenLane::open(&OWN_LANE, self.engine.session_key(), cx.send_budget());
-                    socket.dispatch(handlers, &event.name, event.args, ack);
-                    let own = lane.map(OpenLane::close);
-                    self.conn.recycle_name(event.name);
-                    // What the queue held first: the lane's commands are the latest this task
-                    // sent (earlier ones, sent outside the lane, are in the queue).
-                    self.run_queued(cx);
-                    if let Some(mut own) = own {
-                        if own.refused() {
-                            cx.note_refused();
-                        }
-                        while let Some(command) = own.next_command() {
-                            self.on_command(cx, command);
-                        }
-                    }
-                }
+                Output::Event(event) => self.on_event(cx, event),
                 Output::AckReceived { args, waiter, .. } => {
                     let _ = waiter.send(Ok(args));
                 }
@@ -498,6 +472,34 @@ impl ConnectionApp {
         // Most drains keep nothing: no list was made, none is dropped.
         if let Some(kept) = kept {
             kept.into_iter().for_each(store_session);
+        }
+    }
+
+    /// Runs an event's handlers, then what they sent to this connection.
+    fn on_event(&mut self, cx: Cx, event: proto::Event) {
+        // Borrowed: the handlers cannot reach this connection (they run in its task, through
+        // their socket).
+        let parser = self.conn.parser();
+        let Some(index) = self.index_of(&event.nsp) else {
+            return;
+        };
+        let (_, socket, handlers) = &mut self.sockets[index];
+        let ack = (event.ack_id).map(|id| AckSender::new(socket.clone(), parser, id));
+        // What the handlers send to this connection takes its own lane.
+        let lane = OpenLane::open(&OWN_LANE, self.engine.session_key(), cx.send_budget());
+        socket.dispatch(handlers, &event.name, event.args, ack);
+        let own = lane.map(OpenLane::close);
+        self.conn.recycle_name(event.name);
+        // What the queue held first: the lane's commands are the latest this task sent (earlier
+        // ones, sent outside the lane, are in the queue).
+        self.run_queued(cx);
+        if let Some(mut own) = own {
+            if own.refused() {
+                cx.note_refused();
+            }
+            while let Some(command) = own.next_command() {
+                self.on_command(cx, command);
+            }
         }
     }
 
@@ -574,7 +576,9 @@ impl SessionApp for ConnectionApp {
             // Taken by `on_text` above.
             EngineEvent::Message(EngineData::Text(_)) => {}
             EngineEvent::Message(EngineData::Binary(bytes)) => {
-                self.conn.handle(now, Input::Binary(bytes))
+                if let Some(event) = self.conn.handle_now(now, Input::Binary(bytes)) {
+                    self.on_event(cx, event);
+                }
             }
             EngineEvent::Upgraded => {}
             EngineEvent::Closed(reason) => {
@@ -588,7 +592,9 @@ impl SessionApp for ConnectionApp {
         if let Some(probe) = &mut self.probe {
             probe.text_in(text.len());
         }
-        self.conn.handle(cx.now(), Input::Text(text));
+        if let Some(event) = self.conn.handle_now(cx.now(), Input::Text(text)) {
+            self.on_event(cx, event);
+        }
         self.drain(cx);
     }
 
