@@ -13,7 +13,10 @@
 //!    [`handle`](Connection::handle) with an [`Input`]: [`Input::Text`] for a text message (one
 //!    Socket.IO packet), [`Input::Binary`] for a binary one (an attachment of the BINARY packet
 //!    before it, or, with [`Parser::MsgPack`], a whole packet), and [`Input::TransportClosed`] with the reason when the session ends (the same
-//!    shape as the Engine.IO core's `Session::handle(now, Input)`).
+//!    shape as the Engine.IO core's `Session::handle(now, Input)`). Or
+//!    [`handle_now`](Connection::handle_now), which hands an event with nothing queued before it
+//!    straight back instead of queueing it: hand it to the application before draining, as an
+//!    [`Output::Event`].
 //! 3. Feed it the application's decisions and commands: [`accept`](Connection::accept) or
 //!    [`reject`](Connection::reject) a [`ConnectRequest`](Output::ConnectRequest);
 //!    [`emit`](Connection::emit), [`emit_with_ack`](Connection::emit_with_ack),
