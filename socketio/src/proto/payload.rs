@@ -26,7 +26,8 @@ pub struct Payload {
 
 /// The binary attachments: most payloads have none, and carry no empty list for it (a payload
 /// is moved in every event, acknowledgement and command, and dropped after each: an empty `Vec`'s
-/// drop was an out-of-line call per acknowledgement, callgrind, echo).
+/// drop was an out-of-line call per acknowledgement, callgrind, echo). A list is shrunk to its
+/// length once, when the payload is made (the handles only; the attachments are not copied).
 #[derive(Clone, Default, PartialEq)]
 struct Attachments(Option<Box<[Bytes]>>);
 
