@@ -105,7 +105,8 @@ pub(crate) fn scan_elements<'a, E: Elements>(
     })
 }
 
-/// Facts about one scanned value that placeholder detection and the element list need.
+/// Facts about one scanned value that placeholder detection and the elements handed out
+/// ([`Elements`]) need.
 struct Info {
     kind: Kind,
     /// A string with escapes.
@@ -242,7 +243,7 @@ impl<E: Elements> Scanner<'_, '_, E> {
         }
     }
 
-    /// A string as a value: what the element list and the placeholder check need of it.
+    /// A string as a value: what the elements handed out and the placeholder check need of it.
     #[inline]
     fn string_value(&mut self) -> Result<Info, JsonError> {
         let (_, escaped) = self.string()?;
