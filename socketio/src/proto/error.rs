@@ -239,6 +239,12 @@ pub enum JsonError {
         /// The configured limit.
         max: usize,
     },
+    /// A number too large for an `f64` (`1e400`): `JSON.parse` would make it an infinity, which
+    /// JSON cannot write back, and `serde_json` refuses it, so no handler could read it.
+    NumberOutOfRange {
+        /// Byte offset of the number.
+        offset: usize,
+    },
     /// An object with `"_placeholder":true` that is not exactly `{"_placeholder":true,"num":<n>}`.
     MalformedPlaceholder {
         /// Byte offset of the object's end.
@@ -251,6 +257,9 @@ impl fmt::Display for JsonError {
         match self {
             Self::Syntax { offset } => write!(f, "syntax error at byte {offset}"),
             Self::TooDeep { max } => write!(f, "nested deeper than {max} levels"),
+            Self::NumberOutOfRange { offset } => {
+                write!(f, "number at byte {offset} is too large for a 64-bit float")
+            }
             Self::MalformedPlaceholder { offset } => {
                 write!(
                     f,

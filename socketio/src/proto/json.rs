@@ -4,9 +4,10 @@
 //! server must echo a client's arguments with their key order. So the core keeps each argument as
 //! its original (compacted) text, and this scanner does in one pass what the codec needs:
 //! validates the grammar of RFC 8259 (strings are checked, not decoded, so lone surrogate escapes
-//! that `JSON.parse` accepts are accepted too), drops insignificant whitespace so the output is
-//! compact like `JSON.stringify`, enforces a nesting limit, hands each element of a top-level
-//! array to the caller as it is found ([`Elements`]), and collects the `num` of every
+//! that `JSON.parse` accepts are accepted too; numbers too large for an `f64`, which it would make
+//! infinities, are refused, as `serde_json` refuses them), drops insignificant whitespace so the
+//! output is compact like `JSON.stringify`, enforces a nesting limit, hands each element of a
+//! top-level array to the caller as it is found ([`Elements`]), and collects the `num` of every
 //! `{"_placeholder":true,"num":n}` object.
 //!
 //! The recursion depth is bounded by `max_depth`, which is itself capped at [`MAX_DEPTH_CAP`], so
@@ -16,6 +17,10 @@ use std::borrow::Cow;
 use std::ops::Range;
 
 use super::error::JsonError;
+
+/// Numbers of up to this many digits (integer digits plus exponent) are below 10^308, so finite
+/// as an `f64`.
+const F64_MAX_DIGITS: usize = 308;
 
 /// The deepest nesting any caller may configure; deeper limits are lowered to this.
 pub const MAX_DEPTH_CAP: usize = 256;
@@ -274,6 +279,21 @@ impl<E: Elements> Scanner<'_, '_, E> {
         self.pos - start
     }
 
+    /// The value of the exponent digits from `start` to here, saturating.
+    fn exponent(&self, start: usize) -> usize {
+        self.src[start..self.pos].iter().fold(0usize, |acc, d| {
+            acc.saturating_mul(10).saturating_add(usize::from(d - b'0'))
+        })
+    }
+
+    /// Whether the number from `start` to here is finite as an `f64` (a number too large for one
+    /// is refused, as `serde_json` refuses it: an argument no handler could deserialize).
+    fn fits_f64(&self, start: usize) -> bool {
+        self.input[start..self.pos]
+            .parse::<f64>()
+            .is_ok_and(f64::is_finite)
+    }
+
     fn number(&mut self) -> Result<Info, JsonError> {
         let start = self.pos;
         let negative = self.peek() == Some(b'-');
@@ -281,13 +301,15 @@ impl<E: Elements> Scanner<'_, '_, E> {
             self.pos += 1;
         }
         let int_start = self.pos;
-        match self.peek() {
-            Some(b'0') => self.pos += 1,
-            Some(b'1'..=b'9') => {
-                self.digits();
+        // Digits of the integer part; below 1 ("0"), its magnitude is taken as one digit.
+        let int_digits = match self.peek() {
+            Some(b'0') => {
+                self.pos += 1;
+                1
             }
+            Some(b'1'..=b'9') => self.digits(),
             _ => return Err(self.syntax()),
-        }
+        };
         let int_end = self.pos;
         let mut integer = true;
         if self.peek() == Some(b'.') {
@@ -297,15 +319,27 @@ impl<E: Elements> Scanner<'_, '_, E> {
                 return Err(self.syntax());
             }
         }
+        // The value is below 10^magnitude: 10^(integer digits + exponent).
+        let mut magnitude = int_digits;
         if let Some(b'e' | b'E') = self.peek() {
             integer = false;
             self.pos += 1;
+            let negative_exponent = self.peek() == Some(b'-');
             if let Some(b'+' | b'-') = self.peek() {
                 self.pos += 1;
             }
+            let exp_start = self.pos;
             if self.digits() == 0 {
                 return Err(self.syntax());
             }
+            if !negative_exponent {
+                magnitude = magnitude.saturating_add(self.exponent(exp_start));
+            }
+        }
+        // Below 10^308 no number overflows an f64 (whose largest is about 1.8 * 10^308); at or
+        // above it, the slow path asks the float parser, as rarely as such numbers come.
+        if magnitude > F64_MAX_DIGITS && !self.fits_f64(start) {
+            return Err(JsonError::NumberOutOfRange { offset: start });
         }
         let uint = if integer && !negative {
             self.src.get(int_start..int_end).and_then(parse_u64)
@@ -883,6 +917,43 @@ mod tests {
             assert!(
                 matches!(scan(bad, 8), Err(JsonError::Syntax { .. })),
                 "{bad:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn numbers_too_large_for_an_f64_are_refused_as_serde_json_refuses_them() {
+        let digits = |n: usize| format!("1{}", "0".repeat(n - 1));
+        let (e308, e309) = (digits(309), digits(310));
+        for (text, fits) in [
+            ("1e308", true),
+            ("1.7976931348623157e308", true),
+            ("-1.7976931348623157E+308", true),
+            ("0.00001e310", true),
+            ("0e99999", true),
+            ("1e-400", true),
+            ("-0.5e-3011", true),
+            (e308.as_str(), true),
+            ("1e309", false),
+            ("1.8e308", false),
+            ("-0.5e3011", false),
+            ("1e99999999999999999999999", false),
+            (e309.as_str(), false),
+        ] {
+            let serde = serde_json::from_str::<serde_json::Value>(text).is_ok();
+            assert_eq!(serde, fits, "serde_json on {text}");
+            match scan(text, 8) {
+                Ok(_) => assert!(fits, "{text} accepted"),
+                Err(e) => {
+                    assert!(!fits, "{text}: {e}");
+                    assert_eq!(e, JsonError::NumberOutOfRange { offset: 0 });
+                }
+            }
+            let in_array = format!("[1, {text}]");
+            let refused = scan(&in_array, 8).err();
+            assert_eq!(
+                refused,
+                (!fits).then_some(JsonError::NumberOutOfRange { offset: 4 })
             );
         }
     }
