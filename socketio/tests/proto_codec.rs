@@ -371,6 +371,10 @@ fn malformed_packets_are_refused_with_their_reason() {
             E::InvalidJson(JsonError::Syntax { offset: 1 }),
         ),
         (deep, E::InvalidJson(JsonError::TooDeep { max: 32 })),
+        (
+            r#"2["a",{"n":-1e400}]"#.into(),
+            E::InvalidJson(JsonError::NumberOutOfRange { offset: 10 }),
+        ),
         // placeholders
         (format!(r#"2["a",{p0}]"#), E::PlaceholderWithoutAttachments),
         (format!(r#"31[{p0}]"#), E::PlaceholderWithoutAttachments),
