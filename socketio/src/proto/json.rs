@@ -281,17 +281,18 @@ impl<E: Elements> Scanner<'_, '_, E> {
 
     /// The value of the exponent digits from `start` to here, saturating.
     fn exponent(&self, start: usize) -> usize {
-        self.src[start..self.pos].iter().fold(0usize, |acc, d| {
-            acc.saturating_mul(10).saturating_add(usize::from(d - b'0'))
+        let digits = self.src.get(start..self.pos).unwrap_or_default();
+        digits.iter().fold(0usize, |acc, d| {
+            acc.saturating_mul(10)
+                .saturating_add(usize::from(d.wrapping_sub(b'0')))
         })
     }
 
     /// Whether the number from `start` to here is finite as an `f64` (a number too large for one
     /// is refused, as `serde_json` refuses it: an argument no handler could deserialize).
     fn fits_f64(&self, start: usize) -> bool {
-        self.input[start..self.pos]
-            .parse::<f64>()
-            .is_ok_and(f64::is_finite)
+        (self.input.get(start..self.pos))
+            .is_some_and(|number| number.parse::<f64>().is_ok_and(f64::is_finite))
     }
 
     fn number(&mut self) -> Result<Info, JsonError> {
