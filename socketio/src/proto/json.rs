@@ -279,15 +279,6 @@ impl<E: Elements> Scanner<'_, '_, E> {
         self.pos - start
     }
 
-    /// The value of the exponent digits from `start` to here, saturating.
-    fn exponent(&self, start: usize) -> usize {
-        let digits = self.src.get(start..self.pos).unwrap_or_default();
-        digits.iter().fold(0usize, |acc, d| {
-            acc.saturating_mul(10)
-                .saturating_add(usize::from(d.wrapping_sub(b'0')))
-        })
-    }
-
     /// Whether the number from `start` to here is finite as an `f64` (a number too large for one
     /// is refused, as `serde_json` refuses it: an argument no handler could deserialize).
     fn fits_f64(&self, start: usize) -> bool {
@@ -334,7 +325,11 @@ impl<E: Elements> Scanner<'_, '_, E> {
                 return Err(self.syntax());
             }
             if !negative_exponent {
-                magnitude = magnitude.saturating_add(self.exponent(exp_start));
+                // An exponent past a `u64` is as good as infinite here.
+                let exponent = (self.src.get(exp_start..self.pos))
+                    .and_then(parse_u64)
+                    .and_then(|e| usize::try_from(e).ok());
+                magnitude = magnitude.saturating_add(exponent.unwrap_or(usize::MAX));
             }
         }
         // Below 10^308 no number overflows an f64 (whose largest is about 1.8 * 10^308); at or
