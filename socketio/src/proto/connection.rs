@@ -378,8 +378,10 @@ impl<W> Connection<W> {
     /// `handle_binary` and `handle_transport_closed` below are its cases; `handle_now` is the same
     /// with an event handed straight back).
     pub fn handle(&mut self, now: Instant, input: Input<'_>) {
-        let event = self.handle_now(now, input);
-        self.queue_event(event);
+        // Handed back only with nothing queued before it: queued, it keeps its place.
+        if let Some(event) = self.handle_now(now, input) {
+            self.outputs.push_back(Output::Event(event));
+        }
     }
 
     /// [`handle`](Self::handle), but an event with nothing queued before it comes straight back,
@@ -401,22 +403,13 @@ impl<W> Connection<W> {
 
     /// Handles an Engine.IO text message (a Socket.IO packet).
     pub fn handle_text(&mut self, now: Instant, text: &str) {
-        let event = self.text_now(now, text);
-        self.queue_event(event);
+        self.handle(now, Input::Text(text));
     }
 
     /// Handles an Engine.IO binary message: an attachment of the pending BINARY packet
     /// ([`Parser::Json`]), or one whole packet ([`Parser::MsgPack`]).
     pub fn handle_binary(&mut self, now: Instant, data: Bytes) {
-        let event = self.binary_now(now, data);
-        self.queue_event(event);
-    }
-
-    /// Queues what [`handle_now`](Self::handle_now) handed back (nothing was queued before it).
-    fn queue_event(&mut self, event: Option<Event>) {
-        if let Some(event) = event {
-            self.outputs.push_back(Output::Event(event));
-        }
+        self.handle(now, Input::Binary(data));
     }
 
     /// [`Connection::handle_text`], an event handed back as [`handle_now`](Self::handle_now)
