@@ -490,6 +490,40 @@ fn event_mode_restores_an_authenticated_socket_without_a_new_authenticate() {
         .any(|o| matches!(o, Output::SessionKept(_))));
 }
 
+/// socket.io-client takes the last string of every event for the offset it recovers from, the
+/// event's name when it has no argument: with recovery on, `authenticated` carries the token's
+/// `exp`, so a refresh does not spoil the next recovery. Without recovery it stays bare, as
+/// socketio-jwt sends it.
+#[test]
+fn with_recovery_authenticated_carries_the_exp_and_is_never_taken_for_an_offset() {
+    let t0 = Instant::now();
+    let first = token("u1", T0 + 10);
+    let authenticated = |exp: u64| vec![format!(r#"2["authenticated",{{"exp":{exp}}}]"#)];
+    // Event mode: the first token.
+    let mut a = H::new(t0, recovery(true), jwt(AuthMode::Event), "p1");
+    a.join(0, "", "s1");
+    let out = a.text(1, &format!(r#"2["authenticate",{{"token":"{first}"}}]"#));
+    assert_eq!(transmitted(&out), authenticated(T0 + 10));
+    // A refresh in handshake mode: the new token's exp, which the kept session keeps.
+    let mut policies = jwt(AuthMode::Handshake);
+    if let AuthPolicy::Jwt(policy) = &mut policies.default {
+        Arc::get_mut(policy).unwrap().refresh = true;
+    }
+    let mut b = H::new(t0, recovery(true), policies, "p1");
+    b.join(0, &format!(r#"{{"token":"{first}"}}"#), "s1");
+    let fresh = token("u1", T0 + 100);
+    let out = b.text(5, &format!(r#"2["authenticate",{{"token":"{fresh}"}}]"#));
+    assert_eq!(transmitted(&out), authenticated(T0 + 100));
+    b.c.handle_transport_closed(DisconnectReason::TransportClose);
+    let kept = kept_of(&b.drain());
+    assert_eq!(kept.expires_at, Some(b.at(100)));
+    // Recovery off: no pid, the bare event.
+    let mut c = H::new(t0, Config::default(), jwt(AuthMode::Event), "p1");
+    c.join(0, "", "s1");
+    let out = c.text(1, &format!(r#"2["authenticate",{{"token":"{first}"}}]"#));
+    assert_eq!(transmitted(&out), [r#"2["authenticated"]"#]);
+}
+
 #[test]
 fn with_middlewares_the_checks_run_then_the_socket_gets_its_id_back() {
     let t0 = Instant::now();

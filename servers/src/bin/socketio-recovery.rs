@@ -6,7 +6,7 @@ use test_servers::listen::{bad, Listen};
 
 const USAGE: &str =
     "usage: socketio-recovery [--port N] [--host ADDR] [--front builtin|axum] [--recovery-ms N] \
-[--jwt-secret S] [--jwt-leeway-s N] [other JWT flags of socketio-conformance] \
+[--jwt-secret S] [--jwt-leeway-s N] [--jwt-refresh] [other JWT flags of socketio-conformance] \
 [--parser json|msgpack]";
 
 fn main() -> std::io::Result<()> {
@@ -16,6 +16,10 @@ fn main() -> std::io::Result<()> {
     let mut parser = Parser::Json;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
+        if arg == "--jwt-refresh" {
+            auth.refresh = true;
+            continue;
+        }
         let value = args.next();
         let (flag, value) = (arg.as_str(), value.as_deref());
         if flag == "--recovery-ms" {

@@ -1259,18 +1259,19 @@ impl<W> Connection<W> {
         };
         match (state, verified) {
             (NamespaceState::AwaitingToken(waiting), Ok(identity)) => {
-                self.transmit_authenticated(&nsp);
                 let expires_at = identity.expires_at().and_then(|e| self.instant_of(e));
-                self.enter_connected(nsp, waiting.authenticate(identity, expires_at), false);
+                let connected = waiting.authenticate(identity, expires_at);
+                self.transmit_authenticated(&nsp, &connected);
+                self.enter_connected(nsp, connected, false);
             }
             (NamespaceState::AwaitingToken(_), Err(error)) => self.unauthorized(nsp, error, None),
             (NamespaceState::Connected(connected), Ok(identity)) => {
                 let expires_at = identity.expires_at().and_then(|e| self.instant_of(e));
                 match connected.reauthenticate(identity.clone(), expires_at) {
                     Ok(connected) => {
+                        self.transmit_authenticated(&nsp, &connected);
                         let state = NamespaceState::Connected(connected);
                         self.namespaces.insert(nsp.clone(), state);
-                        self.transmit_authenticated(&nsp);
                         self.outputs
                             .push_back(Output::Reauthenticated { nsp, identity });
                     }
@@ -1289,10 +1290,27 @@ impl<W> Connection<W> {
         }
     }
 
-    /// Tells the client its token was accepted.
-    fn transmit_authenticated(&mut self, nsp: &Namespace) {
+    /// Tells the client its token was accepted: `authenticated`, bare as socketio-jwt sends it,
+    /// unless connection state recovery keeps the namespace's session (it has a pid). Then the
+    /// event carries `{"exp": <the token's exp>}`: socket.io-client takes the last element of any
+    /// event that is a string, the event's name when it has no argument, for the offset it sends
+    /// back to recover, and a bare `authenticated` would make its next recovery fail.
+    fn transmit_authenticated(&mut self, nsp: &Namespace, connected: &Connected<W>) {
+        let args = match connected.pid() {
+            None => Payload::empty(),
+            Some(_) => {
+                let exp = connected.identity().claims().and_then(|c| c.get("exp"));
+                let exp = exp
+                    .filter(|e| e.is_number())
+                    .map_or("null".into(), |e| e.to_string());
+                Payload::from_checked(
+                    vec![RawJson::from_trusted(format!("{{\"exp\":{exp}}}"))],
+                    Vec::new(),
+                )
+            }
+        };
         let parser = self.config.parser;
-        let event = parser.encode_event(nsp, None, "authenticated", &Payload::empty());
+        let event = parser.encode_event(nsp, None, "authenticated", &args);
         self.outputs.push_back(Output::Transmit(event));
     }
 

@@ -58,7 +58,7 @@ else
   "$bin" --port "$plain_port" --recovery-ms "$WINDOW_MS" "${SERVER_ARGS[@]}" >"$plain_log" 2>&1 &
   plain_pid=$!
   jwt_port="$(free_port)"
-  "$bin" --port "$jwt_port" --recovery-ms 60000 --jwt-secret "$JWT_SECRET" --jwt-leeway-s 0 \
+  "$bin" --port "$jwt_port" --recovery-ms 60000 --jwt-secret "$JWT_SECRET" --jwt-leeway-s 0 --jwt-refresh \
     "${SERVER_ARGS[@]}" >"$jwt_log" 2>&1 &
   jwt_pid=$!
   jwt="http://127.0.0.1:$jwt_port"

@@ -243,6 +243,34 @@ describe('connection state recovery with a JWT policy', { skip: !URL_JWT && 'SIO
     a.disconnect();
   });
 
+  // socket.io-client takes the last string of every event for its offset, the name of an event
+  // without arguments too: the server's `authenticated` must not become the offset it sends back.
+  test('a token refreshed in-band (`authenticate`), then a drop: recovered with the missed events', async () => {
+    const a = client(URL_JWT, { ...TRANSPORTS.websocket, auth: { token: jwt({ sub: 'u4', exp: now() + 60 }) } });
+    const b = client(URL_JWT, { ...TRANSPORTS.websocket, auth: { token: jwt({ sub: 'u5', exp: now() + 60 }) } });
+    await Promise.all([connected(a), connected(b)]);
+    const id = a.id;
+    await call(a, 'direct', 'm', 'before');
+    await receivedExactly(a, ['before']);
+    const exp = now() + 120;
+    const fresh = jwt({ sub: 'u4', exp });
+    const answered = once(a, 'authenticated', 'authenticated');
+    a.emit('authenticate', { token: fresh });
+    const [info] = await answered;
+    await drop(a);
+    await call(b, 'to', id, 'm', 'while-away');
+    await gone(b, id);
+    a.auth = { token: fresh };
+    await reconnect(a);
+    assert.equal(a.recovered, true);
+    assert.equal(a.id, id);
+    await receivedExactly(a, ['before', 'while-away']);
+    // The event carries the new token's exp (not a string).
+    assert.deepEqual(info, { exp });
+    a.disconnect();
+    b.disconnect();
+  });
+
   test('a token that expired while away: refused with `jwt expired`', async () => {
     const exp = now() + 2;
     const a = client(URL_JWT, { ...TRANSPORTS.websocket, auth: { token: jwt({ sub: 'u2', exp }) } });
