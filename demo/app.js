@@ -1,7 +1,8 @@
 // The chat demo page: sign in (POST /login gives a short-lived JWT), connect with the official
 // Socket.IO browser client (the token in the CONNECT auth payload), chat in rooms, see who is
 // online and how long the token has left. "Keep me signed in" fetches a fresh token (POST
-// /refresh) shortly before expiry and hands it to the open connection (the `authenticate` event).
+// /refresh) shortly before expiry and hands it to the open connection (the `authenticate` event),
+// or, while the socket reconnects after a network blip, to the reconnection's CONNECT.
 // Plain JS, no build step; every text from the network goes in with textContent.
 "use strict";
 
@@ -21,6 +22,7 @@
     unread: new Map(),
     online: [],
     refreshing: false,
+    refreshRetryAt: 0, // after a failed refresh, not before this (ms since the epoch)
     refreshAttempts: 0,
     refreshes: 0,
     endReason: null, // the `unauthorized` message, when the server ends the session
@@ -70,14 +72,24 @@
     return Math.max(1500, state.ttlMs / 3);
   }
 
+  const nearExpiry = () => state.deadline - Date.now() <= refreshThreshold();
+
+  // Also while the socket is reconnecting after a network blip: the reconnection sends the token
+  // it has then (the `auth` callback), and one that lapsed meanwhile would be refused.
   async function refreshToken() {
     const socket = state.socket;
-    if (state.refreshing || !state.token || !socket || !socket.connected) return;
+    if (state.refreshing || !state.token || !socket || state.ended) return;
+    if (Date.now() < state.refreshRetryAt) return;
     state.refreshing = true;
     try {
       const { answer, receivedAt } = await postJson("/refresh", {}, state.token);
       if (state.socket !== socket || state.ended) return;
       setToken(answer, receivedAt);
+      if (!socket.connected) {
+        state.refreshing = false;
+        tick();
+        return;
+      }
       // The server checks the new token (same user) and answers `authenticated`; if no answer
       // comes, try again on a later tick.
       socket.emit("authenticate", { token: state.token });
@@ -86,9 +98,25 @@
         if (state.refreshAttempts === attempt) state.refreshing = false;
       }, 5000);
     } catch (e) {
-      showNotice(`Could not refresh the token: ${e.message}`, "warn");
+      // Offline, most likely: try again in a second. While reconnecting the status says enough.
+      if (socket.connected) showNotice(`Could not refresh the token: ${e.message}`, "warn");
+      state.refreshRetryAt = Date.now() + 1000;
       state.refreshing = false;
     }
+  }
+
+  // What a (re)connection sends: with "keep me signed in", a token close to expiry is refreshed
+  // first, so that the CONNECT does not carry one about to lapse.
+  async function connectAuth() {
+    if ($("keep").checked && state.token && !state.ended && nearExpiry()) {
+      try {
+        const { answer, receivedAt } = await postJson("/refresh", {}, state.token);
+        setToken(answer, receivedAt);
+      } catch {
+        // Send the token as it is: the server says whether it still holds.
+      }
+    }
+    return { token: state.token };
   }
 
   function tick() {
@@ -108,7 +136,7 @@
       const text = seconds >= 10 ? `${Math.ceil(seconds)} s` : `${seconds.toFixed(1)} s`;
       ttl.textContent = `token expires in ${text}` + (state.refreshes ? ` (refreshed ${state.refreshes}\u00d7)` : "");
       ttl.className = left <= refreshThreshold() ? "ttl low" : "ttl";
-      if ($("keep").checked && left <= refreshThreshold()) refreshToken();
+      if ($("keep").checked && nearExpiry()) refreshToken();
     }
   }
 
@@ -158,7 +186,8 @@
     }
     Object.assign(state, {
       token: null, socket: null, rooms: [LOBBY], active: LOBBY, messages: new Map(),
-      unread: new Map(), online: [], refreshing: false, refreshes: 0, endReason: null, ended: false,
+      unread: new Map(), online: [], refreshing: false, refreshRetryAt: 0, refreshes: 0, endReason: null,
+      ended: false,
     });
     tick();
   }
@@ -254,7 +283,7 @@
     hideNotice();
     setStatus("connecting", "connecting");
     // `auth` as a function: a reconnection after a network drop sends the current token.
-    const socket = io({ auth: (send) => send({ token: state.token }) });
+    const socket = io({ auth: (send) => connectAuth().then(send) });
     state.socket = socket;
 
     socket.on("connect", () => {
@@ -412,6 +441,13 @@
   });
 
   $("keep").addEventListener("change", tick);
+
+  // The browser is back online: reconnect now rather than when the reconnection backoff says
+  // (up to 5 s later). The socket keeps its session id and offset, so it recovers all the same.
+  window.addEventListener("online", () => {
+    const socket = state.socket;
+    if (socket && socket.active && !socket.connected && !state.ended) socket.disconnect().connect();
+  });
 
   setInterval(tick, 200);
   tick();

@@ -193,6 +193,11 @@ async function main() {
     await scenario("a network blip: the page recovers its socket and every message it missed, once, in order", async () => {
       const bob = pages.bob;
       const idBefore = await bob.evaluate(() => window.chatDemo.socketId);
+      // The blip must end before bob's token does: a token cannot be refreshed offline, and the
+      // server does not restore a session whose token lapsed while it was away. With a TTL of a
+      // few seconds that takes starting right after a refresh.
+      const fresh = TTL_S * 1000 - 1500;
+      await bob.waitForFunction((ms) => window.chatDemo.deadline - Date.now() > ms, fresh, WAIT);
       // The DevTools protocol takes bob's network away: Chromium closes his WebSocket.
       const cdp = await bob.context().newCDPSession(bob);
       await cdp.send("Network.enable");
@@ -205,6 +210,7 @@ async function main() {
       await cdp.send("Network.emulateNetworkConditions", {
         offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1,
       });
+      // The page reconnects on the browser's `online` event, not at the end of its backoff.
       await bob.waitForFunction(() => window.chatDemo.connected, null, { timeout: 20000 });
       for (const text of missed) await seesMessage(bob, "alice", text);
       const state = await bob.evaluate(() => ({
