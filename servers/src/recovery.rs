@@ -15,7 +15,8 @@
 //! | `flood`    | target, n (ack)           | emits `m` with `0`, `1`, ... `n-1` to the room or socket id `target`, acks `true` |
 //! | `present`  | socket id (ack)           | acks whether that socket is connected to `/` on this server (a test waits for a dropped client's old socket to be gone before it reconnects) |
 //!
-//! With the JWT flags of [`AuthOptions`], `/` requires a token (handshake mode).
+//! With the JWT flags of [`AuthOptions`], `/` requires a token (handshake mode); with
+//! `--jwt-refresh` a connected client may send `authenticate` with a fresh token.
 
 use crate::auth_options::AuthOptions;
 use crate::front::{self, Running};
