@@ -61,6 +61,25 @@ type Pick = fn(&Summary) -> f64;
 /// Every summary of a comparison.
 pub type Results = BTreeMap<(Workload, Kind), Summary>;
 
+/// The same runs with the servers on more CPUs (`loadgen compare --scale-cpus`).
+#[derive(Clone, Copy, Debug)]
+pub struct Scaling<'a> {
+    /// The CPUs of the main results (`--cpus`, one worker when one CPU).
+    pub base: &'a str,
+    /// The CPUs of these (`--scale-cpus`).
+    pub scaled: &'a str,
+    /// Their summaries.
+    pub results: &'a Results,
+}
+
+/// Growth of CPU per operation of `k` on `w` from the base CPUs to the scaled ones, in percent.
+fn growth(results: &Results, scaling: &Scaling, w: Workload, k: Kind) -> f64 {
+    match (get(results, w, k), get(scaling.results, w, k)) {
+        (Some(base), Some(scaled)) => (scaled.cpu_us / base.cpu_us - 1.0) * 100.0,
+        _ => f64::NAN,
+    }
+}
+
 /// One of the issue's targets.
 struct Check {
     what: String,
@@ -182,11 +201,11 @@ fn checks(results: &Results) -> Vec<Check> {
 }
 
 /// Issue 18's targets ("closer to the floor"), as ratios against the raw echo (or socketioxide)
-/// in the same run. Growth from one worker to all of them takes two runs (with and without
-/// `--cpus`), so it is not among them.
-fn floor_checks(results: &Results, plan: &Plan) -> Vec<Check> {
+/// in the same run; with `scaling`, also the growth of our CPU per message from one worker to all
+/// of them under the same load (the paced echo).
+fn floor_checks(results: &Results, plan: &Plan, scaling: Option<&Scaling>) -> Vec<Check> {
     use Kind::{RawWs, Socketioxide};
-    vec![
+    let mut checks = vec![
         Check::at_most(
             "echo (1 in flight): server CPU/msg vs raw tungstenite echo",
             ratio(results, Workload::Echo1, RawWs, cpu),
@@ -220,7 +239,52 @@ fn floor_checks(results: &Results, plan: &Plan) -> Vec<Check> {
             "x",
             1.2,
         ),
-    ]
+    ];
+    if let Some(scaling) = scaling {
+        checks.push(Check::at_most(
+            format!(
+                "echo at {} msgs/s offered: growth of server CPU/msg from CPUs {} to {}",
+                plan.rate, scaling.base, scaling.scaled
+            ),
+            growth(results, scaling, Workload::EchoPaced, Kind::Ours),
+            "%",
+            15.0,
+        ));
+    }
+    checks
+}
+
+/// The table of CPU per operation on the base CPUs against the scaled ones.
+fn scaling_table(out: &mut String, results: &Results, scaling: &Scaling) {
+    let _ = writeln!(
+        out,
+        "## Server CPU per operation: CPUs {} against {} (runs alternated)\n",
+        scaling.base, scaling.scaled
+    );
+    let _ = writeln!(
+        out,
+        "| workload | server | CPU per op, CPUs {} (us) | CPU per op, CPUs {} (us) | growth |",
+        scaling.base, scaling.scaled
+    );
+    let _ = writeln!(out, "|---|---|---:|---:|---:|");
+    for w in Workload::ALL {
+        for k in Kind::ALL {
+            let (Some(base), Some(scaled)) = (get(results, w, k), get(scaling.results, w, k))
+            else {
+                continue;
+            };
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} | {:+.1}% |",
+                w.name(),
+                k.title(),
+                num(base.cpu_us),
+                num(scaled.cpu_us),
+                growth(results, scaling, w, k)
+            );
+        }
+    }
+    let _ = writeln!(out);
 }
 
 /// One targets table.
@@ -237,7 +301,7 @@ fn targets_table(out: &mut String, title: &str, checks: Vec<Check>) {
         );
         let measured = if c.measured.is_nan() {
             "-".to_owned()
-        } else if c.measured < 0.0 {
+        } else if c.measured < 0.0 && c.unit == " us" {
             // A difference of two medians of ~70 us: below their run-to-run spread.
             format!(
                 "{:.2}{} (below the noise of the two churn runs)",
@@ -301,6 +365,7 @@ pub fn markdown(
     plan: &Plan,
     repeats: usize,
     context: &[(&str, String)],
+    scaling: Option<&Scaling>,
 ) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "# Benchmark results\n");
@@ -309,7 +374,7 @@ pub fn markdown(
     }
     let _ = writeln!(
         out,
-        "- method: a fresh server per run pinned to CPU 0, the load generator on CPU 1; warm-up {:.1} s, \
+        "- method: a fresh server per run pinned to its CPUs, the load generator on CPU 1; warm-up {:.1} s, \
          window {:.1} s; each cell is the median of {repeats} run(s); CPU is the server's utime+stime \
          from /proc/<pid>/stat over the window; ratios are ours / peer (for CPU and latency lower is \
          better, for rates higher is better)\n",
@@ -411,17 +476,28 @@ pub fn markdown(
     targets_table(
         &mut out,
         "Targets (issue 18: closer to the floor)",
-        floor_checks(results, plan),
+        floor_checks(results, plan, scaling),
     );
     let p99 = |k| get(results, Workload::Fanout, k).map_or(f64::NAN, |s| s.p99_us / 1000.0);
     let _ = writeln!(
         out,
-        "Fan-out p99 delivery latency: ours {} ms, socketioxide {} ms. The growth of CPU per \
-         message from one worker to all of them takes two runs, with and without `--cpus` (see \
-         the README's Performance section).",
+        "Fan-out p99 delivery latency: ours {} ms, socketioxide {} ms.",
         num(p99(Kind::Ours)),
         num(p99(Kind::Socketioxide))
     );
+    match scaling {
+        Some(scaling) => {
+            let _ = writeln!(out);
+            scaling_table(&mut out, results, scaling);
+        }
+        None => {
+            let _ = writeln!(
+                out,
+                "The growth of CPU per message from one worker to all of them is measured with \
+                 `--scale-cpus` (e.g. `--workloads echo-paced --scale-cpus 0,1`)."
+            );
+        }
+    }
     out
 }
 
@@ -471,7 +547,7 @@ mod tests {
         let sxd = summary(1.0, 100.0, 1.0, 0.0);
         results.insert((Workload::Polling, Kind::Socketioxide), sxd);
         let plan = Plan::full();
-        let report = markdown(&results, &plan, 3, &[]);
+        let report = markdown(&results, &plan, 3, &[], None);
         let floor = "Targets (issue 18";
         // 4.0 / 3.5 = 1.14 > 1.1; 1.2 / 1.0 <= 1.3; 1.0 / 1.5 = 0.67 <= 0.7; 1.1 < 1.2.
         assert!(row(&report, floor, "echo (1 in flight)").ends_with("| 1.14x | **no** |"));
@@ -486,5 +562,48 @@ mod tests {
         );
         // Issue 7's table is still there, before it.
         assert!(report.find("Targets (issue 7)").unwrap() < report.find(floor).unwrap());
+    }
+
+    #[test]
+    fn scaled_runs_give_the_growth_of_the_paced_echo() {
+        let mut results = Results::new();
+        let mut scaled = Results::new();
+        results.insert(
+            (Workload::EchoPaced, Kind::Ours),
+            summary(10.0, 1.0, 1.0, 0.0),
+        );
+        scaled.insert(
+            (Workload::EchoPaced, Kind::Ours),
+            summary(11.6, 1.0, 1.0, 0.0),
+        );
+        results.insert(
+            (Workload::EchoPaced, Kind::RawWs),
+            summary(8.0, 1.0, 1.0, 0.0),
+        );
+        scaled.insert(
+            (Workload::EchoPaced, Kind::RawWs),
+            summary(7.6, 1.0, 1.0, 0.0),
+        );
+        let plan = Plan::full();
+        let scaling = Scaling {
+            base: "0",
+            scaled: "0,1",
+            results: &scaled,
+        };
+        let report = markdown(&results, &plan, 3, &[], Some(&scaling));
+        let check = row(
+            &report,
+            "Targets (issue 18",
+            "echo at 40000 msgs/s offered: growth of server CPU/msg from CPUs 0 to 0,1",
+        );
+        // 11.6 / 10 = +16% > 15%.
+        assert!(check.ends_with("| 16.00% | **no** |"), "{check}");
+        let table = "Server CPU per operation: CPUs 0 against 0,1";
+        assert!(row(&report, table, "echo-paced | ours").ends_with("| 10.00 | 11.60 | +16.0% |"));
+        let raw = row(&report, table, "echo-paced | raw tungstenite");
+        assert!(raw.ends_with("| 8.00 | 7.60 | -5.0% |"), "{raw}");
+        // Without scaled runs there is no such line.
+        let plain = markdown(&results, &plan, 3, &[], None);
+        assert!(!plain.contains("growth of server CPU/msg"));
     }
 }

@@ -13,12 +13,17 @@ fn tiny() -> Plan {
         clients: 4,
         receivers: 8,
         idle: 20,
+        rate: 2_000,
         connectors: 4,
         hooks: None,
     }
 }
 
 async fn run(workload: Workload) -> bench::workload::Measurement {
+    run_plan(workload, &tiny()).await
+}
+
+async fn run_plan(workload: Workload, plan: &Plan) -> bench::workload::Measurement {
     let secret = workload.needs_jwt().then_some(SECRET);
     let parser = match workload.wire() {
         bench::sio::Wire::Json => socketio::proto::Parser::Json,
@@ -38,7 +43,7 @@ async fn run(workload: Workload) -> bench::workload::Measurement {
         pid: std::process::id(),
     };
     let m = workload
-        .run(target, &tiny(), false, SECRET)
+        .run(target, plan, false, SECRET)
         .await
         .unwrap_or_else(|e| panic!("{}: {e}", workload.name()));
     server.shutdown().await;
@@ -57,4 +62,23 @@ async fn every_workload_completes_operations_without_errors() {
             assert!(m.rss_per_conn_kib.is_some());
         }
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_paced_echo_offers_its_rate_whatever_the_answers() {
+    let plan = Plan {
+        window: Duration::from_millis(500),
+        rate: 4_000,
+        ..tiny()
+    };
+    let m = run_plan(Workload::EchoPaced, &plan).await;
+    assert_eq!(m.errors, 0);
+    // 4 000 msgs/s over 0.5 s: about 2 000 answered in the window (the band is wide: the ticks of
+    // a loaded machine come late, and what is due is sent when they come).
+    let expected = plan.rate as f64 * m.elapsed.as_secs_f64();
+    let ops = m.ops as f64;
+    assert!(
+        ops > expected * 0.6 && ops < expected * 1.4,
+        "{ops} answered, {expected} offered"
+    );
 }

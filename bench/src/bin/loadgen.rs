@@ -2,25 +2,28 @@
 //!
 //! ```text
 //! loadgen compare --ours BIN --raw BIN --node-dir DIR --socketioxide BIN [--cpus 0]
-//!                 [--quick] [--repeats N] [--workloads echo1,echo8,fanout,idle,churn,auth,polling]
+//!                 [--scale-cpus 0,1] [--quick] [--repeats N]
+//!                 [--workloads echo1,echo8,fanout,idle,churn,auth,polling,echo-paced,...]
 //!                 [--servers ours,node,socketioxide,raw] [--out FILE] [--machine TEXT] [--command TEXT]
 //! loadgen run --workload NAME --addr HOST:PORT --pid PID [--raw] [--quick] [--window-ms N]
 //!             [--warmup-ms N] [--secret S] [--on-window-open CMD --on-window-close CMD]
 //! ```
 //!
-//! Both take `--window-ms`, `--warmup-ms`, `--clients`, `--receivers`, `--idle` and
-//! `--connectors` to change the plan. With `--on-window-open`/`--on-window-close`, `run` runs
+//! Both take `--window-ms`, `--warmup-ms`, `--clients`, `--receivers`, `--idle`, `--rate` (the
+//! paced echo's offered messages per second) and `--connectors` to change the plan. With `--on-window-open`/`--on-window-close`, `run` runs
 //! those shell commands as the window opens and closes: with `callgrind_control -z PID` and
 //! `callgrind_control -d PID` the server's instructions are counted in the window only.
 //!
 //! `compare` starts a fresh server per run (pinned with `taskset -c CPUS`), runs every workload
 //! against every server `--repeats` times (3 by default, 1 with `--quick`), and writes the
-//! markdown table of medians to `--out` and stdout. `run` drives one already running server
+//! markdown table of medians to `--out` and stdout. With `--scale-cpus`, every run is made twice,
+//! the server pinned to `--cpus` and to `--scale-cpus` (alternated, which first changes with each
+//! repeat), and the report adds the growth of CPU per operation from the one to the other. `run` drives one already running server
 //! (for profiling it under valgrind, say). Pin the load generator itself to the other core.
 //! It runs on one thread; `LOADGEN_THREADS=N` gives it a runtime of N workers (for a machine with
 //! cores to spare, as `bench/manycore.sh` does).
 
-use bench::report::{self, Results, Summary};
+use bench::report::{self, Results, Scaling, Summary};
 use bench::servers::{self, Binaries, Kind};
 use bench::token::SECRET;
 use bench::workload::{Measurement, Plan, Target, Workload};
@@ -125,6 +128,9 @@ fn plan(flags: &Flags) -> Result<Plan, String> {
     if let Some(n) = flags.number("receivers")? {
         plan.receivers = n as usize;
     }
+    if let Some(n) = flags.number("rate")? {
+        plan.rate = n;
+    }
     if let Some(n) = flags.number("clients")? {
         plan.clients = n as usize;
     }
@@ -199,50 +205,44 @@ async fn compare(args: &[String]) -> Result<(), String> {
     let repeats = flags.number("repeats")?.unwrap_or(default_repeats).max(1) as usize;
     let workloads = list(&flags, "workloads", &Workload::ALL, Workload::from_name)?;
     let kinds = list(&flags, "servers", &Kind::ALL, Kind::from_name)?;
+    let scale_cpus = flags.get("scale-cpus").map(str::to_owned);
     let load_before = loadavg();
     let started = std::time::Instant::now();
-    let mut runs: BTreeMap<(Workload, Kind), (Vec<Measurement>, Vec<String>)> = BTreeMap::new();
+    let mut runs: Runs = BTreeMap::new();
+    let mut scaled_runs: Runs = BTreeMap::new();
     for &w in &workloads {
         for rep in 0..repeats {
             for &k in &kinds {
                 if k == Kind::RawWs && !w.raw_applies() {
                     continue;
                 }
-                let secret = w.needs_jwt().then_some(SECRET);
-                let entry = runs.entry((w, k)).or_default();
-                let outcome = match servers::spawn(k, &bins, secret, w.wire()).await {
-                    Ok(server) => {
-                        let result = w.run(server.target, &plan, k == Kind::RawWs, SECRET).await;
-                        server.stop().await;
-                        result.map_err(|e| e.to_string())
-                    }
-                    Err(e) => Err(format!("start: {e}")),
+                let Some(scale) = &scale_cpus else {
+                    one_run(w, k, rep, &bins, &plan, &mut runs, "").await;
+                    continue;
                 };
-                match outcome {
-                    Ok(mut m) => {
-                        eprintln!(
-                            "{} {} #{}: {}",
-                            w.name(),
-                            k.name(),
-                            rep + 1,
-                            describe(&mut m, w.op())
-                        );
-                        entry.0.push(m);
-                    }
-                    Err(e) => {
-                        eprintln!("{} {} #{}: FAILED: {e}", w.name(), k.name(), rep + 1);
-                        entry.1.push(e);
-                    }
+                // Alternated, so that a slow minute does not fall on one side only.
+                let scaled_bins = Binaries {
+                    cpus: scale.clone(),
+                    ..bins.clone()
+                };
+                let label = format!(" (CPUs {scale})");
+                if rep % 2 == 0 {
+                    one_run(w, k, rep, &bins, &plan, &mut runs, "").await;
+                    one_run(w, k, rep, &scaled_bins, &plan, &mut scaled_runs, &label).await;
+                } else {
+                    one_run(w, k, rep, &scaled_bins, &plan, &mut scaled_runs, &label).await;
+                    one_run(w, k, rep, &bins, &plan, &mut runs, "").await;
                 }
-                // Let the kernel finish closing the last run's sockets.
-                tokio::time::sleep(Duration::from_millis(200)).await;
             }
         }
     }
-    let results: Results = runs
-        .into_iter()
-        .map(|(key, (mut ms, failures))| (key, Summary::of(&mut ms, failures)))
-        .collect();
+    let summarize = |runs: Runs| -> Results {
+        runs.into_iter()
+            .map(|(key, (mut ms, failures))| (key, Summary::of(&mut ms, failures)))
+            .collect()
+    };
+    let results = summarize(runs);
+    let scaled = summarize(scaled_runs);
     let mut context = Vec::new();
     if let Some(machine) = flags.get("machine") {
         context.push(("machine", machine.to_owned()));
@@ -250,6 +250,7 @@ async fn compare(args: &[String]) -> Result<(), String> {
     if let Some(command) = flags.get("command") {
         context.push(("command", format!("`{command}`")));
     }
+    context.push(("server CPUs (taskset -c)", bins.cpus.clone()));
     context.push((
         "load average (1/5/15 min) before / after",
         format!("{load_before} / {}", loadavg()),
@@ -258,12 +259,60 @@ async fn compare(args: &[String]) -> Result<(), String> {
         "duration",
         format!("{:.0} s", started.elapsed().as_secs_f64()),
     ));
-    let markdown = report::markdown(&results, &plan, repeats, &context);
+    let scaling = scale_cpus.as_deref().map(|cpus| Scaling {
+        base: &bins.cpus,
+        scaled: cpus,
+        results: &scaled,
+    });
+    let markdown = report::markdown(&results, &plan, repeats, &context, scaling.as_ref());
     println!("{markdown}");
     if let Some(out) = flags.get("out") {
         std::fs::write(out, &markdown).map_err(|e| format!("{out}: {e}"))?;
     }
     Ok(())
+}
+
+/// The measurements of each workload on each server, and why the failed runs failed.
+type Runs = BTreeMap<(Workload, Kind), (Vec<Measurement>, Vec<String>)>;
+
+/// One run of `w` on a fresh `k` server, logged and added to `runs`.
+async fn one_run(
+    w: Workload,
+    k: Kind,
+    rep: usize,
+    bins: &Binaries,
+    plan: &Plan,
+    runs: &mut Runs,
+    label: &str,
+) {
+    let secret = w.needs_jwt().then_some(SECRET);
+    let entry = runs.entry((w, k)).or_default();
+    let outcome = match servers::spawn(k, bins, secret, w.wire()).await {
+        Ok(server) => {
+            let result = w.run(server.target, plan, k == Kind::RawWs, SECRET).await;
+            server.stop().await;
+            result.map_err(|e| e.to_string())
+        }
+        Err(e) => Err(format!("start: {e}")),
+    };
+    match outcome {
+        Ok(mut m) => {
+            eprintln!(
+                "{} {}{label} #{}: {}",
+                w.name(),
+                k.name(),
+                rep + 1,
+                describe(&mut m, w.op())
+            );
+            entry.0.push(m);
+        }
+        Err(e) => {
+            eprintln!("{} {}{label} #{}: FAILED: {e}", w.name(), k.name(), rep + 1);
+            entry.1.push(e);
+        }
+    }
+    // Let the kernel finish closing the last run's sockets.
+    tokio::time::sleep(Duration::from_millis(200)).await;
 }
 
 async fn run_one(args: &[String]) -> Result<(), String> {

@@ -7,6 +7,7 @@ pub mod churn;
 pub mod echo;
 pub mod fanout;
 pub mod idle;
+pub mod paced;
 pub mod polling;
 
 use crate::procfs;
@@ -38,6 +39,8 @@ pub struct Plan {
     pub receivers: usize,
     /// Connections of the idle workload.
     pub idle: usize,
+    /// Messages per second the paced echo offers (all its clients together).
+    pub rate: u64,
     /// Concurrent connection loops of the churn workloads (and connectors of the idle one).
     pub connectors: usize,
     /// Shell commands run as the window opens and as it closes (e.g. `callgrind_control -z PID`
@@ -54,6 +57,7 @@ impl Plan {
             clients: 50,
             receivers: 1000,
             idle: 10_000,
+            rate: 40_000,
             connectors: 32,
             hooks: None,
         }
@@ -67,6 +71,7 @@ impl Plan {
             clients: 50,
             receivers: 100,
             idle: 500,
+            rate: 10_000,
             connectors: 16,
             hooks: None,
         }
@@ -268,11 +273,13 @@ pub enum Workload {
     Echo8MsgPack,
     /// [`Workload::Fanout`] with the MessagePack parser.
     FanoutMsgPack,
+    /// Echo with ack at a fixed offered rate ([`Plan::rate`]), whatever the server's speed.
+    EchoPaced,
 }
 
 impl Workload {
     /// Every workload, in table order.
-    pub const ALL: [Workload; 10] = [
+    pub const ALL: [Workload; 11] = [
         Workload::Echo1,
         Workload::Echo8,
         Workload::Fanout,
@@ -283,6 +290,7 @@ impl Workload {
         Workload::Echo1MsgPack,
         Workload::Echo8MsgPack,
         Workload::FanoutMsgPack,
+        Workload::EchoPaced,
     ];
 
     /// The short name used on the command line.
@@ -298,6 +306,7 @@ impl Workload {
             Workload::Echo1MsgPack => "echo1-msgpack",
             Workload::Echo8MsgPack => "echo8-msgpack",
             Workload::FanoutMsgPack => "fanout-msgpack",
+            Workload::EchoPaced => "echo-paced",
         }
     }
 
@@ -345,13 +354,17 @@ impl Workload {
                     plan.receivers
                 )
             }
+            Workload::EchoPaced => format!(
+                "echo + ack, {} clients, {} msgs/s offered",
+                plan.clients, plan.rate
+            ),
         }
     }
 
     /// What one operation is.
     pub fn op(self) -> &'static str {
         match self {
-            Workload::Echo1 | Workload::Echo8 | Workload::Polling => "msg",
+            Workload::Echo1 | Workload::Echo8 | Workload::Polling | Workload::EchoPaced => "msg",
             Workload::Echo1MsgPack | Workload::Echo8MsgPack => "msg",
             Workload::Fanout | Workload::FanoutMsgPack => "delivery",
             Workload::Idle | Workload::Churn | Workload::AuthChurn => "conn",
@@ -362,7 +375,11 @@ impl Workload {
     pub fn raw_applies(self) -> bool {
         matches!(
             self,
-            Workload::Echo1 | Workload::Echo8 | Workload::Echo1MsgPack | Workload::Echo8MsgPack
+            Workload::Echo1
+                | Workload::Echo8
+                | Workload::Echo1MsgPack
+                | Workload::Echo8MsgPack
+                | Workload::EchoPaced
         )
     }
 
@@ -401,6 +418,7 @@ impl Workload {
                 churn::run(target, plan, Some(tokens)).await
             }
             Workload::Polling => polling::run(target, plan).await,
+            Workload::EchoPaced => paced::run(target, plan, raw, self.wire()).await,
         }
     }
 }
