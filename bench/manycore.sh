@@ -7,13 +7,14 @@
 #   bench/manycore.sh [--bin-dir DIR] [--cores "1 2 4 8"] [--out-dir DIR] [loadgen compare flags]
 #
 # Defaults: --bin-dir target/release, --out-dir $OUT/manycore when OUT is set (the device machine's
-# output folder), else target/manycore; workloads echo1, echo8, fanout and echo-paced (100 000
-# msgs/s offered: the same load on every core count, which one core carries) against ours,
+# output folder), else target/manycore; workloads echo1, echo8, fanout, echo-paced and
+# fanout-paced (100 000 messages or deliveries a second offered: the same load on every core
+# count, which one core carries) against ours,
 # socketioxide and the raw echo, 400 clients, fan-out to 10 000 receivers, one run each (any
 # `loadgen compare` flag given here wins, e.g. --repeats 3). It builds nothing: a machine without
 # the registries runs what `--stage` copied (about 12 MB). Needs more cores than the largest count;
 # the load generator gets one tokio worker per core left to it (LOADGEN_THREADS). Four counts should
-# take about 6 minutes (an estimate: 12 runs of ~7 s per count), inside one 10-minute device call.
+# take about 7 minutes (an estimate: 14 runs of ~7 s per count), inside one 10-minute device call.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/.." && pwd)"
@@ -74,7 +75,7 @@ for n in $cores; do
     --raw "$bins/raw-ws-echo" \
     --socketioxide "$bins/socketioxide-bench-server" \
     --node-dir "$here/node" \
-    --workloads echo1,echo8,fanout,echo-paced \
+    --workloads echo1,echo8,fanout,echo-paced,fanout-paced \
     --rate 100000 \
     --servers ours,socketioxide,raw \
     --clients 400 \

@@ -201,8 +201,8 @@ fn checks(results: &Results) -> Vec<Check> {
 }
 
 /// Issue 18's targets ("closer to the floor"), as ratios against the raw echo (or socketioxide)
-/// in the same run; with `scaling`, also the growth of our CPU per message from one worker to all
-/// of them under the same load (the paced echo).
+/// in the same run; with `scaling`, also the growth of our CPU per operation from one worker to
+/// all of them under the same load (the paced echo and fan-out).
 fn floor_checks(results: &Results, plan: &Plan, scaling: Option<&Scaling>) -> Vec<Check> {
     use Kind::{RawWs, Socketioxide};
     let mut checks = vec![
@@ -250,6 +250,15 @@ fn floor_checks(results: &Results, plan: &Plan, scaling: Option<&Scaling>) -> Ve
             "%",
             15.0,
         ));
+        checks.push(Check::at_most(
+            format!(
+                "fan-out at {} deliveries/s offered: growth of server CPU/delivery from CPUs {} to {}",
+                plan.rate, scaling.base, scaling.scaled
+            ),
+            growth(results, scaling, Workload::FanoutPaced, Kind::Ours),
+            "%",
+            15.0,
+        ));
     }
     checks
 }
@@ -285,6 +294,26 @@ fn scaling_table(out: &mut String, results: &Results, scaling: &Scaling) {
         }
     }
     let _ = writeln!(out);
+}
+
+/// A line for each summary with failed operations or failed runs.
+fn problems_of(results: &Results, label: &str) -> Vec<String> {
+    results
+        .iter()
+        .filter(|(_, s)| s.errors > 0 || !s.failures.is_empty())
+        .map(|((w, k), s)| {
+            let mut line = format!(
+                "{} on {}{label}: {} failed operations",
+                w.name(),
+                k.name(),
+                s.errors
+            );
+            for f in &s.failures {
+                let _ = write!(line, "; run failed: {f}");
+            }
+            line
+        })
+        .collect()
 }
 
 /// One targets table.
@@ -448,22 +477,13 @@ pub fn markdown(
     }
     let _ = writeln!(out, " | | | |\n");
 
-    let problems: Vec<String> = results
-        .iter()
-        .filter(|(_, s)| s.errors > 0 || !s.failures.is_empty())
-        .map(|((w, k), s)| {
-            let mut line = format!(
-                "{} on {}: {} failed operations",
-                w.name(),
-                k.name(),
-                s.errors
-            );
-            for f in &s.failures {
-                let _ = write!(line, "; run failed: {f}");
-            }
-            line
-        })
-        .collect();
+    let mut problems = problems_of(results, "");
+    if let Some(scaling) = scaling {
+        problems.extend(problems_of(
+            scaling.results,
+            &format!(" (CPUs {})", scaling.scaled),
+        ));
+    }
     if !problems.is_empty() {
         let _ = writeln!(out, "Errors:\n");
         for p in problems {
@@ -602,6 +622,31 @@ mod tests {
         assert!(row(&report, table, "echo-paced | ours").ends_with("| 10.00 | 11.60 | +16.0% |"));
         let raw = row(&report, table, "echo-paced | raw tungstenite");
         assert!(raw.ends_with("| 8.00 | 7.60 | -5.0% |"), "{raw}");
+        // A paced fan-out measured on one side only cannot be judged.
+        let fanout = row(
+            &report,
+            "Targets (issue 18",
+            "fan-out at 40000 deliveries/s",
+        );
+        assert!(fanout.ends_with("| - | n/a |"), "{fanout}");
+        // What failed on the scaled CPUs is listed with them.
+        scaled.insert(
+            (Workload::FanoutPaced, Kind::Socketioxide),
+            Summary {
+                failures: vec!["closed before the join ack".to_owned()],
+                ..Summary::default()
+            },
+        );
+        let scaling = Scaling {
+            base: "0",
+            scaled: "0,1",
+            results: &scaled,
+        };
+        let report = markdown(&results, &plan, 3, &[], Some(&scaling));
+        assert!(report.contains(
+            "- fanout-paced on socketioxide (CPUs 0,1): 0 failed operations; run failed: closed \
+             before the join ack"
+        ));
         // Without scaled runs there is no such line.
         let plain = markdown(&results, &plan, 3, &[], None);
         assert!(!plain.contains("growth of server CPU/msg"));

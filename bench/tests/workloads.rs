@@ -65,20 +65,23 @@ async fn every_workload_completes_operations_without_errors() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_paced_echo_offers_its_rate_whatever_the_answers() {
+async fn the_paced_workloads_offer_their_rate_whatever_the_answers() {
     let plan = Plan {
         window: Duration::from_millis(500),
         rate: 4_000,
         ..tiny()
     };
-    let m = run_plan(Workload::EchoPaced, &plan).await;
-    assert_eq!(m.errors, 0);
-    // 4 000 msgs/s over 0.5 s: about 2 000 answered in the window (the band is wide: the ticks of
-    // a loaded machine come late, and what is due is sent when they come).
-    let expected = plan.rate as f64 * m.elapsed.as_secs_f64();
-    let ops = m.ops as f64;
-    assert!(
-        ops > expected * 0.6 && ops < expected * 1.4,
-        "{ops} answered, {expected} offered"
-    );
+    for workload in [Workload::EchoPaced, Workload::FanoutPaced] {
+        let m = run_plan(workload, &plan).await;
+        let name = workload.name();
+        assert_eq!(m.errors, 0, "{name}");
+        // 4 000 operations a second over 0.5 s: about 2 000 in the window (the band is wide: the
+        // ticks of a loaded machine come late, and what is due is sent when they come).
+        let expected = plan.rate as f64 * m.elapsed.as_secs_f64();
+        let ops = m.ops as f64;
+        assert!(
+            ops > expected * 0.6 && ops < expected * 1.4,
+            "{name}: {ops} done, {expected} offered"
+        );
+    }
 }

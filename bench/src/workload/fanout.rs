@@ -1,8 +1,10 @@
 //! Broadcast fan-out: `receivers` clients join room `bench` (with an acknowledged `join`), one
 //! more client emits `bcast` with its send time inside the argument, and the server broadcasts
-//! it to the room. The emitter keeps at most [`WINDOW`] broadcasts undelivered. An operation is
-//! one delivery; its latency runs from the emit to the receiver's read. `wire` says which
-//! parser's frames every client speaks.
+//! it to the room. The emitter keeps at most [`WINDOW`] broadcasts undelivered; paced (`fanout-paced`)
+//! it instead emits at a fixed rate whatever the deliveries, on a 1 ms tick, and a broadcast due
+//! while [`PACED_BEHIND`] are undelivered is not sent and counts as an error. An operation is one
+//! delivery; its latency runs from the emit to the receiver's read. `wire` says which parser's
+//! frames every client speaks.
 
 use super::{bounded, collect, window, ClientReport, Measurement, Phase, Plan, Target};
 use super::{MEASURE, STOP};
@@ -17,6 +19,9 @@ use tokio::sync::Notify;
 /// Broadcasts the emitter may have sent beyond those fully delivered.
 pub const WINDOW: u64 = 4;
 
+/// Paced: broadcasts undelivered before the next due one is counted as not carried.
+pub const PACED_BEHIND: u64 = 64;
+
 struct Shared {
     base: Instant,
     delivered: AtomicU64,
@@ -25,8 +30,9 @@ struct Shared {
     wake: Notify,
 }
 
-/// Runs the fan-out workload.
-pub async fn run(target: Target, plan: &Plan, wire: Wire) -> io::Result<Measurement> {
+/// Runs the fan-out workload; with `paced`, the emitter offers [`Plan::rate`] deliveries per
+/// second (that divided by the receivers in broadcasts) instead of keeping [`WINDOW`] in flight.
+pub async fn run(target: Target, plan: &Plan, wire: Wire, paced: bool) -> io::Result<Measurement> {
     let addr = target.addr;
     let receivers = bounded(plan.receivers, plan.connectors, move |_| async move {
         let mut ws = sio::connect_with(addr, None, wire).await?;
@@ -76,7 +82,15 @@ pub async fn run(target: Target, plan: &Plan, wire: Wire) -> io::Result<Measurem
             tokio::spawn(receiver)
         })
         .collect();
-    let emit = tokio::spawn(emit(emitter, count, shared.clone(), phase.clone(), wire));
+    let per_second = paced.then(|| plan.rate as f64 / count.max(1) as f64);
+    let emit = tokio::spawn(emit(
+        emitter,
+        count,
+        shared.clone(),
+        phase.clone(),
+        wire,
+        per_second,
+    ));
     let (elapsed, cpu) = window(target, &phase, plan).await;
     // Unblock an emitter waiting for deliveries that will not come, and receivers waiting for
     // broadcasts that will not be sent.
@@ -84,32 +98,51 @@ pub async fn run(target: Target, plan: &Plan, wire: Wire) -> io::Result<Measurem
     shared.wanted.store(0, Ordering::Relaxed);
     shared.wake.notify_one();
     let total = collect(tasks, Duration::from_millis(500)).await;
-    let emitted_ok = matches!(
-        tokio::time::timeout(Duration::from_secs(1), emit).await,
-        Ok(Ok(Ok(())))
-    );
+    let not_sent = match tokio::time::timeout(Duration::from_secs(1), emit).await {
+        Ok(Ok(Ok(skipped))) => skipped,
+        _ => 1,
+    };
     Ok(Measurement {
         ops: total.ops,
         elapsed,
         cpu,
         latencies: total.latencies,
-        errors: total.errors + u64::from(!emitted_ok),
+        errors: total.errors + not_sent,
         rss_per_conn_kib: None,
     })
 }
 
+/// Emits until the phase is [`STOP`]: [`WINDOW`] in flight, or `per_second` broadcasts a second.
+/// Returns the paced broadcasts that were due but not sent (the server fell behind).
 async fn emit(
     mut ws: WsClient,
     receivers: u64,
     shared: Arc<Shared>,
     phase: Phase,
     wire: Wire,
-) -> io::Result<()> {
+    per_second: Option<f64>,
+) -> io::Result<u64> {
     let mut frame = Vec::with_capacity(64);
     let mut arg = Vec::with_capacity(32);
     let mut sent = 0u64;
+    let mut skipped = 0u64;
+    let mut tick = tokio::time::interval(Duration::from_millis(1));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let start = tokio::time::Instant::now();
     while phase.get() != STOP {
-        if sent >= WINDOW {
+        if let Some(per_second) = per_second {
+            let now = tick.tick().await;
+            let due = ((now - start).as_secs_f64() * per_second) as u64;
+            if sent + skipped >= due {
+                continue;
+            }
+            let delivered = shared.delivered.load(Ordering::Relaxed) / receivers.max(1);
+            if sent.saturating_sub(delivered) >= PACED_BEHIND {
+                skipped += due - sent - skipped;
+                continue;
+            }
+            // One broadcast per tick at most: a rate above 1 000 a second is not what this is for.
+        } else if sent >= WINDOW {
             let need = (sent - WINDOW + 1) * receivers;
             shared.wanted.store(need, Ordering::Relaxed);
             loop {
@@ -146,7 +179,7 @@ async fn emit(
         ws.flush().await?;
         sent += 1;
     }
-    Ok(())
+    Ok(skipped)
 }
 
 async fn receiver(

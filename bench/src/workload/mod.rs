@@ -39,7 +39,8 @@ pub struct Plan {
     pub receivers: usize,
     /// Connections of the idle workload.
     pub idle: usize,
-    /// Messages per second the paced echo offers (all its clients together).
+    /// Operations per second the paced workloads offer: the paced echo's messages (all its
+    /// clients together), the paced fan-out's deliveries.
     pub rate: u64,
     /// Concurrent connection loops of the churn workloads (and connectors of the idle one).
     pub connectors: usize,
@@ -275,11 +276,13 @@ pub enum Workload {
     FanoutMsgPack,
     /// Echo with ack at a fixed offered rate ([`Plan::rate`]), whatever the server's speed.
     EchoPaced,
+    /// [`Workload::Fanout`] at a fixed offered rate of deliveries ([`Plan::rate`]).
+    FanoutPaced,
 }
 
 impl Workload {
     /// Every workload, in table order.
-    pub const ALL: [Workload; 11] = [
+    pub const ALL: [Workload; 12] = [
         Workload::Echo1,
         Workload::Echo8,
         Workload::Fanout,
@@ -291,6 +294,7 @@ impl Workload {
         Workload::Echo8MsgPack,
         Workload::FanoutMsgPack,
         Workload::EchoPaced,
+        Workload::FanoutPaced,
     ];
 
     /// The short name used on the command line.
@@ -307,6 +311,7 @@ impl Workload {
             Workload::Echo8MsgPack => "echo8-msgpack",
             Workload::FanoutMsgPack => "fanout-msgpack",
             Workload::EchoPaced => "echo-paced",
+            Workload::FanoutPaced => "fanout-paced",
         }
     }
 
@@ -358,6 +363,10 @@ impl Workload {
                 "echo + ack, {} clients, {} msgs/s offered",
                 plan.clients, plan.rate
             ),
+            Workload::FanoutPaced => format!(
+                "fan-out, 1 emitter -> {} receivers, {} deliveries/s offered",
+                plan.receivers, plan.rate
+            ),
         }
     }
 
@@ -366,7 +375,7 @@ impl Workload {
         match self {
             Workload::Echo1 | Workload::Echo8 | Workload::Polling | Workload::EchoPaced => "msg",
             Workload::Echo1MsgPack | Workload::Echo8MsgPack => "msg",
-            Workload::Fanout | Workload::FanoutMsgPack => "delivery",
+            Workload::Fanout | Workload::FanoutMsgPack | Workload::FanoutPaced => "delivery",
             Workload::Idle | Workload::Churn | Workload::AuthChurn => "conn",
         }
     }
@@ -404,8 +413,9 @@ impl Workload {
                 echo::run(target, plan, 8, raw, self.wire()).await
             }
             Workload::Fanout | Workload::FanoutMsgPack => {
-                fanout::run(target, plan, self.wire()).await
+                fanout::run(target, plan, self.wire(), false).await
             }
+            Workload::FanoutPaced => fanout::run(target, plan, self.wire(), true).await,
             Workload::Idle => idle::run(target, plan).await,
             Workload::Churn => churn::run(target, plan, None).await,
             Workload::AuthChurn => {
