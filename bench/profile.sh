@@ -29,6 +29,10 @@ secret_env=()
 case "$workload" in *-msgpack) secret_env+=(BENCH_PARSER=msgpack) ;; esac
 per_instr=()
 [ "${LOCKED:-0}" = 1 ] && per_instr=(--dump-instr=yes)
+# CALLGRIND_FLAGS: more callgrind options, e.g. "--cache-sim=yes" (then the totals line has the
+# simulated cache's misses too: I1mr D1mr D1mw ILmr DLmr DLmw after Ir).
+read -r -a extra <<< "${CALLGRIND_FLAGS:-}"
+per_instr+=("${extra[@]}")
 env PORT="$port" "${secret_env[@]}" taskset -c 0 valgrind --tool=callgrind --quiet "${per_instr[@]}" \
   --callgrind-out-file="$out.%p" "$bin" >/dev/null &
 pid=$!
@@ -49,6 +53,13 @@ dump="$(ls -t "$out".* | grep -v '\.[0-9]*$' | head -1 || true)"
 [ -n "$dump" ] || dump="$(ls -t "$out".* | head -1)"
 total="$(callgrind_annotate "$dump" 2>/dev/null | sed -n 's/^\([0-9,]*\) .*PROGRAM TOTALS.*/\1/p' | tr -d ,)"
 echo "dump $dump: $total instructions, $ops ops: $((total / (ops > 0 ? ops : 1))) instructions per op"
+events="$(sed -n 's/^events: //p' "$dump" | head -1)"
+if [ "$events" != Ir ]; then
+  # Every event of the totals line per operation (the cache simulation's misses, say).
+  sed -n 's/^totals: //p' "$dump" | head -1 |
+    awk -v ops="$ops" -v names="$events" 'BEGIN { n = split(names, e, " ") }
+      { for (i = 1; i <= n; i++) printf "%s %.2f per op  ", e[i], $i / (ops > 0 ? ops : 1); print "" }'
+fi
 callgrind_annotate --inclusive=yes "$dump" 2>/dev/null | sed -n '1,/^-.*$/d; p' | head -60 || true
 if [ "${LOCKED:-0}" = 1 ]; then
   echo
