@@ -241,24 +241,23 @@ fn floor_checks(results: &Results, plan: &Plan, scaling: Option<&Scaling>) -> Ve
         ),
     ];
     if let Some(scaling) = scaling {
-        checks.push(Check::at_most(
-            format!(
-                "echo at {} msgs/s offered: growth of server CPU/msg from CPUs {} to {}",
-                plan.rate, scaling.base, scaling.scaled
-            ),
-            growth(results, scaling, Workload::EchoPaced, Kind::Ours),
-            "%",
-            15.0,
-        ));
-        checks.push(Check::at_most(
-            format!(
-                "fan-out at {} deliveries/s offered: growth of server CPU/delivery from CPUs {} to {}",
-                plan.rate, scaling.base, scaling.scaled
-            ),
-            growth(results, scaling, Workload::FanoutPaced, Kind::Ours),
-            "%",
-            15.0,
-        ));
+        for (w, name, rate_unit) in [
+            (Workload::EchoPaced, "echo", "msgs/s"),
+            (Workload::FanoutPaced, "fan-out", "deliveries/s"),
+        ] {
+            checks.push(Check::at_most(
+                format!(
+                    "{name} at {} {rate_unit} offered: growth of server CPU/{} from CPUs {} to {}",
+                    plan.rate,
+                    w.op(),
+                    scaling.base,
+                    scaling.scaled
+                ),
+                growth(results, scaling, w, Kind::Ours),
+                "%",
+                15.0,
+            ));
+        }
     }
     checks
 }

@@ -9,7 +9,7 @@
 use super::{bounded, measure_clients, ClientReport, Measurement, Phase, Plan, Target, MEASURE};
 use super::{STOP, WARMUP};
 use crate::sio::{self, Wire};
-use crate::ws::WsClient;
+use crate::ws::{Frame, WsClient};
 use std::io;
 use std::time::{Duration, Instant};
 
@@ -27,8 +27,25 @@ pub async fn run(
     raw: bool,
     wire: Wire,
 ) -> io::Result<Measurement> {
+    let clients = connect(target, plan, raw, wire).await?;
+    let phase = Phase::default();
+    let tasks = clients
+        .into_iter()
+        .map(|ws| tokio::spawn(client(ws, in_flight.max(1), phase.clone(), wire)))
+        .collect();
+    Ok(measure_clients(target, plan, &phase, tasks, Duration::from_secs(2)).await)
+}
+
+/// Connects the plan's echo clients (`plan.connectors` at a time): WebSockets to the raw echo, or
+/// Socket.IO clients of the main namespace.
+pub(super) async fn connect(
+    target: Target,
+    plan: &Plan,
+    raw: bool,
+    wire: Wire,
+) -> io::Result<Vec<WsClient>> {
     let addr = target.addr;
-    let clients = bounded(plan.clients, plan.connectors, move |_| async move {
+    bounded(plan.clients, plan.connectors, move |_| async move {
         if raw {
             WsClient::connect(addr, "/").await
         } else {
@@ -37,13 +54,7 @@ pub async fn run(
     })
     .await
     .into_iter()
-    .collect::<io::Result<Vec<_>>>()?;
-    let phase = Phase::default();
-    let tasks = clients
-        .into_iter()
-        .map(|ws| tokio::spawn(client(ws, in_flight.max(1), phase.clone(), wire)))
-        .collect();
-    Ok(measure_clients(target, plan, &phase, tasks, Duration::from_secs(2)).await)
+    .collect()
 }
 
 async fn client(mut ws: WsClient, in_flight: usize, phase: Phase, wire: Wire) -> ClientReport {
@@ -71,38 +82,66 @@ async fn client(mut ws: WsClient, in_flight: usize, phase: Phase, wire: Wire) ->
             report.errors += 1;
             return report;
         }
-        let frame = match ws.next().await {
-            Ok(Some(frame)) => frame,
-            Ok(None) | Err(_) => {
-                if phase.get() != STOP {
-                    report.errors += 1;
-                }
-                return report;
+        let next = ws.next().await;
+        match on_read(&mut ws, next, wire, &mut pending, &phase, &mut report) {
+            Read::Acked => send(&mut ws, &mut pending),
+            Read::Other => {}
+            Read::End => return report,
+        }
+    }
+}
+
+/// What a frame read by an echo client came to.
+pub(super) enum Read {
+    /// The acknowledgement of one of its pending events (counted when in the window).
+    Acked,
+    /// Anything else (a ping, answered; a frame for no pending event).
+    Other,
+    /// The client is done: the server closed (an error unless the run has stopped), or the
+    /// window ended.
+    End,
+}
+
+/// Handles what [`WsClient::next`] returned to an echo client: answers a ping, and matches an
+/// acknowledgement to its pending event, recording its latency in the window.
+pub(super) fn on_read(
+    ws: &mut WsClient,
+    next: io::Result<Option<Frame>>,
+    wire: Wire,
+    pending: &mut Vec<(u64, Instant)>,
+    phase: &Phase,
+    report: &mut ClientReport,
+) -> Read {
+    let frame = match next {
+        Ok(Some(frame)) => frame,
+        Ok(None) | Err(_) => {
+            if phase.get() != STOP {
+                report.errors += 1;
             }
-        };
-        let payload = ws.payload(&frame);
-        if payload == b"2" && !wire.carries(&frame) {
+            return Read::End;
+        }
+    };
+    let payload = ws.payload(&frame);
+    if !wire.carries(&frame) {
+        if payload == b"2" {
             ws.queue_text(b"3");
-            continue;
         }
-        if !wire.carries(&frame) {
-            continue;
+        return Read::Other;
+    }
+    let Some(id) = wire.ack_id(payload) else {
+        return Read::Other;
+    };
+    let Some(at) = pending.iter().position(|(i, _)| *i == id) else {
+        return Read::Other;
+    };
+    let (_, sent) = pending.swap_remove(at);
+    match phase.get() {
+        WARMUP => Read::Acked,
+        MEASURE => {
+            report.ops += 1;
+            report.latencies.record(sent.elapsed().as_nanos() as u64);
+            Read::Acked
         }
-        let Some(id) = wire.ack_id(payload) else {
-            continue;
-        };
-        let Some(at) = pending.iter().position(|(i, _)| *i == id) else {
-            continue;
-        };
-        let (_, sent) = pending.swap_remove(at);
-        match phase.get() {
-            WARMUP => {}
-            MEASURE => {
-                report.ops += 1;
-                report.latencies.record(sent.elapsed().as_nanos() as u64);
-            }
-            _ => return report,
-        }
-        send(&mut ws, &mut pending);
+        _ => Read::End,
     }
 }

@@ -8,10 +8,9 @@
 //! client already has [`MAX_PENDING`] unanswered is not sent and counts as an error (the server fell
 //! behind the rate), so a run without errors carried the whole load.
 
-use super::echo::{ARG, MSGPACK_ARG};
-use super::{bounded, measure_clients, ClientReport, Measurement, Phase, Plan, Target, MEASURE};
-use super::{STOP, WARMUP};
-use crate::sio::{self, Wire};
+use super::echo::{connect, on_read, Read, ARG, MSGPACK_ARG};
+use super::{measure_clients, ClientReport, Measurement, Phase, Plan, Target, STOP};
+use crate::sio::Wire;
 use crate::ws::WsClient;
 use std::io;
 use std::time::{Duration, Instant};
@@ -22,17 +21,7 @@ pub const MAX_PENDING: usize = 256;
 
 /// Runs the paced echo workload.
 pub async fn run(target: Target, plan: &Plan, raw: bool, wire: Wire) -> io::Result<Measurement> {
-    let addr = target.addr;
-    let clients = bounded(plan.clients, plan.connectors, move |_| async move {
-        if raw {
-            WsClient::connect(addr, "/").await
-        } else {
-            sio::connect_with(addr, None, wire).await
-        }
-    })
-    .await
-    .into_iter()
-    .collect::<io::Result<Vec<_>>>()?;
+    let clients = connect(target, plan, raw, wire).await?;
     let per_client = plan.rate as f64 / clients.len().max(1) as f64;
     let phase = Phase::default();
     let tasks = clients
@@ -63,37 +52,8 @@ async fn client(mut ws: WsClient, per_second: f64, phase: Phase, wire: Wire) -> 
         tokio::select! {
             biased;
             next = ws.next() => {
-                let frame = match next {
-                    Ok(Some(frame)) => frame,
-                    Ok(None) | Err(_) => {
-                        if phase.get() != STOP {
-                            report.errors += 1;
-                        }
-                        return report;
-                    }
-                };
-                let payload = ws.payload(&frame);
-                if payload == b"2" && !wire.carries(&frame) {
-                    ws.queue_text(b"3");
-                    continue;
-                }
-                if !wire.carries(&frame) {
-                    continue;
-                }
-                let Some(id) = wire.ack_id(payload) else {
-                    continue;
-                };
-                let Some(at) = pending.iter().position(|(i, _)| *i == id) else {
-                    continue;
-                };
-                let (_, sent) = pending.swap_remove(at);
-                match phase.get() {
-                    WARMUP => {}
-                    MEASURE => {
-                        report.ops += 1;
-                        report.latencies.record(sent.elapsed().as_nanos() as u64);
-                    }
-                    _ => return report,
+                if let Read::End = on_read(&mut ws, next, wire, &mut pending, &phase, &mut report) {
+                    return report;
                 }
             }
             now = tick.tick() => {
