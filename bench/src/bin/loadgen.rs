@@ -9,8 +9,9 @@
 //!             [--warmup-ms N] [--secret S] [--on-window-open CMD --on-window-close CMD]
 //! ```
 //!
-//! Both take `--window-ms`, `--warmup-ms`, `--clients`, `--receivers`, `--idle`, `--rate` (the
-//! paced echo's offered messages per second) and `--connectors` to change the plan. With `--on-window-open`/`--on-window-close`, `run` runs
+//! Both take `--window-ms`, `--warmup-ms`, `--clients`, `--receivers`, `--idle`, `--rate` (what
+//! the paced workloads offer a second: the echo's messages, the fan-out's deliveries) and
+//! `--connectors` to change the plan. With `--on-window-open`/`--on-window-close`, `run` runs
 //! those shell commands as the window opens and closes: with `callgrind_control -z PID` and
 //! `callgrind_control -d PID` the server's instructions are counted in the window only.
 //!
@@ -18,10 +19,10 @@
 //! against every server `--repeats` times (3 by default, 1 with `--quick`), and writes the
 //! markdown table of medians to `--out` and stdout. With `--scale-cpus`, every run is made twice,
 //! the server pinned to `--cpus` and to `--scale-cpus` (alternated, which first changes with each
-//! repeat), and the report adds the growth of CPU per operation from the one to the other. `run` drives one already running server
-//! (for profiling it under valgrind, say). Pin the load generator itself to the other core.
-//! It runs on one thread; `LOADGEN_THREADS=N` gives it a runtime of N workers (for a machine with
-//! cores to spare, as `bench/manycore.sh` does).
+//! repeat), and the report adds the growth of CPU per operation from the one to the other. `run`
+//! drives one already running server (for profiling it under valgrind, say). Pin the load
+//! generator itself to the other core. It runs on one thread; `LOADGEN_THREADS=N` gives it a
+//! runtime of N workers (for a machine with cores to spare, as `bench/manycore.sh` does).
 
 use bench::report::{self, Results, Scaling, Summary};
 use bench::servers::{self, Binaries, Kind};
