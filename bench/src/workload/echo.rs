@@ -63,15 +63,7 @@ async fn client(mut ws: WsClient, in_flight: usize, phase: Phase, wire: Wire) ->
     let mut next_id = 0u64;
     let mut frame = Vec::with_capacity(64);
     let mut send = |ws: &mut WsClient, pending: &mut Vec<(u64, Instant)>| {
-        frame.clear();
-        let arg = if wire == Wire::MsgPack {
-            MSGPACK_ARG
-        } else {
-            ARG
-        };
-        wire.event(&mut frame, Some(next_id), "echo", arg);
-        wire.queue(ws, &frame);
-        pending.push((next_id, Instant::now()));
+        queue_echo(ws, wire, &mut frame, next_id, pending);
         next_id += 1;
     };
     for _ in 0..in_flight {
@@ -89,6 +81,26 @@ async fn client(mut ws: WsClient, in_flight: usize, phase: Phase, wire: Wire) ->
             Read::End => return report,
         }
     }
+}
+
+/// Queues the `echo` event `id` (asking for an acknowledgement), built in `frame`, and records
+/// it as pending from now.
+pub(super) fn queue_echo(
+    ws: &mut WsClient,
+    wire: Wire,
+    frame: &mut Vec<u8>,
+    id: u64,
+    pending: &mut Vec<(u64, Instant)>,
+) {
+    frame.clear();
+    let arg = if wire == Wire::MsgPack {
+        MSGPACK_ARG
+    } else {
+        ARG
+    };
+    wire.event(frame, Some(id), "echo", arg);
+    wire.queue(ws, frame);
+    pending.push((id, Instant::now()));
 }
 
 /// What a frame read by an echo client came to.

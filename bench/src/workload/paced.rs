@@ -8,7 +8,7 @@
 //! client already has [`MAX_PENDING`] unanswered is not sent and counts as an error (the server fell
 //! behind the rate), so a run without errors carried the whole load.
 
-use super::echo::{connect, on_read, Read, ARG, MSGPACK_ARG};
+use super::echo::{connect, on_read, queue_echo, Read};
 use super::{measure_clients, ClientReport, Measurement, Phase, Plan, Target, STOP};
 use crate::sio::Wire;
 use crate::ws::WsClient;
@@ -36,11 +36,6 @@ async fn client(mut ws: WsClient, per_second: f64, phase: Phase, wire: Wire) -> 
     let mut pending: Vec<(u64, Instant)> = Vec::with_capacity(MAX_PENDING);
     let mut next_id = 0u64;
     let mut frame = Vec::with_capacity(64);
-    let arg = if wire == Wire::MsgPack {
-        MSGPACK_ARG
-    } else {
-        ARG
-    };
     let mut tick = tokio::time::interval(Duration::from_millis(1));
     tick.set_missed_tick_behavior(MissedTickBehavior::Delay);
     let start = tokio::time::Instant::now();
@@ -68,10 +63,7 @@ async fn client(mut ws: WsClient, per_second: f64, phase: Phase, wire: Wire) -> 
                         next_id = due;
                         break;
                     }
-                    frame.clear();
-                    wire.event(&mut frame, Some(next_id), "echo", arg);
-                    wire.queue(&mut ws, &frame);
-                    pending.push((next_id, Instant::now()));
+                    queue_echo(&mut ws, wire, &mut frame, next_id, &mut pending);
                     next_id += 1;
                 }
             }
